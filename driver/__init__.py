@@ -1,0 +1,31 @@
+"""driver: drive interactive, line-oriented programs over pipes or a pty."""
+
+from ._core import Match as Match
+from ._errors import EOF as EOF
+from ._errors import DecodeError as DecodeError
+from ._errors import DriverError as DriverError
+from ._errors import SessionClosed as SessionClosed
+from ._errors import SpawnError as SpawnError
+from ._errors import Timeout as Timeout
+from .session import Reader as Reader
+from .session import Session as Session
+from .session import spawn as spawn
+
+#: An expect pattern-list entry that matches when the deadline passes.
+TIMEOUT = Timeout
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EOF",
+    "TIMEOUT",
+    "DecodeError",
+    "DriverError",
+    "Match",
+    "Reader",
+    "Session",
+    "SessionClosed",
+    "SpawnError",
+    "Timeout",
+    "spawn",
+]

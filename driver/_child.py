@@ -1,0 +1,200 @@
+"""What a session knows about its child, whatever way it waits.
+
+The sync and async sessions each wrap a :class:`Child`: it starts the
+backend, owns the output buffers and the transcript, encodes what is sent
+and writes the errors. The sessions add only the waiting.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
+
+from ._core import OutputBuffer
+from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
+from ._transcript import Transcript
+from .backends import SIGNAL_NAMES, Backend
+from .backends.pipe import PipeBackend
+from .backends.pty import PtyBackend
+
+_BUFFERING_HINT = (
+    "hint: the child may be holding its output in a buffer because its stdout is a pipe"
+    " (Python, C stdio and most programs buffer when not writing to a terminal)."
+    ' Spawn with backend="pty", or make the child flush (python3 -u, stdbuf -oL).'
+)
+
+Text = Any  # str for a text session, bytes for a bytes session (encoding=None)
+
+
+class Child:
+    """One spawned child: backend, buffers, transcript, options."""
+
+    def __init__(
+        self,
+        argv: str | Sequence[str],
+        *,
+        backend: str = "pipe",
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = 10.0,
+        encoding: str | None = "utf-8",
+        errors: str = "strict",
+        stderr: str = "stdout",
+        echo: bool = False,
+        dimensions: tuple[int, int] = (24, 80),
+        log: TextIO | None = None,
+    ) -> None:
+        self.argv = shlex.split(argv) if isinstance(argv, str) else [str(a) for a in argv]
+        self.timeout = timeout
+        self.encoding = encoding
+        self.errors = errors
+        self.kind: type = str if encoding is not None else bytes
+        cwd_str = os.fspath(cwd) if cwd is not None else None
+        self.backend: Backend
+        if backend == "pipe":
+            self.backend = PipeBackend(self.argv, cwd=cwd_str, env=env, stderr=stderr)
+        elif backend == "pty":
+            if stderr != "stdout":
+                raise ValueError(
+                    f"stderr={stderr!r} needs the pipe backend: on a pty, stderr is the terminal"
+                )
+            self.backend = PtyBackend(
+                self.argv, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
+            )
+        else:
+            raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
+        self.buffers: dict[str, OutputBuffer[Any]] = {
+            name: OutputBuffer(encoding, errors) for name in self.backend.output_fds
+        }
+        self.transcript = Transcript(log)
+        self.closed = False
+
+    # -- facts ----------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        return self.backend.pid
+
+    def describe(self) -> str:
+        return describe_child(self.argv, self.pid, self.backend.returncode)
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise SessionClosed(
+                f"session {self.describe()} is closed; spawn a new one to talk to the program again"
+            )
+
+    def deadline(self, timeout: float | None) -> float:
+        """Absolute monotonic deadline for ``timeout`` (None: the session default)."""
+        if timeout is None:
+            timeout = self.timeout
+        return math.inf if timeout is None else time.monotonic() + timeout
+
+    def waited(self, timeout: float | None) -> float | None:
+        return self.timeout if timeout is None else timeout
+
+    # -- sending ----------------------------------------------------------
+
+    def encode(self, text: Text) -> bytes:
+        if not isinstance(text, self.kind):
+            if self.kind is str:
+                raise TypeError(
+                    f"send() of {text!r}: this session sends str; pass a str,"
+                    " or spawn with encoding=None for a bytes session"
+                )
+            raise TypeError(
+                f"send() of {text!r}: this is a bytes session (encoding=None); pass bytes"
+            )
+        if isinstance(text, str):
+            assert self.encoding is not None
+            return text.encode(self.encoding, self.errors)
+        return bytes(text)
+
+    def line(self, text: Text) -> Text:
+        return text + ("\n" if self.kind is str else b"\n")
+
+    def control_bytes(self, char: str) -> bytes | None:
+        """Ctrl-``char`` for a pty; None where the pipe backend closes stdin instead."""
+        data = self.backend.control_bytes(char)
+        if data is None and char.lower() != "d":
+            raise DriverError(
+                f"send_control({char!r}) needs a terminal: on the pipe backend nothing"
+                " turns a control character into a signal. Use interrupt() or"
+                ' send_signal(), or spawn with backend="pty".'
+            )
+        return data
+
+    def record_signal(self, sig: int) -> None:
+        name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
+        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
+
+    # -- receiving --------------------------------------------------------
+
+    def on_output(self, name: str, data: bytes) -> None:
+        """Bytes read from output ``name``; ``b""`` means it reached EOF."""
+        buffer = self.buffers[name]
+        text = buffer.feed(data) if data else buffer.feed_eof()
+        if name == "stdout":
+            self.transcript.record_output(text)
+
+    # -- errors ----------------------------------------------------------
+
+    def timeout_error(
+        self, buffer: OutputBuffer[Any], what: str, timeout: float | None, *, quiet: bool
+    ) -> Timeout:
+        waited = self.waited(timeout)
+        hint = ""
+        if quiet and self.backend.name == "pipe" and self.backend.poll() is None:
+            hint = _BUFFERING_HINT
+        return Timeout(
+            f"timed out after {waited} s waiting for {what} from {self.describe()}",
+            pattern=what,
+            timeout=waited,
+            output=buffer.unconsumed(),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.backend.returncode,
+            hint=hint,
+        )
+
+    def eof_error(self, buffer: OutputBuffer[Any], what: str, returncode: int | None) -> EOF:
+        return EOF(
+            f"{self.describe()} closed its output before {what} appeared",
+            pattern=what,
+            output=buffer.unconsumed(),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=returncode,
+        )
+
+    def write_timeout_error(self, unwritten: int, total: int, timeout: float | None) -> Timeout:
+        waited = self.waited(timeout)
+        return Timeout(
+            f"timed out after {waited} s sending to {self.describe()}: {unwritten} of"
+            f" {total} bytes unwritten; the child is not reading its input",
+            pattern="input to be read",
+            timeout=waited,
+            output=self.buffers["stdout"].unconsumed(),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.backend.returncode,
+        )
+
+    def input_closed_error(self) -> EOF:
+        return EOF(
+            f"cannot send to {self.describe()}: its input is closed"
+            " (send_eof() was called, or the child closed its stdin or exited)",
+            pattern="input",
+            output=self.buffers["stdout"].unconsumed(),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.backend.returncode,
+        )

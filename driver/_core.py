@@ -1,0 +1,361 @@
+"""The sans-I/O heart: bytes in, decoded newline-normalised text out.
+
+An :class:`OutputBuffer` is fed the bytes one output stream produced and
+answers ``read_line`` and searches from what it holds: a result, or ``None``
+for "need more data". It never touches a file descriptor or a clock, so the
+sync and async sessions share every line of text logic, and the tests can
+feed it any chunking they like.
+
+Cost is linear in the output: each byte is decoded once; a search looks at
+the new text plus a bounded look-back (see :class:`Search`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Sequence
+from typing import Any, AnyStr, Generic, cast
+
+from ._errors import EOF, DecodeError, Timeout
+from ._patterns import Entry, Exact, is_sentinel
+
+#: How far before the new text a regex search resumes. A match no longer than
+#: this is found the moment its last character arrives.
+DEFAULT_WINDOW = 4096
+
+# Consumed text is cut off the front of the buffer once it is this large and
+# at least half the buffer, so compaction costs O(1) amortised per character.
+_COMPACT_AT = 1 << 16
+
+
+class Match(Generic[AnyStr]):
+    """What an expect found.
+
+    Attributes:
+        index: position in the pattern list of the entry that matched.
+        text: the matched text (empty for a ``driver.EOF``/``driver.TIMEOUT`` entry).
+        before: the output between the previous read position and the match.
+        re: the :class:`re.Match` for a regex entry, else ``None``.
+    """
+
+    __slots__ = ("index", "text", "before", "re")
+
+    def __init__(self, index: int, text: AnyStr, before: AnyStr, match: re.Match[AnyStr] | None):
+        self.index = index
+        self.text = text
+        self.before = before
+        self.re = match
+
+    def group(self, key: int | str = 0) -> AnyStr | Any:
+        """A group of a regex match; group 0 is the whole match for every kind."""
+        if self.re is not None:
+            return self.re.group(key)
+        if key == 0:
+            return self.text
+        raise IndexError(f"no group {key!r}: entry {self.index} is not a regex")
+
+    def groups(self) -> tuple[AnyStr | Any, ...]:
+        """All groups of a regex match; ``()`` for an exact or EOF/TIMEOUT entry."""
+        return self.re.groups() if self.re is not None else ()
+
+    def __repr__(self) -> str:
+        return f"<driver.Match index={self.index} text={self.text!r} before={self.before!r}>"
+
+
+class _Storage(Generic[AnyStr]):
+    """Append-only text addressed by absolute offset, with a consumed prefix.
+
+    New text is kept as a list of parts and joined only when consumption
+    reaches it, so appending is O(1) however large the unread text grows, and
+    reading the recent end (what searches look at) never copies the rest.
+    """
+
+    def __init__(self, empty: AnyStr) -> None:
+        self._empty = empty
+        self._joined = empty
+        self._base = 0  # absolute offset of _joined[0]
+        self._parts: list[AnyStr] = []
+        self._parts_length = 0
+        self.consumed = 0  # absolute offset of the first unconsumed character
+
+    @property
+    def end(self) -> int:
+        return self._base + len(self._joined) + self._parts_length
+
+    @property
+    def _joined_end(self) -> int:
+        return self._base + len(self._joined)
+
+    def append(self, text: AnyStr) -> None:
+        if text:
+            self._parts.append(text)
+            self._parts_length += len(text)
+
+    def _join(self) -> None:
+        """Fold the parts into the joined text, dropping what was consumed."""
+        if self._parts:
+            head = self._joined[self.consumed - self._base :]
+            self._joined = head + self._empty.join(self._parts)
+            self._base = self.consumed
+            self._parts.clear()
+            self._parts_length = 0
+
+    def slice(self, start: int, stop: int | None = None) -> AnyStr:
+        """Text from absolute ``start`` to ``stop`` (default: the end)."""
+        stop = self.end if stop is None else stop
+        joined_end = self._joined_end
+        if stop <= joined_end:
+            return self._joined[start - self._base : stop - self._base]
+        # Gather the parts the range needs, walking back from the end: searches
+        # look at recent text, so this touches only the newest parts.
+        pieces: list[AnyStr] = []
+        part_end = self.end
+        for part in reversed(self._parts):
+            part_start = part_end - len(part)
+            if part_start < stop:
+                pieces.append(part[max(start, part_start) - part_start : stop - part_start])
+            if part_start <= start:
+                break
+            part_end = part_start
+        else:
+            if start < joined_end:
+                pieces.append(self._joined[start - self._base :])
+        pieces.reverse()
+        return self._empty.join(pieces)
+
+    def find(self, needle: AnyStr, start: int) -> int:
+        """Absolute offset of ``needle`` (one character) at or after ``start``, or -1."""
+        joined_end = self._joined_end
+        if start < joined_end:
+            index = self._joined.find(needle, start - self._base)
+            if index >= 0:
+                return self._base + index
+            start = joined_end
+        part_start = joined_end
+        for part in self._parts:
+            part_end = part_start + len(part)
+            if start < part_end:
+                index = part.find(needle, max(0, start - part_start))
+                if index >= 0:
+                    return part_start + index
+            part_start = part_end
+        return -1
+
+    def take(self, stop: int) -> AnyStr:
+        """Consume and return the text from the read position to ``stop``."""
+        if stop > self._joined_end:
+            self._join()
+        text = self._joined[self.consumed - self._base : stop - self._base]
+        self.consumed = stop
+        dead = stop - self._base
+        if dead >= _COMPACT_AT and dead * 2 >= len(self._joined):
+            self._joined = self._joined[dead:]
+            self._base = stop
+        return text
+
+
+class OutputBuffer(Generic[AnyStr]):
+    """One output stream of a child: decoded, ``\\r\\n`` -> ``\\n``, unread text kept.
+
+    Args:
+        encoding: codec for the bytes, or ``None`` for a bytes buffer.
+        errors: codec error handler; with ``"strict"`` a bad byte stops
+            decoding there, the text before it stays readable, and the next
+            read that needs more raises :class:`DecodeError`.
+    """
+
+    def __init__(self, encoding: str | None = "utf-8", errors: str = "strict") -> None:
+        self.encoding = encoding
+        empty: Any = "" if encoding is not None else b""
+        self._empty: AnyStr = empty
+        self._newline: AnyStr = cast(AnyStr, "\n" if encoding is not None else b"\n")
+        self._cr: AnyStr = cast(AnyStr, "\r" if encoding is not None else b"\r")
+        self._crlf: AnyStr = cast(AnyStr, "\r\n" if encoding is not None else b"\r\n")
+        self._decoder = (
+            codecs.getincrementaldecoder(encoding)(errors) if encoding is not None else None
+        )
+        self._storage: _Storage[AnyStr] = _Storage(empty)
+        self._held_cr = False  # a trailing "\r" waits to see if "\n" follows
+        self._bytes_in = 0
+        self.failure: DecodeError | None = None
+        self._line_scan = 0  # absolute offset up to which there is no newline
+        self.eof = False
+
+    # -- feeding --------------------------------------------------------
+
+    def feed(self, data: bytes) -> AnyStr:
+        """Add bytes read from the child; returns the text they completed."""
+        if self.failure is not None:
+            self.failure.raw += data
+            return self._empty
+        text = self._decode(data, final=False)
+        self._bytes_in += len(data)
+        return self._store(text, final=False)
+
+    def feed_eof(self) -> AnyStr:
+        """The stream ended; returns any text that was held back."""
+        if self.eof:
+            return self._empty
+        self.eof = True
+        text = self._decode(b"", final=True) if self.failure is None else self._empty
+        return self._store(text, final=True)
+
+    def _decode(self, data: bytes, *, final: bool) -> AnyStr:
+        decoder = self._decoder
+        if decoder is None:
+            return cast(AnyStr, data)
+        held = decoder.getstate()[0]
+        try:
+            return cast(AnyStr, decoder.decode(data, final))
+        except UnicodeDecodeError as exc:
+            combined = held + data
+            good = combined[: exc.start].decode(cast(str, self.encoding))
+            self.failure = DecodeError(
+                encoding=cast(str, self.encoding),
+                offset=self._bytes_in - len(held) + exc.start,
+                raw=combined[exc.start :],
+                reason=exc.reason,
+            )
+            return cast(AnyStr, good)
+
+    def _store(self, text: AnyStr, *, final: bool) -> AnyStr:
+        if self._held_cr:
+            text = self._cr + text
+            self._held_cr = False
+        if not final and self.failure is None and text.endswith(self._cr):
+            text = text[:-1]
+            self._held_cr = True
+        if self._cr in text:
+            text = text.replace(self._crlf, self._newline)
+        self._storage.append(text)
+        return text
+
+    # -- state ----------------------------------------------------------
+
+    @property
+    def consumed(self) -> int:
+        return self._storage.consumed
+
+    @property
+    def end(self) -> int:
+        return self._storage.end
+
+    @property
+    def exhausted(self) -> bool:
+        """At EOF with nothing left to read."""
+        return self.eof and self._storage.consumed == self._storage.end
+
+    def unconsumed(self) -> AnyStr:
+        """The text read from the child and not yet consumed (not consumed now either)."""
+        return self._storage.slice(self._storage.consumed)
+
+    def text_from(self, start: int) -> AnyStr:
+        return self._storage.slice(start)
+
+    def raise_if_undecodable(self) -> None:
+        """Raise the pending DecodeError once the good text before it is used up."""
+        if self.failure is not None and self._storage.consumed == self._storage.end:
+            raise self.failure
+
+    # -- answers --------------------------------------------------------
+
+    def read_line(self) -> AnyStr | None:
+        """The next line without its newline, or ``None`` until one is complete.
+
+        At EOF an unterminated last line is returned once; after that ``None``
+        with :attr:`exhausted` true.
+        """
+        storage = self._storage
+        newline_at = storage.find(self._newline, max(self._line_scan, storage.consumed))
+        if newline_at < 0:
+            self._line_scan = storage.end
+            if (self.eof or self.failure is not None) and storage.consumed < storage.end:
+                return storage.take(storage.end)
+            return None
+        line = storage.take(newline_at)
+        storage.take(newline_at + 1)
+        return line
+
+    def read_all(self) -> AnyStr | None:
+        """Everything up to EOF, once EOF has come; ``None`` before."""
+        if not self.eof:
+            return None
+        return self._storage.take(self._storage.end)
+
+    def take_match(self, start: int, stop: int) -> tuple[AnyStr, AnyStr]:
+        """Consume through ``stop``; returns (before, matched)."""
+        before = self._storage.take(start)
+        return before, self._storage.take(stop)
+
+
+class Search(Generic[AnyStr]):
+    """One expect in progress over one buffer.
+
+    :meth:`step` searches what arrived since the last step, resuming a bounded
+    window before it; whenever the unconsumed text has doubled since the last
+    full search it searches all of it again, so a long match is never missed
+    and the total cost stays linear. :meth:`finish` does a last full search
+    and then answers a ``driver.EOF``/``driver.TIMEOUT`` entry.
+    """
+
+    def __init__(
+        self, buffer: OutputBuffer[AnyStr], entries: Sequence[Entry[AnyStr]], window: int = DEFAULT_WINDOW
+    ) -> None:
+        self._buffer = buffer
+        self.entries = list(entries)
+        self._searched_to = -1  # nothing searched yet
+        self._full_size = 0
+        exact_overlap = [len(e.text) - 1 for e in self.entries if isinstance(e, Exact)]
+        has_regex = any(not isinstance(e, Exact) and not is_sentinel(e) for e in self.entries)
+        self._lookback = window if has_regex else max(exact_overlap, default=0)
+        self._window = window
+
+    def step(self) -> Match[AnyStr] | None:
+        buffer = self._buffer
+        if buffer.end == self._searched_to:
+            return None
+        unread = buffer.end - buffer.consumed
+        full = self._searched_to < 0 or unread >= 2 * self._full_size
+        return self._search(full)
+
+    def finish(self, reason: type[EOF] | type[Timeout] | None) -> Match[AnyStr] | None:
+        """Last full search, then the ``reason`` entry if the list has one."""
+        found = self._search(full=True)
+        if found is not None:
+            return found
+        for index, entry in enumerate(self.entries):
+            if entry is reason:
+                buffer = self._buffer
+                before, _ = buffer.take_match(buffer.end, buffer.end)
+                return Match(index, buffer._empty, before, None)
+        return None
+
+    def _search(self, full: bool) -> Match[AnyStr] | None:
+        buffer = self._buffer
+        consumed, end = buffer.consumed, buffer.end
+        if full:
+            start = consumed
+            self._full_size = max(end - consumed, self._window)
+        else:
+            start = max(consumed, self._searched_to - self._lookback)
+        # One character before the searched text keeps ^ and \b honest there.
+        context = 1 if start > consumed else 0
+        segment = buffer.text_from(start - context)
+        base = start - context
+        self._searched_to = end
+        best: tuple[int, int, int, re.Match[AnyStr] | None] | None = None
+        for index, entry in enumerate(self.entries):
+            if isinstance(entry, Exact):
+                at = segment.find(entry.text, context)
+                if at >= 0 and (best is None or at < best[0]):
+                    best = (at, at + len(entry.text), index, None)
+            elif not is_sentinel(entry):
+                found = entry.compiled.search(segment, context)  # type: ignore[union-attr]
+                if found is not None and (best is None or found.start() < best[0]):
+                    best = (found.start(), found.end(), index, found)
+        if best is None:
+            return None
+        at, stop, index, regex_match = best
+        before, text = buffer.take_match(base + at, base + stop)
+        return Match(index, text, before, regex_match)

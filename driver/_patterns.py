@@ -1,0 +1,96 @@
+"""Pattern lists for expect: regexes, exact strings, and the EOF/TIMEOUT entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, AnyStr, Generic, Union
+
+from ._errors import EOF, Timeout
+
+
+@dataclass(frozen=True)
+class Exact(Generic[AnyStr]):
+    """A literal string to find."""
+
+    text: AnyStr
+
+    def __str__(self) -> str:
+        return repr(self.text)
+
+
+@dataclass(frozen=True)
+class Regex(Generic[AnyStr]):
+    """A compiled regular expression to search for."""
+
+    compiled: re.Pattern[AnyStr]
+
+    def __str__(self) -> str:
+        return f"re {self.compiled.pattern!r}"
+
+
+Entry = Union[Exact[AnyStr], Regex[AnyStr], type[EOF], type[Timeout]]
+
+
+def is_sentinel(entry: object) -> bool:
+    return entry is EOF or entry is Timeout
+
+
+def compile_patterns(spec: Any, *, exact: bool, kind: type) -> list[Entry[Any]]:
+    """Turn what the user passed to expect/expect_exact into a list of entries.
+
+    ``kind`` is ``str`` for a text session, ``bytes`` for a bytes one; a
+    pattern of the other kind is a TypeError that says how to fix it.
+    """
+    items: Sequence[Any] = spec if isinstance(spec, (list, tuple)) else [spec]
+    if not items:
+        raise ValueError("expect needs at least one pattern; got an empty list")
+    return [_compile_one(item, exact=exact, kind=kind) for item in items]
+
+
+def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
+    if is_sentinel(item):
+        return item  # type: ignore[no-any-return]
+    if isinstance(item, re.Pattern) and not exact:
+        _check_kind(item.pattern, kind)
+        return Regex(item)
+    if isinstance(item, (str, bytes)):
+        _check_kind(item, kind)
+        if exact:
+            if not item:
+                raise ValueError("expect_exact cannot look for an empty string")
+            return Exact(item)
+        try:
+            return Regex(re.compile(item))
+        except re.error as exc:
+            raise ValueError(f"pattern {item!r} is not a valid regex: {exc}") from exc
+    what = "a str" if kind is str else "bytes"
+    extra = "" if exact else ", a compiled re.Pattern"
+    raise TypeError(
+        f"pattern {item!r} has type {type(item).__name__}; expected {what}{extra},"
+        " driver.EOF or driver.TIMEOUT"
+    )
+
+
+def _check_kind(value: str | bytes, kind: type) -> None:
+    if isinstance(value, kind):
+        return
+    if kind is str:
+        raise TypeError(
+            f"pattern {value!r} is bytes but this session decodes its output to str;"
+            " pass a str pattern, or spawn with encoding=None for a bytes session"
+        )
+    raise TypeError(
+        f"pattern {value!r} is str but this is a bytes session (encoding=None);"
+        " pass a bytes pattern, or spawn with an encoding"
+    )
+
+
+def describe(entries: Sequence[Entry[Any]]) -> str:
+    """The pattern list as a person would write it, for error messages."""
+    names = [
+        "driver.EOF" if e is EOF else "driver.TIMEOUT" if e is Timeout else str(e)
+        for e in entries
+    ]
+    return names[0] if len(names) == 1 else "any of [" + ", ".join(names) + "]"

@@ -1,0 +1,119 @@
+"""The record of a session, both directions, rendered in session-file form.
+
+Output lines appear as the child printed them; what was sent appears as
+``> text`` lines (``%send text`` for text without a newline, ``%eof``,
+``%control c``, ``%signal INT`` for the other actions). A partial output
+line followed by a send is a prompt: it gets a line of its own, as on a
+terminal. Output lines that would read as session-file markers get a
+leading ``\\``.
+
+Recording is an append per event; rendering happens when someone asks (or,
+for a live log, line by line as the lines complete).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import TextIO
+
+SECRET_MASK = "********"
+
+# Output lines that a session file would not read as plain expected output.
+_MARKER = re.compile(r"^(?:[$>](?: |$)|#(?: |$)|%|\.\.\.$|\\|\[[\w-]+\]$)|(?: \((?:re|glob)\))$")
+
+
+def escape_output_line(line: str) -> str:
+    """The session-file spelling of an output line: marker-like lines get ``\\``."""
+    return "\\" + line if _MARKER.search(line) else line
+
+
+class _Renderer:
+    """Turns recorded events into complete session-file lines."""
+
+    def __init__(self) -> None:
+        self.partial = ""  # output since the last newline
+
+    def output(self, text: str) -> list[str]:
+        if "\n" not in text:
+            self.partial += text
+            return []
+        first, *middle, last = (self.partial + text).split("\n")
+        self.partial = last
+        return [escape_output_line(line) for line in (first, *middle)]
+
+    def sent(self, text: str) -> list[str]:
+        lines = self._end_prompt()
+        *complete, rest = text.split("\n")
+        lines.extend(f"> {line}" if line else ">" for line in complete)
+        if rest:
+            lines.append(f"%send {rest}")
+        return lines
+
+    def directive(self, line: str) -> list[str]:
+        return [*self._end_prompt(), line]
+
+    def _end_prompt(self) -> list[str]:
+        if not self.partial:
+            return []
+        prompt, self.partial = self.partial, ""
+        return [escape_output_line(prompt)]
+
+
+class Transcript:
+    """What a session sent and received, in order.
+
+    Args:
+        log: a text file that receives each transcript line as it completes.
+    """
+
+    def __init__(self, log: TextIO | None = None) -> None:
+        self._events: list[tuple[str, str]] = []
+        self._log = log
+        self._live = _Renderer() if log is not None else None
+        self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+
+    def record_output(self, text: str | bytes) -> None:
+        if isinstance(text, bytes):
+            text = self._bytes_decoder.decode(text)
+        if text:
+            self._record("output", text)
+
+    def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "backslashreplace")
+        if secret:
+            text = "\n".join(SECRET_MASK if line else "" for line in text.split("\n"))
+        self._record("sent", text)
+
+    def record_directive(self, line: str) -> None:
+        self._record("directive", line)
+
+    def _record(self, kind: str, text: str) -> None:
+        self._events.append((kind, text))
+        if self._live is not None:
+            self._write_log(getattr(self._live, kind)(text))
+
+    def _write_log(self, lines: list[str]) -> None:
+        if lines and self._log is not None:
+            self._log.write("".join(line + "\n" for line in lines))
+            self._log.flush()
+
+    def flush_log(self) -> None:
+        """Write an unterminated last output line to the log (at close)."""
+        if self._live is not None and self._live.partial:
+            self._write_log(self._live._end_prompt())
+
+    def render(self) -> str:
+        """The whole exchange in session-file form."""
+        renderer = _Renderer()
+        lines: list[str] = []
+        for kind, text in self._events:
+            lines.extend(getattr(renderer, kind)(text))
+        text = "".join(line + "\n" for line in lines)
+        return text + escape_output_line(renderer.partial) if renderer.partial else text
+
+    def tail(self, count: int = 12) -> str:
+        """The last ``count`` lines of :meth:`render`, for error messages."""
+        lines = self.render().splitlines()
+        return "\n".join(lines[-count:])

@@ -1,0 +1,465 @@
+"""Session: the sync shell. A poll loop moves bytes between a backend and the core."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import select
+import signal
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TextIO, TypeVar
+
+from ._child import Child, Text
+from ._core import Match, OutputBuffer, Search
+from ._errors import EOF, DriverError, Timeout
+from ._patterns import compile_patterns, describe
+
+T = TypeVar("T")
+
+_READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
+# Without a pidfd the exit of a child that keeps no output open shows on no
+# fd, so waiting for it polls waitpid this often (only in wait/close).
+_EXIT_POLL_MS = 10
+
+
+class Reader:
+    """Reads one output stream of a session: ``read_line``, ``read``, ``expect``.
+
+    A :class:`Session` is the reader of the child's stdout (merged with stderr
+    by default); with ``stderr="pipe"``, ``session.stderr`` is another.
+    """
+
+    def __init__(self, session: Session, stream: str) -> None:
+        self._session = session
+        self._buffer: OutputBuffer[Any] = session._child.buffers[stream]
+        empty: Any = "" if session._child.kind is str else b""
+        #: Output between the previous read position and the last match.
+        self.before: Text = empty
+        #: The text the last expect matched.
+        self.after: Text = empty
+        #: The last :class:`driver.Match`, or None.
+        self.match: Match[Any] | None = None
+
+    def read_line(self, timeout: float | None = None) -> Text:
+        """The next line of output, without its newline.
+
+        At EOF an unterminated last line is returned once; then
+        :class:`driver.EOF` is raised. ``timeout`` (seconds, default the
+        session's) is an overall deadline; :class:`driver.Timeout` carries the
+        unconsumed output.
+        """
+        self._session._child.check_open()
+        line = self._buffer.read_line()
+        if line is not None:
+            return line
+        return self._session._until(self._buffer, self._buffer.read_line, "a line", timeout)
+
+    def read(self, timeout: float | None = None) -> Text:
+        """Everything up to EOF (the child closing its output)."""
+        self._session._child.check_open()
+        return self._session._until(self._buffer, self._buffer.read_all, "EOF", timeout)
+
+    def expect(self, pattern: Any, timeout: float | None = None) -> Match[Any]:
+        """Wait for a regex (a str, or a compiled pattern) or any of a list of them.
+
+        The list may hold ``driver.EOF`` and ``driver.TIMEOUT``: when that
+        happens its entry is returned instead of raised. The match starting
+        earliest in the output wins; ties go to the lowest index. Consumes
+        through the end of the match.
+        """
+        return self._expect(pattern, timeout, exact=False)
+
+    def expect_exact(self, text: Any, timeout: float | None = None) -> Match[Any]:
+        """Like :meth:`expect`, for literal strings (no regex syntax)."""
+        return self._expect(text, timeout, exact=True)
+
+    def _expect(self, spec: Any, timeout: float | None, *, exact: bool) -> Match[Any]:
+        self._session._child.check_open()
+        entries = compile_patterns(spec, exact=exact, kind=self._session._child.kind)
+        search = Search(self._buffer, entries)
+        found = self._session._until(
+            self._buffer, search.step, describe(entries), timeout, search=search
+        )
+        self.before, self.after, self.match = found.before, found.text, found
+        return found
+
+    def __iter__(self) -> Iterator[Text]:
+        return self
+
+    def __next__(self) -> Text:
+        try:
+            return self.read_line()
+        except EOF:
+            raise StopIteration from None
+
+
+class Session(Reader):
+    """A running child program, driven line by line. Create it with :func:`driver.spawn`.
+
+    Differences from :class:`subprocess.Popen`: every read takes a timeout
+    and raises :class:`driver.Timeout` with what did arrive; reads never
+    deadlock against writes; the child runs in a process group of its own
+    that :meth:`close` ends as a whole.
+    """
+
+    def __init__(self, child: Child) -> None:
+        self._child = child
+        super().__init__(self, "stdout")
+        self._poller = select.poll()
+        self._watched: dict[int, int] = {}
+        self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
+        #: Reader of the child's stderr with ``stderr="pipe"``, else None.
+        self.stderr: Reader | None = Reader(self, "stderr") if "stderr" in child.buffers else None
+
+    # -- facts ------------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        return self._child.pid
+
+    @property
+    def argv(self) -> list[str]:
+        return self._child.argv
+
+    @property
+    def backend(self) -> str:
+        """``"pipe"`` or ``"pty"``."""
+        return self._child.backend.name
+
+    @property
+    def returncode(self) -> int | None:
+        """None while the child runs; its exit status, or ``-N`` for signal N."""
+        return self._child.backend.poll()
+
+    @property
+    def alive(self) -> bool:
+        return self.returncode is None
+
+    @property
+    def transcript(self) -> str:
+        """The exchange so far in session-file form (sent lines as ``> text``)."""
+        return self._child.transcript.render()
+
+    def __repr__(self) -> str:
+        return f"<driver.Session {self._child.describe()} backend={self.backend}>"
+
+    # -- sending ----------------------------------------------------------
+
+    def send(self, text: Text) -> None:
+        """Send ``text`` as is (no newline added).
+
+        Returns once the child's input took every byte, reading its output
+        meanwhile so neither side can block the other; times out (session
+        timeout) if the child stops reading.
+        """
+        self._child.check_open()
+        data = self._child.encode(text)
+        self._child.transcript.record_sent(text)
+        self._write(data)
+
+    def send_line(self, text: Text = "") -> None:
+        """Send ``text`` and a newline."""
+        self.send(self._child.line(text if text or self._child.kind is str else b""))
+
+    def send_eof(self) -> None:
+        """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
+        self._child.check_open()
+        self._child.transcript.record_directive("%eof")
+        if self._child.backend.input_fd is None:
+            return
+        self._child.backend.send_eof()
+
+    def send_control(self, char: str) -> None:
+        """Send Ctrl-``char`` (``"c"``, ``"d"``, ``"z"``, ``"["``...).
+
+        Needs a terminal (pty); on the pipe backend only ``"d"`` works: it
+        closes stdin, as ^D would end input on a terminal.
+        """
+        self._child.check_open()
+        data = self._child.control_bytes(char)
+        if data is None:
+            self.send_eof()
+            return
+        self._child.transcript.record_directive(f"%control {char}")
+        self._write(data)
+
+    def send_signal(self, sig: int) -> None:
+        """Send signal ``sig`` to the child process (not its group), as subprocess does."""
+        self._child.check_open()
+        self._child.record_signal(sig)
+        self._child.backend.send_signal(sig)
+
+    def interrupt(self) -> None:
+        """Interrupt the child as Ctrl-C would: pty: ^C; pipe: SIGINT to its process group."""
+        if self.backend == "pty":
+            self.send_control("c")
+        else:
+            self._child.check_open()
+            self._child.record_signal(signal.SIGINT)
+            self._child.backend.signal_group(signal.SIGINT)
+
+    def set_window_size(self, rows: int, cols: int) -> None:
+        """Resize the child's terminal (pty backend); it receives SIGWINCH."""
+        self._child.check_open()
+        if self.backend != "pty":
+            raise DriverError(
+                "set_window_size() needs a terminal; spawn with backend=\"pty\""
+            )
+        self._child.backend.set_window_size(rows, cols)
+
+    def _write(self, data: bytes) -> None:
+        backend = self._child.backend
+        if backend.input_fd is None:
+            raise self._child.input_closed_error()
+        view = memoryview(data)
+        deadline = math.nan
+        with backend.sending(data):
+            while view:
+                try:
+                    view = view[backend.write(view) :]
+                except (BrokenPipeError, OSError) as exc:
+                    raise self._child.input_closed_error() from exc
+                if view:
+                    if math.isnan(deadline):
+                        deadline = self._child.deadline(None)
+                    if not self._pump(deadline, writing=True):
+                        raise self._child.write_timeout_error(len(view), len(data), None)
+
+    # -- waiting ----------------------------------------------------------
+
+    def _until(
+        self,
+        buffer: OutputBuffer[Any],
+        attempt: Callable[[], T | None],
+        what: str,
+        timeout: float | None,
+        *,
+        search: Search[Any] | None = None,
+    ) -> T:
+        """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
+        child = self._child
+        deadline = child.deadline(timeout)
+        arrived_before = buffer.end
+        timed_out = False
+        while True:
+            result = attempt()
+            if result is not None:
+                return result
+            if buffer.failure is not None:
+                if search is not None and (found := search.finish(None)) is not None:
+                    return found  # type: ignore[return-value]
+                buffer.raise_if_undecodable()
+                raise buffer.failure
+            if buffer.eof:
+                if search is not None and (found := search.finish(EOF)) is not None:
+                    return found  # type: ignore[return-value]
+                raise child.eof_error(buffer, what, self._returncode_soon())
+            if timed_out:
+                if search is not None and (found := search.finish(Timeout)) is not None:
+                    return found  # type: ignore[return-value]
+                quiet = buffer.end == arrived_before
+                raise child.timeout_error(buffer, what, timeout, quiet=quiet)
+            timed_out = not self._pump(deadline)
+
+    def _pump(self, deadline: float, *, writing: bool = False, exiting: bool = False) -> bool:
+        """Wait until the child's fds are ready, then read what they hold.
+
+        Returns False once the deadline has passed (after a last look at the
+        fds, so output that is already there is never reported missing).
+        """
+        backend = self._child.backend
+        self._watch_fds(writing, exiting)
+        remaining = deadline - time.monotonic()
+        if remaining == math.inf:
+            wait_ms = -1
+        else:
+            wait_ms = max(0, math.ceil(remaining * 1000))
+        if exiting and backend.exit_fd is None:
+            wait_ms = _EXIT_POLL_MS if wait_ms < 0 else min(wait_ms, _EXIT_POLL_MS)
+        events = self._poller.poll(wait_ms)
+        for fd, mask in events:
+            stream = self._streams.get(fd)
+            if stream is not None and mask & _READABLE:
+                data = backend.read(fd)
+                if data is not None:
+                    self._child.on_output(stream, data)
+        return remaining > 0 and (bool(events) or time.monotonic() < deadline)
+
+    def _watch_fds(self, writing: bool, exiting: bool) -> None:
+        backend = self._child.backend
+        wanted: dict[int, int] = {}
+        for fd, stream in self._streams.items():
+            if not self._child.buffers[stream].eof:
+                wanted[fd] = select.POLLIN
+        if writing and backend.input_fd is not None:
+            wanted[backend.input_fd] = wanted.get(backend.input_fd, 0) | select.POLLOUT
+        if exiting and backend.exit_fd is not None:
+            wanted[backend.exit_fd] = select.POLLIN
+        if wanted == self._watched:
+            return
+        for fd in self._watched.keys() - wanted.keys():
+            self._poller.unregister(fd)
+        for fd, mask in wanted.items():
+            if self._watched.get(fd) != mask:
+                self._poller.register(fd, mask)
+        self._watched = wanted
+
+    def _exited_by(self, deadline: float) -> bool:
+        """Wait for the child to exit, reading its output meanwhile."""
+        backend = self._child.backend
+        while backend.poll() is None:
+            if not self._pump(deadline, exiting=True) and backend.poll() is None:
+                return False
+        return True
+
+    def _returncode_soon(self) -> int | None:
+        """The returncode for an EOF message: EOF usually means the child is exiting."""
+        self._exited_by(time.monotonic() + 0.1)
+        return self._child.backend.returncode
+
+    # -- lifecycle --------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to exit; its returncode (``-N`` for signal N).
+
+        Output keeps being read (and kept) meanwhile, so a child blocked on a
+        full pipe still gets to exit.
+        """
+        if self._child.closed:
+            return self._child.backend.reap()
+        if not self._exited_by(self._child.deadline(timeout)):
+            buffer = self._child.buffers["stdout"]
+            raise self._child.timeout_error(buffer, "the child to exit", timeout, quiet=False)
+        return self._child.backend.reap()
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the child's process group."""
+        self._child.backend.signal_group(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Send SIGKILL to the child's process group."""
+        self._child.backend.signal_group(signal.SIGKILL)
+
+    def close(self, grace: float = 1.0) -> int:
+        """End the child and release everything; its returncode. Safe to call twice.
+
+        Sends EOF and waits ``grace`` seconds for the child to exit, then
+        SIGTERM to its process group and waits ``grace`` again, then SIGKILL;
+        always reaps. Members of the group that outlive the child and still
+        hold its output open get SIGTERM too.
+        """
+        child = self._child
+        backend = child.backend
+        if child.closed:
+            return backend.reap()
+        try:
+            if backend.poll() is None:
+                self._ask_to_exit(grace)
+            if not all(buffer.eof for buffer in child.buffers.values()):
+                backend.signal_group(signal.SIGTERM)
+        finally:
+            child.transcript.flush_log()
+            self._watch_fds(False, False)
+            for fd in list(self._watched):
+                self._poller.unregister(fd)
+            self._watched.clear()
+            backend.close()
+            child.closed = True
+        return backend.reap()
+
+    def _ask_to_exit(self, grace: float) -> None:
+        backend = self._child.backend
+        if backend.input_fd is not None:
+            with contextlib.suppress(OSError):
+                backend.send_eof()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if self._exited_by(time.monotonic() + grace):
+                return
+            backend.signal_group(sig)
+        backend.reap()  # SIGKILL cannot be caught: this returns promptly
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        child = getattr(self, "_child", None)
+        if child is None or child.closed:
+            return
+        warnings.warn(
+            f"session {child.describe()} was never closed; use `with driver.spawn(...)`"
+            " or call close()",
+            ResourceWarning,
+            source=self,
+        )
+        child.backend.signal_group(signal.SIGKILL)
+        child.backend.reap()
+        child.backend.close()
+        child.closed = True
+
+
+def spawn(
+    argv: str | Sequence[str],
+    *,
+    backend: str = "pipe",
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = 10.0,
+    encoding: str | None = "utf-8",
+    errors: str = "strict",
+    stderr: str = "stdout",
+    echo: bool = False,
+    dimensions: tuple[int, int] = (24, 80),
+    log: TextIO | None = None,
+) -> Session:
+    """Start ``argv`` and return a :class:`Session` driving it.
+
+    Args:
+        argv: the program and its arguments; a str is split with
+            :func:`shlex.split` (no shell is involved).
+        backend: ``"pipe"`` (the default) or ``"pty"`` for a program that needs
+            a terminal (prompts with getpass, line-buffers only on a tty, ...).
+        cwd, env: as for :class:`subprocess.Popen`.
+        timeout: default deadline in seconds of every read, expect, wait and
+            blocked send; None waits forever.
+        encoding: how output is decoded and input encoded; None gives a bytes
+            session, where every str in this API is bytes.
+        errors: decoding error handler; with ``"strict"`` bad output raises
+            :class:`driver.DecodeError`.
+        stderr: ``"stdout"`` (merged), ``"pipe"`` (read it from
+            ``session.stderr``), ``"devnull"`` or ``"inherit"``. On a pty
+            stderr is always the terminal.
+        echo: pty only: let the terminal echo what is sent (off by default, so
+            ``read_line`` returns the child's replies, not your input).
+        dimensions: pty only: (rows, cols) of the terminal.
+        log: a text file that receives the transcript live, line by line.
+
+    Raises:
+        SpawnError: the program is missing, not executable, or argv is empty.
+    """
+    return Session(
+        Child(
+            argv,
+            backend=backend,
+            cwd=cwd,
+            env=env,
+            timeout=timeout,
+            encoding=encoding,
+            errors=errors,
+            stderr=stderr,
+            echo=echo,
+            dimensions=dimensions,
+            log=log,
+        )
+    )
