@@ -67,7 +67,7 @@ class Child:
             )
         else:
             raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
-        self.buffers: dict[str, OutputBuffer[Any]] = {
+        self.buffers: dict[str, OutputBuffer] = {
             name: OutputBuffer(encoding, errors) for name in self.backend.output_fds
         }
         self.transcript = Transcript(log)
@@ -100,7 +100,7 @@ class Child:
     # -- sending ----------------------------------------------------------
 
     def encode(self, text: Text) -> bytes:
-        if not isinstance(text, self.kind):
+        if not isinstance(text, (self.kind, bytearray, memoryview) if self.kind is bytes else str):
             if self.kind is str:
                 raise TypeError(
                     f"send() of {text!r}: this session sends str; pass a str,"
@@ -112,7 +112,7 @@ class Child:
         if isinstance(text, str):
             assert self.encoding is not None
             return text.encode(self.encoding, self.errors)
-        return bytes(text)
+        return bytes(text)  # a bytearray or memoryview is welcome too
 
     def line(self, text: Text) -> Text:
         return text + ("\n" if self.kind is str else b"\n")
@@ -144,7 +144,7 @@ class Child:
     # -- errors ----------------------------------------------------------
 
     def timeout_error(
-        self, buffer: OutputBuffer[Any], what: str, timeout: float | None, *, quiet: bool
+        self, buffer: OutputBuffer, what: str, timeout: float | None, *, quiet: bool
     ) -> Timeout:
         waited = self.waited(timeout)
         hint = ""
@@ -162,7 +162,7 @@ class Child:
             hint=hint,
         )
 
-    def eof_error(self, buffer: OutputBuffer[Any], what: str, returncode: int | None) -> EOF:
+    def eof_error(self, buffer: OutputBuffer, what: str, returncode: int | None) -> EOF:
         return EOF(
             f"{self.describe()} closed its output before {what} appeared",
             pattern=what,

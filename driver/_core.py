@@ -13,12 +13,15 @@ the new text plus a bounded look-back (see :class:`Search`).
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Sequence
-from typing import Any, AnyStr, Generic, cast
+from re import Match as RegexMatch
+from typing import Any, AnyStr, Generic
 
 from ._errors import EOF, DecodeError, Timeout
 from ._patterns import Entry, Exact, is_sentinel
+
+# str in a text session, bytes in a bytes one (encoding=None).
+Text = Any
 
 #: How far before the new text a regex search resumes. A match no longer than
 #: this is found the moment its last character arrives.
@@ -39,9 +42,15 @@ class Match(Generic[AnyStr]):
         re: the :class:`re.Match` for a regex entry, else ``None``.
     """
 
-    __slots__ = ("index", "text", "before", "re")
+    __slots__ = ("before", "index", "re", "text")
+    index: int
+    text: AnyStr
+    before: AnyStr
+    re: RegexMatch[AnyStr] | None
 
-    def __init__(self, index: int, text: AnyStr, before: AnyStr, match: re.Match[AnyStr] | None):
+    def __init__(
+        self, index: int, text: AnyStr, before: AnyStr, match: RegexMatch[AnyStr] | None
+    ) -> None:
         self.index = index
         self.text = text
         self.before = before
@@ -63,7 +72,7 @@ class Match(Generic[AnyStr]):
         return f"<driver.Match index={self.index} text={self.text!r} before={self.before!r}>"
 
 
-class _Storage(Generic[AnyStr]):
+class _Storage:
     """Append-only text addressed by absolute offset, with a consumed prefix.
 
     New text is kept as a list of parts and joined only when consumption
@@ -71,11 +80,11 @@ class _Storage(Generic[AnyStr]):
     reading the recent end (what searches look at) never copies the rest.
     """
 
-    def __init__(self, empty: AnyStr) -> None:
+    def __init__(self, empty: Text) -> None:
         self._empty = empty
         self._joined = empty
         self._base = 0  # absolute offset of _joined[0]
-        self._parts: list[AnyStr] = []
+        self._parts: list[Text] = []
         self._parts_length = 0
         self.consumed = 0  # absolute offset of the first unconsumed character
 
@@ -87,7 +96,7 @@ class _Storage(Generic[AnyStr]):
     def _joined_end(self) -> int:
         return self._base + len(self._joined)
 
-    def append(self, text: AnyStr) -> None:
+    def append(self, text: Text) -> None:
         if text:
             self._parts.append(text)
             self._parts_length += len(text)
@@ -101,7 +110,7 @@ class _Storage(Generic[AnyStr]):
             self._parts.clear()
             self._parts_length = 0
 
-    def slice(self, start: int, stop: int | None = None) -> AnyStr:
+    def slice(self, start: int, stop: int | None = None) -> Text:
         """Text from absolute ``start`` to ``stop`` (default: the end)."""
         stop = self.end if stop is None else stop
         joined_end = self._joined_end
@@ -109,7 +118,7 @@ class _Storage(Generic[AnyStr]):
             return self._joined[start - self._base : stop - self._base]
         # Gather the parts the range needs, walking back from the end: searches
         # look at recent text, so this touches only the newest parts.
-        pieces: list[AnyStr] = []
+        pieces: list[Text] = []
         part_end = self.end
         for part in reversed(self._parts):
             part_start = part_end - len(part)
@@ -124,11 +133,11 @@ class _Storage(Generic[AnyStr]):
         pieces.reverse()
         return self._empty.join(pieces)
 
-    def find(self, needle: AnyStr, start: int) -> int:
+    def find(self, needle: Text, start: int) -> int:
         """Absolute offset of ``needle`` (one character) at or after ``start``, or -1."""
         joined_end = self._joined_end
         if start < joined_end:
-            index = self._joined.find(needle, start - self._base)
+            index: int = self._joined.find(needle, start - self._base)
             if index >= 0:
                 return self._base + index
             start = joined_end
@@ -142,7 +151,7 @@ class _Storage(Generic[AnyStr]):
             part_start = part_end
         return -1
 
-    def take(self, stop: int) -> AnyStr:
+    def take(self, stop: int) -> Text:
         """Consume and return the text from the read position to ``stop``."""
         if stop > self._joined_end:
             self._join()
@@ -155,7 +164,7 @@ class _Storage(Generic[AnyStr]):
         return text
 
 
-class OutputBuffer(Generic[AnyStr]):
+class OutputBuffer:
     """One output stream of a child: decoded, ``\\r\\n`` -> ``\\n``, unread text kept.
 
     Args:
@@ -168,14 +177,14 @@ class OutputBuffer(Generic[AnyStr]):
     def __init__(self, encoding: str | None = "utf-8", errors: str = "strict") -> None:
         self.encoding = encoding
         empty: Any = "" if encoding is not None else b""
-        self._empty: AnyStr = empty
-        self._newline: AnyStr = cast(AnyStr, "\n" if encoding is not None else b"\n")
-        self._cr: AnyStr = cast(AnyStr, "\r" if encoding is not None else b"\r")
-        self._crlf: AnyStr = cast(AnyStr, "\r\n" if encoding is not None else b"\r\n")
+        self._empty: Text = empty
+        self._newline: Text = "\n" if encoding is not None else b"\n"
+        self._cr: Text = "\r" if encoding is not None else b"\r"
+        self._crlf: Text = "\r\n" if encoding is not None else b"\r\n"
         self._decoder = (
             codecs.getincrementaldecoder(encoding)(errors) if encoding is not None else None
         )
-        self._storage: _Storage[AnyStr] = _Storage(empty)
+        self._storage: _Storage = _Storage(empty)
         self._held_cr = False  # a trailing "\r" waits to see if "\n" follows
         self._bytes_in = 0
         self.failure: DecodeError | None = None
@@ -184,7 +193,7 @@ class OutputBuffer(Generic[AnyStr]):
 
     # -- feeding --------------------------------------------------------
 
-    def feed(self, data: bytes) -> AnyStr:
+    def feed(self, data: bytes) -> Text:
         """Add bytes read from the child; returns the text they completed."""
         if self.failure is not None:
             self.failure.raw += data
@@ -193,7 +202,7 @@ class OutputBuffer(Generic[AnyStr]):
         self._bytes_in += len(data)
         return self._store(text, final=False)
 
-    def feed_eof(self) -> AnyStr:
+    def feed_eof(self) -> Text:
         """The stream ended; returns any text that was held back."""
         if self.eof:
             return self._empty
@@ -201,25 +210,26 @@ class OutputBuffer(Generic[AnyStr]):
         text = self._decode(b"", final=True) if self.failure is None else self._empty
         return self._store(text, final=True)
 
-    def _decode(self, data: bytes, *, final: bool) -> AnyStr:
+    def _decode(self, data: bytes, *, final: bool) -> Text:
         decoder = self._decoder
         if decoder is None:
-            return cast(AnyStr, data)
+            return data
         held = decoder.getstate()[0]
         try:
-            return cast(AnyStr, decoder.decode(data, final))
+            return decoder.decode(data, final)
         except UnicodeDecodeError as exc:
             combined = held + data
-            good = combined[: exc.start].decode(cast(str, self.encoding))
+            encoding = str(self.encoding)
+            good = combined[: exc.start].decode(encoding)
             self.failure = DecodeError(
-                encoding=cast(str, self.encoding),
+                encoding=encoding,
                 offset=self._bytes_in - len(held) + exc.start,
                 raw=combined[exc.start :],
                 reason=exc.reason,
             )
-            return cast(AnyStr, good)
+            return good
 
-    def _store(self, text: AnyStr, *, final: bool) -> AnyStr:
+    def _store(self, text: Text, *, final: bool) -> Text:
         if self._held_cr:
             text = self._cr + text
             self._held_cr = False
@@ -246,11 +256,11 @@ class OutputBuffer(Generic[AnyStr]):
         """At EOF with nothing left to read."""
         return self.eof and self._storage.consumed == self._storage.end
 
-    def unconsumed(self) -> AnyStr:
+    def unconsumed(self) -> Text:
         """The text read from the child and not yet consumed (not consumed now either)."""
         return self._storage.slice(self._storage.consumed)
 
-    def text_from(self, start: int) -> AnyStr:
+    def text_from(self, start: int) -> Text:
         return self._storage.slice(start)
 
     def raise_if_undecodable(self) -> None:
@@ -260,7 +270,7 @@ class OutputBuffer(Generic[AnyStr]):
 
     # -- answers --------------------------------------------------------
 
-    def read_line(self) -> AnyStr | None:
+    def read_line(self) -> Text | None:
         """The next line without its newline, or ``None`` until one is complete.
 
         At EOF an unterminated last line is returned once; after that ``None``
@@ -277,19 +287,19 @@ class OutputBuffer(Generic[AnyStr]):
         storage.take(newline_at + 1)
         return line
 
-    def read_all(self) -> AnyStr | None:
+    def read_all(self) -> Text | None:
         """Everything up to EOF, once EOF has come; ``None`` before."""
         if not self.eof:
             return None
         return self._storage.take(self._storage.end)
 
-    def take_match(self, start: int, stop: int) -> tuple[AnyStr, AnyStr]:
+    def take_match(self, start: int, stop: int) -> tuple[Text, Text]:
         """Consume through ``stop``; returns (before, matched)."""
         before = self._storage.take(start)
         return before, self._storage.take(stop)
 
 
-class Search(Generic[AnyStr]):
+class Search:
     """One expect in progress over one buffer.
 
     :meth:`step` searches what arrived since the last step, resuming a bounded
@@ -300,7 +310,10 @@ class Search(Generic[AnyStr]):
     """
 
     def __init__(
-        self, buffer: OutputBuffer[AnyStr], entries: Sequence[Entry[AnyStr]], window: int = DEFAULT_WINDOW
+        self,
+        buffer: OutputBuffer,
+        entries: Sequence[Entry[Any]],
+        window: int = DEFAULT_WINDOW,
     ) -> None:
         self._buffer = buffer
         self.entries = list(entries)
@@ -311,7 +324,7 @@ class Search(Generic[AnyStr]):
         self._lookback = window if has_regex else max(exact_overlap, default=0)
         self._window = window
 
-    def step(self) -> Match[AnyStr] | None:
+    def step(self) -> Match[Any] | None:
         buffer = self._buffer
         if buffer.end == self._searched_to:
             return None
@@ -319,7 +332,7 @@ class Search(Generic[AnyStr]):
         full = self._searched_to < 0 or unread >= 2 * self._full_size
         return self._search(full)
 
-    def finish(self, reason: type[EOF] | type[Timeout] | None) -> Match[AnyStr] | None:
+    def finish(self, reason: type[EOF] | type[Timeout] | None) -> Match[Any] | None:
         """Last full search, then the ``reason`` entry if the list has one."""
         found = self._search(full=True)
         if found is not None:
@@ -331,7 +344,7 @@ class Search(Generic[AnyStr]):
                 return Match(index, buffer._empty, before, None)
         return None
 
-    def _search(self, full: bool) -> Match[AnyStr] | None:
+    def _search(self, full: bool) -> Match[Any] | None:
         buffer = self._buffer
         consumed, end = buffer.consumed, buffer.end
         if full:
@@ -344,7 +357,7 @@ class Search(Generic[AnyStr]):
         segment = buffer.text_from(start - context)
         base = start - context
         self._searched_to = end
-        best: tuple[int, int, int, re.Match[AnyStr] | None] | None = None
+        best: tuple[int, int, int, RegexMatch[Any] | None] | None = None
         for index, entry in enumerate(self.entries):
             if isinstance(entry, Exact):
                 at = segment.find(entry.text, context)

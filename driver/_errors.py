@@ -134,6 +134,6 @@ class DecodeError(DriverError, UnicodeError):
         return (
             f"output byte {self.offset} does not decode as {self.encoding} ({self.reason});"
             f" the bytes from there on are {self.raw[:40]!r}"
-            f"{'...' if len(self.raw) > 40 else ''}. Spawn with errors=\"replace\" to"
+            f'{"..." if len(self.raw) > 40 else ""}. Spawn with errors="replace" to'
             f" substitute U+FFFD, or encoding=None for a bytes session."
         )

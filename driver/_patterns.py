@@ -30,7 +30,8 @@ class Regex(Generic[AnyStr]):
         return f"re {self.compiled.pattern!r}"
 
 
-Entry = Union[Exact[AnyStr], Regex[AnyStr], type[EOF], type[Timeout]]
+# An entry of a pattern list (Union: a | of generics fails at runtime on 3.10).
+Entry = Union[Exact[AnyStr], Regex[AnyStr], type[EOF], type[Timeout]]  # noqa: UP007
 
 
 def is_sentinel(entry: object) -> bool:
@@ -90,7 +91,6 @@ def _check_kind(value: str | bytes, kind: type) -> None:
 def describe(entries: Sequence[Entry[Any]]) -> str:
     """The pattern list as a person would write it, for error messages."""
     names = [
-        "driver.EOF" if e is EOF else "driver.TIMEOUT" if e is Timeout else str(e)
-        for e in entries
+        "driver.EOF" if e is EOF else "driver.TIMEOUT" if e is Timeout else str(e) for e in entries
     ]
     return names[0] if len(names) == 1 else "any of [" + ", ".join(names) + "]"

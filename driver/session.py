@@ -35,7 +35,7 @@ class Reader:
 
     def __init__(self, session: Session, stream: str) -> None:
         self._session = session
-        self._buffer: OutputBuffer[Any] = session._child.buffers[stream]
+        self._buffer: OutputBuffer = session._child.buffers[stream]
         empty: Any = "" if session._child.kind is str else b""
         #: Output between the previous read position and the last match.
         self.before: Text = empty
@@ -206,9 +206,7 @@ class Session(Reader):
         """Resize the child's terminal (pty backend); it receives SIGWINCH."""
         self._child.check_open()
         if self.backend != "pty":
-            raise DriverError(
-                "set_window_size() needs a terminal; spawn with backend=\"pty\""
-            )
+            raise DriverError('set_window_size() needs a terminal; spawn with backend="pty"')
         self._child.backend.set_window_size(rows, cols)
 
     def _write(self, data: bytes) -> None:
@@ -233,12 +231,12 @@ class Session(Reader):
 
     def _until(
         self,
-        buffer: OutputBuffer[Any],
+        buffer: OutputBuffer,
         attempt: Callable[[], T | None],
         what: str,
         timeout: float | None,
         *,
-        search: Search[Any] | None = None,
+        search: Search | None = None,
     ) -> T:
         """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
         child = self._child
@@ -274,10 +272,7 @@ class Session(Reader):
         backend = self._child.backend
         self._watch_fds(writing, exiting)
         remaining = deadline - time.monotonic()
-        if remaining == math.inf:
-            wait_ms = -1
-        else:
-            wait_ms = max(0, math.ceil(remaining * 1000))
+        wait_ms = -1 if remaining == math.inf else max(0, math.ceil(remaining * 1000))
         if exiting and backend.exit_fd is None:
             wait_ms = _EXIT_POLL_MS if wait_ms < 0 else min(wait_ms, _EXIT_POLL_MS)
         events = self._poller.poll(wait_ms)
@@ -401,6 +396,7 @@ class Session(Reader):
             f"session {child.describe()} was never closed; use `with driver.spawn(...)`"
             " or call close()",
             ResourceWarning,
+            stacklevel=2,
             source=self,
         )
         child.backend.signal_group(signal.SIGKILL)
