@@ -100,6 +100,8 @@ class Child:
     # -- sending ----------------------------------------------------------
 
     def encode(self, text: Text) -> bytes:
+        if isinstance(text, str) and not text:
+            return b""  # send_line() with no text, in either kind of session
         if not isinstance(text, (self.kind, bytearray, memoryview) if self.kind is bytes else str):
             if self.kind is str:
                 raise TypeError(
@@ -113,9 +115,6 @@ class Child:
             assert self.encoding is not None
             return text.encode(self.encoding, self.errors)
         return bytes(text)  # a bytearray or memoryview is welcome too
-
-    def line(self, text: Text) -> Text:
-        return text + ("\n" if self.kind is str else b"\n")
 
     def control_bytes(self, char: str) -> bytes | None:
         """Ctrl-``char`` for a pty; None where the pipe backend closes stdin instead."""

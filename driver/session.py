@@ -156,14 +156,17 @@ class Session(Reader):
         meanwhile so neither side can block the other; times out (session
         timeout) if the child stops reading.
         """
-        self._child.check_open()
-        data = self._child.encode(text)
-        self._child.transcript.record_sent(text)
-        self._write(data)
+        self._send(text, b"")
 
     def send_line(self, text: Text = "") -> None:
         """Send ``text`` and a newline."""
-        self.send(self._child.line(text if text or self._child.kind is str else b""))
+        self._send(text, b"\n")
+
+    def _send(self, text: Text, end: bytes) -> None:
+        self._child.check_open()
+        data = self._child.encode(text) + end
+        self._child.transcript.record_sent(data if self._child.kind is bytes else text + "\n" * len(end))
+        self._write(data)
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""

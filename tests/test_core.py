@@ -1,0 +1,197 @@
+"""The sans-I/O core, fed plain bytes: no processes here."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import driver
+from driver._core import OutputBuffer, Search
+from driver._patterns import compile_patterns
+
+
+def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    edges = [0, *points, len(data)]
+    return [data[a:b] for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def all_lines(chunks: list[bytes], encoding: str | None = "utf-8") -> list[object]:
+    buffer = OutputBuffer(encoding, "replace")
+    lines = []
+    for chunk in chunks:
+        buffer.feed(chunk)
+        while (line := buffer.read_line()) is not None:
+            lines.append(line)
+    buffer.feed_eof()
+    while (line := buffer.read_line()) is not None:
+        lines.append(line)
+    assert buffer.exhausted
+    return lines
+
+
+def all_matches(chunks: list[bytes], patterns: list[str], exact: bool) -> list[tuple[int, str, str]]:
+    """Expect the pattern list over and over, feeding chunks only when asked."""
+    buffer = OutputBuffer("utf-8", "replace")
+    entries = compile_patterns(patterns, exact=exact, kind=str)
+    found = []
+    pending = list(chunks)
+    search = Search(buffer, entries)
+    while True:
+        match = search.step()
+        if match is None:
+            if not pending:
+                break
+            buffer.feed(pending.pop(0))
+            continue
+        found.append((match.index, match.text, match.before))
+        search = Search(buffer, entries)
+    buffer.feed_eof()
+    while (match := Search(buffer, entries).finish(driver.EOF)) is not None:
+        found.append((match.index, match.text, match.before))
+        break
+    return found
+
+
+text_with_lines = st.lists(
+    st.sampled_from(["a", "b", "é", "€", "😀", "\r\n", "\n", "\r", "ab\n", "prompt> ", "x" * 50]),
+    max_size=60,
+).map("".join)
+cut_points = st.lists(st.integers(min_value=0, max_value=10_000), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=text_with_lines, cuts=cut_points)
+def test_lines_do_not_depend_on_chunking(text: str, cuts: list[int]) -> None:
+    data = text.encode()
+    assert all_lines(chunked(data, cuts)) == all_lines([data])
+    assert all_lines(chunked(data, cuts), None) == all_lines([data], None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=text_with_lines, cuts=cut_points)
+def test_exact_matches_do_not_depend_on_chunking(text: str, cuts: list[int]) -> None:
+    data = text.encode()
+    patterns = ["prompt> ", "b\né", "😀"]
+    assert all_matches(chunked(data, cuts), patterns, True) == all_matches([data], patterns, True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=text_with_lines, cuts=cut_points)
+def test_regex_matches_do_not_depend_on_chunking(text: str, cuts: list[int]) -> None:
+    data = text.encode()
+    # Anchored or fixed-length patterns: more output cannot make them longer.
+    patterns = [r"pro\w+> ", r"^b+\n", r"[€😀]x"]
+    assert all_matches(chunked(data, cuts), patterns, False) == all_matches([data], patterns, False)
+
+
+def test_crlf_becomes_lf_even_split_between_reads() -> None:
+    assert all_lines([b"one\r", b"\ntwo\r\n", b"lone\rcr\n"]) == ["one", "two", "lone\rcr"]
+
+
+def test_unterminated_last_line_comes_once_at_eof() -> None:
+    buffer = OutputBuffer()
+    buffer.feed(b"a\npartial")
+    assert buffer.read_line() == "a"
+    assert buffer.read_line() is None
+    buffer.feed_eof()
+    assert buffer.read_line() == "partial"
+    assert buffer.read_line() is None
+    assert buffer.exhausted
+
+
+def test_earliest_match_wins_and_ties_go_to_lowest_index() -> None:
+    buffer = OutputBuffer()
+    buffer.feed(b"xx abc def")
+    entries = compile_patterns(["def", "abc", "ab", r"a\w+"], exact=False, kind=str)
+    match = Search(buffer, entries).step()
+    assert match is not None
+    assert (match.index, match.text, match.before) == (1, "abc", "xx ")
+
+
+def test_long_regex_match_is_found_by_the_full_search() -> None:
+    # The match is far longer than the resume window: it is still found,
+    # at the latest when the final search runs.
+    buffer = OutputBuffer()
+    search = Search(buffer, compile_patterns([r"START[^!]*END"], exact=False, kind=str), window=16)
+    buffer.feed(b"START")
+    for _ in range(100):
+        buffer.feed(b"y" * 50)
+        assert search.step() is None
+    buffer.feed(b"END")
+    match = search.step() or search.finish(driver.Timeout)
+    assert match is not None and match.text.startswith("START") and match.text.endswith("END")
+
+
+def test_caret_means_the_start_of_unconsumed_output() -> None:
+    buffer = OutputBuffer()
+    buffer.feed(b"zz>")
+    entries = compile_patterns([r"^>"], exact=False, kind=str)
+    search = Search(buffer, entries)
+    assert search.step() is None
+    buffer.take_match(2, 2)
+    assert Search(buffer, entries).step() is not None
+
+
+def test_bad_bytes_stop_decoding_and_keep_the_good_text() -> None:
+    buffer = OutputBuffer("utf-8", "strict")
+    buffer.feed(b"ok\ncaf\xc3")
+    buffer.feed(b"\xa9 \xff rest")
+    buffer.feed(b" more")
+    assert buffer.read_line() == "ok"
+    assert buffer.read_line() == "café "
+    with pytest.raises(driver.DecodeError) as caught:
+        buffer.raise_if_undecodable()
+    assert caught.value.offset == 9
+    assert caught.value.raw == b"\xff rest more"
+    assert 'errors="replace"' in str(caught.value)
+
+
+def test_decoding_with_replace_substitutes() -> None:
+    assert all_lines([b"a\xffb\n"]) == ["a\ufffdb"]
+
+
+def test_bytes_buffer_keeps_bytes() -> None:
+    buffer = OutputBuffer(None)
+    buffer.feed(b"\xff\xfe\r\nx")
+    assert buffer.read_line() == b"\xff\xfe"
+    match = Search(buffer, compile_patterns(b"x", exact=True, kind=bytes)).step()
+    assert match is not None and match.text == b"x"
+
+
+def test_patterns_of_the_wrong_kind_say_how_to_fix_it() -> None:
+    with pytest.raises(TypeError, match="encoding=None"):
+        compile_patterns(b"x", exact=False, kind=str)
+    with pytest.raises(TypeError, match="bytes pattern"):
+        compile_patterns("x", exact=True, kind=bytes)
+    with pytest.raises(ValueError, match="not a valid regex"):
+        compile_patterns("(", exact=False, kind=str)
+    with pytest.raises(ValueError, match="at least one pattern"):
+        compile_patterns([], exact=False, kind=str)
+
+
+def test_match_groups() -> None:
+    buffer = OutputBuffer()
+    buffer.feed(b"token: abc123 ok")
+    match = Search(buffer, compile_patterns(re.compile(r"token: (?P<t>\w+)"), exact=False, kind=str)).step()
+    assert match is not None
+    assert match.group("t") == "abc123" and match.groups() == ("abc123",)
+    assert match.re is not None and match.group(0) == "token: abc123"
+
+
+def test_large_unread_output_is_searched_in_linear_time() -> None:
+    # 8 MB in 64 KiB reads with the match at the very end: a quadratic
+    # buffer would copy terabytes here; a linear one finishes at once.
+    buffer = OutputBuffer()
+    entries = compile_patterns([r"MARK\d"], exact=False, kind=str)
+    search = Search(buffer, entries)
+    chunk = b"x" * 99 + b"\n"
+    for _ in range(128):
+        buffer.feed(chunk * 655)
+        assert search.step() is None
+    buffer.feed(b"MARK1")
+    match = search.step()
+    assert match is not None and len(match.before) == 128 * 655 * 100
