@@ -13,6 +13,7 @@ the new text plus a bounded look-back (see :class:`Search`).
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Sequence
 from re import Match as RegexMatch
 from typing import Any, AnyStr, Generic
@@ -26,6 +27,11 @@ Text = Any
 #: How far before the new text a regex search resumes. A match no longer than
 #: this is found the moment its last character arrives.
 DEFAULT_WINDOW = 4096
+
+# "\r\n" ends a line, and so does "\r\r\n": a pty turns the "\r\n" a child
+# writes into "\r\r\n". A carriage return right before a newline shows as nothing.
+_LINE_END = re.compile("\r+\n")
+_LINE_END_BYTES = re.compile(b"\r+\n")
 
 # Consumed text is cut off the front of the buffer once it is this large and
 # at least half the buffer, so compaction costs O(1) amortised per character.
@@ -180,12 +186,12 @@ class OutputBuffer:
         self._empty: Text = empty
         self._newline: Text = "\n" if encoding is not None else b"\n"
         self._cr: Text = "\r" if encoding is not None else b"\r"
-        self._crlf: Text = "\r\n" if encoding is not None else b"\r\n"
+        self._line_end = _LINE_END if encoding is not None else _LINE_END_BYTES
         self._decoder = (
             codecs.getincrementaldecoder(encoding)(errors) if encoding is not None else None
         )
         self._storage: _Storage = _Storage(empty)
-        self._held_cr = False  # a trailing "\r" waits to see if "\n" follows
+        self._held_cr = empty  # trailing "\r"s wait to see if "\n" follows
         self._bytes_in = 0
         self.failure: DecodeError | None = None
         self._line_scan = 0  # absolute offset up to which there is no newline
@@ -231,13 +237,14 @@ class OutputBuffer:
 
     def _store(self, text: Text, *, final: bool) -> Text:
         if self._held_cr:
-            text = self._cr + text
-            self._held_cr = False
+            text = self._held_cr + text
+            self._held_cr = self._empty
         if not final and self.failure is None and text.endswith(self._cr):
-            text = text[:-1]
-            self._held_cr = True
+            held = len(text) - len(text.rstrip(self._cr))
+            self._held_cr = text[-held:]
+            text = text[:-held]
         if self._cr in text:
-            text = text.replace(self._crlf, self._newline)
+            text = self._line_end.sub(self._newline, text)
         self._storage.append(text)
         return text
 

@@ -33,10 +33,10 @@ class Reader:
     by default); with ``stderr="pipe"``, ``session.stderr`` is another.
     """
 
-    def __init__(self, session: Session, stream: str) -> None:
-        self._session = session
-        self._buffer: OutputBuffer = session._child.buffers[stream]
-        empty: Any = "" if session._child.kind is str else b""
+    def __init__(self, loop: _Loop, stream: str) -> None:
+        self._loop = loop
+        self._buffer: OutputBuffer = loop.child.buffers[stream]
+        empty: Any = "" if loop.child.kind is str else b""
         #: Output between the previous read position and the last match.
         self.before: Text = empty
         #: The text the last expect matched.
@@ -52,16 +52,16 @@ class Reader:
         session's) is an overall deadline; :class:`driver.Timeout` carries the
         unconsumed output.
         """
-        self._session._child.check_open()
+        self._loop.child.check_open()
         line = self._buffer.read_line()
         if line is not None:
             return line
-        return self._session._until(self._buffer, self._buffer.read_line, "a line", timeout)
+        return self._loop.until(self._buffer, self._buffer.read_line, "a line", timeout)
 
     def read(self, timeout: float | None = None) -> Text:
         """Everything up to EOF (the child closing its output)."""
-        self._session._child.check_open()
-        return self._session._until(self._buffer, self._buffer.read_all, "EOF", timeout)
+        self._loop.child.check_open()
+        return self._loop.until(self._buffer, self._buffer.read_all, "EOF", timeout)
 
     def expect(self, pattern: Any, timeout: float | None = None) -> Match[Any]:
         """Wait for a regex (a str, or a compiled pattern) or any of a list of them.
@@ -78,10 +78,10 @@ class Reader:
         return self._expect(text, timeout, exact=True)
 
     def _expect(self, spec: Any, timeout: float | None, *, exact: bool) -> Match[Any]:
-        self._session._child.check_open()
-        entries = compile_patterns(spec, exact=exact, kind=self._session._child.kind)
+        self._loop.child.check_open()
+        entries = compile_patterns(spec, exact=exact, kind=self._loop.child.kind)
         search = Search(self._buffer, entries)
-        found = self._session._until(
+        found = self._loop.until(
             self._buffer, search.step, describe(entries), timeout, search=search
         )
         self.before, self.after, self.match = found.before, found.text, found
@@ -97,6 +97,131 @@ class Reader:
             raise StopIteration from None
 
 
+class _Loop:
+    """The sync engine of one session: a poll loop over the child's fds.
+
+    It moves bytes between the backend and the core buffers, and keeps the
+    clock. Readers and the session share it; it refers to neither, so a
+    forgotten session is freed (and warns) as soon as it is dropped.
+    """
+
+    def __init__(self, child: Child) -> None:
+        self.child = child
+        self._poller = select.poll()
+        self._watched: dict[int, int] = {}
+        self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
+
+    def write(self, data: bytes) -> None:
+        backend = self.child.backend
+        if backend.input_fd is None:
+            raise self.child.input_closed_error()
+        data = backend.prepare_input(data)
+        view = memoryview(data)
+        deadline = math.nan
+        while view:
+            try:
+                view = view[backend.write(view) :]
+            except OSError as exc:  # EPIPE, or EIO from a pty whose child is gone
+                raise self.child.input_closed_error() from exc
+            if view:
+                if math.isnan(deadline):
+                    deadline = self.child.deadline(None)
+                if not self.pump(deadline, writing=True):
+                    raise self.child.write_timeout_error(len(view), len(data), None)
+
+    def until(
+        self,
+        buffer: OutputBuffer,
+        attempt: Callable[[], T | None],
+        what: str,
+        timeout: float | None,
+        *,
+        search: Search | None = None,
+    ) -> T:
+        """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
+        child = self.child
+        deadline = child.deadline(timeout)
+        arrived_before = buffer.end
+        timed_out = False
+        while True:
+            result = attempt()
+            if result is not None:
+                return result
+            if buffer.failure is not None:
+                if search is not None and (found := search.finish(None)) is not None:
+                    return found  # type: ignore[return-value]
+                buffer.raise_if_undecodable()
+                raise buffer.failure
+            if buffer.eof:
+                if search is not None and (found := search.finish(EOF)) is not None:
+                    return found  # type: ignore[return-value]
+                raise child.eof_error(buffer, what, self.returncode_soon())
+            if timed_out:
+                if search is not None and (found := search.finish(Timeout)) is not None:
+                    return found  # type: ignore[return-value]
+                quiet = buffer.end == arrived_before
+                raise child.timeout_error(buffer, what, timeout, quiet=quiet)
+            timed_out = not self.pump(deadline)
+
+    def pump(self, deadline: float, *, writing: bool = False, exiting: bool = False) -> bool:
+        """Wait until the child's fds are ready, then read what they hold.
+
+        Returns False once the deadline has passed (after a last look at the
+        fds, so output that is already there is never reported missing).
+        """
+        backend = self.child.backend
+        self.watch_fds(writing, exiting)
+        remaining = deadline - time.monotonic()
+        wait_ms = -1 if remaining == math.inf else max(0, math.ceil(remaining * 1000))
+        if exiting and backend.exit_fd is None:
+            wait_ms = _EXIT_POLL_MS if wait_ms < 0 else min(wait_ms, _EXIT_POLL_MS)
+        events = self._poller.poll(wait_ms)
+        for fd, mask in events:
+            stream = self._streams.get(fd)
+            if stream is not None and mask & _READABLE:
+                data = backend.read(fd)
+                if data is not None:
+                    self.child.on_output(stream, data)
+        return remaining > 0 and (bool(events) or time.monotonic() < deadline)
+
+    def watch_fds(self, writing: bool, exiting: bool) -> None:
+        backend = self.child.backend
+        wanted: dict[int, int] = {}
+        for fd, stream in self._streams.items():
+            if not self.child.buffers[stream].eof:
+                wanted[fd] = select.POLLIN
+        if writing and backend.input_fd is not None:
+            wanted[backend.input_fd] = wanted.get(backend.input_fd, 0) | select.POLLOUT
+        if exiting and backend.exit_fd is not None:
+            wanted[backend.exit_fd] = select.POLLIN
+        if wanted == self._watched:
+            return
+        for fd in self._watched.keys() - wanted.keys():
+            self._poller.unregister(fd)
+        for fd, mask in wanted.items():
+            if self._watched.get(fd) != mask:
+                self._poller.register(fd, mask)
+        self._watched = wanted
+
+    def exited_by(self, deadline: float) -> bool:
+        """Wait for the child to exit, reading its output meanwhile."""
+        backend = self.child.backend
+        while backend.poll() is None:
+            if not self.pump(deadline, exiting=True) and backend.poll() is None:
+                return False
+        return True
+
+    def returncode_soon(self) -> int | None:
+        """The returncode for an EOF message: EOF usually means the child is exiting."""
+        self.exited_by(time.monotonic() + 0.1)
+        return self.child.backend.returncode
+
+    def unwatch_all(self) -> None:
+        for fd in self._watched:
+            self._poller.unregister(fd)
+        self._watched = {}
+
+
 class Session(Reader):
     """A running child program, driven line by line. Create it with :func:`driver.spawn`.
 
@@ -108,12 +233,10 @@ class Session(Reader):
 
     def __init__(self, child: Child) -> None:
         self._child = child
-        super().__init__(self, "stdout")
-        self._poller = select.poll()
-        self._watched: dict[int, int] = {}
-        self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
+        loop = _Loop(child)
+        super().__init__(loop, "stdout")
         #: Reader of the child's stderr with ``stderr="pipe"``, else None.
-        self.stderr: Reader | None = Reader(self, "stderr") if "stderr" in child.buffers else None
+        self.stderr: Reader | None = Reader(loop, "stderr") if "stderr" in child.buffers else None
 
     # -- facts ------------------------------------------------------------
 
@@ -165,8 +288,9 @@ class Session(Reader):
     def _send(self, text: Text, end: bytes) -> None:
         self._child.check_open()
         data = self._child.encode(text) + end
-        self._child.transcript.record_sent(data if self._child.kind is bytes else text + "\n" * len(end))
-        self._write(data)
+        shown = data if self._child.kind is bytes else text + end.decode()
+        self._child.transcript.record_sent(shown)
+        self._loop.write(data)
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
@@ -188,7 +312,7 @@ class Session(Reader):
             self.send_eof()
             return
         self._child.transcript.record_directive(f"%control {char}")
-        self._write(data)
+        self._loop.write(data)
 
     def send_signal(self, sig: int) -> None:
         """Send signal ``sig`` to the child process (not its group), as subprocess does."""
@@ -212,113 +336,6 @@ class Session(Reader):
             raise DriverError('set_window_size() needs a terminal; spawn with backend="pty"')
         self._child.backend.set_window_size(rows, cols)
 
-    def _write(self, data: bytes) -> None:
-        backend = self._child.backend
-        if backend.input_fd is None:
-            raise self._child.input_closed_error()
-        view = memoryview(data)
-        deadline = math.nan
-        with backend.sending(data):
-            while view:
-                try:
-                    view = view[backend.write(view) :]
-                except (BrokenPipeError, OSError) as exc:
-                    raise self._child.input_closed_error() from exc
-                if view:
-                    if math.isnan(deadline):
-                        deadline = self._child.deadline(None)
-                    if not self._pump(deadline, writing=True):
-                        raise self._child.write_timeout_error(len(view), len(data), None)
-
-    # -- waiting ----------------------------------------------------------
-
-    def _until(
-        self,
-        buffer: OutputBuffer,
-        attempt: Callable[[], T | None],
-        what: str,
-        timeout: float | None,
-        *,
-        search: Search | None = None,
-    ) -> T:
-        """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
-        child = self._child
-        deadline = child.deadline(timeout)
-        arrived_before = buffer.end
-        timed_out = False
-        while True:
-            result = attempt()
-            if result is not None:
-                return result
-            if buffer.failure is not None:
-                if search is not None and (found := search.finish(None)) is not None:
-                    return found  # type: ignore[return-value]
-                buffer.raise_if_undecodable()
-                raise buffer.failure
-            if buffer.eof:
-                if search is not None and (found := search.finish(EOF)) is not None:
-                    return found  # type: ignore[return-value]
-                raise child.eof_error(buffer, what, self._returncode_soon())
-            if timed_out:
-                if search is not None and (found := search.finish(Timeout)) is not None:
-                    return found  # type: ignore[return-value]
-                quiet = buffer.end == arrived_before
-                raise child.timeout_error(buffer, what, timeout, quiet=quiet)
-            timed_out = not self._pump(deadline)
-
-    def _pump(self, deadline: float, *, writing: bool = False, exiting: bool = False) -> bool:
-        """Wait until the child's fds are ready, then read what they hold.
-
-        Returns False once the deadline has passed (after a last look at the
-        fds, so output that is already there is never reported missing).
-        """
-        backend = self._child.backend
-        self._watch_fds(writing, exiting)
-        remaining = deadline - time.monotonic()
-        wait_ms = -1 if remaining == math.inf else max(0, math.ceil(remaining * 1000))
-        if exiting and backend.exit_fd is None:
-            wait_ms = _EXIT_POLL_MS if wait_ms < 0 else min(wait_ms, _EXIT_POLL_MS)
-        events = self._poller.poll(wait_ms)
-        for fd, mask in events:
-            stream = self._streams.get(fd)
-            if stream is not None and mask & _READABLE:
-                data = backend.read(fd)
-                if data is not None:
-                    self._child.on_output(stream, data)
-        return remaining > 0 and (bool(events) or time.monotonic() < deadline)
-
-    def _watch_fds(self, writing: bool, exiting: bool) -> None:
-        backend = self._child.backend
-        wanted: dict[int, int] = {}
-        for fd, stream in self._streams.items():
-            if not self._child.buffers[stream].eof:
-                wanted[fd] = select.POLLIN
-        if writing and backend.input_fd is not None:
-            wanted[backend.input_fd] = wanted.get(backend.input_fd, 0) | select.POLLOUT
-        if exiting and backend.exit_fd is not None:
-            wanted[backend.exit_fd] = select.POLLIN
-        if wanted == self._watched:
-            return
-        for fd in self._watched.keys() - wanted.keys():
-            self._poller.unregister(fd)
-        for fd, mask in wanted.items():
-            if self._watched.get(fd) != mask:
-                self._poller.register(fd, mask)
-        self._watched = wanted
-
-    def _exited_by(self, deadline: float) -> bool:
-        """Wait for the child to exit, reading its output meanwhile."""
-        backend = self._child.backend
-        while backend.poll() is None:
-            if not self._pump(deadline, exiting=True) and backend.poll() is None:
-                return False
-        return True
-
-    def _returncode_soon(self) -> int | None:
-        """The returncode for an EOF message: EOF usually means the child is exiting."""
-        self._exited_by(time.monotonic() + 0.1)
-        return self._child.backend.returncode
-
     # -- lifecycle --------------------------------------------------------
 
     def wait(self, timeout: float | None = None) -> int:
@@ -329,7 +346,7 @@ class Session(Reader):
         """
         if self._child.closed:
             return self._child.backend.reap()
-        if not self._exited_by(self._child.deadline(timeout)):
+        if not self._loop.exited_by(self._child.deadline(timeout)):
             buffer = self._child.buffers["stdout"]
             raise self._child.timeout_error(buffer, "the child to exit", timeout, quiet=False)
         return self._child.backend.reap()
@@ -361,10 +378,7 @@ class Session(Reader):
                 backend.signal_group(signal.SIGTERM)
         finally:
             child.transcript.flush_log()
-            self._watch_fds(False, False)
-            for fd in list(self._watched):
-                self._poller.unregister(fd)
-            self._watched.clear()
+            self._loop.unwatch_all()
             backend.close()
             child.closed = True
         return backend.reap()
@@ -375,7 +389,7 @@ class Session(Reader):
             with contextlib.suppress(OSError):
                 backend.send_eof()
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            if self._exited_by(time.monotonic() + grace):
+            if self._loop.exited_by(time.monotonic() + grace):
                 return
             backend.signal_group(sig)
         backend.reap()  # SIGKILL cannot be caught: this returns promptly

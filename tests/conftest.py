@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import driver
-
 from helpers import Spawn
+
 
 @pytest.fixture(params=["pipe", "pty"])
 def backend(request: pytest.FixtureRequest) -> str:

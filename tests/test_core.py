@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from driver._patterns import compile_patterns
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:]) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
 
 
 def all_lines(chunks: list[bytes], encoding: str | None = "utf-8") -> list[object]:
@@ -33,7 +34,9 @@ def all_lines(chunks: list[bytes], encoding: str | None = "utf-8") -> list[objec
     return lines
 
 
-def all_matches(chunks: list[bytes], patterns: list[str], exact: bool) -> list[tuple[int, str, str]]:
+def all_matches(
+    chunks: list[bytes], patterns: list[str], exact: bool
+) -> list[tuple[int, str, str]]:
     """Expect the pattern list over and over, feeding chunks only when asked."""
     buffer = OutputBuffer("utf-8", "replace")
     entries = compile_patterns(patterns, exact=exact, kind=str)
@@ -176,7 +179,8 @@ def test_patterns_of_the_wrong_kind_say_how_to_fix_it() -> None:
 def test_match_groups() -> None:
     buffer = OutputBuffer()
     buffer.feed(b"token: abc123 ok")
-    match = Search(buffer, compile_patterns(re.compile(r"token: (?P<t>\w+)"), exact=False, kind=str)).step()
+    entries = compile_patterns(re.compile(r"token: (?P<t>\w+)"), exact=False, kind=str)
+    match = Search(buffer, entries).step()
     assert match is not None
     assert match.group("t") == "abc123" and match.groups() == ("abc123",)
     assert match.re is not None and match.group(0) == "token: abc123"

@@ -8,7 +8,6 @@ import signal
 import pytest
 
 import driver
-
 from helpers import Spawn, fixture, python
 
 

@@ -13,7 +13,7 @@ import os
 import shlex
 import shutil
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .._errors import SpawnError
 
@@ -57,10 +57,9 @@ class Backend:
         except BlockingIOError:
             return None
 
-    @contextlib.contextmanager
-    def sending(self, data: bytes) -> Iterator[None]:
-        """Surrounds writing ``data``; the pty backend adjusts its line discipline here."""
-        yield
+    def prepare_input(self, data: bytes) -> bytes:
+        """The bytes to write so the child reads ``data``; the pty backend splits long lines."""
+        return data
 
     def send_eof(self) -> None:
         raise NotImplementedError

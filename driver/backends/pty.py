@@ -17,7 +17,7 @@ import struct
 import sys
 import termios
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import ptyprocess
 
@@ -25,8 +25,9 @@ from . import Backend, exit_code, resolve_program, spawn_failure
 
 # The Linux line discipline holds at most 4095 characters of an unfinished
 # line in canonical mode and silently drops the rest; other systems drop
-# beyond MAX_CANON. Longer lines are sent with canonical mode switched off.
-_CANON_LIMIT = 4095 if sys.platform.startswith("linux") else 1023
+# beyond MAX_CANON (1024 or less). Longer lines go in pieces (prepare_input).
+_CANON_LIMIT = 4095 if sys.platform.startswith("linux") else 255
+_PIECE = 1024 if sys.platform.startswith("linux") else 128
 
 _CONTROL_NAMES = {"?": 0x7F, "[": 0x1B, "\\": 0x1C, "]": 0x1D, "^": 0x1E, "_": 0x1F, "@": 0x00}
 
@@ -97,28 +98,21 @@ class PtyBackend(Backend):
                 return b""
             raise
 
-    @contextlib.contextmanager
-    def sending(self, data: bytes) -> Iterator[None]:
+    def prepare_input(self, data: bytes) -> bytes:
         if len(data) <= _CANON_LIMIT or not _has_long_line(data):
-            yield
-            return
+            return data
         attributes = termios.tcgetattr(self._fd)
         if not attributes[3] & termios.ICANON:
-            yield
-            return
-        # Switch the line discipline to non-canonical mode while the long line
-        # goes in: the kernel then applies back-pressure instead of dropping
-        # characters. Restoring canonical mode keeps what is still queued.
-        raw = [*attributes[:6], list(attributes[6])]
-        raw[3] &= ~termios.ICANON
-        raw[6][termios.VMIN] = 1
-        raw[6][termios.VTIME] = 0
-        termios.tcsetattr(self._fd, termios.TCSANOW, raw)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(termios.error):  # the child may be gone
-                termios.tcsetattr(self._fd, termios.TCSANOW, attributes)
+            return data  # the child reads raw input: no line limit applies
+        # In canonical mode the EOF character in mid-line hands the pending
+        # text to the reader without ending input, and while a handed-over
+        # piece waits to be read the kernel holds further input back instead
+        # of dropping it. Each piece is non-empty, so no EOF is ever seen.
+        push = attributes[6][termios.VEOF]
+        return b"\n".join(
+            push.join(segment[i : i + _PIECE] for i in range(0, len(segment), _PIECE))
+            for segment in data.split(b"\n")
+        )
 
     def send_eof(self) -> None:
         eof_char = termios.tcgetattr(self._fd)[6][termios.VEOF]
