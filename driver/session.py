@@ -242,10 +242,12 @@ class Session(Reader):
 
     @property
     def pid(self) -> int:
+        """The child's process id (also its process group id)."""
         return self._child.pid
 
     @property
     def argv(self) -> list[str]:
+        """The command as started (a str argv is shown split)."""
         return self._child.argv
 
     @property
@@ -260,6 +262,7 @@ class Session(Reader):
 
     @property
     def alive(self) -> bool:
+        """True while the child has not exited."""
         return self.returncode is None
 
     @property
