@@ -157,11 +157,12 @@ class _Storage:
             part_start = part_end
         return -1
 
-    def take(self, stop: int) -> Text:
-        """Consume and return the text from the read position to ``stop``."""
-        if stop > self._joined_end:
+    def take(self, stop: int, skip: int = 0) -> Text:
+        """Consume the text from the read position to ``stop`` (and ``skip`` more); return it."""
+        if stop + skip > self._base + len(self._joined):
             self._join()
         text = self._joined[self.consumed - self._base : stop - self._base]
+        stop += skip
         self.consumed = stop
         dead = stop - self._base
         if dead >= _COMPACT_AT and dead * 2 >= len(self._joined):
@@ -290,9 +291,7 @@ class OutputBuffer:
             if (self.eof or self.failure is not None) and storage.consumed < storage.end:
                 return storage.take(storage.end)
             return None
-        line = storage.take(newline_at)
-        storage.take(newline_at + 1)
-        return line
+        return storage.take(newline_at, skip=1)
 
     def read_all(self) -> Text | None:
         """Everything up to EOF, once EOF has come; ``None`` before."""

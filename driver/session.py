@@ -53,9 +53,6 @@ class Reader:
         unconsumed output.
         """
         self._loop.child.check_open()
-        line = self._buffer.read_line()
-        if line is not None:
-            return line
         return self._loop.until(self._buffer, self._buffer.read_line, "a line", timeout)
 
     def read(self, timeout: float | None = None) -> Text:
@@ -109,6 +106,7 @@ class _Loop:
         self.child = child
         self._poller = select.poll()
         self._watched: dict[int, int] = {}
+        self._watching: tuple[object, ...] = ()  # the state _watched was made for
         self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
 
     def write(self, data: bytes) -> None:
@@ -186,9 +184,15 @@ class _Loop:
 
     def watch_fds(self, writing: bool, exiting: bool) -> None:
         backend = self.child.backend
+        buffers = self.child.buffers
+        open_streams = sum(not buffer.eof for buffer in buffers.values())
+        watching = (writing, exiting, open_streams, backend.input_fd, backend.exit_fd)
+        if watching == self._watching:
+            return
+        self._watching = watching
         wanted: dict[int, int] = {}
         for fd, stream in self._streams.items():
-            if not self.child.buffers[stream].eof:
+            if not buffers[stream].eof:
                 wanted[fd] = select.POLLIN
         if writing and backend.input_fd is not None:
             wanted[backend.input_fd] = wanted.get(backend.input_fd, 0) | select.POLLOUT
@@ -220,6 +224,7 @@ class _Loop:
         for fd in self._watched:
             self._poller.unregister(fd)
         self._watched = {}
+        self._watching = ()
 
 
 class Session(Reader):

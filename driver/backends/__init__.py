@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 
 from .._errors import SpawnError
 
-READ_SIZE = 1 << 18
+# A pipe holds 64 KiB; asking for more only makes each read allocate more.
+READ_SIZE = 1 << 16
 
 
 class Backend:
