@@ -16,6 +16,12 @@ TIMEOUT = Timeout
 
 __version__ = "0.1.0"
 
+# Tracebacks and reprs say driver.Timeout, not driver._errors.Timeout.
+for _name in ("DecodeError", "DriverError", "EOF", "Match", "Reader", "Session",
+              "SessionClosed", "SpawnError", "Timeout"):  # fmt: skip
+    globals()[_name].__module__ = __name__
+del _name
+
 __all__ = [
     "EOF",
     "TIMEOUT",

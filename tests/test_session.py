@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 
 import pytest
 
@@ -106,6 +107,16 @@ def test_timeout_is_an_overall_deadline(spawn: Spawn) -> None:
     assert s.alive
     # Nothing lost: the unconsumed output is still there to read.
     assert s.read_line() == "tick 0"
+
+
+def test_timeout_on_a_silent_child_carries_the_unconsumed_output(spawn: Spawn) -> None:
+    s = spawn(python("import sys; print('prompt> ', end='', flush=True); sys.stdin.readline()"))
+    started = time.monotonic()
+    with pytest.raises(driver.Timeout) as caught:
+        s.expect("never", timeout=0.5)
+    assert time.monotonic() - started >= 0.5  # never early (how late: scripts/bench.py)
+    assert caught.value.output == "prompt> "
+    assert s.expect_exact("prompt> ").before == ""
 
 
 def test_read_returns_everything_to_eof(spawn: Spawn) -> None:
