@@ -11,10 +11,10 @@ import math
 import os
 import shlex
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TextIO, TypeVar
 
-from ._core import OutputBuffer
+from ._core import OutputBuffer, Search
 from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend
@@ -28,6 +28,12 @@ _BUFFERING_HINT = (
 )
 
 Text = Any  # str for a text session, bytes for a bytes session (encoding=None)
+T = TypeVar("T")
+
+#: What :meth:`Waiting.step` says when the answer needs more output.
+KEEP_WAITING: Any = object()
+#: What it says when the stream ended unanswered: raise ``eof_error``.
+AT_EOF: Any = object()
 
 
 class Child:
@@ -88,11 +94,12 @@ class Child:
                 f"session {self.describe()} is closed; spawn a new one to talk to the program again"
             )
 
-    def deadline(self, timeout: float | None) -> float:
-        """Absolute monotonic deadline for ``timeout`` (None: the session default)."""
-        if timeout is None:
-            timeout = self.timeout
-        return math.inf if timeout is None else time.monotonic() + timeout
+    def deadline(self, timeout: float | None, now: float | None = None) -> float:
+        """Absolute deadline for ``timeout`` (None: the session default) on the monotonic clock."""
+        waited = self.waited(timeout)
+        if waited is None:
+            return math.inf
+        return (time.monotonic() if now is None else now) + waited
 
     def waited(self, timeout: float | None) -> float | None:
         return self.timeout if timeout is None else timeout
@@ -197,3 +204,56 @@ class Child:
             pid=self.pid,
             returncode=self.backend.returncode,
         )
+
+
+class Waiting(Generic[T]):
+    """One wait for an answer from a buffer: the decisions between wake-ups.
+
+    The sync and async loops both run ``step`` after every wake-up and act on
+    what it says; only how they wait in between differs.
+    """
+
+    def __init__(
+        self,
+        child: Child,
+        buffer: OutputBuffer,
+        attempt: Callable[[], T | None],
+        what: str,
+        timeout: float | None,
+        search: Search | None,
+        now: float,
+    ) -> None:
+        self._child = child
+        self._buffer = buffer
+        self._attempt = attempt
+        self._what = what
+        self._timeout = timeout
+        self._search = search
+        waited = child.waited(timeout)
+        self.deadline = math.inf if waited is None else now + waited
+        self._arrived_before = buffer.end
+
+    def step(self, timed_out: bool) -> T:
+        """The answer, KEEP_WAITING or AT_EOF; raises Timeout or DecodeError."""
+        result = self._attempt()
+        if result is not None:
+            return result
+        buffer, search = self._buffer, self._search
+        if buffer.failure is not None:
+            if search is not None and (found := search.finish(None)) is not None:
+                return found  # type: ignore[return-value]
+            buffer.raise_if_undecodable()
+            raise buffer.failure
+        if buffer.eof:
+            if search is not None and (found := search.finish(EOF)) is not None:
+                return found  # type: ignore[return-value]
+            return AT_EOF  # type: ignore[no-any-return]
+        if timed_out:
+            if search is not None and (found := search.finish(Timeout)) is not None:
+                return found  # type: ignore[return-value]
+            quiet = buffer.end == self._arrived_before
+            raise self._child.timeout_error(buffer, self._what, self._timeout, quiet=quiet)
+        return KEEP_WAITING  # type: ignore[no-any-return]
+
+    def eof_error(self, returncode: int | None) -> EOF:
+        return self._child.eof_error(self._buffer, self._what, returncode)

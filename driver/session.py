@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TextIO, TypeVar
 
-from ._child import Child, Text
+from ._child import AT_EOF, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
-from ._errors import EOF, DriverError, Timeout
+from ._errors import EOF, DriverError
 from ._patterns import compile_patterns, describe
 
 T = TypeVar("T")
@@ -137,29 +137,16 @@ class _Loop:
         search: Search | None = None,
     ) -> T:
         """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
-        child = self.child
-        deadline = child.deadline(timeout)
-        arrived_before = buffer.end
+        waiting = Waiting(self.child, buffer, attempt, what, timeout, search, time.monotonic())
         timed_out = False
         while True:
-            result = attempt()
-            if result is not None:
-                return result
-            if buffer.failure is not None:
-                if search is not None and (found := search.finish(None)) is not None:
-                    return found  # type: ignore[return-value]
-                buffer.raise_if_undecodable()
-                raise buffer.failure
-            if buffer.eof:
-                if search is not None and (found := search.finish(EOF)) is not None:
-                    return found  # type: ignore[return-value]
-                raise child.eof_error(buffer, what, self.returncode_soon())
-            if timed_out:
-                if search is not None and (found := search.finish(Timeout)) is not None:
-                    return found  # type: ignore[return-value]
-                quiet = buffer.end == arrived_before
-                raise child.timeout_error(buffer, what, timeout, quiet=quiet)
-            timed_out = not self.pump(deadline)
+            outcome = waiting.step(timed_out)
+            if outcome is KEEP_WAITING:
+                timed_out = not self.pump(waiting.deadline)
+            elif outcome is AT_EOF:
+                raise waiting.eof_error(self.returncode_soon())
+            else:
+                return outcome
 
     def pump(self, deadline: float, *, writing: bool = False, exiting: bool = False) -> bool:
         """Wait until the child's fds are ready, then read what they hold.
