@@ -123,20 +123,50 @@ class Child:
             return text.encode(self.encoding, self.errors)
         return bytes(text)  # a bytearray or memoryview is welcome too
 
-    def control_bytes(self, char: str) -> bytes | None:
-        """Ctrl-``char`` for a pty; None where the pipe backend closes stdin instead."""
-        data = self.backend.control_bytes(char)
-        if data is None and char.lower() != "d":
-            raise DriverError(
-                f"send_control({char!r}) needs a terminal: on the pipe backend nothing"
-                " turns a control character into a signal. Use interrupt() or"
-                ' send_signal(), or spawn with backend="pty".'
-            )
+    def outgoing(self, text: Text, end: bytes = b"") -> bytes:
+        """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
+        self.check_open()
+        data = self.encode(text) + end
+        self.transcript.record_sent(data if self.kind is bytes else text + end.decode())
         return data
 
-    def record_signal(self, sig: int) -> None:
+    def control(self, char: str) -> bytes | None:
+        """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
+        self.check_open()
+        data = self.backend.control_bytes(char)
+        if data is None:
+            if char.lower() != "d":
+                raise DriverError(
+                    f"send_control({char!r}) needs a terminal: on the pipe backend nothing"
+                    " turns a control character into a signal. Use interrupt() or"
+                    ' send_signal(), or spawn with backend="pty".'
+                )
+            return None
+        self.transcript.record_directive(f"%control {char}")
+        return data
+
+    def end_input(self) -> None:
+        """send_eof: pipe: close stdin; pty: the EOF character (a one-byte write)."""
+        self.check_open()
+        self.transcript.record_directive("%eof")
+        if self.backend.input_fd is not None:
+            self.backend.send_eof()
+
+    def signal(self, sig: int, *, group: bool = False) -> None:
+        """Signal the child (as subprocess does), or with ``group`` its process group."""
+        self.check_open()
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
         self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
+        if group:
+            self.backend.signal_group(sig)
+        else:
+            self.backend.send_signal(sig)
+
+    def set_window_size(self, rows: int, cols: int) -> None:
+        self.check_open()
+        if self.backend.name != "pty":
+            raise DriverError('set_window_size() needs a terminal; spawn with backend="pty"')
+        self.backend.set_window_size(rows, cols)
 
     # -- receiving --------------------------------------------------------
 

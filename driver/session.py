@@ -15,7 +15,7 @@ from typing import Any, TextIO, TypeVar
 
 from ._child import AT_EOF, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
-from ._errors import EOF, DriverError
+from ._errors import EOF
 from ._patterns import compile_patterns, describe
 
 T = TypeVar("T")
@@ -281,19 +281,11 @@ class Session(Reader):
         self._send(text, b"\n")
 
     def _send(self, text: Text, end: bytes) -> None:
-        self._child.check_open()
-        data = self._child.encode(text) + end
-        shown = data if self._child.kind is bytes else text + end.decode()
-        self._child.transcript.record_sent(shown)
-        self._loop.write(data)
+        self._loop.write(self._child.outgoing(text, end))
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
-        self._child.check_open()
-        self._child.transcript.record_directive("%eof")
-        if self._child.backend.input_fd is None:
-            return
-        self._child.backend.send_eof()
+        self._child.end_input()
 
     def send_control(self, char: str) -> None:
         """Send Ctrl-``char`` (``"c"``, ``"d"``, ``"z"``, ``"["``...).
@@ -301,35 +293,26 @@ class Session(Reader):
         Needs a terminal (pty); on the pipe backend only ``"d"`` works: it
         closes stdin, as ^D would end input on a terminal.
         """
-        self._child.check_open()
-        data = self._child.control_bytes(char)
+        data = self._child.control(char)
         if data is None:
-            self.send_eof()
-            return
-        self._child.transcript.record_directive(f"%control {char}")
-        self._loop.write(data)
+            self._child.end_input()
+        else:
+            self._loop.write(data)
 
     def send_signal(self, sig: int) -> None:
         """Send signal ``sig`` to the child process (not its group), as subprocess does."""
-        self._child.check_open()
-        self._child.record_signal(sig)
-        self._child.backend.send_signal(sig)
+        self._child.signal(sig)
 
     def interrupt(self) -> None:
         """Interrupt the child as Ctrl-C would: pty: ^C; pipe: SIGINT to its process group."""
         if self.backend == "pty":
             self.send_control("c")
         else:
-            self._child.check_open()
-            self._child.record_signal(signal.SIGINT)
-            self._child.backend.signal_group(signal.SIGINT)
+            self._child.signal(signal.SIGINT, group=True)
 
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH."""
-        self._child.check_open()
-        if self.backend != "pty":
-            raise DriverError('set_window_size() needs a terminal; spawn with backend="pty"')
-        self._child.backend.set_window_size(rows, cols)
+        self._child.set_window_size(rows, cols)
 
     # -- lifecycle --------------------------------------------------------
 

@@ -30,7 +30,8 @@ class Backend:
     input_fd: int | None
     #: output fds by stream name ("stdout", and "stderr" with stderr="pipe").
     output_fds: dict[str, int]
-    #: a pidfd readable once the child has exited; None where the platform
+    #: a pidfd readable once the child has exited, open until close() so an
+    #: event loop never watches a reused fd number; None where the platform
     #: has none (the sessions then poll).
     exit_fd: int | None = None
     returncode: int | None = None

@@ -72,13 +72,10 @@ class PipeBackend(Backend):
     def poll(self) -> int | None:
         if self.returncode is None:
             self.returncode = self._popen.poll()
-            if self.returncode is not None:
-                self._close_exit_fd()
         return self.returncode
 
     def reap(self) -> int:
         self.returncode = self._popen.wait()
-        self._close_exit_fd()
         return self.returncode
 
     def close(self) -> None:

@@ -143,7 +143,6 @@ class PtyBackend(Backend):
             pid, status = self.pid, 0
         if pid:
             self.returncode = exit_code(status)
-            self._close_exit_fd()
 
     def close(self) -> None:
         if self._fd >= 0:
