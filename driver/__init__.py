@@ -7,6 +7,9 @@ from ._errors import DriverError as DriverError
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
+from .aio import AsyncReader as AsyncReader
+from .aio import AsyncSession as AsyncSession
+from .aio import aspawn as aspawn
 from .session import Reader as Reader
 from .session import Session as Session
 from .session import spawn as spawn
@@ -17,14 +20,16 @@ TIMEOUT = Timeout
 __version__ = "0.1.0"
 
 # Tracebacks and reprs say driver.Timeout, not driver._errors.Timeout.
-for _name in ("DecodeError", "DriverError", "EOF", "Match", "Reader", "Session",
-              "SessionClosed", "SpawnError", "Timeout"):  # fmt: skip
+for _name in ("AsyncReader", "AsyncSession", "DecodeError", "DriverError", "EOF", "Match",
+              "Reader", "Session", "SessionClosed", "SpawnError", "Timeout"):  # fmt: skip
     globals()[_name].__module__ = __name__
 del _name
 
 __all__ = [
     "EOF",
     "TIMEOUT",
+    "AsyncReader",
+    "AsyncSession",
     "DecodeError",
     "DriverError",
     "Match",
@@ -33,5 +38,6 @@ __all__ = [
     "SessionClosed",
     "SpawnError",
     "Timeout",
+    "aspawn",
     "spawn",
 ]

@@ -16,6 +16,7 @@ from typing import Any, Generic, TextIO, TypeVar
 
 from ._core import OutputBuffer, Search
 from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
+from ._patterns import compile_patterns
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend
 from .backends.pipe import PipeBackend
@@ -169,6 +170,11 @@ class Child:
         self.backend.set_window_size(rows, cols)
 
     # -- receiving --------------------------------------------------------
+
+    def search(self, buffer: OutputBuffer, spec: Any, *, exact: bool) -> Search:
+        """A search of ``buffer`` for what expect/expect_exact was given."""
+        self.check_open()
+        return Search(buffer, compile_patterns(spec, exact=exact, kind=self.kind))
 
     def on_output(self, name: str, data: bytes) -> None:
         """Bytes read from output ``name``; ``b""`` means it reached EOF."""

@@ -16,7 +16,7 @@ from typing import Any, TextIO, TypeVar
 from ._child import AT_EOF, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF
-from ._patterns import compile_patterns, describe
+from ._patterns import describe
 
 T = TypeVar("T")
 
@@ -75,11 +75,9 @@ class Reader:
         return self._expect(text, timeout, exact=True)
 
     def _expect(self, spec: Any, timeout: float | None, *, exact: bool) -> Match[Any]:
-        self._loop.child.check_open()
-        entries = compile_patterns(spec, exact=exact, kind=self._loop.child.kind)
-        search = Search(self._buffer, entries)
+        search = self._loop.child.search(self._buffer, spec, exact=exact)
         found = self._loop.until(
-            self._buffer, search.step, describe(entries), timeout, search=search
+            self._buffer, search.step, describe(search.entries), timeout, search=search
         )
         self.before, self.after, self.match = found.before, found.text, found
         return found

@@ -1,14 +1,19 @@
-"""Shared helpers: fixture programs, and a `spawn` factory run on both backends."""
+"""Shared fixtures: `spawn` runs each behaviour test on both backends, sync and async."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import driver
-from helpers import Spawn
+from helpers import Blocking, SlowCallbacks, Spawn
+
+# A callback or task step this long blocks every other session on the loop.
+SLOW_CALLBACK_SECONDS = 0.1
 
 
 @pytest.fixture(params=["pipe", "pty"])
@@ -17,13 +22,39 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def spawn(backend: str) -> Iterator[Spawn]:
-    """driver.spawn on the test's backend; every session is closed at teardown."""
-    sessions: list[driver.Session] = []
+def event_loop_checked() -> Iterator[asyncio.AbstractEventLoop]:
+    """A debug-mode event loop; the test fails if any callback blocked it."""
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    slow = SlowCallbacks()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(slow)
+    try:
+        yield loop
+    finally:
+        logger.removeHandler(slow)
+        loop.close()
+    assert slow.messages == [], "the event loop was blocked"
 
-    def start(argv: Any, **options: Any) -> driver.Session:
+
+@pytest.fixture(params=["sync", "async"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def spawn(backend: str, flavour: str, request: pytest.FixtureRequest) -> Iterator[Spawn]:
+    """driver.spawn (or aspawn) on the test's backend; all closed at teardown."""
+    sessions: list[Any] = []
+    loop = request.getfixturevalue("event_loop_checked") if flavour == "async" else None
+
+    def start(argv: Any, **options: Any) -> Any:
         options.setdefault("backend", backend)
-        session = driver.spawn(argv, **options)
+        if loop is None:
+            session: Any = driver.spawn(argv, **options)
+        else:
+            session = Blocking(loop.run_until_complete(driver.aspawn(argv, **options)), loop)
         sessions.append(session)
         return session
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import driver
 
@@ -23,3 +27,55 @@ def fixture(name: str, *args: str) -> list[str]:
 def python(code: str, *args: str) -> list[str]:
     """argv running ``code`` with this Python, unbuffered."""
     return [sys.executable, "-u", "-c", code, *args]
+
+
+class Blocking:
+    """Drives an async session (or reader) from sync test code.
+
+    Each coroutine method runs to completion on the given loop, so every
+    behaviour test written against driver.Session runs against
+    driver.AsyncSession unchanged.
+    """
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if isinstance(value, driver.AsyncReader):
+            return Blocking(value, self._loop)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            return self._loop.run_until_complete(result) if inspect.isawaitable(result) else result
+
+        return call
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            try:
+                yield self._loop.run_until_complete(self._target.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __enter__(self) -> Blocking:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class SlowCallbacks(logging.Handler):
+    """Collects asyncio debug mode's "Executing ... took N seconds" warnings."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Executing") and " took " in message:
+            self.messages.append(message)
