@@ -22,11 +22,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def event_loop_checked() -> Iterator[asyncio.AbstractEventLoop]:
-    """A debug-mode event loop; the test fails if any callback blocked it."""
+def event_loop_checked(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
+    """A debug-mode event loop; the test fails if any callback blocked it.
+
+    ``@pytest.mark.slow_callback(seconds)`` raises the bar for a test that
+    loads the machine itself (hundreds of interpreters starting at once
+    starve this process of CPU, so any step can be descheduled that long).
+    """
+    marker = request.node.get_closest_marker("slow_callback")
     loop = asyncio.new_event_loop()
     loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
+    loop.slow_callback_duration = marker.args[0] if marker else SLOW_CALLBACK_SECONDS
     slow = SlowCallbacks()
     logger = logging.getLogger("asyncio")
     logger.addHandler(slow)
