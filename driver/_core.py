@@ -221,10 +221,12 @@ class OutputBuffer:
         decoder = self._decoder
         if decoder is None:
             return data
-        held = decoder.getstate()[0]
         try:
             return decoder.decode(data, final)
         except UnicodeDecodeError as exc:
+            # A failed decode leaves the decoder's held bytes as they were,
+            # and the error's offsets count from the first of them.
+            held = decoder.getstate()[0]
             combined = held + data
             encoding = str(self.encoding)
             good = combined[: exc.start].decode(encoding)

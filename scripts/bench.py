@@ -1,0 +1,428 @@
+"""Side-by-side benchmarks: raw loops, driver, pexpect, measured in one run.
+
+Groups (each row is the best of several repetitions, to damp a noisy machine):
+
+1. round trip: send a line to fixtures/repeater.py and read the reply, per
+   backend, against a raw os.write/os.read loop on the same child and
+   pexpect (spawn with defaults, spawn with delaybeforesend=None, PopenSpawn);
+   the async session against the sync one.
+2. expect a marker after 1, 4 and 16 MB of output, against a raw
+   ``for line in proc.stdout`` scan and pexpect's regex expect.
+3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect.
+4. many at once: 200 sessions x 100 round trips in one event loop, against
+   one thread per pexpect spawn (delaybeforesend=None); wall time and the
+   peak memory of the driving process (each variant runs in a fresh process).
+
+Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pexpect
+import pexpect.popen_spawn
+import ptyprocess
+
+import driver
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEATER = str(ROOT / "fixtures" / "repeater.py")
+PYTHON = sys.executable
+MARKER = "DONE-MARKER"
+# Writes N bytes of 100-character lines, then the marker line.
+FLOOD = (
+    "import sys\n"
+    "n = int(sys.argv[1]); line = b'x' * 99 + b'\\n'; block = line * 10_000\n"
+    "while n >= len(block): sys.stdout.buffer.write(block); n -= len(block)\n"
+    "sys.stdout.buffer.write(line * (n // 100) + b'DONE-MARKER\\n')\n"
+)
+MB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    group: str
+    name: str
+    seconds: float  # per operation
+    unit: str  # how to show it: "us" or "ms" per operation, or "s" in all
+    baseline: str | None = None  # the row this one is compared with
+    note: str = ""
+
+
+def best_of(repeats: int, measure: Callable[[], float]) -> float:
+    return min(measure() for _ in range(repeats))
+
+
+# -- 1. round trips ---------------------------------------------------------
+
+
+def read_through_newline(fd: int) -> None:
+    data = b""
+    while not data.endswith(b"\n"):
+        data += os.read(fd, 65536)
+
+
+def raw_pipe(trips: int) -> float:
+    pipe, quiet = subprocess.PIPE, subprocess.DEVNULL
+    child = subprocess.Popen([PYTHON, REPEATER], stdin=pipe, stdout=pipe, stderr=quiet, bufsize=0)
+    assert child.stdin is not None and child.stdout is not None
+    stdin, stdout = child.stdin.fileno(), child.stdout.fileno()
+    os.write(stdin, b"warm-up\n")  # wait out the interpreter's start
+    read_through_newline(stdout)
+    started = time.perf_counter()
+    for trip in range(trips):
+        os.write(stdin, b"line %d\n" % trip)
+        read_through_newline(stdout)
+    elapsed = time.perf_counter() - started
+    child.stdin.close()
+    child.wait()
+    child.stdout.close()
+    return elapsed / trips
+
+
+def raw_pty(trips: int) -> float:
+    child = ptyprocess.PtyProcess.spawn([PYTHON, REPEATER], echo=False)
+    read_through_newline(child.fd)  # the stderr banner shares the terminal
+    started = time.perf_counter()
+    for trip in range(trips):
+        os.write(child.fd, b"line %d\n" % trip)
+        read_through_newline(child.fd)
+    elapsed = time.perf_counter() - started
+    child.terminate(force=True)  # sleeps inside ptyprocess: outside the timing
+    return elapsed / trips
+
+
+def driver_sync(trips: int, backend: str) -> float:
+    with driver.spawn([PYTHON, REPEATER], backend=backend) as session:
+        session.read_line()  # the stderr banner
+        started = time.perf_counter()
+        for trip in range(trips):
+            session.send_line(f"line {trip}")
+            session.read_line()
+        return (time.perf_counter() - started) / trips
+
+
+def driver_async(trips: int, backend: str) -> float:
+    async def converse() -> float:
+        async with await driver.aspawn([PYTHON, REPEATER], backend=backend) as session:
+            await session.read_line()
+            started = time.perf_counter()
+            for trip in range(trips):
+                await session.send_line(f"line {trip}")
+                await session.read_line()
+            return (time.perf_counter() - started) / trips
+
+    return asyncio.run(converse())
+
+
+def pexpect_spawn(trips: int, delay: float | None) -> float:
+    child = pexpect.spawn(PYTHON, [REPEATER], encoding="utf-8", echo=False)
+    child.delaybeforesend = delay
+    child.expect_exact("\r\n")
+    started = time.perf_counter()
+    for trip in range(trips):
+        child.sendline(f"line {trip}")
+        child.expect_exact("\r\n")
+    elapsed = time.perf_counter() - started
+    child.close(force=True)
+    return elapsed / trips
+
+
+def pexpect_popen_spawn(trips: int) -> float:
+    quiet = f"exec {shlex.quote(PYTHON)} {shlex.quote(REPEATER)} 2>/dev/null"
+    child = pexpect.popen_spawn.PopenSpawn(["sh", "-c", quiet], encoding="utf-8")
+    child.delaybeforesend = None
+    child.sendline("warm-up")  # wait out the interpreter's start
+    child.expect_exact("\n")
+    started = time.perf_counter()
+    for trip in range(trips):
+        child.sendline(f"line {trip}")
+        child.expect_exact("\n")
+    elapsed = time.perf_counter() - started
+    child.sendeof()
+    child.wait()
+    return elapsed / trips
+
+
+def round_trips(trips: int, repeats: int) -> list[Row]:
+    few = min(trips, 40)  # pexpect's default sleeps 50 ms before each send
+    no_delay = "delaybeforesend=None"
+
+    def row(name: str, measure: Callable[[], float], baseline: str = "", note: str = "") -> Row:
+        return Row("round trip", name, best_of(repeats, measure), "us", baseline or None, note)
+
+    pexpect_default = pexpect_spawn(few, 0.05)  # one run: it takes seconds
+    return [
+        row("raw pipe loop", lambda: raw_pipe(trips)),
+        row("driver pipe", lambda: driver_sync(trips, "pipe"), "raw pipe loop"),
+        row("driver pipe async", lambda: driver_async(trips, "pipe"), "driver pipe"),
+        row("pexpect PopenSpawn", lambda: pexpect_popen_spawn(trips), "raw pipe loop", no_delay),
+        row("raw pty loop", lambda: raw_pty(trips)),
+        row("driver pty", lambda: driver_sync(trips, "pty"), "raw pty loop"),
+        row("driver pty async", lambda: driver_async(trips, "pty"), "driver pty"),
+        row("pexpect spawn", lambda: pexpect_default, "raw pty loop", f"defaults, {few} trips"),
+        row("pexpect spawn no delay", lambda: pexpect_spawn(trips, None), "raw pty loop", no_delay),
+    ]
+
+
+# -- 2. expect after a flood of output ----------------------------------------
+
+
+def raw_scan(size: int) -> float:
+    started = time.perf_counter()
+    child = subprocess.Popen([PYTHON, "-c", FLOOD, str(size)], stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line == b"DONE-MARKER\n":
+            break
+    elapsed = time.perf_counter() - started
+    child.wait()
+    child.stdout.close()
+    return elapsed
+
+
+def driver_expect(size: int, exact: bool) -> float:
+    started = time.perf_counter()
+    with driver.spawn([PYTHON, "-c", FLOOD, str(size)], timeout=300) as session:
+        if exact:
+            session.expect_exact(MARKER)
+        else:
+            session.expect(MARKER)
+        return time.perf_counter() - started
+
+
+def pexpect_expect(size: int) -> float:
+    started = time.perf_counter()
+    child = pexpect.spawn(
+        PYTHON, ["-c", FLOOD, str(size)], encoding="utf-8", timeout=600, maxread=65536
+    )
+    child.expect(MARKER)
+    elapsed = time.perf_counter() - started
+    child.close(force=True)
+    return elapsed
+
+
+def floods(sizes: list[int], repeats: int, pexpect_16mb: bool) -> list[Row]:
+    rows = []
+    for size in sizes:
+        group = f"expect after {size // MB} MB"
+        scan = best_of(repeats, lambda: raw_scan(size))  # noqa: B023 (called at once)
+        regex = best_of(repeats, lambda: driver_expect(size, exact=False))  # noqa: B023
+        exact = best_of(repeats, lambda: driver_expect(size, exact=True))  # noqa: B023
+        rows += [
+            Row(group, "raw line scan", scan, "s"),
+            Row(group, "driver expect", regex, "s", "raw line scan", "regex"),
+            Row(group, "driver expect_exact", exact, "s", "raw line scan"),
+        ]
+        if size >= 16 * MB and not pexpect_16mb:
+            skipped = "skipped: quadratic (--pexpect-16mb runs it)"
+            rows.append(Row(group, "pexpect expect", math.nan, "s", None, skipped))
+        else:
+            once = pexpect_expect(size)
+            rows.append(Row(group, "pexpect expect", once, "s", "raw line scan", "regex, one run"))
+    return rows
+
+
+# -- 3. spawn and close -------------------------------------------------------
+
+
+def per_cycle(cycles: int, cycle: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    for _ in range(cycles):
+        cycle()
+    return (time.perf_counter() - started) / cycles
+
+
+def spawn_close(cycles: int, repeats: int) -> list[Row]:
+    def popen() -> None:
+        subprocess.Popen(["/bin/true"]).wait()
+
+    def driver_pipe() -> None:
+        driver.spawn(["/bin/true"]).close()
+
+    def driver_pty() -> None:
+        driver.spawn(["/bin/true"], backend="pty").close()
+
+    def pexpect_spawn() -> None:
+        pexpect.spawn("/bin/true").close()
+
+    def row(name: str, cycle: Callable[[], None], baseline: str = "") -> Row:
+        seconds = best_of(repeats, lambda: per_cycle(cycles, cycle))
+        return Row("spawn + close /bin/true", name, seconds, "ms", baseline or None)
+
+    pexpect_seconds = per_cycle(min(cycles, 20), pexpect_spawn)  # it sleeps 0.1 s in close
+    return [
+        row("Popen + wait", popen),
+        row("driver pipe", driver_pipe, "Popen + wait"),
+        row("driver pty", driver_pty, "Popen + wait"),
+        Row("spawn + close /bin/true", "pexpect spawn", pexpect_seconds, "ms", "Popen + wait"),
+    ]
+
+
+# -- 4. many sessions at once ---------------------------------------------------
+
+
+def many_driver(sessions: int, trips: int) -> None:
+    async def converse(n: int) -> None:
+        async with await driver.aspawn([PYTHON, REPEATER], stderr="devnull") as session:
+            for trip in range(trips):
+                await session.send_line(f"{n} {trip}")
+                await session.read_line()
+
+    async def everyone() -> None:
+        await asyncio.gather(*(converse(n) for n in range(sessions)))
+
+    asyncio.run(everyone())
+
+
+def many_pexpect(sessions: int, trips: int) -> None:
+    def converse(n: int) -> None:
+        child = pexpect.spawn(PYTHON, [REPEATER], encoding="utf-8", echo=False, timeout=120)
+        child.delaybeforesend = None
+        child.expect_exact("\r\n")  # the stderr banner
+        for trip in range(trips):
+            child.sendline(f"{n} {trip}")
+            child.expect_exact("\r\n")
+        child.close(force=True)
+
+    threads = [threading.Thread(target=converse, args=(n,)) for n in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def many_in_fresh_process(variant: str, sessions: int, trips: int) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB of the driving process) for one variant."""
+    argv = [PYTHON, __file__, "--many", variant, str(sessions), str(trips)]
+    report = json.loads(subprocess.run(argv, check=True, capture_output=True).stdout)
+    return report["seconds"], report["peak_mib"]
+
+
+def many_at_once(sessions: int, trips: int) -> list[Row]:
+    group = f"{sessions} sessions x {trips} round trips"
+    rows = []
+    for variant, name, baseline in [
+        ("pexpect", "pexpect, thread each", None),
+        ("driver", "driver, one event loop", "pexpect, thread each"),
+    ]:
+        seconds, peak = many_in_fresh_process(variant, sessions, trips)
+        rows.append(Row(group, name, seconds, "s", baseline, f"peak RSS {peak:.0f} MiB"))
+    return rows
+
+
+def run_many(variant: str, sessions: int, trips: int) -> None:
+    started = time.perf_counter()
+    (many_driver if variant == "driver" else many_pexpect)(sessions, trips)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib}))
+
+
+# -- report -------------------------------------------------------------------
+
+
+def show(row: Row) -> str:
+    if row.seconds != row.seconds:  # NaN: skipped
+        return "-"
+    scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[row.unit]
+    suffix = {"us": " us", "ms": " ms", "s": " s"}[row.unit]
+    return f"{row.seconds * scale:.{1 if row.unit != 's' else 3}f}{suffix}"
+
+
+def ratio(row: Row, rows: list[Row]) -> float | None:
+    if row.baseline is None or row.seconds != row.seconds:
+        return None
+    base = next(r for r in rows if r.group == row.group and r.name == row.baseline)
+    return row.seconds / base.seconds
+
+
+def table(rows: list[Row], rst: bool) -> str:
+    header = ("case", "implementation", "time", "ratio", "compared with / note")
+    lines = [header]
+    for row in rows:
+        r = ratio(row, rows)
+        note = ", ".join(x for x in (row.baseline and f"vs {row.baseline}", row.note) if x)
+        lines.append((row.group, row.name, show(row), f"{r:.2f}x" if r else "", note))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    rule = "  ".join("=" * w for w in widths)
+    out = [rule] if rst else []
+    for index, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        if index == 0:
+            out.append(rule if rst else "  ".join("-" * w for w in widths))
+    if rst:
+        out.append(rule)
+    return "\n".join(out)
+
+
+def targets(rows: list[Row], sizes: list[int]) -> list[str]:
+    def find(group: str, name: str) -> Row:
+        return next(r for r in rows if r.group == group and r.name == name)
+
+    def check(label: str, value: float, limit: float, unit: str = "x") -> str:
+        verdict = "ok" if value <= limit else "MISSED"
+        return f"{verdict:6} {label}: {value:.2f}{unit} (target <= {limit}{unit})"
+
+    results = []
+    for backend in ("pipe", "pty"):
+        row = find("round trip", f"driver {backend}")
+        results.append(check(f"{backend} round trip vs raw loop", ratio(row, rows) or 0, 1.3))
+        row = find("round trip", f"driver {backend} async")
+        results.append(check(f"{backend} async round trip vs sync", ratio(row, rows) or 0, 1.5))
+    big, smaller = sizes[-1] // MB, sizes[-2] // MB
+    for name in ("driver expect", "driver expect_exact"):
+        row = find(f"expect after {big} MB", name)
+        results.append(check(f"{name} after {big} MB vs raw scan", ratio(row, rows) or 0, 2.0))
+    growth = (
+        find(f"expect after {big} MB", "driver expect").seconds
+        / find(f"expect after {smaller} MB", "driver expect").seconds
+    )
+    results.append(check(f"{big // smaller}x the data costs (regex)", growth, 4.5))
+    group = "spawn + close /bin/true"
+    pipe_ratio = ratio(find(group, "driver pipe"), rows) or 0
+    results.append(check("pipe spawn+close vs Popen+wait", pipe_ratio, 2.0))
+    results.append(check("pty spawn+close", find(group, "driver pty").seconds * 1e3, 5.0, " ms"))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, up to 4 MB")
+    parser.add_argument("--rst", action="store_true", help="print a reStructuredText table")
+    parser.add_argument("--pexpect-16mb", action="store_true", help="run pexpect at 16 MB too")
+    parser.add_argument("--many", nargs=3, help=argparse.SUPPRESS)  # internal: one variant
+    args = parser.parse_args()
+    if args.many:
+        run_many(args.many[0], int(args.many[1]), int(args.many[2]))
+        return
+    trips, repeats, cycles = (300, 2, 50) if args.quick else (2000, 3, 200)
+    sizes = [1 * MB, 4 * MB] if args.quick else [1 * MB, 4 * MB, 16 * MB]
+    sessions, many_trips = (50, 20) if args.quick else (200, 100)
+    rows = round_trips(trips, repeats)
+    rows += floods(sizes, repeats, args.pexpect_16mb)
+    rows += spawn_close(cycles, repeats)
+    rows += many_at_once(sessions, many_trips)
+    print(table(rows, args.rst))
+    print()
+    print("targets:")
+    for line in targets(rows, sizes):
+        print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
