@@ -78,6 +78,7 @@ class Child:
             name: OutputBuffer(encoding, errors) for name in self.backend.output_fds
         }
         self.transcript = Transcript(log)
+        self.open_outputs = len(self.buffers)  # not yet at EOF
         self.closed = False
 
     # -- facts ----------------------------------------------------------
@@ -108,21 +109,20 @@ class Child:
     # -- sending ----------------------------------------------------------
 
     def encode(self, text: Text) -> bytes:
-        if isinstance(text, str) and not text:
-            return b""  # send_line() with no text, in either kind of session
-        if not isinstance(text, (self.kind, bytearray, memoryview) if self.kind is bytes else str):
-            if self.kind is str:
-                raise TypeError(
-                    f"send() of {text!r}: this session sends str; pass a str,"
-                    " or spawn with encoding=None for a bytes session"
-                )
+        if isinstance(text, str):
+            if self.encoding is not None:
+                return text.encode(self.encoding, self.errors)
+            if not text:
+                return b""  # send_line() with no text in a bytes session
             raise TypeError(
                 f"send() of {text!r}: this is a bytes session (encoding=None); pass bytes"
             )
-        if isinstance(text, str):
-            assert self.encoding is not None
-            return text.encode(self.encoding, self.errors)
-        return bytes(text)  # a bytearray or memoryview is welcome too
+        if self.encoding is None and isinstance(text, (bytes, bytearray, memoryview)):
+            return bytes(text)
+        raise TypeError(
+            f"send() of {text!r}: this session sends str; pass a str,"
+            " or spawn with encoding=None for a bytes session"
+        )
 
     def outgoing(self, text: Text, end: bytes = b"") -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
@@ -179,7 +179,11 @@ class Child:
     def on_output(self, name: str, data: bytes) -> None:
         """Bytes read from output ``name``; ``b""`` means it reached EOF."""
         buffer = self.buffers[name]
-        text = buffer.feed(data) if data else buffer.feed_eof()
+        if data:
+            text = buffer.feed(data)
+        else:
+            text = buffer.feed_eof()
+            self.open_outputs -= 1
         if name == "stdout":
             self.transcript.record_output(text)
 
@@ -249,6 +253,11 @@ class Waiting(Generic[T]):
     what it says; only how they wait in between differs.
     """
 
+    __slots__ = (
+        "_arrived_before", "_attempt", "_buffer", "_child", "_search", "_timeout", "_what",
+        "deadline",
+    )  # fmt: skip
+
     def __init__(
         self,
         child: Child,
@@ -265,7 +274,7 @@ class Waiting(Generic[T]):
         self._what = what
         self._timeout = timeout
         self._search = search
-        waited = child.waited(timeout)
+        waited = child.timeout if timeout is None else timeout
         self.deadline = math.inf if waited is None else now + waited
         self._arrived_before = buffer.end
 

@@ -36,6 +36,8 @@ _LINE_END_BYTES = re.compile(b"\r+\n")
 # Consumed text is cut off the front of the buffer once it is this large and
 # at least half the buffer, so compaction costs O(1) amortised per character.
 _COMPACT_AT = 1 << 16
+# Unread text up to this size is kept joined as it arrives.
+_JOIN_SMALL = 1 << 12
 
 
 class Match(Generic[AnyStr]):
@@ -98,14 +100,18 @@ class _Storage:
     def end(self) -> int:
         return self._base + len(self._joined) + self._parts_length
 
-    @property
-    def _joined_end(self) -> int:
-        return self._base + len(self._joined)
-
     def append(self, text: Text) -> None:
-        if text:
-            self._parts.append(text)
-            self._parts_length += len(text)
+        if not text:
+            return
+        unread = self._base + len(self._joined) - self.consumed
+        if not self._parts and unread + len(text) <= _JOIN_SMALL:
+            # The usual exchange: a few lines at a time, read as they come.
+            # Joining them at once is cheaper than keeping parts.
+            self._joined = self._joined[len(self._joined) - unread :] + text
+            self._base = self.consumed
+            return
+        self._parts.append(text)
+        self._parts_length += len(text)
 
     def _join(self) -> None:
         """Fold the parts into the joined text, dropping what was consumed."""
@@ -119,7 +125,7 @@ class _Storage:
     def slice(self, start: int, stop: int | None = None) -> Text:
         """Text from absolute ``start`` to ``stop`` (default: the end)."""
         stop = self.end if stop is None else stop
-        joined_end = self._joined_end
+        joined_end = self._base + len(self._joined)
         if stop <= joined_end:
             return self._joined[start - self._base : stop - self._base]
         # Gather the parts the range needs, walking back from the end: searches
@@ -141,7 +147,7 @@ class _Storage:
 
     def find(self, needle: Text, start: int) -> int:
         """Absolute offset of ``needle`` (one character) at or after ``start``, or -1."""
-        joined_end = self._joined_end
+        joined_end = self._base + len(self._joined)
         if start < joined_end:
             index: int = self._joined.find(needle, start - self._base)
             if index >= 0:
@@ -205,7 +211,13 @@ class OutputBuffer:
         if self.failure is not None:
             self.failure.raw += data
             return self._empty
-        text = self._decode(data, final=False)
+        decoder = self._decoder
+        text: Text = data
+        if decoder is not None:
+            try:
+                text = decoder.decode(data)
+            except UnicodeDecodeError as exc:
+                text = self._decode_failed(exc, data)
         self._bytes_in += len(data)
         return self._store(text, final=False)
 
@@ -214,29 +226,30 @@ class OutputBuffer:
         if self.eof:
             return self._empty
         self.eof = True
-        text = self._decode(b"", final=True) if self.failure is None else self._empty
+        text = self._empty
+        if self.failure is None and self._decoder is not None:
+            try:
+                text = self._decoder.decode(b"", True)
+            except UnicodeDecodeError as exc:  # the output ends inside a character
+                text = self._decode_failed(exc, b"")
         return self._store(text, final=True)
 
-    def _decode(self, data: bytes, *, final: bool) -> Text:
+    def _decode_failed(self, exc: UnicodeDecodeError, data: bytes) -> Text:
+        """Keep the text before the bad byte; record the failure for later reads."""
         decoder = self._decoder
-        if decoder is None:
-            return data
-        try:
-            return decoder.decode(data, final)
-        except UnicodeDecodeError as exc:
-            # A failed decode leaves the decoder's held bytes as they were,
-            # and the error's offsets count from the first of them.
-            held = decoder.getstate()[0]
-            combined = held + data
-            encoding = str(self.encoding)
-            good = combined[: exc.start].decode(encoding)
-            self.failure = DecodeError(
-                encoding=encoding,
-                offset=self._bytes_in - len(held) + exc.start,
-                raw=combined[exc.start :],
-                reason=exc.reason,
-            )
-            return good
+        assert decoder is not None
+        # A failed decode leaves the decoder's held bytes as they were, and
+        # the error's offsets count from the first of them.
+        held = decoder.getstate()[0]
+        combined = held + data
+        encoding = str(self.encoding)
+        self.failure = DecodeError(
+            encoding=encoding,
+            offset=self._bytes_in - len(held) + exc.start,
+            raw=combined[exc.start :],
+            reason=exc.reason,
+        )
+        return combined[: exc.start].decode(encoding)
 
     def _store(self, text: Text, *, final: bool) -> Text:
         if self._held_cr:
@@ -287,6 +300,8 @@ class OutputBuffer:
         with :attr:`exhausted` true.
         """
         storage = self._storage
+        if self._line_scan == storage.end and not self.eof and self.failure is None:
+            return None  # nothing arrived since the last look
         newline_at = storage.find(self._newline, max(self._line_scan, storage.consumed))
         if newline_at < 0:
             self._line_scan = storage.end

@@ -77,7 +77,9 @@ class Transcript:
         if isinstance(text, bytes):
             text = self._bytes_decoder.decode(text)
         if text:
-            self._record("output", text)
+            self._events.append(("output", text))
+            if self._live is not None:
+                self._write_log(self._live.output(text))
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
         if isinstance(text, bytes):

@@ -45,6 +45,11 @@ class _AsyncLoop:
         self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
         self._reading: set[int] = set()
         self._waiters: list[asyncio.Future[None]] = []
+        # One timer per session, armed for the earliest deadline any wait
+        # asked for and left armed between waits: arming and cancelling one
+        # per wait would cost more than the rest of a round trip. A waiter it
+        # wakes early checks its own deadline and waits again.
+        self._timer: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
         """The event loop's clock, which every deadline here is measured on."""
@@ -60,6 +65,17 @@ class _AsyncLoop:
         if not data or not self._waiters:
             self._stop_reading(fd)  # at EOF, or read ahead enough for now
         self._wake()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._wake()
+
+    def _arm_timer(self, deadline: float) -> None:
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
@@ -81,6 +97,9 @@ class _AsyncLoop:
     def stop_all(self) -> None:
         for fd in list(self._reading):
             self._stop_reading(fd)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._wake()
 
     # -- waiting ----------------------------------------------------------
@@ -92,17 +111,17 @@ class _AsyncLoop:
         """
         if self._loop.time() >= deadline:
             return False
-        self._start_reading()
+        if len(self._reading) < self.child.open_outputs:
+            self._start_reading()
+        if deadline != math.inf:
+            self._arm_timer(deadline)
         waiter = self._loop.create_future()
         self._waiters.append(waiter)
-        timer = None if deadline == math.inf else self._loop.call_at(deadline, self._wake)
         try:
             await waiter
         finally:
-            if timer is not None:
-                timer.cancel()
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
+            if waiter.cancelled() and waiter in self._waiters:
+                self._waiters.remove(waiter)  # the wake-up list must not keep it
         return self._loop.time() < deadline
 
     async def until(

@@ -112,7 +112,11 @@ class _Loop:
         if backend.input_fd is None:
             raise self.child.input_closed_error()
         data = backend.prepare_input(data)
-        view = memoryview(data)
+        try:
+            written = backend.write(data)
+        except OSError as exc:  # EPIPE, or EIO from a pty whose child is gone
+            raise self.child.input_closed_error() from exc
+        view = memoryview(data)[written:]
         deadline = math.nan
         while view:
             try:
@@ -153,7 +157,8 @@ class _Loop:
         fds, so output that is already there is never reported missing).
         """
         backend = self.child.backend
-        self.watch_fds(writing, exiting)
+        if (writing, exiting, self.child.open_outputs, backend.input_fd) != self._watching:
+            self.watch_fds(writing, exiting)
         remaining = deadline - time.monotonic()
         wait_ms = -1 if remaining == math.inf else max(0, math.ceil(remaining * 1000))
         if exiting and backend.exit_fd is None:
@@ -170,8 +175,7 @@ class _Loop:
     def watch_fds(self, writing: bool, exiting: bool) -> None:
         backend = self.child.backend
         buffers = self.child.buffers
-        open_streams = sum(not buffer.eof for buffer in buffers.values())
-        watching = (writing, exiting, open_streams, backend.input_fd, backend.exit_fd)
+        watching = (writing, exiting, self.child.open_outputs, backend.input_fd)
         if watching == self._watching:
             return
         self._watching = watching

@@ -1,6 +1,7 @@
 """Side-by-side benchmarks: raw loops, driver, pexpect, measured in one run.
 
-Groups (each row is the best of several repetitions, to damp a noisy machine):
+Groups (each row is the best of several runs, taken in turns with the rows it is
+compared with, to damp a noisy machine):
 
 1. round trip: send a line to fixtures/repeater.py and read the reply, per
    backend, against a raw os.write/os.read loop on the same child and
@@ -63,8 +64,14 @@ class Row:
     note: str = ""
 
 
-def best_of(repeats: int, measure: Callable[[], float]) -> float:
-    return min(measure() for _ in range(repeats))
+def interleaved(repeats: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """The best time of each measure, taking turns (A B C A B C ...) so a change
+    in the machine's load between runs cannot favour one of them."""
+    best = dict.fromkeys(measures, math.inf)
+    for _ in range(repeats):
+        for name, measure in measures.items():
+            best[name] = min(best[name], measure())
+    return best
 
 
 # -- 1. round trips ---------------------------------------------------------
@@ -160,23 +167,33 @@ def pexpect_popen_spawn(trips: int) -> float:
 
 def round_trips(trips: int, repeats: int) -> list[Row]:
     few = min(trips, 40)  # pexpect's default sleeps 50 ms before each send
+    best = interleaved(
+        repeats,
+        {
+            "raw pipe loop": lambda: raw_pipe(trips),
+            "driver pipe": lambda: driver_sync(trips, "pipe"),
+            "driver pipe async": lambda: driver_async(trips, "pipe"),
+            "raw pty loop": lambda: raw_pty(trips),
+            "driver pty": lambda: driver_sync(trips, "pty"),
+            "driver pty async": lambda: driver_async(trips, "pty"),
+            "pexpect PopenSpawn": lambda: pexpect_popen_spawn(trips),
+            "pexpect spawn no delay": lambda: pexpect_spawn(trips, None),
+        },
+    )
+    best["pexpect spawn"] = pexpect_spawn(few, 0.05)  # one run: it takes seconds
     no_delay = "delaybeforesend=None"
-
-    def row(name: str, measure: Callable[[], float], baseline: str = "", note: str = "") -> Row:
-        return Row("round trip", name, best_of(repeats, measure), "us", baseline or None, note)
-
-    pexpect_default = pexpect_spawn(few, 0.05)  # one run: it takes seconds
-    return [
-        row("raw pipe loop", lambda: raw_pipe(trips)),
-        row("driver pipe", lambda: driver_sync(trips, "pipe"), "raw pipe loop"),
-        row("driver pipe async", lambda: driver_async(trips, "pipe"), "driver pipe"),
-        row("pexpect PopenSpawn", lambda: pexpect_popen_spawn(trips), "raw pipe loop", no_delay),
-        row("raw pty loop", lambda: raw_pty(trips)),
-        row("driver pty", lambda: driver_sync(trips, "pty"), "raw pty loop"),
-        row("driver pty async", lambda: driver_async(trips, "pty"), "driver pty"),
-        row("pexpect spawn", lambda: pexpect_default, "raw pty loop", f"defaults, {few} trips"),
-        row("pexpect spawn no delay", lambda: pexpect_spawn(trips, None), "raw pty loop", no_delay),
+    compared = [
+        ("raw pipe loop", None, ""),
+        ("driver pipe", "raw pipe loop", ""),
+        ("driver pipe async", "driver pipe", ""),
+        ("pexpect PopenSpawn", "raw pipe loop", no_delay),
+        ("raw pty loop", None, ""),
+        ("driver pty", "raw pty loop", ""),
+        ("driver pty async", "driver pty", ""),
+        ("pexpect spawn", "raw pty loop", f"defaults, {few} trips"),
+        ("pexpect spawn no delay", "raw pty loop", no_delay),
     ]
+    return [Row("round trip", name, best[name], "us", base, note) for name, base, note in compared]
 
 
 # -- 2. expect after a flood of output ----------------------------------------
@@ -220,13 +237,18 @@ def floods(sizes: list[int], repeats: int, pexpect_16mb: bool) -> list[Row]:
     rows = []
     for size in sizes:
         group = f"expect after {size // MB} MB"
-        scan = best_of(repeats, lambda: raw_scan(size))  # noqa: B023 (called at once)
-        regex = best_of(repeats, lambda: driver_expect(size, exact=False))  # noqa: B023
-        exact = best_of(repeats, lambda: driver_expect(size, exact=True))  # noqa: B023
+        best = interleaved(
+            repeats,
+            {
+                "raw line scan": lambda: raw_scan(size),  # noqa: B023 (called at once)
+                "driver expect": lambda: driver_expect(size, exact=False),  # noqa: B023
+                "driver expect_exact": lambda: driver_expect(size, exact=True),  # noqa: B023
+            },
+        )
         rows += [
-            Row(group, "raw line scan", scan, "s"),
-            Row(group, "driver expect", regex, "s", "raw line scan", "regex"),
-            Row(group, "driver expect_exact", exact, "s", "raw line scan"),
+            Row(group, "raw line scan", best["raw line scan"], "s"),
+            Row(group, "driver expect", best["driver expect"], "s", "raw line scan", "regex"),
+            Row(group, "driver expect_exact", best["driver expect_exact"], "s", "raw line scan"),
         ]
         if size >= 16 * MB and not pexpect_16mb:
             skipped = "skipped: quadratic (--pexpect-16mb runs it)"
@@ -260,16 +282,21 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
     def pexpect_spawn() -> None:
         pexpect.spawn("/bin/true").close()
 
-    def row(name: str, cycle: Callable[[], None], baseline: str = "") -> Row:
-        seconds = best_of(repeats, lambda: per_cycle(cycles, cycle))
-        return Row("spawn + close /bin/true", name, seconds, "ms", baseline or None)
-
+    group = "spawn + close /bin/true"
+    best = interleaved(
+        repeats,
+        {
+            "Popen + wait": lambda: per_cycle(cycles, popen),
+            "driver pipe": lambda: per_cycle(cycles, driver_pipe),
+            "driver pty": lambda: per_cycle(cycles, driver_pty),
+        },
+    )
     pexpect_seconds = per_cycle(min(cycles, 20), pexpect_spawn)  # it sleeps 0.1 s in close
     return [
-        row("Popen + wait", popen),
-        row("driver pipe", driver_pipe, "Popen + wait"),
-        row("driver pty", driver_pty, "Popen + wait"),
-        Row("spawn + close /bin/true", "pexpect spawn", pexpect_seconds, "ms", "Popen + wait"),
+        Row(group, "Popen + wait", best["Popen + wait"], "ms"),
+        Row(group, "driver pipe", best["driver pipe"], "ms", "Popen + wait"),
+        Row(group, "driver pty", best["driver pty"], "ms", "Popen + wait"),
+        Row(group, "pexpect spawn", pexpect_seconds, "ms", "Popen + wait", "20 cycles"),
     ]
 
 
@@ -410,7 +437,7 @@ def main() -> None:
     if args.many:
         run_many(args.many[0], int(args.many[1]), int(args.many[2]))
         return
-    trips, repeats, cycles = (300, 2, 50) if args.quick else (2000, 3, 200)
+    trips, repeats, cycles = (300, 2, 50) if args.quick else (2000, 7, 200)
     sizes = [1 * MB, 4 * MB] if args.quick else [1 * MB, 4 * MB, 16 * MB]
     sessions, many_trips = (50, 20) if args.quick else (200, 100)
     rows = round_trips(trips, repeats)

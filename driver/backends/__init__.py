@@ -44,7 +44,7 @@ class Backend:
 
     # -- bytes ----------------------------------------------------------
 
-    def write(self, data: memoryview) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         """Write what the fd takes now; 0 if it would block."""
         assert self.input_fd is not None
         try:
