@@ -126,7 +126,8 @@ class Child:
 
     def outgoing(self, text: Text, end: bytes = b"") -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
-        self.check_open()
+        if self.closed:
+            self.check_open()
         data = self.encode(text) + end
         self.transcript.record_sent(data if self.kind is bytes else text + end.decode())
         return data

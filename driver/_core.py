@@ -163,6 +163,26 @@ class _Storage:
             part_start = part_end
         return -1
 
+    def take_line(self, newline: Text, start: int) -> Text | None:
+        """Consume through the first ``newline`` at or after ``start``; the text before it.
+
+        None if there is none yet.
+        """
+        if self._parts:
+            at = self.find(newline, start)
+            return None if at < 0 else self.take(at, skip=1)
+        # All unread text is one string: the usual case, kept short.
+        joined, base = self._joined, self._base
+        index = joined.find(newline, start - base)
+        if index < 0:
+            return None
+        line = joined[self.consumed - base : index]
+        self.consumed = base + index + 1
+        if index >= _COMPACT_AT and index * 2 >= len(joined):
+            self._joined = joined[index + 1 :]
+            self._base = self.consumed
+        return line
+
     def take(self, stop: int, skip: int = 0) -> Text:
         """Consume the text from the read position to ``stop`` (and ``skip`` more); return it."""
         if stop + skip > self._base + len(self._joined):
@@ -300,15 +320,17 @@ class OutputBuffer:
         with :attr:`exhausted` true.
         """
         storage = self._storage
-        if self._line_scan == storage.end and not self.eof and self.failure is None:
+        end = storage.end
+        ended = self.eof or self.failure is not None
+        if self._line_scan == end and not ended:
             return None  # nothing arrived since the last look
-        newline_at = storage.find(self._newline, max(self._line_scan, storage.consumed))
-        if newline_at < 0:
-            self._line_scan = storage.end
-            if (self.eof or self.failure is not None) and storage.consumed < storage.end:
-                return storage.take(storage.end)
-            return None
-        return storage.take(newline_at, skip=1)
+        line = storage.take_line(self._newline, max(self._line_scan, storage.consumed))
+        if line is not None:
+            return line
+        self._line_scan = end
+        if ended and storage.consumed < end:
+            return storage.take(end)
+        return None
 
     def read_all(self) -> Text | None:
         """Everything up to EOF, once EOF has come; ``None`` before."""

@@ -52,7 +52,8 @@ class Reader:
         session's) is an overall deadline; :class:`driver.Timeout` carries the
         unconsumed output.
         """
-        self._loop.child.check_open()
+        if self._loop.child.closed:
+            self._loop.child.check_open()
         return self._loop.until(self._buffer, self._buffer.read_line, "a line", timeout)
 
     def read(self, timeout: float | None = None) -> Text:
@@ -276,14 +277,11 @@ class Session(Reader):
         meanwhile so neither side can block the other; times out (session
         timeout) if the child stops reading.
         """
-        self._send(text, b"")
+        self._loop.write(self._child.outgoing(text))
 
     def send_line(self, text: Text = "") -> None:
         """Send ``text`` and a newline."""
-        self._send(text, b"\n")
-
-    def _send(self, text: Text, end: bytes) -> None:
-        self._loop.write(self._child.outgoing(text, end))
+        self._loop.write(self._child.outgoing(text, b"\n"))
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
