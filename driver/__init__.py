@@ -1,5 +1,6 @@
 """driver: drive interactive, line-oriented programs over pipes or a pty."""
 
+from ._child import CONTINUE as CONTINUE
 from ._core import Match as Match
 from ._errors import EOF as EOF
 from ._errors import DecodeError as DecodeError
@@ -26,6 +27,7 @@ for _name in ("AsyncReader", "AsyncSession", "DecodeError", "DriverError", "EOF"
 del _name
 
 __all__ = [
+    "CONTINUE",
     "EOF",
     "TIMEOUT",
     "AsyncReader",

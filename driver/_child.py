@@ -31,6 +31,20 @@ _BUFFERING_HINT = (
 Text = Any  # str for a text session, bytes for a bytes session (encoding=None)
 T = TypeVar("T")
 
+
+class _Continue:
+    """The type of :data:`driver.CONTINUE`."""
+
+    def __repr__(self) -> str:
+        return "driver.CONTINUE"
+
+
+#: What a dispatch handler returns to keep waiting (Tcl's exp_continue).
+CONTINUE = _Continue()
+
+#: How often wait_echo_off looks at the terminal's modes while nothing happens.
+ECHO_POLL_SECONDS = 0.01
+
 #: What :meth:`Waiting.step` says when the answer needs more output.
 KEEP_WAITING: Any = object()
 #: What it says when the stream ended unanswered: raise ``eof_error``.
@@ -124,13 +138,20 @@ class Child:
             " or spawn with encoding=None for a bytes session"
         )
 
-    def outgoing(self, text: Text, end: bytes = b"") -> bytes:
+    def outgoing(self, text: Text, end: bytes = b"", *, secret: bool = False) -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
         if self.closed:
             self.check_open()
         data = self.encode(text) + end
-        self.transcript.record_sent(data if self.kind is bytes else text + end.decode())
+        shown = data if self.kind is bytes else text + end.decode()
+        self.transcript.record_sent(shown, secret=secret)
         return data
+
+    def shown(self, output: Text) -> Text:
+        """Output as an error message may show it: secrets masked."""
+        if self.transcript.secrets and isinstance(output, str):
+            return self.transcript.mask(output)
+        return output
 
     def control(self, char: str) -> bytes | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
@@ -165,10 +186,27 @@ class Child:
             self.backend.send_signal(sig)
 
     def set_window_size(self, rows: int, cols: int) -> None:
+        self.needs_terminal("set_window_size()")
+        self.backend.set_window_size(rows, cols)
+
+    def needs_terminal(self, what: str) -> None:
         self.check_open()
         if self.backend.name != "pty":
-            raise DriverError('set_window_size() needs a terminal; spawn with backend="pty"')
-        self.backend.set_window_size(rows, cols)
+            raise DriverError(f'{what} needs a terminal; spawn with backend="pty"')
+
+    def echo_timeout_error(self, timeout: float | None) -> Timeout:
+        waited = self.waited(timeout)
+        return Timeout(
+            f"timed out after {waited} s waiting for {self.describe()} to turn terminal"
+            " echo off (as a password prompt does)",
+            pattern="echo off",
+            timeout=waited,
+            output=self.shown(self.buffers["stdout"].unconsumed()),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.backend.returncode,
+        )
 
     # -- receiving --------------------------------------------------------
 
@@ -201,7 +239,7 @@ class Child:
             f"timed out after {waited} s waiting for {what} from {self.describe()}",
             pattern=what,
             timeout=waited,
-            output=buffer.unconsumed(),
+            output=self.shown(buffer.unconsumed()),
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
@@ -213,7 +251,7 @@ class Child:
         return EOF(
             f"{self.describe()} closed its output before {what} appeared",
             pattern=what,
-            output=buffer.unconsumed(),
+            output=self.shown(buffer.unconsumed()),
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
@@ -227,7 +265,7 @@ class Child:
             f" {total} bytes unwritten; the child is not reading its input",
             pattern="input to be read",
             timeout=waited,
-            output=self.buffers["stdout"].unconsumed(),
+            output=self.shown(self.buffers["stdout"].unconsumed()),
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
@@ -239,7 +277,7 @@ class Child:
             f"cannot send to {self.describe()}: its input is closed"
             " (send_eof() was called, or the child closed its stdin or exited)",
             pattern="input",
-            output=self.buffers["stdout"].unconsumed(),
+            output=self.shown(self.buffers["stdout"].unconsumed()),
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
@@ -268,6 +306,7 @@ class Waiting(Generic[T]):
         timeout: float | None,
         search: Search | None,
         now: float,
+        deadline: float | None = None,
     ) -> None:
         self._child = child
         self._buffer = buffer
@@ -276,7 +315,9 @@ class Waiting(Generic[T]):
         self._timeout = timeout
         self._search = search
         waited = child.timeout if timeout is None else timeout
-        self.deadline = math.inf if waited is None else now + waited
+        if deadline is None:
+            deadline = math.inf if waited is None else now + waited
+        self.deadline = deadline
         self._arrived_before = buffer.end
 
     def step(self, timed_out: bool) -> T:

@@ -69,6 +69,9 @@ class Transcript:
 
     def __init__(self, log: TextIO | None = None) -> None:
         self._events: list[tuple[str, str]] = []
+        #: Texts sent with secret=True: masked wherever they would be shown,
+        #: the child's own output (an echo) included.
+        self.secrets: set[str] = set()
         self._log = log
         self._live = _Renderer() if log is not None else None
         self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
@@ -85,8 +88,15 @@ class Transcript:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "backslashreplace")
         if secret:
+            self.secrets.update(line for line in text.split("\n") if line)
             text = "\n".join(SECRET_MASK if line else "" for line in text.split("\n"))
         self._record("sent", text)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret sent so far replaced by the mask."""
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, SECRET_MASK)
+        return text
 
     def record_directive(self, line: str) -> None:
         self._record("directive", line)
@@ -98,7 +108,7 @@ class Transcript:
 
     def _write_log(self, lines: list[str]) -> None:
         if lines and self._log is not None:
-            self._log.write("".join(line + "\n" for line in lines))
+            self._log.write(self.mask("".join(line + "\n" for line in lines)))
             self._log.flush()
 
     def flush_log(self) -> None:
@@ -113,7 +123,9 @@ class Transcript:
         for kind, text in self._events:
             lines.extend(getattr(renderer, kind)(text))
         text = "".join(line + "\n" for line in lines)
-        return text + escape_output_line(renderer.partial) if renderer.partial else text
+        if renderer.partial:
+            text += escape_output_line(renderer.partial)
+        return self.mask(text) if self.secrets else text
 
     def tail(self, count: int = 12) -> str:
         """The last ``count`` lines of :meth:`render`, for error messages."""

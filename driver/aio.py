@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import math
 import os
 import signal
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TextIO, TypeVar
 
-from ._child import AT_EOF, KEEP_WAITING, Child, Text, Waiting
+from ._child import AT_EOF, CONTINUE, ECHO_POLL_SECONDS, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF
 from ._patterns import describe
@@ -132,9 +133,12 @@ class _AsyncLoop:
         timeout: float | None,
         *,
         search: Search | None = None,
+        deadline: float | None = None,
     ) -> T:
         """Await output until ``attempt`` answers, the stream ends, or the deadline."""
-        waiting = Waiting(self.child, buffer, attempt, what, timeout, search, self._loop.time())
+        waiting = Waiting(
+            self.child, buffer, attempt, what, timeout, search, self._loop.time(), deadline
+        )
         timed_out = False
         while True:
             outcome = waiting.step(timed_out)
@@ -228,10 +232,43 @@ class AsyncReader:
         """Like :meth:`expect`, for literal strings (no regex syntax)."""
         return await self._expect(text, timeout, exact=True)
 
-    async def _expect(self, spec: Any, timeout: float | None, *, exact: bool) -> Match[Any]:
+    async def dispatch(
+        self, handlers: Mapping[Any, Any], timeout: float | None = None, *, exact: bool = False
+    ) -> Match[Any]:
+        """A Tcl-style dialogue: wait for any pattern of ``handlers`` and run its handler.
+
+        ``handlers`` maps patterns (as for :meth:`expect`, or literal strings
+        with ``exact=True``; ``driver.EOF``/``driver.TIMEOUT`` too) to a
+        callable taking the :class:`driver.Match`, or None. A handler that
+        returns ``driver.CONTINUE`` keeps the dialogue going (Tcl's
+        ``exp_continue``); anything else ends it and the match is returned.
+        ``timeout`` is one deadline for the whole dialogue. ``expect`` with a
+        dict does the same.
+        """
+        patterns, actions = list(handlers), list(handlers.values())
+        deadline = self._loop.child.deadline(timeout, self._loop.now())
+        while True:
+            found = await self._expect(patterns, timeout, exact=exact, deadline=deadline)
+            action = actions[found.index]
+            outcome = None if action is None else action(found)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+            if outcome is not CONTINUE:
+                return found
+
+    async def _expect(
+        self, spec: Any, timeout: float | None, *, exact: bool, deadline: float | None = None
+    ) -> Match[Any]:
+        if isinstance(spec, Mapping):
+            return await self.dispatch(spec, timeout, exact=exact)
         search = self._loop.child.search(self._buffer, spec, exact=exact)
         found = await self._loop.until(
-            self._buffer, search.step, describe(search.entries), timeout, search=search
+            self._buffer,
+            search.step,
+            describe(search.entries),
+            timeout,
+            search=search,
+            deadline=deadline,
         )
         self.before, self.after, self.match = found.before, found.text, found
         return found
@@ -299,13 +336,17 @@ class AsyncSession(AsyncReader):
 
     # -- sending ----------------------------------------------------------
 
-    async def send(self, text: Text) -> None:
-        """Send ``text`` as is; returns once the child's input took every byte."""
-        await self._loop.write(self._child.outgoing(text))
+    async def send(self, text: Text, *, secret: bool = False) -> None:
+        """Send ``text`` as is; returns once the child's input took every byte.
 
-    async def send_line(self, text: Text = "") -> None:
-        """Send ``text`` and a newline."""
-        await self._loop.write(self._child.outgoing(text, b"\n"))
+        With ``secret=True`` the text never appears in the transcript, the log
+        or an error message (shown as ``********``), even if the child echoes it.
+        """
+        await self._loop.write(self._child.outgoing(text, secret=secret))
+
+    async def send_line(self, text: Text = "", *, secret: bool = False) -> None:
+        """Send ``text`` and a newline (``secret`` as for :meth:`send`)."""
+        await self._loop.write(self._child.outgoing(text, b"\n", secret=secret))
 
     async def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
@@ -333,6 +374,17 @@ class AsyncSession(AsyncReader):
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH."""
         self._child.set_window_size(rows, cols)
+
+    async def wait_echo_off(self, timeout: float | None = None) -> None:
+        """Wait until the child turns the terminal's echo off (see the sync twin)."""
+        child = self._child
+        child.needs_terminal("wait_echo_off()")
+        deadline = child.deadline(timeout, self._loop.now())
+        while child.backend.echo_on():  # no fd reports a change of modes: look again
+            now = self._loop.now()
+            if now >= deadline:
+                raise child.echo_timeout_error(timeout)
+            await self._loop.pump(min(deadline, now + ECHO_POLL_SECONDS))
 
     # -- lifecycle --------------------------------------------------------
 

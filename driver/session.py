@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TextIO, TypeVar
 
-from ._child import AT_EOF, KEEP_WAITING, Child, Text, Waiting
+from ._child import AT_EOF, CONTINUE, ECHO_POLL_SECONDS, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF
 from ._patterns import describe
@@ -75,10 +75,41 @@ class Reader:
         """Like :meth:`expect`, for literal strings (no regex syntax)."""
         return self._expect(text, timeout, exact=True)
 
-    def _expect(self, spec: Any, timeout: float | None, *, exact: bool) -> Match[Any]:
+    def dispatch(
+        self, handlers: Mapping[Any, Any], timeout: float | None = None, *, exact: bool = False
+    ) -> Match[Any]:
+        """A Tcl-style dialogue: wait for any pattern of ``handlers`` and run its handler.
+
+        ``handlers`` maps patterns (as for :meth:`expect`, or literal strings
+        with ``exact=True``; ``driver.EOF``/``driver.TIMEOUT`` too) to a
+        callable taking the :class:`driver.Match`, or None. A handler that
+        returns ``driver.CONTINUE`` keeps the dialogue going (Tcl's
+        ``exp_continue``); anything else ends it and the match is returned.
+        ``timeout`` is one deadline for the whole dialogue. ``expect`` with a
+        dict does the same.
+        """
+        patterns, actions = list(handlers), list(handlers.values())
+        deadline = self._loop.child.deadline(timeout, time.monotonic())
+        while True:
+            found = self._expect(patterns, timeout, exact=exact, deadline=deadline)
+            action = actions[found.index]
+            outcome = None if action is None else action(found)
+            if outcome is not CONTINUE:
+                return found
+
+    def _expect(
+        self, spec: Any, timeout: float | None, *, exact: bool, deadline: float | None = None
+    ) -> Match[Any]:
+        if isinstance(spec, Mapping):
+            return self.dispatch(spec, timeout, exact=exact)
         search = self._loop.child.search(self._buffer, spec, exact=exact)
         found = self._loop.until(
-            self._buffer, search.step, describe(search.entries), timeout, search=search
+            self._buffer,
+            search.step,
+            describe(search.entries),
+            timeout,
+            search=search,
+            deadline=deadline,
         )
         self.before, self.after, self.match = found.before, found.text, found
         return found
@@ -138,9 +169,12 @@ class _Loop:
         timeout: float | None,
         *,
         search: Search | None = None,
+        deadline: float | None = None,
     ) -> T:
         """Pump output until ``attempt`` answers, the stream ends, or the deadline."""
-        waiting = Waiting(self.child, buffer, attempt, what, timeout, search, time.monotonic())
+        waiting = Waiting(
+            self.child, buffer, attempt, what, timeout, search, time.monotonic(), deadline
+        )
         timed_out = False
         while True:
             outcome = waiting.step(timed_out)
@@ -270,18 +304,20 @@ class Session(Reader):
 
     # -- sending ----------------------------------------------------------
 
-    def send(self, text: Text) -> None:
+    def send(self, text: Text, *, secret: bool = False) -> None:
         """Send ``text`` as is (no newline added).
 
         Returns once the child's input took every byte, reading its output
         meanwhile so neither side can block the other; times out (session
-        timeout) if the child stops reading.
+        timeout) if the child stops reading. With ``secret=True`` the text
+        never appears in the transcript, the log or an error message (shown as
+        ``********``), even if the child echoes it back.
         """
-        self._loop.write(self._child.outgoing(text))
+        self._loop.write(self._child.outgoing(text, secret=secret))
 
-    def send_line(self, text: Text = "") -> None:
-        """Send ``text`` and a newline."""
-        self._loop.write(self._child.outgoing(text, b"\n"))
+    def send_line(self, text: Text = "", *, secret: bool = False) -> None:
+        """Send ``text`` and a newline (``secret`` as for :meth:`send`)."""
+        self._loop.write(self._child.outgoing(text, b"\n", secret=secret))
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
@@ -313,6 +349,24 @@ class Session(Reader):
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH."""
         self._child.set_window_size(rows, cols)
+
+    def wait_echo_off(self, timeout: float | None = None) -> None:
+        """Wait until the child turns the terminal's echo off (pty backend).
+
+        That is how a password prompt announces itself. Sessions start with
+        echo off unless spawned with ``echo=True``, so use this with echo on.
+        Output keeps being read meanwhile.
+        """
+        child = self._child
+        child.needs_terminal("wait_echo_off()")
+        deadline = child.deadline(timeout)
+        # No fd reports a change of terminal modes, so look again at each
+        # wake-up and at least every ECHO_POLL_SECONDS.
+        while child.backend.echo_on():
+            now = time.monotonic()
+            if now >= deadline:
+                raise child.echo_timeout_error(timeout)
+            self._loop.pump(min(deadline, now + ECHO_POLL_SECONDS))
 
     # -- lifecycle --------------------------------------------------------
 

@@ -73,6 +73,9 @@ class Backend:
     def set_window_size(self, rows: int, cols: int) -> None:
         raise NotImplementedError
 
+    def echo_on(self) -> bool:
+        raise NotImplementedError
+
     # -- process --------------------------------------------------------
 
     def poll(self) -> int | None:

@@ -114,6 +114,10 @@ class PtyBackend(Backend):
             for segment in data.split(b"\n")
         )
 
+    def echo_on(self) -> bool:
+        """Whether the terminal echoes input (a password prompt turns this off)."""
+        return bool(termios.tcgetattr(self._fd)[3] & termios.ECHO)
+
     def send_eof(self) -> None:
         eof_char = termios.tcgetattr(self._fd)[6][termios.VEOF]
         os.write(self._fd, eof_char)
