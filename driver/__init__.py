@@ -1,5 +1,6 @@
 """driver: drive interactive, line-oriented programs over pipes or a pty."""
 
+from . import repl as repl
 from ._child import CONTINUE as CONTINUE
 from ._core import Match as Match
 from ._errors import EOF as EOF
@@ -11,6 +12,11 @@ from ._errors import Timeout as Timeout
 from .aio import AsyncReader as AsyncReader
 from .aio import AsyncSession as AsyncSession
 from .aio import aspawn as aspawn
+from .repl import AsyncRepl as AsyncRepl
+from .repl import IncompleteCommand as IncompleteCommand
+from .repl import Repl as Repl
+from .run import RunResult as RunResult
+from .run import run as run
 from .session import Reader as Reader
 from .session import Session as Session
 from .session import spawn as spawn
@@ -20,26 +26,33 @@ TIMEOUT = Timeout
 
 __version__ = "0.1.0"
 
-# Tracebacks and reprs say driver.Timeout, not driver._errors.Timeout.
-for _name in ("AsyncReader", "AsyncSession", "DecodeError", "DriverError", "EOF", "Match",
-              "Reader", "Session", "SessionClosed", "SpawnError", "Timeout"):  # fmt: skip
-    globals()[_name].__module__ = __name__
-del _name
 
 __all__ = [
     "CONTINUE",
     "EOF",
     "TIMEOUT",
     "AsyncReader",
+    "AsyncRepl",
     "AsyncSession",
     "DecodeError",
     "DriverError",
+    "IncompleteCommand",
     "Match",
     "Reader",
+    "Repl",
+    "RunResult",
     "Session",
     "SessionClosed",
     "SpawnError",
     "Timeout",
     "aspawn",
+    "repl",
+    "run",
     "spawn",
 ]
+
+# Tracebacks and reprs say driver.Timeout, not driver._errors.Timeout.
+for _name in __all__:
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = __name__
+del _name

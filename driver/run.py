@@ -1,0 +1,99 @@
+"""driver.run: run a program to the end, answering its prompts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._child import CONTINUE
+from ._core import Match
+from ._errors import EOF, DriverError, Timeout
+from .session import spawn
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`driver.run` returns."""
+
+    #: The command as started.
+    argv: list[str]
+    #: The exit status, or ``-N`` for signal N.
+    returncode: int
+    #: Everything the program printed (``\\r\\n`` normalised).
+    output: str
+    #: The exchange in session-file form, answers as ``> `` lines.
+    transcript: str
+
+
+class _Answers:
+    """The answers for one prompt: a str every time, a list in order."""
+
+    def __init__(self, prompt: str, answers: str | Sequence[str]) -> None:
+        self.prompt = prompt
+        self.given = [answers] if isinstance(answers, str) else list(answers)
+        self._next: Iterator[str] | None = None if isinstance(answers, str) else iter(self.given)
+        self.used = 0
+
+    def next(self, argv: Sequence[str], output: str) -> str:
+        self.used += 1
+        if self._next is None:
+            return self.given[0]
+        try:
+            return next(self._next)
+        except StopIteration:
+            raise DriverError(
+                f"`{' '.join(argv)}` asked {self.prompt!r} a {_ordinal(self.used)} time, but"
+                f" responses has {len(self.given)} answer(s) for it: {self.given!r}."
+                " Add answers, or give a str to answer every time.\n"
+                f"output so far:\n{output}"
+            ) from None
+
+
+def run(
+    argv: str | Sequence[str],
+    responses: Mapping[str, str | Sequence[str]] | None = None,
+    *,
+    timeout: float | None = 30.0,
+    backend: str = "pty",
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    **spawn_options: Any,
+) -> RunResult:
+    """Run ``argv`` to the end, answering each prompt it shows.
+
+    ``responses`` maps a regex to the answer sent (with a newline) each time
+    it matches: a str is sent every time, a list is used in order, and
+    running out is an error naming the prompt. ``timeout`` is one deadline
+    for the whole run; :class:`driver.Timeout` then carries all the output so
+    far. Runs on a pty by default, since programs that ask questions usually
+    ask a terminal. Other options are those of :func:`driver.spawn`.
+    """
+    prompts = list(responses or {})
+    answers = [_Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
+    printed: list[str] = []
+    with spawn(
+        argv, backend=backend, cwd=cwd, env=env, timeout=timeout, **spawn_options
+    ) as session:
+
+        def answer(match: Match[str]) -> object:
+            printed.append(match.before + match.text)
+            reply = answers[match.index].next(session.argv, "".join(printed))
+            session.send_line(reply)
+            return CONTINUE
+
+        handlers: dict[Any, Any] = dict.fromkeys(prompts, answer)
+        handlers[EOF] = None
+        try:
+            printed.append(session.dispatch(handlers, timeout).before)
+        except Timeout as error:
+            error.output = "".join(printed) + str(error.output)
+            raise
+        returncode = session.wait()
+        return RunResult(session.argv, returncode, "".join(printed), session.transcript)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
