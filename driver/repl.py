@@ -217,6 +217,11 @@ class Repl:
             self.session.close(grace=0.2)
             raise
 
+    @property
+    def echoes(self) -> bool:
+        """Whether the REPL echoes what it is sent (found out at start; the echo is removed)."""
+        return self._state.echoes
+
     def run(self, command: str, timeout: float | None = None) -> str:
         """Run ``command`` (lines joined by ``\\n``) and return its output.
 

@@ -61,6 +61,7 @@ def case(request: pytest.FixtureRequest) -> tuple[object, ...]:
 def test_profiles_run_commands_and_blocks(case: tuple[object, ...]) -> None:
     profile, command, output, block, block_output, *_ = case
     with profile() as r:  # type: ignore[operator]
+        assert not r.echoes
         assert r.run(command) == output
         assert r.run(block) == block_output
         assert r.run(command) == output
@@ -98,6 +99,7 @@ def test_a_repl_that_echoes_has_its_echo_removed() -> None:
     with driver.Repl(
         argv, prompt=">>> ", continuation_prompt="... ", finish_block="", echo=True
     ) as r:
+        assert r.echoes
         assert r.run("6 * 7") == "42"
         assert r.run("for i in range(2):\n    print(i)") == "0\n1"
 
