@@ -303,6 +303,10 @@ class OutputBuffer:
         """The text read from the child and not yet consumed (not consumed now either)."""
         return self._storage.slice(self._storage.consumed)
 
+    def take_unconsumed(self) -> Text:
+        """Consume and return everything read and not yet consumed."""
+        return self._storage.take(self._storage.end)
+
     def text_from(self, start: int) -> Text:
         return self._storage.slice(start)
 

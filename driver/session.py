@@ -7,6 +7,7 @@ import math
 import os
 import select
 import signal
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import Any, TextIO, TypeVar
 from ._child import AT_EOF, CONTINUE, ECHO_POLL_SECONDS, KEEP_WAITING, Child, Text, Waiting
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF
+from ._interact import interact
 from ._patterns import describe
 
 T = TypeVar("T")
@@ -349,6 +351,36 @@ class Session(Reader):
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH."""
         self._child.set_window_size(rows, cols)
+
+    def interact(
+        self,
+        escape_character: str | None = "\x1d",
+        *,
+        input_filter: Callable[[bytes], bytes] | None = None,
+        output_filter: Callable[[bytes], bytes] | None = None,
+    ) -> None:
+        """Hand the session to the person at this terminal.
+
+        Their keys go to the child as typed (this terminal is in raw mode
+        until the method returns, whatever happens) and the child's output
+        goes to their screen, unconsumed output first; window size changes
+        are passed on. Returns when the child exits or ``escape_character``
+        (default Ctrl-], None for none) is typed; the session is then usable
+        again. ``input_filter`` and ``output_filter`` may rewrite the bytes
+        going each way. What was typed is in the transcript as ``>`` lines,
+        masked while the child had echo off (a password).
+        """
+        self._child.check_open()
+        sys.stdout.flush()
+        interact(
+            self._child,
+            self._loop.write,
+            escape_character=escape_character,
+            input_filter=input_filter,
+            output_filter=output_filter,
+            stdin_fd=sys.stdin.fileno(),
+            stdout_fd=sys.stdout.fileno(),
+        )
 
     def wait_echo_off(self, timeout: float | None = None) -> None:
         """Wait until the child turns the terminal's echo off (pty backend).

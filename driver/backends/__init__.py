@@ -76,6 +76,9 @@ class Backend:
     def echo_on(self) -> bool:
         raise NotImplementedError
 
+    def set_echo(self, on: bool) -> None:
+        raise NotImplementedError
+
     # -- process --------------------------------------------------------
 
     def poll(self) -> int | None:

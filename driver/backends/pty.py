@@ -118,6 +118,11 @@ class PtyBackend(Backend):
         """Whether the terminal echoes input (a password prompt turns this off)."""
         return bool(termios.tcgetattr(self._fd)[3] & termios.ECHO)
 
+    def set_echo(self, on: bool) -> None:
+        attributes = termios.tcgetattr(self._fd)
+        attributes[3] = attributes[3] | termios.ECHO if on else attributes[3] & ~termios.ECHO
+        termios.tcsetattr(self._fd, termios.TCSANOW, attributes)
+
     def send_eof(self) -> None:
         eof_char = termios.tcgetattr(self._fd)[6][termios.VEOF]
         os.write(self._fd, eof_char)

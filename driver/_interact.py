@@ -1,0 +1,175 @@
+"""Session.interact(): hand a session to the person at this terminal.
+
+The user's terminal goes into raw mode (restored on the way out, whatever
+happens) so every key reaches the child as typed; the child's output goes
+straight to the user's screen. Window size changes are passed on. It ends
+when the child exits or the escape character is typed; the session is then
+usable again from code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import termios
+import threading
+import tty
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ._errors import DriverError
+
+if TYPE_CHECKING:
+    from ._child import Child
+
+Filter = Callable[[bytes], bytes]
+
+_READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
+
+
+def interact(
+    child: Child,
+    write: Callable[[bytes], None],
+    *,
+    escape_character: str | None,
+    input_filter: Filter | None,
+    output_filter: Filter | None,
+    stdin_fd: int,
+    stdout_fd: int,
+) -> None:
+    """Connect ``stdin_fd``/``stdout_fd`` (a terminal) to the child until exit or escape."""
+    if not os.isatty(stdin_fd):
+        raise DriverError(
+            "interact() needs a terminal on stdin: it hands the child to a person at a"
+            " keyboard; to feed input from a program, use send()/send_line()"
+        )
+    escape = escape_character.encode() if escape_character else None
+    backend = child.backend
+    # What the session read and nobody consumed yet is on the screen first.
+    for buffer in child.buffers.values():
+        _write_all(stdout_fd, _encode(child, buffer.take_unconsumed()))
+    with _raw(stdin_fd), _window_size_forwarded(child, stdin_fd), _echo_on(child):
+        lines = _TypedLines(child)
+        poller = select.poll()
+        poller.register(stdin_fd, select.POLLIN)
+        streams = {fd: name for name, fd in backend.output_fds.items()}
+        for fd in streams:
+            poller.register(fd, select.POLLIN)
+        if backend.exit_fd is not None:
+            poller.register(backend.exit_fd, select.POLLIN)
+        while True:
+            for fd, mask in poller.poll():
+                if fd == stdin_fd:
+                    typed = os.read(stdin_fd, 4096)
+                    if not typed:
+                        return
+                    if escape is not None and escape in typed:
+                        typed = typed[: typed.index(escape)]
+                        if typed:
+                            lines.add(typed)
+                            write(input_filter(typed) if input_filter else typed)
+                        return
+                    lines.add(typed)
+                    write(input_filter(typed) if input_filter else typed)
+                elif fd in streams and mask & _READABLE:
+                    data = backend.read(fd)
+                    if data is None:
+                        continue
+                    if not data:
+                        return  # the child closed its terminal: it exited
+                    child.transcript.record_output(data.decode("utf-8", "replace"))
+                    _write_all(stdout_fd, output_filter(data) if output_filter else data)
+                elif fd == backend.exit_fd and backend.poll() is not None:
+                    return
+
+
+class _TypedLines:
+    """Records what the person typed as sent lines; echo-off input as a secret."""
+
+    def __init__(self, child: Child) -> None:
+        self._child = child
+        self._line = b""
+
+    def add(self, typed: bytes) -> None:
+        for byte in typed.replace(b"\r\n", b"\n").replace(b"\r", b"\n"):
+            if byte == 0x0A:
+                self._finish()
+            elif byte in (0x7F, 0x08):  # backspace
+                self._line = self._line[:-1]
+            else:
+                self._line += bytes([byte])
+
+    def _finish(self) -> None:
+        text = self._line.decode("utf-8", "replace")
+        self._line = b""
+        backend = self._child.backend
+        secret = backend.name == "pty" and not backend.echo_on()
+        self._child.transcript.record_sent(text + "\n", secret=secret and bool(text))
+
+
+def _encode(child: Child, text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    return text.encode(child.encoding or "utf-8", "replace")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+@contextlib.contextmanager
+def _raw(fd: int) -> Iterator[None]:
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
+def _window_size_forwarded(child: Child, fd: int) -> Iterator[None]:
+    """The child's terminal follows the user's size, now and on every SIGWINCH."""
+    backend = child.backend
+    if backend.name != "pty":
+        yield
+        return
+
+    def follow(*_: object) -> None:
+        with contextlib.suppress(OSError):
+            size = os.get_terminal_size(fd)
+            backend.set_window_size(size.lines, size.columns)
+
+    follow()
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGWINCH, follow)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
+
+@contextlib.contextmanager
+def _echo_on(child: Child) -> Iterator[None]:
+    """A person needs to see what they type: echo on for the interaction.
+
+    Sessions start with the child's terminal echo off; it is turned back off
+    afterwards unless the child changed it meanwhile.
+    """
+    backend = child.backend
+    if backend.name != "pty" or backend.echo_on():
+        yield
+        return
+    backend.set_echo(True)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(termios.error):
+            if backend.echo_on():
+                backend.set_echo(False)

@@ -1,0 +1,88 @@
+"""Session.interact(), driven the way a person would: from a terminal, by driver."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import driver
+from helpers import fixture
+
+REPEATER = fixture("repeater.py")[1]
+
+
+def host(*child: str, upper: bool = False) -> driver.Session:
+    argv = fixture("interact_host.py", *(["--upper"] if upper else []), "--", *child)
+    return driver.spawn(argv, backend="pty", timeout=20)
+
+
+def test_keys_reach_the_child_and_escape_gives_the_session_back() -> None:
+    with host(sys.executable, REPEATER) as h:
+        h.expect_exact("host: interacting")
+        h.expect_exact("repeater.py: starting")
+        h.send("hello\r")  # raw mode: Enter arrives as a carriage return
+        h.expect_exact("hello\nhello\n")  # the terminal's echo, then the reply
+        h.send("\x1d")  # Ctrl-]
+        h.expect_exact("host: back, modes restored True")
+        h.expect_exact("host: child said after escape")
+        h.expect_exact("host: returncode 0")
+        transcript = h.expect(r"host: transcript '(.*)'").group(1)
+        assert "> hello" in transcript
+
+
+def test_interact_ends_when_the_child_exits() -> None:
+    with host("sh", "-c", "read answer; echo got $answer") as h:
+        h.expect_exact("host: interacting")
+        h.send("abc\r")
+        h.expect_exact("got abc")
+        h.expect_exact("host: back, modes restored True")
+        h.expect_exact("host: returncode 0")
+
+
+def test_window_size_changes_are_passed_on() -> None:
+    with host(sys.executable, fixture("tty_info.py")[1]) as h:
+        h.expect_exact("host: interacting")
+        h.expect_exact("isatty True True")
+        h.set_window_size(33, 99)
+        h.expect_exact("size 33x99")
+        h.send("\x1d")
+        h.expect_exact("host: back, modes restored True")
+
+
+def test_output_filter_and_typed_password_stays_secret() -> None:
+    with host(sys.executable, fixture("getpass_prompt.py")[1], upper=True) as h:
+        h.expect_exact("PASSWORD: ")
+        h.send("sesame\r")
+        h.expect_exact("GOT A PASSWORD OF 6 CHARACTERS")
+        h.expect_exact("host: back, modes restored True")
+        transcript = h.expect(r"host: transcript '(.*)'").group(1)
+        assert "sesame" not in transcript and "> ********" in transcript
+
+
+def test_interact_needs_a_terminal() -> None:
+    code = (
+        "import driver, sys\n"
+        "with driver.spawn(['cat']) as s:\n"
+        "    try:\n"
+        "        s.interact()\n"
+        "    except driver.DriverError as e:\n"
+        "        print('refused:', e)\n"
+    )
+    with driver.spawn([sys.executable, "-c", code]) as s:
+        assert s.read_line().startswith("refused: interact() needs a terminal on stdin")
+
+
+@pytest.mark.parametrize("escape", ["\x1d"])
+def test_unconsumed_output_is_shown_first(escape: str) -> None:
+    code = (
+        "import driver, sys\n"
+        "with driver.spawn(['sh', '-c', 'echo early; cat'], backend='pty') as s:\n"
+        "    s.expect_exact('ear')\n"
+        "    s.interact()\n"
+        "    print('back')\n"
+    )
+    with driver.spawn([sys.executable, "-c", code], backend="pty") as s:
+        s.expect_exact("ly\n")  # the rest of the line, unconsumed when interact began
+        s.send(escape)
+        s.expect_exact("back")
