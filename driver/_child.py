@@ -30,6 +30,7 @@ _BUFFERING_HINT = (
 
 Text = Any  # str for a text session, bytes for a bytes session (encoding=None)
 T = TypeVar("T")
+E = TypeVar("E", Timeout, EOF)
 
 
 class _Continue:
@@ -194,20 +195,6 @@ class Child:
         if self.backend.name != "pty":
             raise DriverError(f'{what} needs a terminal; spawn with backend="pty"')
 
-    def echo_timeout_error(self, timeout: float | None) -> Timeout:
-        waited = self.waited(timeout)
-        return Timeout(
-            f"timed out after {waited} s waiting for {self.describe()} to turn terminal"
-            " echo off (as a password prompt does)",
-            pattern="echo off",
-            timeout=waited,
-            output=self.shown(self.buffers["stdout"].unconsumed()),
-            transcript_tail=self.transcript.tail(),
-            argv=self.argv,
-            pid=self.pid,
-            returncode=self.backend.returncode,
-        )
-
     # -- receiving --------------------------------------------------------
 
     def search(self, buffer: OutputBuffer, spec: Any, *, exact: bool) -> Search:
@@ -228,6 +215,31 @@ class Child:
 
     # -- errors ----------------------------------------------------------
 
+    def _error(
+        self,
+        kind: type[E],
+        message: str,
+        pattern: str,
+        *,
+        buffer: OutputBuffer | None = None,
+        timeout: float | None = None,
+        returncode: int | None = None,
+        hint: str = "",
+    ) -> E:
+        """A Timeout or EOF carrying what a person needs to see: output, transcript, child."""
+        buffer = self.buffers["stdout"] if buffer is None else buffer
+        return kind(
+            message,
+            pattern=pattern,
+            timeout=timeout,
+            output=self.shown(buffer.unconsumed()),
+            transcript_tail=self.transcript.tail(),
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.backend.returncode if returncode is None else returncode,
+            hint=hint,
+        )
+
     def timeout_error(
         self, buffer: OutputBuffer, what: str, timeout: float | None, *, quiet: bool
     ) -> Timeout:
@@ -235,54 +247,35 @@ class Child:
         hint = ""
         if quiet and self.backend.name == "pipe" and self.backend.poll() is None:
             hint = _BUFFERING_HINT
-        return Timeout(
-            f"timed out after {waited} s waiting for {what} from {self.describe()}",
-            pattern=what,
-            timeout=waited,
-            output=self.shown(buffer.unconsumed()),
-            transcript_tail=self.transcript.tail(),
-            argv=self.argv,
-            pid=self.pid,
-            returncode=self.backend.returncode,
-            hint=hint,
-        )
+        message = f"timed out after {waited} s waiting for {what} from {self.describe()}"
+        return self._error(Timeout, message, what, buffer=buffer, timeout=waited, hint=hint)
 
     def eof_error(self, buffer: OutputBuffer, what: str, returncode: int | None) -> EOF:
-        return EOF(
-            f"{self.describe()} closed its output before {what} appeared",
-            pattern=what,
-            output=self.shown(buffer.unconsumed()),
-            transcript_tail=self.transcript.tail(),
-            argv=self.argv,
-            pid=self.pid,
-            returncode=returncode,
-        )
+        message = f"{self.describe()} closed its output before {what} appeared"
+        return self._error(EOF, message, what, buffer=buffer, returncode=returncode)
 
     def write_timeout_error(self, unwritten: int, total: int, timeout: float | None) -> Timeout:
         waited = self.waited(timeout)
-        return Timeout(
+        message = (
             f"timed out after {waited} s sending to {self.describe()}: {unwritten} of"
-            f" {total} bytes unwritten; the child is not reading its input",
-            pattern="input to be read",
-            timeout=waited,
-            output=self.shown(self.buffers["stdout"].unconsumed()),
-            transcript_tail=self.transcript.tail(),
-            argv=self.argv,
-            pid=self.pid,
-            returncode=self.backend.returncode,
+            f" {total} bytes unwritten; the child is not reading its input"
         )
+        return self._error(Timeout, message, "input to be read", timeout=waited)
 
     def input_closed_error(self) -> EOF:
-        return EOF(
+        message = (
             f"cannot send to {self.describe()}: its input is closed"
-            " (send_eof() was called, or the child closed its stdin or exited)",
-            pattern="input",
-            output=self.shown(self.buffers["stdout"].unconsumed()),
-            transcript_tail=self.transcript.tail(),
-            argv=self.argv,
-            pid=self.pid,
-            returncode=self.backend.returncode,
+            " (send_eof() was called, or the child closed its stdin or exited)"
         )
+        return self._error(EOF, message, "input")
+
+    def echo_timeout_error(self, timeout: float | None) -> Timeout:
+        waited = self.waited(timeout)
+        message = (
+            f"timed out after {waited} s waiting for {self.describe()} to turn terminal"
+            " echo off (as a password prompt does)"
+        )
+        return self._error(Timeout, message, "echo off", timeout=waited)
 
 
 class Waiting(Generic[T]):
