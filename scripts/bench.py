@@ -10,7 +10,8 @@ compared with, to damp a noisy machine):
 2. expect a marker after 1, 4 and 16 MB of output, against a raw
    ``for line in proc.stdout`` scan and pexpect's regex expect.
 3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect.
-4. many at once: 200 sessions x 100 round trips in one event loop, against
+4. a REPL command with driver.repl (python, bash) against pexpect's replwrap.
+5. many at once: 200 sessions x 100 round trips in one event loop, against
    one thread per pexpect spawn (delaybeforesend=None); wall time and the
    peak memory of the driving process (each variant runs in a fresh process).
 
@@ -33,9 +34,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pexpect.popen_spawn
+import pexpect.replwrap
 import ptyprocess
 
 import driver
@@ -300,7 +303,43 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
     ]
 
 
-# -- 4. many sessions at once ---------------------------------------------------
+# -- 4. REPL commands ------------------------------------------------------------
+
+
+def driver_repl(commands: int, profile: Callable[[], driver.Repl], command: str) -> float:
+    with profile() as repl:
+        started = time.perf_counter()
+        for _ in range(commands):
+            repl.run(command)
+        return (time.perf_counter() - started) / commands
+
+
+def pexpect_replwrap(commands: int, make: Callable[[], Any], command: str) -> float:
+    repl = make()
+    started = time.perf_counter()
+    for _ in range(commands):
+        repl.run_command(command)
+    elapsed = time.perf_counter() - started
+    repl.child.close(force=True)
+    return elapsed / commands
+
+
+def repl_commands(commands: int, repeats: int) -> list[Row]:
+    few = min(commands, 20)  # replwrap sleeps 50 ms before each send
+    rows = []
+    for name, profile, wrapper, command in [
+        ("python", driver.repl.python, pexpect.replwrap.python, "1 + 1"),
+        ("bash", driver.repl.bash, pexpect.replwrap.bash, "echo hi"),
+    ]:
+        group = f"REPL command ({name})"
+        fastest = min(driver_repl(commands, profile, command) for _ in range(repeats))
+        rows.append(Row(group, "driver.repl", fastest, "us"))
+        slow = pexpect_replwrap(few, wrapper, command)
+        rows.append(Row(group, "pexpect replwrap", slow, "us", "driver.repl", f"{few} commands"))
+    return rows
+
+
+# -- 5. many sessions at once ---------------------------------------------------
 
 
 def many_driver(sessions: int, trips: int) -> None:
@@ -451,6 +490,7 @@ def main() -> None:
     rows = round_trips(trips, repeats)
     rows += floods(sizes, repeats, args.pexpect_16mb)
     rows += spawn_close(cycles, repeats)
+    rows += repl_commands(200 if not args.quick else 50, repeats)
     rows += many_at_once(sessions, many_trips)
     print(table(rows, args.rst))
     print()
