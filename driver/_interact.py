@@ -106,7 +106,7 @@ class _TypedLines:
         self._line = b""
         backend = self._child.backend
         secret = backend.name == "pty" and not backend.echo_on()
-        self._child.transcript.record_sent(text + "\n", secret=secret and bool(text))
+        self._child.transcript.record_typed(text, secret=secret)
 
 
 def _encode(child: Child, text: str | bytes) -> bytes:

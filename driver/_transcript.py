@@ -31,8 +31,9 @@ def escape_output_line(line: str) -> str:
 class _Renderer:
     """Turns recorded events into complete session-file lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, placeholders: bool = False) -> None:
         self.partial = ""  # output since the last newline
+        self.placeholders = placeholders
 
     def output(self, text: str) -> list[str]:
         if "\n" not in text:
@@ -41,6 +42,11 @@ class _Renderer:
         first, *middle, last = (self.partial + text).split("\n")
         self.partial = last
         return [escape_output_line(line) for line in (first, *middle)]
+
+    def secret(self, number: str) -> list[str]:
+        """A line sent with secret=True: masked, or a ${SECRET_n} placeholder when recording."""
+        shown = f"${{SECRET_{number}}}" if self.placeholders else SECRET_MASK
+        return [*self._end_prompt(), f"> {shown}"]
 
     def sent(self, text: str) -> list[str]:
         lines = self._end_prompt()
@@ -72,6 +78,8 @@ class Transcript:
         #: Texts sent with secret=True: masked wherever they would be shown,
         #: the child's own output (an echo) included.
         self.secrets: set[str] = set()
+        self._swallow_newline = False  # the echo of Enter after a typed line
+        self._secret_lines = 0
         self._log = log
         self._live = _Renderer() if log is not None else None
         self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
@@ -79,6 +87,10 @@ class Transcript:
     def record_output(self, text: str | bytes) -> None:
         if isinstance(text, bytes):
             text = self._bytes_decoder.decode(text)
+        if self._swallow_newline and text:
+            self._swallow_newline = False
+            if text.startswith("\n"):
+                text = text[1:]
         if text:
             self._events.append(("output", text))
             if self._live is not None:
@@ -87,10 +99,37 @@ class Transcript:
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "backslashreplace")
+        if secret and text.endswith("\n") and text.count("\n") == 1 and text != "\n":
+            # One secret line: numbered, so a recording can name it ${SECRET_n}.
+            self.secrets.add(text[:-1])
+            self._secret_lines += 1
+            self._record("secret", str(self._secret_lines))
+            return
         if secret:
             self.secrets.update(line for line in text.split("\n") if line)
             text = "\n".join(SECRET_MASK if line else "" for line in text.split("\n"))
         self._record("sent", text)
+
+    def record_typed(self, line: str, *, secret: bool) -> None:
+        """A line a person typed (interact). The terminal echoed it into the
+        output already: that echo, and the newline after it, are taken back out."""
+        if not secret and line:
+            self._trim_output_end(line)
+        self._swallow_newline = True
+        self.record_sent(line + "\n", secret=secret and bool(line))
+
+    def _trim_output_end(self, echo: str) -> None:
+        events = self._events
+        tail = ""
+        index = len(events)
+        while index and events[index - 1][0] == "output" and len(tail) < len(echo):
+            index -= 1
+            tail = events[index][1] + tail
+        if tail.endswith(echo):
+            kept = tail[: len(tail) - len(echo)]
+            del events[index:]
+            if kept:
+                events.append(("output", kept))
 
     def mask(self, text: str) -> str:
         """``text`` with every secret sent so far replaced by the mask."""
@@ -116,9 +155,13 @@ class Transcript:
         if self._live is not None and self._live.partial:
             self._write_log(self._live._end_prompt())
 
-    def render(self) -> str:
-        """The whole exchange in session-file form."""
-        renderer = _Renderer()
+    def render(self, *, placeholders: bool = False) -> str:
+        """The whole exchange in session-file form.
+
+        With ``placeholders``, secret lines read ``> ${SECRET_n}`` (for a
+        recording, with matching ``%secret`` lines) instead of the mask.
+        """
+        renderer = _Renderer(placeholders)
         lines: list[str] = []
         for kind, text in self._events:
             lines.extend(getattr(renderer, kind)(text))
@@ -126,6 +169,11 @@ class Transcript:
         if renderer.partial:
             text += escape_output_line(renderer.partial)
         return self.mask(text) if self.secrets else text
+
+    @property
+    def secret_lines(self) -> int:
+        """How many secret lines were sent (SECRET_1 ... SECRET_n)."""
+        return self._secret_lines
 
     def tail(self, count: int = 12) -> str:
         """The last ``count`` lines of :meth:`render`, for error messages."""

@@ -364,6 +364,8 @@ class _Run:
         env = dict(os.environ)
         env.update({k: self.expand(v, step) for k, v in settings.env.items()})
         argv = shlex.split(self.expand(step.text, step))
+        if self.log is not None:
+            self.log.write(self.mask(step.raw) + "\n")
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; drop_echo keeps it out of the expected output.
@@ -414,10 +416,11 @@ class _Run:
         could_be_echo = ""
         for character in reversed(echo):  # any prefix of the echo: a(b(c)?)?
             could_be_echo = f"(?:{re.escape(character)}{could_be_echo})?"
-        patterns: list[Any] = [rf"\A{re.escape(sent)}[ \t]*\n"]
+        # Leading blanks: the end of a prompt ("> ") may arrive after it matched.
+        patterns: list[Any] = [rf"\A[ \t]*{re.escape(sent)}[ \t]*\n"]
         if open_prompt:
-            patterns.append(r"\A\n")
-        patterns += [rf"\A(?=[^\n])(?!{could_be_echo}\Z)", r"\A(?=\n)", EOF]
+            patterns.append(r"\A[ \t]*\n")
+        patterns += [rf"\A(?=[^\n])(?![ \t]*{could_be_echo}\Z)", r"\A(?=\n)", EOF]
         self.session.expect(patterns)
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:

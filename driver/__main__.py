@@ -1,0 +1,7 @@
+"""``python -m driver``: the driver command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,155 @@
+"""The ``driver`` command: run, update and record session files.
+
+driver run FILE...            run each file; exit 0 when every step matched
+driver run --update FILE...   rewrite expected output from what was printed
+driver record [-o FILE] -- COMMAND...
+                              run COMMAND on this terminal, write a session file
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ._errors import DriverError
+from .session import spawn
+from .sessionfile import FileResult, SessionFileError, run_file, update_file
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        variables = dict(_variable(text) for text in getattr(args, "var", None) or [])
+    except ValueError as problem:
+        parser.error(str(problem))
+    if args.command == "run":
+        return _run(args, variables)
+    return _record(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="driver", description="Run, update and record session files."
+    )
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run session files and report what did not match")
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run.add_argument("--update", action="store_true", help="rewrite the expected output")
+    run.add_argument("--var", action="append", metavar="NAME=VALUE", help="set a variable")
+    run.add_argument("--timeout", type=float, help="seconds per step (default: the file's)")
+    run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
+    loudness = run.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
+    loudness.add_argument("--verbose", action="store_true", help="also every failure's diff")
+    record = commands.add_parser("record", help="record a session on this terminal")
+    record.add_argument("-o", "--output", type=Path, help="the session file (default: stdout)")
+    record.add_argument("--backend", choices=["pipe", "pty"], default="pty")
+    record.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND...")
+    return parser
+
+
+def _variable(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.isidentifier():
+        raise ValueError(f"--var takes NAME=VALUE; got {text!r}")
+    return name, value
+
+
+def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
+    out = sys.stdout
+    failed = 0
+    for path in args.files:
+        if not args.quiet:
+            print(f"--- {path}", file=out, flush=True)
+        live: TextIO | None = None if args.quiet else out
+        try:
+            result = run_file(
+                path, variables=variables, timeout=args.timeout, backend=args.backend, log=live
+            )
+        except (SessionFileError, OSError) as error:
+            failed += 1
+            print(f"{error}", file=out)
+            print(f"ERROR {path}", file=out, flush=True)
+            continue
+        _report(result, args, out)
+        failed += not result.passed
+    total = len(args.files)
+    print(f"{total - failed} of {total} session file(s) passed", file=out)
+    return 1 if failed else 0
+
+
+def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> None:
+    error_file = result.path.with_name(result.path.name + ".err")
+    if args.update:
+        changed = update_file(result)
+        error_file.unlink(missing_ok=True)
+        verdict = "UPDATED" if changed else "UNCHANGED"
+        print(f"{verdict} {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
+        return
+    if result.passed:
+        error_file.unlink(missing_ok=True)
+        print(f"PASS {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
+        return
+    error_file.write_text(result.actual, encoding="utf-8")
+    print(f"FAIL {result.path} ({result.seconds:.1f} s)", file=out)
+    for failure in result.failures:
+        print(f"{result.path}:{failure.line}: {failure.step}", file=out)
+        print("    " + failure.message.replace("\n", "\n    "), file=out)
+    print(result.diff(), file=out, end="")
+    print(f"(what happened is in {error_file})", file=out, flush=True)
+
+
+def _record(args: argparse.Namespace) -> int:
+    command = list(args.argv)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        print("driver record: give the command after --: driver record -- python3", file=sys.stderr)
+        return 2
+    try:
+        session = spawn(command, backend=args.backend, echo=True, timeout=None)
+    except DriverError as error:
+        print(f"driver record: {error}", file=sys.stderr)
+        return 1
+    with session:
+        session.interact(escape_character=None)
+        returncode = session.close()
+    transcript = session._child.transcript
+    text = recorded_file(
+        command, transcript.render(placeholders=True), returncode, transcript.secret_lines
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"driver record: wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def recorded_file(command: Sequence[str], body: str, returncode: int, secrets: int = 0) -> str:
+    """A session file for a recorded session: the command, the exchange, the status."""
+    status = f"[{returncode}]" if returncode >= 0 else f"[{_signal_name(-returncode)}]"
+    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
+    lines = [*declarations, f"$ {shlex.join(command)}", *body.splitlines(), status]
+    return "\n".join(lines) + "\n"
+
+
+def _signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(-number)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
