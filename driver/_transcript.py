@@ -19,13 +19,23 @@ from typing import TextIO
 
 SECRET_MASK = "********"
 
-# Output lines that a session file would not read as plain expected output.
-_MARKER = re.compile(r"^(?:[$>](?: |$)|#(?: |$)|%|\.\.\.$|\\|\[[\w-]+\]$)|(?: \((?:re|glob)\))$")
+# The start of a line that a session file reads as something other than
+# expected output; such an output line is written with a leading backslash.
+MARKER_START = re.compile(r"(?:[$>](?: |$)|#(?: |$)|%|\.\.\.$|\\|\[[\w-]+\]$)")
+# Output lines that a plain line cannot spell: one that ends like a pattern
+# line, or holds a ${NAME} that would be expanded. They are written as a regex
+# line that matches them literally.
+_NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
+_REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
 
 
 def escape_output_line(line: str) -> str:
-    """The session-file spelling of an output line: marker-like lines get ``\\``."""
-    return "\\" + line if _MARKER.search(line) else line
+    """The session-file spelling of an output line, read back as exactly ``line``."""
+    if _NEEDS_REGEX.search(line):
+        pattern = _REGEX_SPECIAL.sub(r"\\\g<0>", line)
+        # "(?:)" keeps a leading backslash from reading as an escaped marker.
+        return ("(?:)" if pattern.startswith("\\") else "") + pattern + " (re)"
+    return "\\" + line if MARKER_START.match(line) else line
 
 
 class _Renderer:

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
-    loudness.add_argument("--verbose", action="store_true", help="also every failure's diff")
+    loudness.add_argument("--verbose", action="store_true", help="failures in full, with the transcript's tail")
     record = commands.add_parser("record", help="record a session on this terminal")
     record.add_argument("-o", "--output", type=Path, help="the session file (default: stdout)")
     record.add_argument("--backend", choices=["pipe", "pty"], default="pty")
@@ -79,32 +79,38 @@ def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
             print(f"{error}", file=out)
             print(f"ERROR {path}", file=out, flush=True)
             continue
-        _report(result, args, out)
-        failed += not result.passed
+        failed += not _report(result, args, out)
     total = len(args.files)
     print(f"{total - failed} of {total} session file(s) passed", file=out)
     return 1 if failed else 0
 
 
-def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> None:
+def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
+    """Say how the file did; True if it passed (or was brought up to date)."""
     error_file = result.path.with_name(result.path.name + ".err")
-    if args.update:
+    if args.update and result.complete:
         changed = update_file(result)
         error_file.unlink(missing_ok=True)
         verdict = "UPDATED" if changed else "UNCHANGED"
         print(f"{verdict} {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
-        return
+        return True
     if result.passed:
         error_file.unlink(missing_ok=True)
         print(f"PASS {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
-        return
+        return True
     error_file.write_text(result.actual, encoding="utf-8")
     print(f"FAIL {result.path} ({result.seconds:.1f} s)", file=out)
     for failure in result.failures:
+        # The first line says what went wrong; the rest (the transcript's
+        # tail, hints) repeats what the diff shows, so only --verbose has it.
+        message = failure.message if args.verbose else failure.message.split("\n")[0]
         print(f"{result.path}:{failure.line}: {failure.step}", file=out)
-        print("    " + failure.message.replace("\n", "\n    "), file=out)
+        print("    " + message.replace("\n", "\n    "), file=out)
     print(result.diff(), file=out, end="")
+    if args.update:
+        print(f"NOT UPDATED {result.path}: the run stopped early; fix that first", file=out)
     print(f"(what happened is in {error_file})", file=out, flush=True)
+    return False
 
 
 def _record(args: argparse.Namespace) -> int:

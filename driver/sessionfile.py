@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._errors import EOF, DriverError, SpawnError, Timeout
-from ._transcript import SECRET_MASK, escape_output_line
+from ._transcript import MARKER_START, SECRET_MASK, escape_output_line
 from .backends.pty import control_bytes
 from .session import Session, spawn
 
 DEFAULT_TIMEOUT = 10.0
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
 _STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
 _DIRECTIVES = {
     "timeout", "backend", "env", "cwd", "secret", "send", "eof", "control", "signal",
@@ -121,18 +122,18 @@ def _parse_line(raw: str, number: int) -> Step | None:
         if status.startswith("SIG") and not hasattr(signals.Signals, status):
             raise ValueError(f"unknown signal {status!r} in the exit status line")
         return Step(number, "status", status, raw=raw)
-    text = raw[1:] if raw.startswith("\\") else raw
-    if not raw.startswith("\\"):
-        for suffix, kind in ((" (re)", "re"), (" (glob)", "glob")):
-            if raw.endswith(suffix):
-                body = raw[: -len(suffix)]
-                if kind == "re":
-                    try:
-                        re.compile(_VARIABLE.sub("x", body))
-                    except re.error as exc:
-                        raise ValueError(f"bad regex {body!r}: {exc}") from None
-                return Step(number, "output", body, kind, raw=raw)
-    return Step(number, "output", text, raw=raw)
+    if raw.startswith("\\") and MARKER_START.match(raw, 1):
+        return Step(number, "output", raw[1:], raw=raw)  # an escaped marker: literal
+    suffix = _PATTERN_SUFFIX.search(raw)
+    if suffix is None:
+        return Step(number, "output", raw, raw=raw)
+    body, kind = raw[: suffix.start()], suffix.group(1)
+    if kind == "re":
+        try:
+            re.compile(_VARIABLE.sub("x", body))
+        except re.error as exc:
+            raise ValueError(f"bad regex `{body}`: {exc}") from None
+    return Step(number, "output", body, kind, raw=raw)
 
 
 def _parse_directive(raw: str, number: int) -> Step:
@@ -204,6 +205,10 @@ class FileResult:
     expected: str  # the file as it was
     actual: str  # the file rewritten from what the programs printed
     seconds: float = 0.0
+    #: False when a command stopped following the script (a timeout, output
+    #: that ended early, a program that did not start): ``actual`` then holds
+    #: the rest of the file as written, and --update leaves the file alone.
+    complete: bool = True
 
     @property
     def passed(self) -> bool:
@@ -250,12 +255,12 @@ class _Run:
         self.command_step: Step | None = None
         self.status_checked = True
         self.aborted = False  # the current command stopped following the script
+        self.complete = True  # every command followed the script to its end
         self.skip_rest = False  # a final `...` accepts the rest of the output
         self.copied = 0  # lines of the file copied to the actual file so far
-        # After `> text`: the terminal's echo of it (or the newline a password
-        # prompt prints) is not output the file expects; see drop_echo.
-        self.sent_line: str | None = None
-        self.echo_was_on = False
+        # What the terminal will echo of the sends since the last output step,
+        # which is not output the file expects. See drop_echo.
+        self.pending_echo = ""
         self.prompt_open = False  # the last prompt matched before its newline
 
     # -- variables and secrets --
@@ -300,7 +305,9 @@ class _Run:
                 raise
             except DriverError as error:
                 self.fail(step, str(error))
-                self.aborted = True
+                if isinstance(error, Timeout):
+                    self.keep_output(str(error.output))  # say, a prompt that changed
+                self.abort()
             index += 1
         self.finish_command()
         self.copy_lines_before(None)
@@ -376,23 +383,21 @@ class _Run:
         except SpawnError as error:
             self.session = None
             self.fail(step, str(error))
-            self.aborted = True
+            self.abort()
             return
-        for secret in self.secrets:
-            self.session._child.transcript.secrets.add(secret)
+        self.session._child.transcript.secrets.update(self.secrets)
 
     def send(self, step: Step) -> None:
         assert self.session is not None
         session = self.session
         text = self.expand(step.text, step)
-        secret = any(secret and secret in text for secret in self.secrets)
+        # Only the secret values are masked, not the whole line they are in.
+        session._child.transcript.secrets.update(self.secrets)
+        self.pending_echo += self.echo_of(step.kind, text)
         if step.kind == "send_line":
-            backend = session._child.backend
-            self.echo_was_on = backend.name == "pty" and backend.echo_on()
-            session.send_line(text, secret=secret)
-            self.sent_line = text
+            session.send_line(text)
         elif step.kind == "send":
-            session.send(text, secret=secret)
+            session.send(text)
         elif step.kind == "eof":
             session.send_eof()
         elif step.kind == "control":
@@ -400,26 +405,43 @@ class _Run:
         else:
             session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
 
+    def echo_of(self, kind: str, text: str) -> str:
+        """What a terminal will show of a send before the program answers."""
+        assert self.session is not None
+        backend = self.session._child.backend
+        if backend.name != "pty" or kind in ("eof", "signal"):
+            return ""  # nothing echoes on a pipe; EOF and signals echo nothing
+        shown = backend.echo_on()
+        if kind == "control":
+            # ECHOCTL shows most control characters as ^X; these it does not.
+            return f"^{text.upper()}" if shown and text.lower() not in "dijmqs" else ""
+        if kind == "send":
+            return text if shown else ""
+        # A program that reads a line at an open prompt with echo off echoes
+        # it itself (readline) or ends the prompt line (getpass); see drop_echo.
+        return text + "\n" if shown or self.prompt_open else ""
+
     def drop_echo(self) -> None:
-        """Consume the echo of the last sent line, if that is what comes next.
+        """Consume the echo of the sends since the last output, if that is what comes next.
 
         A terminal echoes what is typed (the rest of an open prompt line, or a
         line of its own); a password prompt echoes nothing but its program
         ends the line. Waits only while what has arrived could still be the
         start of that echo.
         """
-        sent, open_prompt, echo_was_on = self.sent_line, self.prompt_open, self.echo_was_on
-        self.sent_line, self.prompt_open = None, False
-        if sent is None or self.session is None or not (open_prompt or echo_was_on):
+        echo, open_prompt = self.pending_echo, self.prompt_open
+        self.pending_echo, self.prompt_open = "", False
+        if not echo or self.session is None:
             return
-        echo = sent + "\n"
+        # Blanks before a line end, and at the start: the end of a prompt
+        # ("> ") may arrive after the prompt matched.
+        exact = re.escape(echo).replace("\\\n", r"[ \t]*\n")
+        patterns: list[Any] = [rf"\A[ \t]*{exact}"]
+        if open_prompt and echo.count("\n") == 1 and echo.endswith("\n"):
+            patterns.append(r"\A[ \t]*\n")  # a password prompt's line end
         could_be_echo = ""
         for character in reversed(echo):  # any prefix of the echo: a(b(c)?)?
             could_be_echo = f"(?:{re.escape(character)}{could_be_echo})?"
-        # Leading blanks: the end of a prompt ("> ") may arrive after it matched.
-        patterns: list[Any] = [rf"\A[ \t]*{re.escape(sent)}[ \t]*\n"]
-        if open_prompt:
-            patterns.append(r"\A[ \t]*\n")
         patterns += [rf"\A(?=[^\n])(?![ \t]*{could_be_echo}\Z)", r"\A(?=\n)", EOF]
         self.session.expect(patterns)
 
@@ -427,35 +449,54 @@ class _Run:
         assert self.session is not None
         self.drop_echo()
         pattern = self.line_pattern(step)
-        session = self.session
-        while True:
-            if prompt and step.text:
-                # A prompt may come without its newline: match the line so far.
-                whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
-                found = session.expect([whole, r"\A[^\n]*\n", EOF])
-                if found.index == 2:
-                    return self.missing(step, "the program's output ended")
-                line = found.text.removesuffix("\n").rstrip(" \t")
-                matched = found.index == 0
-                self.prompt_open = matched and not found.text.endswith("\n")
-            else:
-                try:
-                    line = session.read_line().rstrip(" \t")
-                except EOF:
-                    return self.missing(step, "the program's output ended")
-                matched = pattern.fullmatch(line) is not None
-            if matched:
-                self.capture(pattern, line)
-                self.keep(step.raw)  # as written: variables and patterns stay
-                return
-            if prompt and step.text:
-                # An unexpected whole line while waiting for a prompt: note it, keep waiting.
-                self.keep(self.mask(escape_output_line(line)))
-                self.fail(step, f"unexpected output line {line!r} while waiting for {step.text!r}")
-                continue
-            self.keep(self.mask(escape_output_line(line)))
+        if prompt and step.text:
+            return self.expect_prompt(step, pattern)
+        try:
+            line = self.session.read_line().rstrip(" \t")
+        except EOF:
+            return self.missing(step, "the program's output ended")
+        if pattern.fullmatch(line):
+            self.capture(pattern, line)
+            self.keep(step.raw)  # as written: variables and patterns stay
+        else:
+            self.keep_output(line)
             self.fail(step, f"expected {step.raw!r}, got {line!r}")
-            return
+
+    def expect_prompt(self, step: Step, pattern: re.Pattern[str]) -> None:
+        """An expected line before a send: it may be a prompt that has no newline yet."""
+        assert self.session is not None
+        whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
+        patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF]
+        mismatched = False
+        while True:
+            found = self.session.expect(patterns, timeout=0 if mismatched else None)
+            line = found.text.removesuffix("\n").rstrip(" \t")
+            if found.index == 0:
+                self.prompt_open = not found.text.endswith("\n")
+                self.capture(pattern, line)
+                self.keep(step.raw)
+                return
+            if found.index == 1 and not mismatched:
+                self.fail(step, f"expected {step.raw!r}, got {line!r}")
+                # The program may have printed something else before the
+                # prompt; look for it in what has already arrived, without
+                # waiting (that would only turn this mismatch into a timeout).
+                mismatched = True
+                patterns.append(Timeout)
+            elif found.index == 2 and not mismatched:
+                return self.missing(step, "the program's output ended")
+            if found.index != 1:
+                self.keep_output(found.before)
+                return
+            self.keep_output(line)
+
+    def keep_output(self, text: str) -> None:
+        """Output nobody expected, into the actual file (masked, escaped)."""
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for line in lines:
+            self.keep(self.mask(escape_output_line(line.rstrip(" \t"))))
 
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
@@ -473,7 +514,11 @@ class _Run:
 
     def missing(self, step: Step, why: str) -> None:
         self.fail(step, f"expected {step.raw!r}, but {why}")
-        self.aborted = True
+        self.abort()
+
+    def abort(self) -> None:
+        """The current command cannot follow the script any further."""
+        self.aborted, self.complete = True, False
 
     def skip(self, step: Step, following: Step | None) -> bool:
         """``...``: skip lines until the next expected line matches; True if it did."""
@@ -512,11 +557,7 @@ class _Run:
                 self.fail(step, f"the program did not finish: {error.message}")
             session.kill()
         if rest and not self.skip_rest:
-            lines = rest.split("\n")
-            if lines[-1] == "":
-                lines.pop()
-            for line in lines:
-                self.keep(self.mask(escape_output_line(line)))
+            self.keep_output(rest)
             where = step if step is not None else self.command_step
             assert where is not None
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
@@ -542,10 +583,13 @@ class _Run:
         """Before the next `$` (or at the end): the rest of the output, then the status."""
         if self.session is None:
             return
-        if not self.aborted:
-            self.keep_output_until_exit(None)
-        else:
-            self.session.kill()
+        if self.aborted:
+            # It stopped following the script (a timeout, say): its status
+            # says only that it was killed here.
+            self.session.close(grace=0)
+            self.session = None
+            return
+        self.keep_output_until_exit(None)
         self.check_status(None)
 
 
@@ -583,11 +627,18 @@ def run_file(
         actual = "\n".join(run.mask(line) for line in run.out) + "\n"
         actual = actual.replace(scratch, "${TMPDIR}")
     expected = "\n".join(session_file.lines) + "\n"
-    return FileResult(path, run.failures, expected, actual, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return FileResult(path, run.failures, expected, actual, seconds, run.complete)
 
 
 def update_file(result: FileResult) -> bool:
-    """Rewrite the file from what the programs printed (atomically); True if it changed."""
+    """Rewrite the file from what the programs printed (atomically); True if it changed.
+
+    An incomplete result is refused: what the programs would have printed
+    after the point where the run stopped is not known.
+    """
+    if not result.complete:
+        raise ValueError(f"{result.path}: the run stopped early, so it is not rewritten")
     if result.actual == result.expected:
         return False
     path = result.path

@@ -1,0 +1,351 @@
+"""Session files: parsing, running, failures, captures, secrets and --update."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
+from helpers import FIXTURES
+
+VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
+REPEATER = "$ ${PY} -u ${FIXTURES}/repeater.py"
+
+
+def write(tmp_path: Path, text: str, name: str = "example.session") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(path: Path, **options: Any) -> FileResult:
+    options["variables"] = {**VARIABLES, **options.get("variables", {})}
+    return run_file(path, **options)
+
+
+def messages(result: FileResult) -> str:
+    return "\n".join(f"{f.line}: {f.step}: {f.message}" for f in result.failures)
+
+
+# -- parsing ------------------------------------------------------------------------
+
+
+def test_every_problem_in_a_file_is_reported_before_anything_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    path = write(
+        tmp_path,
+        "> too early\n"
+        f"$ touch {marker}\n"
+        "%frobnicate 3\n"
+        "Token: (?P<token>\\w+ (re)\n"
+        "> ${unterminated\n"
+        "%timeout soon\n"
+        "[SIGNOPE]\n",
+    )
+    with pytest.raises(SessionFileError) as caught:
+        run(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}:1: `>` line before any `$ command`: start a program first"
+    assert lines[1].startswith(f"{path}:3: unknown directive %frobnicate; known: %backend, ")
+    assert lines[2] == (
+        f"{path}:4: bad regex `Token: (?P<token>\\w+`: missing ), unterminated subpattern"
+        " at position 7"
+    )
+    assert lines[3].startswith(f"{path}:5: unterminated or malformed ${{...}}")
+    assert lines[4] == f"{path}:6: %timeout takes seconds, a positive number; got 'soon'"
+    assert lines[5] == f"{path}:7: unknown signal 'SIGNOPE' in the exit status line"
+    assert not marker.exists()
+
+
+def test_markers_and_their_escapes(tmp_path: Path) -> None:
+    text = (
+        "# a comment\n#\n$ cat\n> $ ls\n\\$ ls\n> ...\n\\...\n> # heading\n\\# heading\n"
+        "> a (re)\na \\(re\\) (re)\n> \\d\n\\\\d\n%eof\n[0]\n"
+    )
+    steps = parse(tmp_path / "x.session", text).steps
+    assert [(s.kind, s.text, s.match) for s in steps] == [
+        ("command", "cat", "literal"),
+        ("send_line", "$ ls", "literal"),
+        ("output", "$ ls", "literal"),
+        ("send_line", "...", "literal"),
+        ("output", "...", "literal"),
+        ("send_line", "# heading", "literal"),
+        ("output", "# heading", "literal"),
+        ("send_line", "a (re)", "literal"),
+        ("output", "a \\(re\\)", "re"),
+        ("send_line", "\\d", "literal"),
+        ("output", "\\d", "literal"),
+        ("eof", "", "literal"),
+        ("status", "0", "literal"),
+    ]
+    assert run(write(tmp_path, text)).passed
+
+
+# -- running ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["pipe", "pty"])
+def test_a_dialogue_passes_on_either_backend(tmp_path: Path, backend: str) -> None:
+    path = write(
+        tmp_path,
+        f"%backend {backend}\n{REPEATER}\nrepeater.py: starting\n> hello\nhello\n"
+        "> wild card\nw*d ?ard (glob)\n> 42 apples\n\\d+ apples (re)\n%eof\n"
+        "repeater.py: exiting\n[0]\n",
+    )
+    result = run(path)
+    assert result.passed, messages(result)
+    assert result.actual == result.expected
+
+
+def test_a_mismatch_names_the_line_and_shows_a_diff(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"%backend pipe\n{REPEATER}\nrepeater.py: starting\n> hello\ngoodbye\n%eof\n"
+        "repeater.py: exiting\n",
+    )
+    result = run(path)
+    assert not result.passed
+    [failure] = result.failures
+    assert (failure.line, failure.step) == (5, "goodbye")
+    assert failure.message == "expected 'goodbye', got 'hello'"
+    assert "-goodbye\n+hello\n" in result.diff()
+    assert result.diff().startswith(f"--- {path} (expected)\n+++ {path} (actual)\n")
+    assert result.actual == result.expected.replace("goodbye", "hello")
+
+
+def test_output_that_ends_early_and_output_nobody_expected(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} -c 'print(1); print(2)'\n1\n2\n3\n"
+        "$ ${PY} -c 'print(1); print(2)'\n1\n[0]\n",
+    )
+    result = run(path)
+    assert [(f.line, f.message) for f in result.failures] == [
+        (5, "expected '3', but the program's output ended"),
+        (8, "unexpected output: '2\\n'"),
+    ]
+    assert result.actual.endswith("$ ${PY} -c 'print(1); print(2)'\n1\n2\n[0]\n")
+
+
+def test_exit_status_and_signal_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} -c 'raise SystemExit(3)'\n[3]\n"
+        "$ ${PY} -c 'import os, signal; os.kill(os.getpid(), signal.SIGTERM)'\n[SIGTERM]\n"
+        "$ ${PY} -c 'raise SystemExit(4)'\n",
+    )
+    result = run(path)
+    assert [(f.line, f.message) for f in result.failures] == [
+        (6, "expected exit status [0], got [4]")
+    ]
+    assert result.actual.endswith("raise SystemExit(4)'\n[4]\n")
+
+
+def test_skip_lines_until_what_follows_matches(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} -c 'for i in range(100): print(i)'\n0\n...\n50\n...\n",
+    )
+    result = run(path)
+    assert result.passed, messages(result)
+    missing = write(tmp_path, "%backend pipe\n$ ${PY} -c 'print(1)'\n...\nnever\n", "m.session")
+    [failure] = run(missing).failures
+    assert failure.message == "expected 'never', but the output ended while skipping with `...`"
+
+
+def test_named_groups_capture_for_later_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} -c 'print(\"Token: ab12\")'\nToken: (?P<token>\\w+) (re)\n"
+        f"{REPEATER}\nrepeater.py: starting\n> ${{token}}.x\n${{token}}.x\n%eof\n"
+        "repeater.py: exiting\n",
+    )
+    result = run(path)
+    assert result.passed, messages(result)
+    # In a regex line a captured value matches literally: "." is not a wildcard.
+    literal = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} -c 'print(\"v: a.c\"); print(\"abc\")'\n"
+        "v: (?P<v>.*) (re)\n${v} (re)\n",
+        "literal.session",
+    )
+    [failure] = run(literal).failures
+    assert failure.message == "expected '${v} (re)', got 'abc'"
+
+
+def test_an_unset_variable_is_named_with_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, "$ echo ${NOT_SET_ANYWHERE}\n")
+    with pytest.raises(SessionFileError, match=r":1: \$\{NOT_SET_ANYWHERE\} is not set: .*--var"):
+        run(path)
+
+
+def test_variables_env_cwd_and_a_scratch_directory(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n%env GREETING=hi ${WHO}\n%cwd ${TMPDIR}\n"
+        "$ ${PY} -c 'import os; print(os.environ[\"GREETING\"]); print(os.getcwd())'\n"
+        "hi there\n${TMPDIR}\n",
+    )
+    result = run(path, variables={"WHO": "there"})
+    assert result.passed, messages(result)
+
+
+def test_sends_without_newline_eof_control_and_signal(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "$ cat\n%send abc\n%eof\nabc\n%eof\n"
+        "$ ${PY} ${FIXTURES}/signal_child.py\n...\nCHILD *: Pausing to wait for signal (glob)\n"
+        "%signal USR1\nCHILD *: Received USR1 (glob)\n"
+        "$ sleep 60\n%control c\n[SIGINT]\n",
+    )
+    result = run(path)
+    assert result.passed, messages(result)
+
+
+def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%secret PASSWORD\n$ ${PY} ${FIXTURES}/getpass_prompt.py\nPassword:\n> ${PASSWORD}\n"
+        "got a password of 6 characters\n",
+    )
+    result = run(path, variables={"PASSWORD": "sesame"})
+    assert result.passed, messages(result)
+
+
+def test_a_secret_never_shows_in_failures_diffs_logs_or_rewrites(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"%secret TOKEN\n%backend pipe\n{REPEATER}\nrepeater.py: starting\n> ${{TOKEN}}\n"
+        "${TOKEN}\n> say ${TOKEN} twice ${TOKEN}\n%eof\nsay wrong\n",
+    )
+    log = io.StringIO()
+    result = run(path, variables={"TOKEN": "hunter2"}, log=log)
+    assert not result.passed
+    shown = messages(result) + result.diff() + result.actual + log.getvalue()
+    assert "hunter2" not in shown
+    assert "say ******** twice ********" in log.getvalue()
+    assert "-say wrong\n+say ******** twice ********\n" in result.diff()
+    update_file(result)
+    assert "hunter2" not in path.read_text()
+
+
+def test_an_unset_secret_is_made_up(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%secret MADE_UP\n%backend pipe\n$ ${PY} -c 'import sys; print(len(sys.argv[1]))' "
+        "${MADE_UP}\n\\d+ (re)\n",
+    )
+    assert run(path).passed
+
+
+def test_a_missing_program_fails_its_command_and_the_next_one_runs(tmp_path: Path) -> None:
+    path = write(tmp_path, "$ no-such-program-xyz --flag\nhello\n> hi\n$ echo after\nafter\n")
+    result = run(path)
+    [failure] = result.failures
+    assert failure.line == 1
+    assert "no-such-program-xyz" in failure.message and "PATH" in failure.message
+
+
+def test_a_program_that_stops_talking_times_out_at_its_step(tmp_path: Path) -> None:
+    path = write(tmp_path, "%timeout 0.5\n$ sleep 30\nnever printed\n")
+    result = run(path)
+    [failure] = result.failures
+    assert failure.line == 3
+    assert failure.message.startswith("timed out after 0.5 s waiting for a line from `sleep 30`")
+    # What would have come after the timeout is unknown: no rewrite.
+    with pytest.raises(ValueError, match="stopped early"):
+        update_file(result)
+    assert path.read_text() == "%timeout 0.5\n$ sleep 30\nnever printed\n"
+
+
+def test_a_prompt_that_changed_is_reported_without_waiting_for_it(tmp_path: Path) -> None:
+    # One write: the prompt has arrived by the time the extra line is read.
+    program = "$ ${PY} -c 'print(\"Welcome\\nName? \", end=\"\"); input(); print(\"hi\")'"
+    path = write(tmp_path, f"%timeout 30\n{program}\nName?\n> ada\nhi\n")
+    # A line the file does not have, then the prompt: one failure, then on.
+    result = run(path)
+    [failure] = result.failures
+    assert (failure.line, failure.message) == (3, "expected 'Name?', got 'Welcome'")
+    assert result.actual == f"%timeout 30\n{program}\nWelcome\nName?\n> ada\nhi\n"
+    # A line that is not the prompt, and no prompt after it: the step fails
+    # at once (well inside the 30 s timeout), and the rest still runs.
+    other = program.replace("\\nName? ", "\\n")
+    path = write(tmp_path, f"%timeout 30\n{other}\nName?\n> ada\nhi\n", "other.session")
+    result = run(path)
+    assert [f.message for f in result.failures] == ["expected 'Name?', got 'Welcome'"]
+    assert result.actual == f"%timeout 30\n{other}\nWelcome\n> ada\nhi\n"
+
+
+def test_timeout_and_backend_given_by_the_caller_win(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ ${PY} ${FIXTURES}/tty_info.py\nisatty True True\n...\n%eof\n",
+    )
+    assert not run(path).passed
+    assert run(path, backend="pty").passed
+
+
+# -- --update ---------------------------------------------------------------------
+
+
+def test_update_rewrites_output_and_keeps_what_still_matches(tmp_path: Path) -> None:
+    original = (
+        "# the comment stays\n%backend pipe\n"
+        "$ ${PY} -c 'print(\"v1.2\"); print(\"header\"); [print(i) for i in range(5)];"
+        " print(\"changed\"); print(\"added\")'\n"
+        "v\\d+\\.\\d+ (re)\nhe*er (glob)\n...\n4\nold text\n[0]\n"
+    )
+    path = write(tmp_path, original)
+    path.chmod(0o640)
+    result = run(path)
+    assert not result.passed
+    assert update_file(result)
+    rewritten = path.read_text()
+    assert rewritten == original.replace("old text\n", "changed\nadded\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
+    again = run(path)
+    assert again.passed and not update_file(again)
+
+
+def test_update_replaces_a_pattern_that_no_longer_matches(tmp_path: Path) -> None:
+    path = write(tmp_path, "%backend pipe\n$ echo version 2\nversion 1.\\d+ (re)\n")
+    update_file(run(path))
+    assert path.read_text() == "%backend pipe\n$ echo version 2\nversion 2\n"
+
+
+def test_update_writes_the_exit_status_that_happened(tmp_path: Path) -> None:
+    path = write(tmp_path, "%backend pipe\n$ sh -c 'echo hi; exit 5'\nhi\n")
+    update_file(run(path))
+    assert path.read_text() == "%backend pipe\n$ sh -c 'echo hi; exit 5'\nhi\n[5]\n"
+    assert run(path).passed
+
+
+def test_output_that_looks_like_a_marker_is_escaped_when_written(tmp_path: Path) -> None:
+    path = write(tmp_path, "%backend pipe\n$ printf '$ ls\\n...\\n[1]\\nx (re)\\n'\n")
+    update_file(run(path))
+    assert path.read_text().endswith("\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n")
+    assert run(path).passed
+
+
+# -- the shipped examples ---------------------------------------------------------
+
+
+SESSIONS = sorted((FIXTURES / "sessions").glob("*.session"))
+
+
+@pytest.mark.parametrize("path", SESSIONS, ids=[p.stem for p in SESSIONS])
+def test_the_shipped_session_files_pass(path: Path) -> None:
+    program = next(s.text.split()[0] for s in parse(path).steps if s.kind == "command")
+    if program != "python3" and not any(
+        (Path(d) / program).exists() for d in os.environ.get("PATH", "").split(os.pathsep)
+    ):
+        pytest.skip(f"{program} is not installed (apt-get install -y {program})")
+    result = run_file(path)
+    assert result.passed, messages(result) + "\n" + result.diff()
