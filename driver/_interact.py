@@ -79,7 +79,7 @@ def interact(
                         continue
                     if not data:
                         return  # the child closed its terminal: it exited
-                    child.transcript.record_output(data.decode("utf-8", "replace"))
+                    child.transcript.record_output(data)
                     _write_all(stdout_fd, output_filter(data) if output_filter else data)
                 elif fd == backend.exit_fd and backend.poll() is not None:
                     return
@@ -125,7 +125,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def _raw(fd: int) -> Iterator[None]:
     saved = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
+        tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would drop keys typed ahead
         yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)

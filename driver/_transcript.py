@@ -88,23 +88,28 @@ class Transcript:
         #: Texts sent with secret=True: masked wherever they would be shown,
         #: the child's own output (an echo) included.
         self.secrets: set[str] = set()
-        self._swallow_newline = False  # the echo of Enter after a typed line
+        self._echo_to_come = ""  # the echo of a typed line that has not arrived yet
         self._secret_lines = 0
         self._log = log
         self._live = _Renderer() if log is not None else None
         self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+        self._held_cr = ""
 
     def record_output(self, text: str | bytes) -> None:
         if isinstance(text, bytes):
-            text = self._bytes_decoder.decode(text)
-        if self._swallow_newline and text:
-            self._swallow_newline = False
-            if text.startswith("\n"):
-                text = text[1:]
+            text = self._decode(text)
+        if self._echo_to_come and text:
+            text = self._without_echo(text)
         if text:
             self._events.append(("output", text))
             if self._live is not None:
                 self._write_log(self._live.output(text))
+
+    def _decode(self, data: bytes) -> str:
+        """Bytes as they came from the child, as text with ``\n`` line ends."""
+        text = self._held_cr + self._bytes_decoder.decode(data)
+        self._held_cr = "\r" if text.endswith("\r") else ""  # may start a \r\n
+        return text.removesuffix("\r").replace("\r\n", "\n")
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
         if isinstance(text, bytes):
@@ -121,25 +126,41 @@ class Transcript:
         self._record("sent", text)
 
     def record_typed(self, line: str, *, secret: bool) -> None:
-        """A line a person typed (interact). The terminal echoed it into the
-        output already: that echo, and the newline after it, are taken back out."""
-        if not secret and line:
-            self._trim_output_end(line)
-        self._swallow_newline = True
+        """A line a person typed (interact). The terminal echoes it into the
+        output (with echo off, only the line end): that echo is taken back
+        out, whether it arrived before the Enter key (typing) or comes after
+        it (a paste)."""
+        echo = ("" if secret else line) + "\n"
+        if line and not secret and self._trim_output_end(line):
+            echo = "\n"
+        self._echo_to_come = echo
         self.record_sent(line + "\n", secret=secret and bool(line))
 
-    def _trim_output_end(self, echo: str) -> None:
+    def _without_echo(self, text: str) -> str:
+        """``text`` less the part of the awaited echo it starts with."""
+        echo = self._echo_to_come
+        common = min(len(text), len(echo))
+        if text[:common] != echo[:common]:
+            self._echo_to_come = ""  # something else came: it was not echoed
+            return text
+        self._echo_to_come = echo[common:]
+        return text[common:]
+
+    def _trim_output_end(self, echo: str) -> bool:
+        """Take ``echo`` off the end of the output recorded so far, if it is there."""
         events = self._events
         tail = ""
         index = len(events)
         while index and events[index - 1][0] == "output" and len(tail) < len(echo):
             index -= 1
             tail = events[index][1] + tail
-        if tail.endswith(echo):
-            kept = tail[: len(tail) - len(echo)]
-            del events[index:]
-            if kept:
-                events.append(("output", kept))
+        if not tail.endswith(echo):
+            return False
+        kept = tail[: len(tail) - len(echo)]
+        del events[index:]
+        if kept:
+            events.append(("output", kept))
+        return True
 
     def mask(self, text: str) -> str:
         """``text`` with every secret sent so far replaced by the mask."""

@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
-    loudness.add_argument("--verbose", action="store_true", help="failures in full, with the transcript's tail")
+    loudness.add_argument(
+        "--verbose", action="store_true", help="failures in full, with the transcript's tail"
+    )
     record = commands.add_parser("record", help="record a session on this terminal")
     record.add_argument("-o", "--output", type=Path, help="the session file (default: stdout)")
     record.add_argument("--backend", choices=["pipe", "pty"], default="pty")
@@ -144,7 +146,9 @@ def recorded_file(command: Sequence[str], body: str, returncode: int, secrets: i
     """A session file for a recorded session: the command, the exchange, the status."""
     status = f"[{returncode}]" if returncode >= 0 else f"[{_signal_name(-returncode)}]"
     declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
-    lines = [*declarations, f"$ {shlex.join(command)}", *body.splitlines(), status]
+    # Trailing blanks (the space after a prompt) are not compared when the file runs.
+    exchange = [line.rstrip(" \t") for line in body.splitlines()]
+    lines = [*declarations, f"$ {shlex.join(command)}", *exchange, status]
     return "\n".join(lines) + "\n"
 
 

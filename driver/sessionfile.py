@@ -256,7 +256,7 @@ class _Run:
         self.status_checked = True
         self.aborted = False  # the current command stopped following the script
         self.complete = True  # every command followed the script to its end
-        self.skip_rest = False  # a final `...` accepts the rest of the output
+        self.skipping = False  # after `...`: lines are skipped until one matches
         self.copied = 0  # lines of the file copied to the actual file so far
         # What the terminal will echo of the sends since the last output step,
         # which is not output the file expects. See drop_echo.
@@ -293,14 +293,11 @@ class _Run:
 
     def run(self) -> None:
         steps = self.file.steps
-        index = 0
-        while index < len(steps):
-            step = steps[index]
+        for index, step in enumerate(steps):
             following = steps[index + 1] if index + 1 < len(steps) else None
             self.copy_lines_before(step)
             try:
-                if self.do(step, following):
-                    index += 1  # the step consumed the one after it too
+                self.do(step, following)
             except SessionFileError:
                 raise
             except DriverError as error:
@@ -308,7 +305,6 @@ class _Run:
                 if isinstance(error, Timeout):
                     self.keep_output(str(error.output))  # say, a prompt that changed
                 self.abort()
-            index += 1
         self.finish_command()
         self.copy_lines_before(None)
 
@@ -319,8 +315,7 @@ class _Run:
             self.keep(raw)
         self.copied = max(self.copied, stop if step is None else step.line)
 
-    def do(self, step: Step, following: Step | None) -> bool:
-        """Carry out ``step``; True if it also consumed ``following``."""
+    def do(self, step: Step, following: Step | None) -> None:
         kind = step.kind
         if kind == "set":
             self.configure(step)
@@ -333,14 +328,14 @@ class _Run:
         elif kind == "output":
             self.expect_output(step, prompt=following is not None and following.kind in _SENDS)
         elif kind == "skip":
-            return self.skip(step, following)
+            self.keep(step.raw)
+            self.skipping = True  # until the next expected line matches
         elif kind == "status":
             self.keep_output_until_exit(step)
             self.check_status(step)
         else:
             self.send(step)
             self.keep(step.raw)
-        return False
 
     def configure(self, step: Step) -> None:
         name, _, value = step.text.partition(" ")
@@ -362,6 +357,7 @@ class _Run:
     def start(self, step: Step) -> None:
         self.keep(step.raw)
         self.command_step, self.status_checked, self.aborted = step, False, False
+        self.skipping = False
         settings = self.settings
         timeout = settings.timeout
         backend = settings.backend
@@ -446,49 +442,59 @@ class _Run:
         self.session.expect(patterns)
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
-        assert self.session is not None
+        """The next line must match ``step``; after `...`, some later line must."""
         self.drop_echo()
         pattern = self.line_pattern(step)
-        if prompt and step.text:
-            return self.expect_prompt(step, pattern)
-        try:
-            line = self.session.read_line().rstrip(" \t")
-        except EOF:
-            return self.missing(step, "the program's output ended")
-        if pattern.fullmatch(line):
-            self.capture(pattern, line)
-            self.keep(step.raw)  # as written: variables and patterns stay
-        else:
-            self.keep_output(line)
-            self.fail(step, f"expected {step.raw!r}, got {line!r}")
-
-    def expect_prompt(self, step: Step, pattern: re.Pattern[str]) -> None:
-        """An expected line before a send: it may be a prompt that has no newline yet."""
-        assert self.session is not None
-        whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
-        patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF]
+        skipping, self.skipping = self.skipping, False
+        prompt = prompt and bool(step.text)
         mismatched = False
         while True:
-            found = self.session.expect(patterns, timeout=0 if mismatched else None)
-            line = found.text.removesuffix("\n").rstrip(" \t")
-            if found.index == 0:
-                self.prompt_open = not found.text.endswith("\n")
+            line, matched = self.next_line(pattern, prompt=prompt, wait=not mismatched)
+            if line is None:  # the output ended, or (after a mismatch) nothing more came
+                if not mismatched:
+                    ended = "the output ended while skipping with `...`"
+                    self.missing(step, ended if skipping else "the program's output ended")
+                return
+            if matched:
                 self.capture(pattern, line)
-                self.keep(step.raw)
+                self.keep(step.raw)  # as written: variables and patterns stay
                 return
-            if found.index == 1 and not mismatched:
-                self.fail(step, f"expected {step.raw!r}, got {line!r}")
-                # The program may have printed something else before the
-                # prompt; look for it in what has already arrived, without
-                # waiting (that would only turn this mismatch into a timeout).
-                mismatched = True
-                patterns.append(Timeout)
-            elif found.index == 2 and not mismatched:
-                return self.missing(step, "the program's output ended")
-            if found.index != 1:
-                self.keep_output(found.before)
-                return
+            if skipping:
+                continue
             self.keep_output(line)
+            if not mismatched:
+                self.fail(step, f"expected {step.raw!r}, got {line!r}")
+            if not prompt:
+                return
+            # The program may have printed something else before the prompt:
+            # look for it in what has already arrived, without waiting (that
+            # would only turn this mismatch into a timeout).
+            mismatched = True
+
+    def next_line(
+        self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
+    ) -> tuple[str | None, bool]:
+        """The next output line and whether it matches ``pattern``.
+
+        A prompt may match before its newline arrives. The line is None at
+        the end of the output and, without ``wait``, when no whole line has
+        arrived yet.
+        """
+        assert self.session is not None
+        if not prompt:
+            try:
+                line = self.session.read_line().rstrip(" \t")
+            except EOF:
+                return None, False
+            return line, pattern.fullmatch(line) is not None
+        whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
+        patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF] + ([] if wait else [Timeout])
+        found = self.session.expect(patterns, timeout=None if wait else 0)
+        if found.index >= 2:
+            self.keep_output(found.before)  # a partial line: a prompt that changed
+            return None, False
+        self.prompt_open = found.index == 0 and not found.text.endswith("\n")
+        return found.text.removesuffix("\n").rstrip(" \t"), found.index == 0
 
     def keep_output(self, text: str) -> None:
         """Output nobody expected, into the actual file (masked, escaped)."""
@@ -520,29 +526,6 @@ class _Run:
         """The current command cannot follow the script any further."""
         self.aborted, self.complete = True, False
 
-    def skip(self, step: Step, following: Step | None) -> bool:
-        """``...``: skip lines until the next expected line matches; True if it did."""
-        assert self.session is not None
-        self.keep(step.raw)
-        if following is None or following.kind != "output":
-            self.skip_rest = True  # whatever else the command prints is fine
-            return False
-        pattern = self.line_pattern(following)
-        self.drop_echo()
-        while True:
-            try:
-                line = self.session.read_line().rstrip(" \t")
-            except EOF:
-                self.copy_lines_before(following)
-                self.keep(following.raw)
-                self.missing(following, "the output ended while skipping with `...`")
-                return True
-            if pattern.fullmatch(line):
-                self.capture(pattern, line)
-                self.copy_lines_before(following)
-                self.keep(following.raw)
-                return True
-
     def keep_output_until_exit(self, step: Step | None) -> None:
         """The rest of the command's output: expected nothing more (unless after `...`)."""
         session = self.session
@@ -556,12 +539,12 @@ class _Run:
             if step is not None:
                 self.fail(step, f"the program did not finish: {error.message}")
             session.kill()
-        if rest and not self.skip_rest:
+        if rest and not self.skipping:
             self.keep_output(rest)
             where = step if step is not None else self.command_step
             assert where is not None
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
-        self.skip_rest = False
+        self.skipping = False
 
     def check_status(self, step: Step | None) -> None:
         session = self.session

@@ -171,7 +171,7 @@ def test_named_groups_capture_for_later_lines(tmp_path: Path) -> None:
     # In a regex line a captured value matches literally: "." is not a wildcard.
     literal = write(
         tmp_path,
-        "%backend pipe\n$ ${PY} -c 'print(\"v: a.c\"); print(\"abc\")'\n"
+        '%backend pipe\n$ ${PY} -c \'print("v: a.c"); print("abc")\'\n'
         "v: (?P<v>.*) (re)\n${v} (re)\n",
         "literal.session",
     )
@@ -266,7 +266,7 @@ def test_a_program_that_stops_talking_times_out_at_its_step(tmp_path: Path) -> N
 
 def test_a_prompt_that_changed_is_reported_without_waiting_for_it(tmp_path: Path) -> None:
     # One write: the prompt has arrived by the time the extra line is read.
-    program = "$ ${PY} -c 'print(\"Welcome\\nName? \", end=\"\"); input(); print(\"hi\")'"
+    program = '$ ${PY} -c \'print("Welcome\\nName? ", end=""); input(); print("hi")\''
     path = write(tmp_path, f"%timeout 30\n{program}\nName?\n> ada\nhi\n")
     # A line the file does not have, then the prompt: one failure, then on.
     result = run(path)
@@ -297,8 +297,8 @@ def test_timeout_and_backend_given_by_the_caller_win(tmp_path: Path) -> None:
 def test_update_rewrites_output_and_keeps_what_still_matches(tmp_path: Path) -> None:
     original = (
         "# the comment stays\n%backend pipe\n"
-        "$ ${PY} -c 'print(\"v1.2\"); print(\"header\"); [print(i) for i in range(5)];"
-        " print(\"changed\"); print(\"added\")'\n"
+        '$ ${PY} -c \'print("v1.2"); print("header"); [print(i) for i in range(5)];'
+        ' print("changed"); print("added")\'\n'
         "v\\d+\\.\\d+ (re)\nhe*er (glob)\n...\n4\nold text\n[0]\n"
     )
     path = write(tmp_path, original)
