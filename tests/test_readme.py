@@ -24,3 +24,15 @@ def test_readme_example_runs(example: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_the_complete_examples_were_found() -> None:
     assert len(examples()) >= 3
+
+
+def test_the_session_file_shown_is_the_shipped_one() -> None:
+    text = (ROOT / "README.rst").read_text()
+    shown = text.split("``fixtures/sessions/installer.session``:\n\n.. code-block:: text\n\n")[1]
+    lines = []
+    for line in shown.splitlines():
+        if line and not line.startswith("   "):
+            break  # the text after the block
+        lines.append(line.removeprefix("   "))
+    shipped = (ROOT / "fixtures" / "sessions" / "installer.session").read_text()
+    assert "\n".join(lines).strip("\n") + "\n" == shipped
