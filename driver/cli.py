@@ -67,7 +67,7 @@ def _variable(text: str) -> tuple[str, str]:
 
 def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
     out = sys.stdout
-    failed = 0
+    failed = skipped = 0
     for path in args.files:
         if not args.quiet:
             print(f"--- {path}", file=out, flush=True)
@@ -81,9 +81,14 @@ def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
             print(f"{error}", file=out)
             print(f"ERROR {path}", file=out, flush=True)
             continue
+        if result.skipped:
+            skipped += 1
+            print(f"SKIP {path}: {result.skipped}", file=out, flush=True)
+            continue
         failed += not _report(result, args, out)
     total = len(args.files)
-    print(f"{total - failed} of {total} session file(s) passed", file=out)
+    summary = f"{total - failed - skipped} of {total} session file(s) passed"
+    print(summary + (f", {skipped} skipped" if skipped else ""), file=out)
     return 1 if failed else 0
 
 

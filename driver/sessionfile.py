@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal as signals
 import tempfile
 import time
@@ -42,7 +43,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
 _STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
 _DIRECTIVES = {
-    "timeout", "backend", "env", "cwd", "secret", "send", "eof", "control", "signal",
+    "timeout", "backend", "env", "cwd", "secret", "require", "send", "eof", "control", "signal",
 }  # fmt: skip
 _SENDS = {"send_line", "send", "eof", "control", "signal"}
 
@@ -70,6 +71,15 @@ class SessionFile:
     path: Path
     lines: list[str]
     steps: list[Step]
+
+    @property
+    def requires(self) -> list[str]:
+        """The programs named by ``%require`` lines."""
+        return [
+            step.text.split()[1]
+            for step in self.steps
+            if step.kind == "set" and step.text.startswith("require ")
+        ]
 
 
 def parse(path: Path, text: str | None = None) -> SessionFile:
@@ -167,6 +177,8 @@ def _parse_directive(raw: str, number: int) -> Step:
         raise ValueError(f"unknown signal {argument!r} (INT, TERM, HUP, USR1, ...)")
     elif name == "secret" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", argument):
         raise ValueError(f"%secret takes a variable name; got {argument!r}")
+    elif name == "require" and len(argument.split()) != 1:
+        raise ValueError(f"%require takes one program name; got {argument!r}")
     kind = name if name in _SENDS else "set"
     return Step(number, kind, argument if kind != "set" else f"{name} {argument}", raw=raw)
 
@@ -209,6 +221,8 @@ class FileResult:
     #: that ended early, a program that did not start): ``actual`` then holds
     #: the rest of the file as written, and --update leaves the file alone.
     complete: bool = True
+    #: Why the file did not run: a ``%require`` program that is not installed.
+    skipped: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -349,7 +363,7 @@ class _Run:
             self.settings.env[key] = env_value
         elif name == "cwd":
             self.settings.cwd = value
-        elif name == "secret":
+        elif name == "secret":  # (%require was checked before the run)
             # Unset, it is made up, so a recipe runs as is (a fresh password).
             self.variables.setdefault(value, secrets.token_urlsafe(12))
             self.secrets.add(self.variables[value])
@@ -596,6 +610,11 @@ def run_file(
     """Run one session file; the result says what failed and what actually happened."""
     started = time.monotonic()
     session_file = parse(path)
+    expected = "\n".join(session_file.lines) + "\n"
+    missing = [program for program in session_file.requires if shutil.which(program) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not found on PATH (%require)"
+        return FileResult(path, [], expected, expected, 0.0, skipped=reason)
     with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
         values = dict(os.environ)
         values.update(variables or {})
@@ -609,7 +628,6 @@ def run_file(
                 run.session.close(grace=0.2)
         actual = "\n".join(run.mask(line) for line in run.out) + "\n"
         actual = actual.replace(scratch, "${TMPDIR}")
-    expected = "\n".join(session_file.lines) + "\n"
     seconds = time.monotonic() - started
     return FileResult(path, run.failures, expected, actual, seconds, run.complete)
 

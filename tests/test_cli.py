@@ -110,6 +110,11 @@ def test_bad_input_is_named_with_the_fix(tmp_path: Path) -> None:
     assert f"ERROR {broken}" in done.stdout and f"ERROR {missing}" in done.stdout
     assert "No such file or directory" in done.stdout
     assert done.stdout.endswith("1 of 3 session file(s) passed\n")
+    skipped = write(tmp_path, "%require no-such-program-xyz\n$ no-such-program-xyz\n", "s.session")
+    done = driver_command("run", skipped)
+    assert done.returncode == 0
+    assert f"SKIP {skipped}: no-such-program-xyz not found on PATH (%require)" in done.stdout
+    assert done.stdout.endswith("0 of 1 session file(s) passed, 1 skipped\n")
     bad_var = driver_command("run", "--var", "no-equals", broken)
     assert bad_var.returncode == 2
     assert "--var takes NAME=VALUE; got 'no-equals'" in bad_var.stderr
