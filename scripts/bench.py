@@ -14,6 +14,9 @@ compared with, to damp a noisy machine):
 5. many at once: 200 sessions x 100 round trips in one event loop, against
    one thread per pexpect spawn (delaybeforesend=None); wall time and the
    peak memory of the driving process (each variant runs in a fresh process).
+6. the installer dialogue on a pty (five answers, two of them passwords):
+   fixtures/sessions/installer.session run by driver.sessionfile, against
+   the same dialogue written as a pexpect script with its defaults.
 
 Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb]
 """
@@ -29,6 +32,7 @@ import resource
 import shlex
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +46,7 @@ import pexpect.replwrap
 import ptyprocess
 
 import driver
+from driver.sessionfile import run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATER = str(ROOT / "fixtures" / "repeater.py")
@@ -398,6 +403,50 @@ def run_many(variant: str, sessions: int, trips: int) -> None:
     print(json.dumps({"seconds": seconds, "peak_mib": peak_rss_mib()}))
 
 
+# -- 6. the installer dialogue ------------------------------------------------------
+
+INSTALLER = ROOT / "fixtures" / "installer.py"
+INSTALLER_SESSION = ROOT / "fixtures" / "sessions" / "installer.session"
+
+
+def driver_session_file() -> float:
+    started = time.perf_counter()
+    result = run_file(INSTALLER_SESSION)
+    assert result.passed, result.diff()
+    return time.perf_counter() - started
+
+
+def pexpect_installer() -> float:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        child = pexpect.spawn(PYTHON, [str(INSTALLER), "--prefix", scratch], encoding="utf-8")
+        for prompt, answer in [
+            (r"Install directory\? \[.*\] ", ""),
+            (r"Administrator name\? \[admin\] ", "ada"),
+            ("Administrator password: ", "sesame"),
+            ("Repeat the password: ", "sesame"),
+            (r"\[y/N\] ", "y"),
+        ]:
+            child.expect(prompt)
+            child.sendline(answer)
+        child.expect(r"Installed \d+ files\.")
+        child.expect(pexpect.EOF)
+        child.close()
+        subprocess.run(["cat", f"{scratch}/app.conf"], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def installer_dialogue(repeats: int) -> list[Row]:
+    group = "installer dialogue, pty"
+    best = interleaved(
+        repeats, {"driver session file": driver_session_file, "pexpect": pexpect_installer}
+    )
+    return [
+        Row(group, "driver session file", best["driver session file"], "ms"),
+        Row(group, "pexpect", best["pexpect"], "ms", "driver session file", "same answers"),
+    ]
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory. (Not ru_maxrss: Linux carries that
     across exec, so a fresh process would report its parent's peak.)"""
@@ -492,6 +541,7 @@ def main() -> None:
     rows += spawn_close(cycles, repeats)
     rows += repl_commands(200 if not args.quick else 50, repeats)
     rows += many_at_once(sessions, many_trips)
+    rows += installer_dialogue(repeats)
     print(table(rows, args.rst))
     print()
     print("targets:")
