@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TextIO, TypeVar
@@ -101,6 +102,14 @@ class Child:
     @property
     def pid(self) -> int:
         return self.backend.pid
+
+    def kill_now(self) -> None:
+        """Kill the process group, reap, release the fds: for a session
+        nobody closed, when waiting politely is no longer possible."""
+        self.backend.signal_group(signal.SIGKILL)
+        self.backend.reap()
+        self.backend.close()
+        self.closed = True
 
     def describe(self) -> str:
         return describe_child(self.argv, self.pid, self.backend.returncode)
@@ -213,6 +222,21 @@ class Child:
         if name == "stdout":
             self.transcript.record_output(text)
 
+    def read_ready(self, limit: int = 1 << 20) -> None:
+        """Take in what the outputs already hold, without waiting: so a report
+        on a child that has exited shows all it printed. At most ``limit``
+        bytes per output, for a child that is still flooding."""
+        if self.closed:
+            return
+        for name, fd in self.backend.output_fds.items():
+            buffer, taken = self.buffers[name], 0
+            while not buffer.eof and taken < limit:
+                data = self.backend.read(fd)
+                if data is None:
+                    break
+                self.on_output(name, data)
+                taken += len(data)
+
     # -- errors ----------------------------------------------------------
 
     def _error(
@@ -245,7 +269,9 @@ class Child:
     ) -> Timeout:
         waited = self.waited(timeout)
         hint = ""
-        if quiet and self.backend.name == "pipe" and self.backend.poll() is None:
+        # Nothing came, and nothing unread is waiting: the child may be buffering.
+        nothing_unread = buffer.consumed == buffer.end
+        if quiet and nothing_unread and self.backend.name == "pipe" and self.backend.poll() is None:
             hint = _BUFFERING_HINT
         message = f"timed out after {waited} s waiting for {what} from {self.describe()}"
         return self._error(Timeout, message, what, buffer=buffer, timeout=waited, hint=hint)

@@ -461,10 +461,7 @@ class AsyncSession(AsyncReader):
         # The loop may be gone: unregistering is best effort, the kill is not.
         with contextlib.suppress(Exception):
             self._loop.stop_all()
-        child.backend.signal_group(signal.SIGKILL)
-        child.backend.reap()
-        child.backend.close()
-        child.closed = True
+        child.kill_now()
 
 
 async def aspawn(

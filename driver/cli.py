@@ -9,7 +9,6 @@ driver record [-o FILE] -- COMMAND...
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TextIO
 
 from ._errors import DriverError
 from .session import spawn
-from .sessionfile import FileResult, SessionFileError, run_file, update_file
+from .sessionfile import FileResult, SessionFileError, run_file, session_text, update_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +135,7 @@ def _record(args: argparse.Namespace) -> int:
         session.interact(escape_character=None)
         returncode = session.close()
     transcript = session._child.transcript
-    text = recorded_file(
+    text = session_text(
         command, transcript.render(placeholders=True), returncode, transcript.secret_lines
     )
     if args.output is None:
@@ -145,25 +144,6 @@ def _record(args: argparse.Namespace) -> int:
         args.output.write_text(text, encoding="utf-8")
         print(f"driver record: wrote {args.output}", file=sys.stderr)
     return 0
-
-
-def recorded_file(command: Sequence[str], body: str, returncode: int, secrets: int = 0) -> str:
-    """A session file for a recorded session: the command, the exchange, the status."""
-    status = f"[{returncode}]" if returncode >= 0 else f"[{_signal_name(-returncode)}]"
-    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
-    # Trailing blanks (the space after a prompt) are not compared when the file runs.
-    exchange = [line.rstrip(" \t") for line in body.splitlines()]
-    lines = [*declarations, f"$ {shlex.join(command)}", *exchange, status]
-    return "\n".join(lines) + "\n"
-
-
-def _signal_name(number: int) -> str:
-    import signal
-
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(-number)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -480,10 +480,7 @@ class Session(Reader):
             stacklevel=2,
             source=self,
         )
-        child.backend.signal_group(signal.SIGKILL)
-        child.backend.reap()
-        child.backend.close()
-        child.closed = True
+        child.kill_now()
 
 
 def spawn(

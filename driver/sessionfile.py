@@ -19,6 +19,7 @@ side of its diff, and what ``--update`` writes.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -28,7 +29,7 @@ import shutil
 import signal as signals
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -271,6 +272,7 @@ class _Run:
         self.aborted = False  # the current command stopped following the script
         self.complete = True  # every command followed the script to its end
         self.skipping = False  # after `...`: lines are skipped until one matches
+        self.input_ended = False  # the script sent %eof to this command
         self.copied = 0  # lines of the file copied to the actual file so far
         # What the terminal will echo of the sends since the last output step,
         # which is not output the file expects. See drop_echo.
@@ -371,7 +373,7 @@ class _Run:
     def start(self, step: Step) -> None:
         self.keep(step.raw)
         self.command_step, self.status_checked, self.aborted = step, False, False
-        self.skipping = False
+        self.skipping = self.input_ended = False
         settings = self.settings
         timeout = settings.timeout
         backend = settings.backend
@@ -404,6 +406,7 @@ class _Run:
         # Only the secret values are masked, not the whole line they are in.
         session._child.transcript.secrets.update(self.secrets)
         self.pending_echo += self.echo_of(step.kind, text)
+        self.input_ended = self.input_ended or step.kind == "eof"
         if step.kind == "send_line":
             session.send_line(text)
         elif step.kind == "send":
@@ -541,22 +544,29 @@ class _Run:
         self.aborted, self.complete = True, False
 
     def keep_output_until_exit(self, step: Step | None) -> None:
-        """The rest of the command's output: expected nothing more (unless after `...`)."""
+        """The rest of the command's output: expected nothing more (unless after `...`).
+
+        The script for this command is over, so its input is ended (EOF),
+        as when a person closes the terminal's input: a REPL or a filter
+        then exits without a last ``%eof`` line.
+        """
         session = self.session
         if session is None:
             return
         self.drop_echo()
+        where = step if step is not None else self.command_step
+        assert where is not None
+        if not self.input_ended and session.alive:
+            with contextlib.suppress(OSError, DriverError):  # it may be exiting already
+                session.send_eof()
         try:
             rest = session.read()
         except Timeout as error:
             rest = str(error.output)
-            if step is not None:
-                self.fail(step, f"the program did not finish: {error.message}")
+            self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
         if rest and not self.skipping:
             self.keep_output(rest)
-            where = step if step is not None else self.command_step
-            assert where is not None
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
         self.skipping = False
 
@@ -588,6 +598,18 @@ class _Run:
             return
         self.keep_output_until_exit(None)
         self.check_status(None)
+
+
+def session_text(
+    argv: Sequence[str], exchange: str, returncode: int | None, secrets: int = 0
+) -> str:
+    """One command's exchange as a session file: ``%secret`` lines for
+    ``${SECRET_1}``..., the ``$`` line, the exchange, the status (if it exited)."""
+    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
+    # Trailing blanks (the space after a prompt) are not compared when the file runs.
+    lines = [line.rstrip(" \t") for line in exchange.splitlines()]
+    status = [] if returncode is None else [f"[{_status_text(returncode)}]"]
+    return "\n".join([*declarations, f"$ {shlex.join(argv)}", *lines, *status]) + "\n"
 
 
 def _status_text(returncode: int) -> str:

@@ -133,6 +133,13 @@ def test_output_that_ends_early_and_output_nobody_expected(tmp_path: Path) -> No
     assert result.actual.endswith("$ ${PY} -c 'print(1); print(2)'\n1\n2\n[0]\n")
 
 
+def test_input_ends_when_the_script_for_a_command_does(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{REPEATER}\nrepeater.py: starting\n> last\nlast\n")
+    result = run(path)
+    assert [f.message for f in result.failures] == ["unexpected output: 'repeater.py: exiting\\n'"]
+    assert result.actual.endswith("> last\nlast\nrepeater.py: exiting\n")
+
+
 def test_exit_status_and_signal_lines(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -342,17 +349,3 @@ def test_output_that_looks_like_a_marker_is_escaped_when_written(tmp_path: Path)
     update_file(run(path))
     assert path.read_text().endswith("\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n")
     assert run(path).passed
-
-
-# -- the shipped examples ---------------------------------------------------------
-
-
-SESSIONS = sorted((FIXTURES / "sessions").glob("*.session"))
-
-
-@pytest.mark.parametrize("path", SESSIONS, ids=[p.stem for p in SESSIONS])
-def test_the_shipped_session_files_pass(path: Path) -> None:
-    result = run_file(path)
-    if result.skipped:
-        pytest.skip(result.skipped)
-    assert result.passed, messages(result) + "\n" + result.diff()
