@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 Filter = Callable[[bytes], bytes]
 
 _READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
+# A child that closed its terminal is exiting; on a loaded machine that can
+# take a moment. (One that keeps running without a terminal is left running.)
+_EXIT_AFTER_EOF_SECONDS = 2.0
 
 
 def interact(
@@ -59,6 +62,15 @@ def interact(
             poller.register(fd, select.POLLIN)
         if backend.exit_fd is not None:
             poller.register(backend.exit_fd, select.POLLIN)
+
+        def show(fd: int) -> bytes | None:
+            """Read ``fd`` once; what came is recorded and on the screen."""
+            data = backend.read(fd)
+            if data:
+                child.transcript.record_output(data)
+                _write_all(stdout_fd, output_filter(data) if output_filter else data)
+            return data
+
         while True:
             for fd, mask in poller.poll():
                 if fd == stdin_fd:
@@ -74,15 +86,24 @@ def interact(
                     lines.add(typed)
                     write(input_filter(typed) if input_filter else typed)
                 elif fd in streams and mask & _READABLE:
-                    data = backend.read(fd)
-                    if data is None:
-                        continue
-                    if not data:
-                        return  # the child closed its terminal: it exited
-                    child.transcript.record_output(data)
-                    _write_all(stdout_fd, output_filter(data) if output_filter else data)
+                    if show(fd) == b"":
+                        # The child closed its terminal: it is exiting. Once
+                        # this returns, ``alive`` should say so.
+                        _await_exit(child)
+                        return
                 elif fd == backend.exit_fd and backend.poll() is not None:
+                    for fd in streams:  # what it printed before it exited
+                        while show(fd):
+                            pass
                     return
+
+
+def _await_exit(child: Child) -> None:
+    """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
+    backend = child.backend
+    if backend.exit_fd is not None and backend.poll() is None:
+        select.select([backend.exit_fd], [], [], _EXIT_AFTER_EOF_SECONDS)
+    backend.poll()
 
 
 class _TypedLines:

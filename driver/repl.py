@@ -22,19 +22,22 @@ from types import TracebackType
 from typing import Any, Union
 
 from ._core import Match
-from ._errors import DriverError
+from ._errors import EOF, DriverError
 from .aio import AsyncSession, aspawn
 from .session import Session, spawn
 
 _HERE = Path(__file__).resolve().parent
 
 Prompt = Union[str, "re.Pattern[str]"]
+#: How a half-entered command is abandoned: a line, EOF, or None for ^C.
+Cancel = Union[str, "type[EOF]", None]
 
 
 class IncompleteCommand(DriverError):
     """The REPL asked for more input after the whole command was sent.
 
-    The command was interrupted and the REPL is at its prompt again.
+    The command was cancelled (^C, or the REPL's own way) and the REPL is at
+    its prompt again.
     """
 
 
@@ -55,7 +58,7 @@ class _Expect:
 class _Interrupt:
     """Interrupt as Ctrl-C does (the REPL's cancel command, if it has one)."""
 
-    cancel_command: str | None
+    cancel_command: Cancel
 
 
 _Step = Union[_Send, _Expect, _Interrupt]  # noqa: UP007 (a runtime alias on 3.10)
@@ -95,7 +98,7 @@ def _exchange(command: str, repl: _ReplState) -> _Exchange:
         yield _Expect([repl.prompt])
         raise IncompleteCommand(
             f"{command!r} is incomplete: `{repl.name}` asked for more input after its"
-            " last line; it was interrupted and is ready for the next command"
+            " last line; it was cancelled and is ready for the next command"
         )
     return "".join(output).removesuffix("\n")
 
@@ -126,7 +129,7 @@ class _ReplState:
     setup: Sequence[str]
     finish_block: str | None
     exit_command: str | None
-    cancel_command: str | None
+    cancel_command: Cancel
     is_complete: Callable[[str], bool] | None
     echoes: bool = False
 
@@ -146,7 +149,7 @@ class _Options:
     finish_block: str | None = None
     exit_command: str | None = None
     spawn_options: dict[str, Any] = field(default_factory=dict)
-    cancel_command: str | None = None
+    cancel_command: Cancel = None
     is_complete: Callable[[str], bool] | None = None
 
     def state(self, name: str) -> _ReplState:
@@ -180,7 +183,11 @@ class Repl:
             back after the last line.
         exit_command: what :meth:`close` sends before ending the session.
         cancel_command: a line that abandons a half-entered command, sent
-            instead of Ctrl-C (node's ``.break``).
+            instead of Ctrl-C (node's ``.break``), or :class:`driver.EOF` to
+            end the input there (Python's REPL answers with a SyntaxError and
+            its prompt). A ^C sent the moment a prompt appears can be lost
+            (a signal that lands before the REPL waits for input wakes
+            nothing), so REPLs with another way out use it.
         is_complete: tells whether a command is complete before it is sent;
             an incomplete one raises :class:`IncompleteCommand` unsent.
         **spawn_options: for :func:`driver.spawn`; the backend defaults to
@@ -197,7 +204,7 @@ class Repl:
         setup: Sequence[str] = (),
         finish_block: str | None = None,
         exit_command: str | None = None,
-        cancel_command: str | None = None,
+        cancel_command: Cancel = None,
         is_complete: Callable[[str], bool] | None = None,
         **spawn_options: Any,
     ) -> None:
@@ -230,7 +237,7 @@ class Repl:
 
         Raises:
             IncompleteCommand: the REPL still wanted more input after the
-                last line; it was interrupted and is usable again.
+                last line; it was cancelled and is usable again.
             driver.EOF: the REPL exited; the error carries its returncode.
             driver.Timeout: no prompt came back within ``timeout``.
         """
@@ -248,7 +255,9 @@ class Repl:
                     session.send_line(step.line)
                 elif isinstance(step, _Expect):
                     reply = session._expect(step.patterns, timeout, exact=False, deadline=deadline)
-                elif step.cancel_command is not None:
+                elif step.cancel_command is EOF:
+                    session.send_eof()
+                elif isinstance(step.cancel_command, str):
                     session.send_line(step.cancel_command)
                 else:
                     session.interrupt()
@@ -293,7 +302,7 @@ class AsyncRepl:
         setup: Sequence[str] = (),
         finish_block: str | None = None,
         exit_command: str | None = None,
-        cancel_command: str | None = None,
+        cancel_command: Cancel = None,
         is_complete: Callable[[str], bool] | None = None,
         **spawn_options: Any,
     ) -> None:
@@ -348,7 +357,9 @@ class AsyncRepl:
                     reply = await session._expect(
                         step.patterns, timeout, exact=False, deadline=deadline
                     )
-                elif step.cancel_command is not None:
+                elif step.cancel_command is EOF:
+                    await session.send_eof()
+                elif isinstance(step.cancel_command, str):
                     await session.send_line(step.cancel_command)
                 else:
                     await session.interrupt()
@@ -406,7 +417,8 @@ def _python(env: Mapping[str, str] | None, **spawn_options: Any) -> _Options:
     }
     argv = [sys.executable, "-q", "-i"]
     spawn_options["env"] = _quiet_env(extra, env)
-    return _Options(argv, ps1, ps2, None, (), "", "exit()", spawn_options)
+    # EOF ends a half-entered statement (a SyntaxError), with no signal to lose.
+    return _Options(argv, ps1, ps2, None, (), "", "exit()", spawn_options, cancel_command=EOF)
 
 
 def _bash(env: Mapping[str, str] | None, **spawn_options: Any) -> _Options:

@@ -439,21 +439,25 @@ class _Run:
 
         A terminal echoes what is typed (the rest of an open prompt line, or a
         line of its own); a password prompt echoes nothing but its program
-        ends the line. Waits only while what has arrived could still be the
-        start of that echo.
+        ends the line; and a prompt matched before its newline arrived still
+        has that newline to come. Waits only while what has arrived could
+        still be the start of that echo.
         """
         echo, open_prompt = self.pending_echo, self.prompt_open
         self.pending_echo, self.prompt_open = "", False
-        if not echo or self.session is None:
+        if not (echo or open_prompt) or self.session is None:
             return
-        # Blanks before a line end, and at the start: the end of a prompt
-        # ("> ") may arrive after the prompt matched.
-        exact = re.escape(echo).replace("\\\n", r"[ \t]*\n")
-        patterns: list[Any] = [rf"\A[ \t]*{exact}"]
-        if open_prompt and echo.count("\n") == 1 and echo.endswith("\n"):
-            patterns.append(r"\A[ \t]*\n")  # a password prompt's line end
+        patterns: list[Any] = []
+        if echo:
+            # Blanks before a line end, and at the start: the end of a prompt
+            # ("> ") may arrive after the prompt matched.
+            exact = re.escape(echo).replace("\\\n", r"[ \t]*\n")
+            patterns.append(rf"\A[ \t]*{exact}")
+        one_line = echo.endswith("\n") and echo.count("\n") == 1
+        if open_prompt and (not echo or one_line):
+            patterns.append(r"\A[ \t]*\n")  # the end of the prompt's own line
         could_be_echo = ""
-        for character in reversed(echo):  # any prefix of the echo: a(b(c)?)?
+        for character in reversed(echo or "\n"):  # any prefix of the echo: a(b(c)?)?
             could_be_echo = f"(?:{re.escape(character)}{could_be_echo})?"
         patterns += [rf"\A(?=[^\n])(?![ \t]*{could_be_echo}\Z)", r"\A(?=\n)", EOF]
         self.session.expect(patterns)
