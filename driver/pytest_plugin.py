@@ -249,6 +249,14 @@ class SessionFileCollector(pytest.File):
         yield SessionFileItem.from_parent(self, name=self.path.stem)
 
 
+def _shown(path: Path) -> Path:
+    """``path`` as a person would type it here: relative to the current directory."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 class SessionFileFailed(Exception):
     """A session file whose run did not match it."""
 
@@ -264,7 +272,7 @@ class SessionFileItem(pytest.Item):
     def runtest(self) -> None:
         config = self.config
         result = run_file(
-            self.path,
+            _shown(self.path),
             timeout=config.getoption("driver_timeout"),
             backend=config.getoption("driver_backend"),
         )

@@ -90,7 +90,11 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
     steps: list[Step] = []
     problems: list[str] = []
     started = False
-    for number, raw in enumerate(lines, 1):
+    # Blank lines at the very end are an editor's habit, not expected output.
+    last = len(lines)
+    while last and not lines[last - 1]:
+        last -= 1
+    for number, raw in enumerate(lines[:last], 1):
         try:
             step = _parse_line(raw, number)
         except ValueError as problem:
@@ -645,6 +649,7 @@ def run_file(
         values = dict(os.environ)
         values.update(variables or {})
         values["TMPDIR"] = scratch
+        values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
         overrides = _Settings(timeout=timeout or 0.0, backend=backend or "")
         run = _Run(session_file, values, overrides, log)
         try:

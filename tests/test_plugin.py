@@ -300,7 +300,7 @@ def test_session_files_are_collected_and_run(pytester: pytest.Pytester) -> None:
     report = result.stdout.str()
     assert "passing.session::passing PASSED" in report
     assert "failing.session::failing FAILED" in report
-    failing = pytester.path / "failing.session"
+    failing = "failing.session"  # as typed: relative to where pytest runs
     assert f"{failing}:5: ho\n    expected 'ho', got 'hi'\n" in report
     assert f"--- {failing} (expected)\n+++ {failing} (actual)\n" in report
     assert "-ho\n+hi\n" in report
@@ -313,7 +313,7 @@ def test_a_broken_session_file_and_a_missing_program(pytester: pytest.Pytester) 
     result = run(pytester, "-rs")
     result.assert_outcomes(failed=1, skipped=1)
     report = result.stdout.str()
-    broken = pytester.path / "broken.session"
+    broken = "broken.session"
     assert f"{broken}:1: `>` line before any `$ command`" in report
     assert f"{broken}:2: unknown directive %what" in report
     assert "no-such-program-xyz not found on PATH (%require)" in report
@@ -378,3 +378,23 @@ def test_the_projects_own_session_files_run_under_xdist() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "passed" in done.stdout
+
+
+def test_the_readme_example_fails_as_shown(pytester: pytest.Pytester) -> None:
+    readme = (FIXTURES.parent / "README.rst").read_text()
+    section = readme.split("Testing your CLI with driver\n")[1].split("Pipe or pty?\n")[0]
+    blocks = re.findall(r"\.\. code-block:: \w+\n\n((?:   .*\n|\n)+)", section)
+    code, session_file, failure = (textwrap.dedent(block) for block in blocks)
+    tests = pytester.mkdir("tests")
+    for block in (code, session_file):
+        label, content = block.split("\n", 1)  # "# tests/<name>", then the file
+        (pytester.path / label.removeprefix("# ")).write_text(content.rstrip("\n") + "\n")
+    (tests / "greet.py").write_text('name = input("Your name? ")\nprint(f"Hello {name}")\n')
+    result = run(pytester, "tests")
+    result.assert_outcomes(failed=2)
+    report = result.stdout.str()
+    session_file_report = failure.split("\n", 1)[1].split("\n____")[0]
+    assert session_file_report in report
+    for line in failure.splitlines():
+        if line.startswith(("E       driver.EOF", ">  ", "tests/test_greet.py:", "[0]")):
+            assert re.sub(r"`.*`|pid \d+", "", line) in re.sub(r"`.*`|pid \d+", "", report)

@@ -119,6 +119,13 @@ def test_a_mismatch_names_the_line_and_shows_a_diff(tmp_path: Path) -> None:
     assert result.actual == result.expected.replace("goodbye", "hello")
 
 
+def test_blank_lines_at_the_end_of_a_file_are_not_expected(tmp_path: Path) -> None:
+    text = "%backend pipe\n$ printf 'a\\n\\nb\\n'\na\n\nb\n\n\n"
+    result = run(write(tmp_path, text))
+    assert result.passed, messages(result)
+    assert result.actual == text
+
+
 def test_output_that_ends_early_and_output_nobody_expected(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -197,7 +204,7 @@ def test_variables_env_cwd_and_a_scratch_directory(tmp_path: Path) -> None:
         tmp_path,
         "%backend pipe\n%env GREETING=hi ${WHO}\n%cwd ${TMPDIR}\n"
         "$ ${PY} -c 'import os; print(os.environ[\"GREETING\"]); print(os.getcwd())'\n"
-        "hi there\n${TMPDIR}\n",
+        "hi there\n${TMPDIR}\n$ ls ${SESSION_DIR}\nexample.session\n",
     )
     result = run(path, variables={"WHO": "there"})
     assert result.passed, messages(result)
