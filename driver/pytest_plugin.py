@@ -105,7 +105,8 @@ class _Started:
         session = self.session
         child = session._child
         child.read_ready()
-        header = f"# {child.describe()}, backend {session.backend}, timeout {child.timeout} s"
+        timeout = "no timeout" if child.timeout is None else f"timeout {child.timeout} s"
+        header = f"# {child.describe()}, backend {session.backend}, {timeout}"
         body = session_text(session.argv, session.transcript, session.returncode)
         return f"{header}\n{body}"
 
