@@ -1,20 +1,5 @@
-"""Session files: a recipe, a golden test and a recording, in one plain format.
-
-A ``*.session`` file reads like the terminal session it describes::
-
-    # a comment
-    %timeout 5
-    $ python3 fixtures/installer.py --prefix ${TMPDIR}/app
-    Install directory? [/usr/local]
-    > ${TMPDIR}/app
-    Installed \\d+ files\\. (re)
-    [0]
-
-:func:`parse` checks a whole file before anything runs (errors are
-``file:line: message``); :func:`run_file` runs it and returns a
-:class:`FileResult` whose ``actual`` is the file rewritten from what the
-programs printed. That one text is the ``.err`` file of a failure, the right
-side of its diff, and what ``--update`` writes.
+"""Running a session file: each step against a live program, and the file
+rewritten from what the programs printed (the ``actual`` of a result).
 """
 
 from __future__ import annotations
@@ -29,181 +14,24 @@ import shutil
 import signal as signals
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._errors import EOF, DriverError, SpawnError, Timeout
-from ._transcript import MARKER_START, SECRET_MASK, escape_output_line
-from .backends.pty import control_bytes
-from .session import Session, spawn
-
-DEFAULT_TIMEOUT = 10.0
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
-_STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
-_DIRECTIVES = {
-    "timeout", "backend", "env", "cwd", "secret", "require", "send", "eof", "control", "signal",
-}  # fmt: skip
-_SENDS = {"send_line", "send", "eof", "control", "signal"}
-
-
-class SessionFileError(DriverError):
-    """A session file that cannot run as written: ``file:line: message``."""
-
-
-# -- parsing ------------------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    """One line of a session file that does something."""
-
-    line: int  # 1-based
-    kind: str  # command, send_line, send, eof, control, signal, output, skip, status, set
-    text: str = ""  # as written, markers removed
-    match: str = "literal"  # output: literal, re, glob
-    raw: str = ""  # the whole line as written
-
-
-@dataclass
-class SessionFile:
-    path: Path
-    lines: list[str]
-    steps: list[Step]
-
-    @property
-    def requires(self) -> list[str]:
-        """The programs named by ``%require`` lines."""
-        return [
-            step.text.split()[1]
-            for step in self.steps
-            if step.kind == "set" and step.text.startswith("require ")
-        ]
-
-
-def parse(path: Path, text: str | None = None) -> SessionFile:
-    """Read and check a session file; every problem is a SessionFileError."""
-    text = path.read_text(encoding="utf-8") if text is None else text
-    lines = text.splitlines()
-    steps: list[Step] = []
-    problems: list[str] = []
-    started = False
-    # Blank lines at the very end are an editor's habit, not expected output.
-    last = len(lines)
-    while last and not lines[last - 1]:
-        last -= 1
-    for number, raw in enumerate(lines[:last], 1):
-        try:
-            step = _parse_line(raw, number)
-        except ValueError as problem:
-            problems.append(f"{path}:{number}: {problem}")
-            continue
-        if step is None:
-            continue
-        if step.kind == "command":
-            started = True
-        elif step.kind in _SENDS | {"output", "skip", "status"} and not started:
-            problems.append(
-                f"{path}:{number}: {_describe(step)} before any `$ command`: start a program first"
-            )
-        steps.append(step)
-    if problems:
-        raise SessionFileError("\n".join(problems))
-    return SessionFile(path, lines, steps)
-
-
-def _parse_line(raw: str, number: int) -> Step | None:
-    if raw == "#" or raw.startswith("# "):
-        return None
-    _check_variables(raw)
-    if raw.startswith("$ "):
-        if not raw[2:].strip():
-            raise ValueError("`$` needs a command after it")
-        try:
-            shlex.split(raw[2:])
-        except ValueError as exc:
-            raise ValueError(f"cannot split the command: {exc}") from None
-        return Step(number, "command", raw[2:], raw=raw)
-    if raw == ">" or raw.startswith("> "):
-        return Step(number, "send_line", raw[2:], raw=raw)
-    if raw.startswith("%"):
-        return _parse_directive(raw, number)
-    if raw == "...":
-        return Step(number, "skip", raw=raw)
-    if _STATUS.match(raw):
-        status = raw[1:-1]
-        if status.startswith("SIG") and not hasattr(signals.Signals, status):
-            raise ValueError(f"unknown signal {status!r} in the exit status line")
-        return Step(number, "status", status, raw=raw)
-    if raw.startswith("\\") and MARKER_START.match(raw, 1):
-        return Step(number, "output", raw[1:], raw=raw)  # an escaped marker: literal
-    suffix = _PATTERN_SUFFIX.search(raw)
-    if suffix is None:
-        return Step(number, "output", raw, raw=raw)
-    body, kind = raw[: suffix.start()], suffix.group(1)
-    if kind == "re":
-        try:
-            re.compile(_VARIABLE.sub("x", body))
-        except re.error as exc:
-            raise ValueError(f"bad regex `{body}`: {exc}") from None
-    return Step(number, "output", body, kind, raw=raw)
-
-
-def _parse_directive(raw: str, number: int) -> Step:
-    name, _, argument = raw[1:].partition(" ")
-    if name not in _DIRECTIVES:
-        raise ValueError(
-            f"unknown directive %{name}; known: {', '.join('%' + d for d in sorted(_DIRECTIVES))}"
-        )
-    if name in ("eof",):
-        return Step(number, "eof", raw=raw)
-    if not argument and name != "send":
-        raise ValueError(f"%{name} needs a value")
-    if name == "timeout":
-        try:
-            if float(argument) <= 0:
-                raise ValueError
-        except ValueError:
-            raise ValueError(
-                f"%timeout takes seconds, a positive number; got {argument!r}"
-            ) from None
-    elif name == "backend" and argument not in ("pipe", "pty"):
-        raise ValueError(f"%backend is pipe or pty; got {argument!r}")
-    elif name == "env" and "=" not in argument:
-        raise ValueError(f"%env takes NAME=VALUE; got {argument!r}")
-    elif name == "control":
-        try:
-            control_bytes(argument)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
-    elif name == "signal" and not hasattr(signals.Signals, "SIG" + argument.removeprefix("SIG")):
-        raise ValueError(f"unknown signal {argument!r} (INT, TERM, HUP, USR1, ...)")
-    elif name == "secret" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", argument):
-        raise ValueError(f"%secret takes a variable name; got {argument!r}")
-    elif name == "require" and len(argument.split()) != 1:
-        raise ValueError(f"%require takes one program name; got {argument!r}")
-    kind = name if name in _SENDS else "set"
-    return Step(number, kind, argument if kind != "set" else f"{name} {argument}", raw=raw)
-
-
-def _check_variables(raw: str) -> None:
-    opened = raw.count("${")
-    if opened != len(_VARIABLE.findall(raw)):
-        raise ValueError(
-            "unterminated or malformed ${...}: write ${NAME} with a name of letters, digits and _"
-        )
-
-
-def _describe(step: Step) -> str:
-    return {
-        "send_line": "`>` line", "send": "%send", "eof": "%eof", "control": "%control",
-        "signal": "%signal", "output": "expected output", "skip": "`...`", "status": "exit status",
-    }.get(step.kind, step.kind)  # fmt: skip
-
-
-# -- running ------------------------------------------------------------------------
+from .._errors import EOF, DriverError, SpawnError, Timeout
+from .._transcript import SECRET_MASK, escape_output_line
+from ..session import Session, spawn
+from ._format import (
+    DEFAULT_TIMEOUT,
+    SENDS,
+    VARIABLE,
+    SessionFile,
+    SessionFileError,
+    Step,
+    parse,
+    status_text,
+)  # fmt: skip
 
 
 @dataclass
@@ -295,7 +123,7 @@ class _Run:
                 )
             return re.escape(self.variables[name]) if regex else self.variables[name]
 
-        return _VARIABLE.sub(value, text)
+        return VARIABLE.sub(value, text)
 
     def mask(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -346,7 +174,7 @@ class _Run:
         elif self.aborted or self.session is None:
             self.keep(step.raw)  # the command stopped following the script
         elif kind == "output":
-            self.expect_output(step, prompt=following is not None and following.kind in _SENDS)
+            self.expect_output(step, prompt=following is not None and following.kind in SENDS)
         elif kind == "skip":
             self.keep(step.raw)
             self.skipping = True  # until the next expected line matches
@@ -584,7 +412,7 @@ class _Run:
             return
         self.status_checked = True
         returncode = session.close(grace=1.0)
-        actual = _status_text(returncode)
+        actual = status_text(returncode)
         expected = step.text if step is not None else "0"
         if actual != expected:
             where = step if step is not None else self.command_step
@@ -606,27 +434,6 @@ class _Run:
             return
         self.keep_output_until_exit(None)
         self.check_status(None)
-
-
-def session_text(
-    argv: Sequence[str], exchange: str, returncode: int | None, secrets: int = 0
-) -> str:
-    """One command's exchange as a session file: ``%secret`` lines for
-    ``${SECRET_1}``..., the ``$`` line, the exchange, the status (if it exited)."""
-    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
-    # Trailing blanks (the space after a prompt) are not compared when the file runs.
-    lines = [line.rstrip(" \t") for line in exchange.splitlines()]
-    status = [] if returncode is None else [f"[{_status_text(returncode)}]"]
-    return "\n".join([*declarations, f"$ {shlex.join(argv)}", *lines, *status]) + "\n"
-
-
-def _status_text(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return signals.Signals(-returncode).name
-        except ValueError:
-            return str(returncode)
-    return str(returncode)
 
 
 def run_file(

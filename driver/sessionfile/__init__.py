@@ -1,0 +1,26 @@
+"""Session files: a recipe, a golden test and a recording, in one plain format.
+
+A ``*.session`` file reads like the terminal session it describes::
+
+    # a comment
+    %timeout 5
+    $ python3 fixtures/installer.py --prefix ${TMPDIR}/app
+    Install directory? [/usr/local]
+    > ${TMPDIR}/app
+    Installed \\d+ files\\. (re)
+    [0]
+
+:func:`parse` checks a whole file before anything runs (errors are
+``file:line: message``); :func:`run_file` runs it and returns a
+:class:`FileResult` whose ``actual`` is the file rewritten from what the
+programs printed. That one text is the ``.err`` file of a failure, the right
+side of its diff, and what ``--update`` writes.
+"""
+
+from ._format import SessionFile, SessionFileError, Step, parse, session_text
+from ._run import Failure, FileResult, run_file, update_file
+
+__all__ = [
+    "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "parse", "run_file",
+    "session_text", "update_file",
+]  # fmt: skip
