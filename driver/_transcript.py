@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from typing import TextIO
 
 SECRET_MASK = "********"
@@ -36,6 +37,14 @@ def escape_output_line(line: str) -> str:
         # "(?:)" keeps a leading backslash from reading as an escaped marker.
         return ("(?:)" if pattern.startswith("\\") else "") + pattern + " (re)"
     return "\\" + line if MARKER_START.match(line) else line
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret replaced by the mask, the longest first (one
+    secret may contain another)."""
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, SECRET_MASK)
+    return text
 
 
 class _Renderer:
@@ -164,9 +173,7 @@ class Transcript:
 
     def mask(self, text: str) -> str:
         """``text`` with every secret sent so far replaced by the mask."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, SECRET_MASK)
-        return text
+        return mask_secrets(text, self.secrets)
 
     def record_directive(self, line: str) -> None:
         self._record("directive", line)

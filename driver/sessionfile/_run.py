@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._errors import EOF, DriverError, SpawnError, Timeout
-from .._transcript import SECRET_MASK, escape_output_line
+from .._transcript import escape_output_line, mask_secrets
 from ..session import Session, spawn
 from ._format import (
     DEFAULT_TIMEOUT,
@@ -126,10 +126,7 @@ class _Run:
         return VARIABLE.sub(value, text)
 
     def mask(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret:
-                text = text.replace(secret, SECRET_MASK)
-        return text
+        return mask_secrets(text, self.secrets)
 
     def keep(self, line: str) -> None:
         self.out.append(line)
