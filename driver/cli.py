@@ -9,6 +9,7 @@ driver record [-o FILE] -- COMMAND...
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,9 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         variables = dict(_variable(text) for text in getattr(args, "var", None) or [])
     except ValueError as problem:
         parser.error(str(problem))
-    if args.command == "run":
-        return _run(args, variables)
-    return _record(args)
+    try:
+        return _run(args, variables) if args.command == "run" else _record(args)
+    except KeyboardInterrupt:
+        print("driver: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Whoever read our output went away (`| head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,14 +105,14 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
         changed = update_file(result)
         error_file.unlink(missing_ok=True)
         verdict = "UPDATED" if changed else "UNCHANGED"
-        print(f"{verdict} {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
+        print(f"{verdict} {result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
     if result.passed:
         error_file.unlink(missing_ok=True)
-        print(f"PASS {result.path} ({result.seconds:.1f} s)", file=out, flush=True)
+        print(f"PASS {result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
     error_file.write_text(result.actual, encoding="utf-8")
-    print(f"FAIL {result.path} ({result.seconds:.1f} s)", file=out)
+    print(f"FAIL {result.path} ({_duration(result.seconds)})", file=out)
     for failure in result.failures:
         # The first line says what went wrong; the rest (the transcript's
         # tail, hints) repeats what the diff shows, so only --verbose has it.
@@ -144,6 +151,10 @@ def _record(args: argparse.Namespace) -> int:
         args.output.write_text(text, encoding="utf-8")
         print(f"driver record: wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -131,6 +131,16 @@ class _Run:
     def keep(self, line: str) -> None:
         self.out.append(line)
 
+    def show(self, line: str) -> None:
+        """One line of the live exchange: what was printed, sent and how it ended."""
+        if self.log is not None:
+            self.log.write(self.mask(line) + "\n")
+            self.log.flush()
+
+    def show_output(self, text: str) -> None:
+        for line in _lines(text):
+            self.show(escape_output_line(line))
+
     def fail(self, step: Step, message: str) -> None:
         self.failures.append(Failure(step.line, step.raw, self.mask(message)))
 
@@ -148,6 +158,7 @@ class _Run:
             except DriverError as error:
                 self.fail(step, str(error))
                 if isinstance(error, Timeout):
+                    self.show_output(str(error.output))
                     self.keep_output(str(error.output))  # say, a prompt that changed
                 self.abort()
         self.finish_command()
@@ -212,14 +223,13 @@ class _Run:
         env = dict(os.environ)
         env.update({k: self.expand(v, step) for k, v in settings.env.items()})
         argv = shlex.split(self.expand(step.text, step))
-        if self.log is not None:
-            self.log.write(self.mask(step.raw) + "\n")
+        self.show(step.raw)
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; drop_echo keeps it out of the expected output.
             self.session = spawn(
                 argv, backend=backend, timeout=timeout, env=env, cwd=settings.cwd,
-                log=self.log, echo=True,
+                echo=True,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -236,6 +246,7 @@ class _Run:
         session._child.transcript.secrets.update(self.secrets)
         self.pending_echo += self.echo_of(step.kind, text)
         self.input_ended = self.input_ended or step.kind == "eof"
+        self.show(step.raw)
         if step.kind == "send_line":
             session.send_line(text)
         elif step.kind == "send":
@@ -336,23 +347,24 @@ class _Run:
                 line = self.session.read_line().rstrip(" \t")
             except EOF:
                 return None, False
+            self.show(escape_output_line(line))
             return line, pattern.fullmatch(line) is not None
         whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
         patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF] + ([] if wait else [Timeout])
         found = self.session.expect(patterns, timeout=None if wait else 0)
         if found.index >= 2:
+            self.show_output(found.before)
             self.keep_output(found.before)  # a partial line: a prompt that changed
             return None, False
         self.prompt_open = found.index == 0 and not found.text.endswith("\n")
-        return found.text.removesuffix("\n").rstrip(" \t"), found.index == 0
+        line = found.text.removesuffix("\n").rstrip(" \t")
+        self.show(escape_output_line(line))
+        return line, found.index == 0
 
     def keep_output(self, text: str) -> None:
         """Output nobody expected, into the actual file (masked, escaped)."""
-        lines = text.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        for line in lines:
-            self.keep(self.mask(escape_output_line(line.rstrip(" \t"))))
+        for line in _lines(text):
+            self.keep(self.mask(escape_output_line(line)))
 
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
@@ -398,6 +410,7 @@ class _Run:
             rest = str(error.output)
             self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
+        self.show_output(rest)
         if rest and not self.skipping:
             self.keep_output(rest)
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
@@ -415,6 +428,7 @@ class _Run:
             where = step if step is not None else self.command_step
             assert where is not None
             self.fail(where, f"expected exit status [{expected}], got [{actual}]")
+        self.show(f"[{actual}]")
         if step is not None or actual != "0":
             self.keep(f"[{actual}]")
         self.session = None
@@ -431,6 +445,14 @@ class _Run:
             return
         self.keep_output_until_exit(None)
         self.check_status(None)
+
+
+def _lines(text: str) -> list[str]:
+    """Output text as lines, without line ends or trailing blanks."""
+    lines = [line.rstrip(" \t") for line in text.split("\n")]
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def run_file(
