@@ -53,7 +53,12 @@ def interact(
     # What the session read and nobody consumed yet is on the screen first.
     for buffer in child.buffers.values():
         _write_all(stdout_fd, _encode(child, buffer.take_unconsumed()))
-    with _raw(stdin_fd), _window_size_forwarded(child, stdin_fd), _echo_on(child):
+    # A child on a terminal gets every key as typed, and its terminal does the
+    # echo and line editing. A child on a pipe has no terminal, so this one
+    # stays as it is and does them: whole lines arrive, ^C is passed on.
+    on_terminal = backend.name == "pty"
+    keys = _raw(stdin_fd) if on_terminal else _interrupts_forwarded(child)
+    with keys, _window_size_forwarded(child, stdin_fd), _echo_on(child):
         lines = _TypedLines(child)
         poller = select.poll()
         poller.register(stdin_fd, select.POLLIN)
@@ -75,8 +80,12 @@ def interact(
             for fd, mask in poller.poll():
                 if fd == stdin_fd:
                     typed = os.read(stdin_fd, 4096)
-                    if not typed:
+                    if not typed and on_terminal:
                         return
+                    if not typed:  # ^D: the child's input ends; its output goes on
+                        poller.unregister(stdin_fd)
+                        child.end_input()
+                        continue
                     if escape is not None and escape in typed:
                         typed = typed[: typed.index(escape)]
                         if typed:
@@ -126,8 +135,9 @@ class _TypedLines:
         text = self._line.decode("utf-8", "replace")
         self._line = b""
         backend = self._child.backend
-        secret = backend.name == "pty" and not backend.echo_on()
-        self._child.transcript.record_typed(text, secret=secret)
+        on_terminal = backend.name == "pty"
+        secret = on_terminal and not backend.echo_on()
+        self._child.transcript.record_typed(text, secret=secret, echoed=on_terminal)
 
 
 def _encode(child: Child, text: str | bytes) -> bytes:
@@ -150,6 +160,19 @@ def _raw(fd: int) -> Iterator[None]:
         yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
+def _interrupts_forwarded(child: Child) -> Iterator[None]:
+    """^C on this terminal interrupts the child (on a pipe), not this program."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: child.signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager

@@ -134,15 +134,16 @@ class Transcript:
             text = "\n".join(SECRET_MASK if line else "" for line in text.split("\n"))
         self._record("sent", text)
 
-    def record_typed(self, line: str, *, secret: bool) -> None:
-        """A line a person typed (interact). The terminal echoes it into the
-        output (with echo off, only the line end): that echo is taken back
-        out, whether it arrived before the Enter key (typing) or comes after
-        it (a paste)."""
-        echo = ("" if secret else line) + "\n"
-        if line and not secret and self._trim_output_end(line):
-            echo = "\n"
-        self._echo_to_come = echo
+    def record_typed(self, line: str, *, secret: bool, echoed: bool = True) -> None:
+        """A line a person typed (interact). A child's terminal echoes it into
+        the output (with echo off, only the line end): that echo is taken
+        back out, whether it arrived before the Enter key (typing) or comes
+        after it (a paste). A child on a pipe sees no echo (``echoed`` False)."""
+        if echoed:
+            echo = ("" if secret else line) + "\n"
+            if line and not secret and self._trim_output_end(line):
+                echo = "\n"
+            self._echo_to_come = echo
         self.record_sent(line + "\n", secret=secret and bool(line))
 
     def _without_echo(self, text: str) -> str:

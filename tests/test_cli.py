@@ -189,6 +189,33 @@ def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: P
     assert recorded.endswith("\n> typed\n\\$ not a command\n[3]\n")
 
 
+def test_record_on_pipes_keeps_this_terminal_cooked(tmp_path: Path) -> None:
+    # The person's terminal echoes and edits lines; ^D ends the child's input,
+    # ^C interrupts the child (not driver); the child's own output stays whole.
+    argv = [*DRIVER, "record", "--backend", "pipe", "-o", str(tmp_path / "recorded.session")]
+    child = "trap 'echo caught; exit 4' INT; while read x; do echo \"$x\"; done; echo ended"
+    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
+        terminal.send("one\r")
+        terminal.expect_exact("one\none\n")  # the terminal's echo, then the child's
+        terminal.send("\x04")
+        terminal.expect_exact("ended")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    assert (tmp_path / "recorded.session").read_text().endswith("> one\none\n%eof\nended\n[0]\n")
+    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
+        terminal.send("two\r")
+        terminal.expect_exact("two\ntwo\n")
+        terminal.send_control("c")
+        terminal.expect_exact("caught")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    assert (
+        (tmp_path / "recorded.session")
+        .read_text()
+        .endswith("> two\ntwo\n%signal INT\ncaught\n[4]\n")
+    )
+
+
 def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:
     with record(tmp_path, "no-such-program-xyz") as terminal:
         terminal.expect_exact("driver record: ")
