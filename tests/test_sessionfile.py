@@ -147,6 +147,13 @@ def test_input_ends_when_the_script_for_a_command_does(tmp_path: Path) -> None:
     assert result.actual.endswith("> last\nlast\nrepeater.py: exiting\n")
 
 
+def test_output_that_is_not_utf8_reads_as_escapes(tmp_path: Path) -> None:
+    path = write(tmp_path, "%backend pipe\n$ printf 'caf\\351\\n'\ncafe\n")
+    update_file(run(path))
+    assert path.read_text().endswith("\ncaf\\xe9\n")
+    assert run(path).passed
+
+
 def test_exit_status_and_signal_lines(tmp_path: Path) -> None:
     path = write(
         tmp_path,

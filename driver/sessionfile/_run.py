@@ -227,9 +227,10 @@ class _Run:
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; drop_echo keeps it out of the expected output.
+            # Bytes that are not UTF-8 read as \xNN, in the file as in the output.
             self.session = spawn(
                 argv, backend=backend, timeout=timeout, env=env, cwd=settings.cwd,
-                echo=True,
+                echo=True, errors="backslashreplace",
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
