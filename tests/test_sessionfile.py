@@ -154,6 +154,14 @@ def test_output_that_is_not_utf8_reads_as_escapes(tmp_path: Path) -> None:
     assert run(path).passed
 
 
+@pytest.mark.parametrize("backend", ["pipe", "pty"])
+def test_a_process_left_running_does_not_hold_the_file_up(tmp_path: Path, backend: str) -> None:
+    # The background sleep keeps the output open; the command has exited.
+    path = write(tmp_path, f"%backend {backend}\n$ sh -c 'sleep 60 & echo started'\nstarted\n")
+    result = run(path)
+    assert result.passed, messages(result)
+
+
 def test_exit_status_and_signal_lines(tmp_path: Path) -> None:
     path = write(
         tmp_path,

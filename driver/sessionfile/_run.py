@@ -406,11 +406,15 @@ class _Run:
             with contextlib.suppress(OSError, DriverError):  # it may be exiting already
                 session.send_eof()
         try:
-            rest = session.read()
+            # Until it exits, not until its output ends: a process it left
+            # running may hold that open (close() ends the process group).
+            session.wait()
         except Timeout as error:
-            rest = str(error.output)
             self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
+        child = session._child
+        child.read_ready()
+        rest = str(child.buffers["stdout"].take_unconsumed())
         self.show_output(rest)
         if rest and not self.skipping:
             self.keep_output(rest)
