@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="run session files and report what did not match")
-    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="a session file, or a directory of them"
+    )
     run.add_argument("--update", action="store_true", help="rewrite the expected output")
     run.add_argument("--var", action="append", metavar="NAME=VALUE", help="set a variable")
     run.add_argument("--timeout", type=float, help="seconds per step (default: the file's)")
@@ -74,7 +76,8 @@ def _variable(text: str) -> tuple[str, str]:
 def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
     out = sys.stdout
     failed = skipped = 0
-    for path in args.files:
+    files = [found for path in args.files for found in _session_files(path)]
+    for path in files:
         if not args.quiet:
             print(f"--- {path}", file=out, flush=True)
         live: TextIO | None = None if args.quiet else out
@@ -92,10 +95,15 @@ def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
             print(f"SKIP {path}: {result.skipped}", file=out, flush=True)
             continue
         failed += not _report(result, args, out)
-    total = len(args.files)
+    total = len(files)
     summary = f"{total - failed - skipped} of {total} session file(s) passed"
     print(summary + (f", {skipped} skipped" if skipped else ""), file=out)
     return 1 if failed else 0
+
+
+def _session_files(path: Path) -> list[Path]:
+    """A file as given; a directory: the ``*.session`` files under it."""
+    return sorted(path.rglob("*.session")) if path.is_dir() else [path]
 
 
 def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:

@@ -61,6 +61,16 @@ def test_a_failure_names_the_line_shows_a_diff_and_writes_err(tmp_path: Path) ->
     assert not error_file.exists()
 
 
+def test_a_directory_runs_the_session_files_under_it(tmp_path: Path) -> None:
+    write(tmp_path, PASSING, "a.session")
+    (tmp_path / "deeper").mkdir()
+    write(tmp_path / "deeper", PASSING, "b.session")
+    write(tmp_path, FAILING, "not-a-session.txt")
+    done = driver_command("run", "--quiet", tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.endswith("2 of 2 session file(s) passed\n")
+
+
 def test_verbose_shows_the_whole_error(tmp_path: Path) -> None:
     path = write(tmp_path, "%timeout 0.3\n$ sh -c 'echo partial; exec sleep 30'\npartial\nmore\n")
     short = driver_command("run", "--quiet", path).stdout
