@@ -121,13 +121,7 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
         return True
     error_file.write_text(result.actual, encoding="utf-8")
     print(f"FAIL {result.path} ({_duration(result.seconds)})", file=out)
-    for failure in result.failures:
-        # The first line says what went wrong; the rest (the transcript's
-        # tail, hints) repeats what the diff shows, so only --verbose has it.
-        message = failure.message if args.verbose else failure.message.split("\n")[0]
-        print(f"{result.path}:{failure.line}: {failure.step}", file=out)
-        print("    " + message.replace("\n", "\n    "), file=out)
-    print(result.diff(), file=out, end="")
+    print(result.report(full=args.verbose), file=out)
     if args.update:
         print(f"NOT UPDATED {result.path}: the run stopped early; fix that first", file=out)
     print(f"(what happened is in {error_file})", file=out, flush=True)

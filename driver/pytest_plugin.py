@@ -296,15 +296,8 @@ class SessionFileItem(pytest.Item):
             return str(error)
         if not isinstance(error, SessionFileFailed):
             return super().repr_failure(excinfo, style)
-        result = error.result
-        lines = []
-        for failure in result.failures:
-            lines.append(f"{result.path}:{failure.line}: {failure.step}")
-            lines.append("    " + failure.message.replace("\n", "\n    "))
-        lines.append(result.diff().rstrip("\n"))
-        if error.note:
-            lines.append(error.note)
-        return "\n".join(lines)
+        report = error.result.report()
+        return f"{report}\n{error.note}" if error.note else report
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"session file {self.path.name}"

@@ -61,6 +61,19 @@ class FileResult:
     def passed(self) -> bool:
         return not self.failures
 
+    def report(self, *, full: bool = True) -> str:
+        """Each failure as ``file:line: step`` and what went wrong, then the diff.
+
+        Without ``full``, only each message's first line: the rest (the
+        transcript's tail, hints) repeats what the diff shows.
+        """
+        lines = []
+        for failure in self.failures:
+            message = failure.message if full else failure.message.split("\n")[0]
+            lines.append(f"{self.path}:{failure.line}: {failure.step}")
+            lines.append("    " + message.replace("\n", "\n    "))
+        return "\n".join([*lines, self.diff().rstrip("\n")])
+
     def diff(self) -> str:
         return "".join(
             difflib.unified_diff(
