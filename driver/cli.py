@@ -135,6 +135,13 @@ def _record(args: argparse.Namespace) -> int:
     if not command:
         print("driver record: give the command after --: driver record -- python3", file=sys.stderr)
         return 2
+    if not sys.stdin.isatty():
+        print(
+            "driver record: stdin is not a terminal; record what you type by running it"
+            " from one (to script a program, write the session file instead)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         session = spawn(command, backend=args.backend, echo=True, timeout=None)
     except DriverError as error:

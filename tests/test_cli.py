@@ -125,6 +125,9 @@ def test_bad_input_is_named_with_the_fix(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert f"SKIP {skipped}: no-such-program-xyz not found on PATH (%require)" in done.stdout
     assert done.stdout.endswith("0 of 1 session file(s) passed, 1 skipped\n")
+    no_terminal = driver_command("record", "--", "true")  # stdin is /dev/null
+    assert no_terminal.returncode == 2
+    assert "driver record: stdin is not a terminal" in no_terminal.stderr
     bad_var = driver_command("run", "--var", "no-equals", broken)
     assert bad_var.returncode == 2
     assert "--var takes NAME=VALUE; got 'no-equals'" in bad_var.stderr
