@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--update", action="store_true", help="rewrite the expected output")
     run.add_argument("--var", action="append", metavar="NAME=VALUE", help="set a variable")
-    run.add_argument("--timeout", type=float, help="seconds per step (default: the file's)")
+    run.add_argument(
+        "--timeout", type=_seconds, metavar="SECONDS", help="per step (default: the file's)"
+    )
     run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
@@ -64,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--backend", choices=["pipe", "pty"], default="pty")
     record.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND...")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"give seconds, a positive number; got {text!r}")
+    return value
 
 
 def _variable(text: str) -> tuple[str, str]:
