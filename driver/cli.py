@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from ._errors import DriverError
 from .session import spawn
-from .sessionfile import FileResult, SessionFileError, run_file, session_text, update_file
+from .sessionfile import (
+    FileResult,
+    SessionFileError,
+    run_file,
+    seconds,
+    session_text,
+    update_file,
+)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--update", action="store_true", help="rewrite the expected output")
     run.add_argument("--var", action="append", metavar="NAME=VALUE", help="set a variable")
     run.add_argument(
-        "--timeout", type=_seconds, metavar="SECONDS", help="per step (default: the file's)"
-    )
+        "--timeout", type=seconds_option("--timeout"), metavar="SECONDS",
+        help="per step (default: the file's)",
+    )  # fmt: skip
     run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
@@ -68,14 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"give seconds, a positive number; got {text!r}")
-    return value
+def seconds_option(option: str) -> Callable[[str], float]:
+    """An argparse ``type`` for a timeout option: positive seconds, or a message saying so."""
+
+    def parse(text: str) -> float:
+        try:
+            return seconds(text, option)
+        except ValueError as problem:
+            raise argparse.ArgumentTypeError(str(problem)) from None
+
+    return parse
 
 
 def _variable(text: str) -> tuple[str, str]:

@@ -27,9 +27,17 @@ import pytest
 from ._errors import DriverError
 from .aio import AsyncSession
 from .aio import aspawn as aspawn_session
+from .cli import seconds_option
 from .session import Session
 from .session import spawn as spawn_session
-from .sessionfile import FileResult, SessionFileError, run_file, session_text, update_file
+from .sessionfile import (
+    FileResult,
+    SessionFileError,
+    run_file,
+    seconds,
+    session_text,
+    update_file,
+)  # fmt: skip
 
 _BACKENDS = ("pipe", "pty")
 #: What every session a test starts sees, unless the test says otherwise.
@@ -44,7 +52,7 @@ _TEARDOWN_GRACE = 0.5
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("driver", "driver: interactive programs under test")
     group.addoption(
-        "--driver-timeout", type=float, metavar="SECONDS",
+        "--driver-timeout", type=seconds_option("--driver-timeout"), metavar="SECONDS",
         help="default timeout of spawn/aspawn sessions and session-file steps",
     )  # fmt: skip
     group.addoption(
@@ -69,11 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def _defaults(request: pytest.FixtureRequest) -> dict[str, Any]:
     """timeout and backend for a test: the marker, else the command line, else the ini."""
     config = request.config
-    ini_timeout = config.getini("driver_timeout")
     try:
-        timeout = config.getoption("driver_timeout") or float(ini_timeout)
-    except ValueError:
-        raise pytest.UsageError(f"driver_timeout = {ini_timeout!r}: give seconds") from None
+        ini_timeout = seconds(config.getini("driver_timeout"), "driver_timeout (ini)")
+    except ValueError as problem:
+        raise pytest.UsageError(str(problem)) from None
+    timeout = config.getoption("driver_timeout") or ini_timeout
     backend = config.getoption("driver_backend") or config.getini("driver_backend")
     marker = request.node.get_closest_marker("driver")
     if marker is not None:

@@ -17,10 +17,10 @@ programs printed. That one text is the ``.err`` file of a failure, the right
 side of its diff, and what ``--update`` writes.
 """
 
-from ._format import SessionFile, SessionFileError, Step, parse, session_text
+from ._format import SessionFile, SessionFileError, Step, parse, seconds, session_text
 from ._run import Failure, FileResult, run_file, update_file
 
 __all__ = [
     "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "parse", "run_file",
-    "session_text", "update_file",
+    "seconds", "session_text", "update_file",
 ]  # fmt: skip

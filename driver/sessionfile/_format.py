@@ -29,6 +29,17 @@ _DIRECTIVES = {
 SENDS = {"send_line", "send", "eof", "control", "signal"}
 
 
+def seconds(text: str, what: str) -> float:
+    """``text`` as a timeout; a ValueError naming ``what`` unless it is a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # also refuses nan
+        raise ValueError(f"{what} takes seconds, a positive number; got {text!r}")
+    return value
+
+
 class SessionFileError(DriverError):
     """A session file that cannot run as written: ``file:line: message``."""
 
@@ -142,13 +153,7 @@ def _parse_directive(raw: str, number: int) -> Step:
     if not argument and name != "send":
         raise ValueError(f"%{name} needs a value")
     if name == "timeout":
-        try:
-            if float(argument) <= 0:
-                raise ValueError
-        except ValueError:
-            raise ValueError(
-                f"%timeout takes seconds, a positive number; got {argument!r}"
-            ) from None
+        seconds(argument, "%timeout")
     elif name == "backend" and argument not in ("pipe", "pty"):
         raise ValueError(f"%backend is pipe or pty; got {argument!r}")
     elif name == "env" and "=" not in argument:
