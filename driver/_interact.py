@@ -19,6 +19,7 @@ import tty
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from ._core import OutputBuffer
 from ._errors import DriverError
 
 if TYPE_CHECKING:
@@ -68,11 +69,16 @@ def interact(
         if backend.exit_fd is not None:
             poller.register(backend.exit_fd, select.POLLIN)
 
+        # The screen gets the bytes as they are; the transcript gets text
+        # with the line ends the session's own buffers would give it.
+        as_text = OutputBuffer("utf-8", "backslashreplace")
+
         def show(fd: int) -> bytes | None:
             """Read ``fd`` once; what came is recorded and on the screen."""
             data = backend.read(fd)
             if data:
-                child.transcript.record_output(data)
+                child.transcript.record_output(as_text.feed(data))
+                as_text.take_unconsumed()  # only the text was wanted, not kept
                 _write_all(stdout_fd, output_filter(data) if output_filter else data)
             return data
 

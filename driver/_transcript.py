@@ -102,23 +102,16 @@ class Transcript:
         self._log = log
         self._live = _Renderer() if log is not None else None
         self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
-        self._held_cr = ""
 
     def record_output(self, text: str | bytes) -> None:
         if isinstance(text, bytes):
-            text = self._decode(text)
+            text = self._bytes_decoder.decode(text)
         if self._echo_to_come and text:
             text = self._without_echo(text)
         if text:
             self._events.append(("output", text))
             if self._live is not None:
                 self._write_log(self._live.output(text))
-
-    def _decode(self, data: bytes) -> str:
-        """Bytes as they came from the child, as text with ``\n`` line ends."""
-        text = self._held_cr + self._bytes_decoder.decode(data)
-        self._held_cr = "\r" if text.endswith("\r") else ""  # may start a \r\n
-        return text.removesuffix("\r").replace("\r\n", "\n")
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
         if isinstance(text, bytes):
