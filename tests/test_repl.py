@@ -78,6 +78,16 @@ def test_incomplete_command_is_interrupted_and_the_repl_stays_usable(
         assert r.run(command) == output
 
 
+def test_python_cancels_with_eof_not_a_signal_it_could_miss() -> None:
+    with repl.python() as py:
+        with pytest.raises(driver.IncompleteCommand):
+            py.run("x = (")
+        transcript = py.session.transcript
+        assert "%eof" in transcript and "%control c" not in transcript
+        assert "SyntaxError" in transcript
+        assert py.run("6 * 7") == "42"
+
+
 def test_a_repl_that_exits_raises_eof_with_its_status(case: tuple[object, ...]) -> None:
     profile, *_, dies = case
     with profile() as r:  # type: ignore[operator]

@@ -29,6 +29,11 @@ def run(path: Path, **options: Any) -> FileResult:
     return run_file(path, **options)
 
 
+def assert_passes(tmp_path: Path, text: str, **options: Any) -> None:
+    result = run(write(tmp_path, text), **options)
+    assert result.passed, messages(result)
+
+
 def messages(result: FileResult) -> str:
     return "\n".join(f"{f.line}: {f.step}: {f.message}" for f in result.failures)
 
@@ -177,26 +182,21 @@ def test_exit_status_and_signal_lines(tmp_path: Path) -> None:
 
 
 def test_skip_lines_until_what_follows_matches(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        "%backend pipe\n$ ${PY} -c 'for i in range(100): print(i)'\n0\n...\n50\n...\n",
+    assert_passes(
+        tmp_path, "%backend pipe\n$ ${PY} -c 'for i in range(100): print(i)'\n0\n...\n50\n...\n"
     )
-    result = run(path)
-    assert result.passed, messages(result)
     missing = write(tmp_path, "%backend pipe\n$ ${PY} -c 'print(1)'\n...\nnever\n", "m.session")
     [failure] = run(missing).failures
     assert failure.message == "expected 'never', but the output ended while skipping with `...`"
 
 
 def test_named_groups_capture_for_later_lines(tmp_path: Path) -> None:
-    path = write(
+    assert_passes(
         tmp_path,
         "%backend pipe\n$ ${PY} -c 'print(\"Token: ab12\")'\nToken: (?P<token>\\w+) (re)\n"
         f"{REPEATER}\nrepeater.py: starting\n> ${{token}}.x\n${{token}}.x\n%eof\n"
         "repeater.py: exiting\n",
     )
-    result = run(path)
-    assert result.passed, messages(result)
     # In a regex line a captured value matches literally: "." is not a wildcard.
     literal = write(
         tmp_path,
@@ -215,36 +215,32 @@ def test_an_unset_variable_is_named_with_the_fix(tmp_path: Path) -> None:
 
 
 def test_variables_env_cwd_and_a_scratch_directory(tmp_path: Path) -> None:
-    path = write(
+    assert_passes(
         tmp_path,
         "%backend pipe\n%env GREETING=hi ${WHO}\n%cwd ${TMPDIR}\n"
         "$ ${PY} -c 'import os; print(os.environ[\"GREETING\"]); print(os.getcwd())'\n"
         "hi there\n${TMPDIR}\n$ ls ${SESSION_DIR}\nexample.session\n",
+        variables={"WHO": "there"},
     )
-    result = run(path, variables={"WHO": "there"})
-    assert result.passed, messages(result)
 
 
 def test_sends_without_newline_eof_control_and_signal(tmp_path: Path) -> None:
-    path = write(
+    assert_passes(
         tmp_path,
         "$ cat\n%send abc\n%eof\nabc\n%eof\n"
         "$ ${PY} ${FIXTURES}/signal_child.py\n...\nCHILD *: Pausing to wait for signal (glob)\n"
         "%signal USR1\nCHILD *: Received USR1 (glob)\n"
         "$ sleep 60\n%control c\n[SIGINT]\n",
     )
-    result = run(path)
-    assert result.passed, messages(result)
 
 
 def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
-    path = write(
+    assert_passes(
         tmp_path,
         "%secret PASSWORD\n$ ${PY} ${FIXTURES}/getpass_prompt.py\nPassword:\n> ${PASSWORD}\n"
         "got a password of 6 characters\n",
+        variables={"PASSWORD": "sesame"},
     )
-    result = run(path, variables={"PASSWORD": "sesame"})
-    assert result.passed, messages(result)
 
 
 def test_a_secret_never_shows_in_failures_diffs_logs_or_rewrites(tmp_path: Path) -> None:
