@@ -1,7 +1,7 @@
 """driver: drive interactive, line-oriented programs over pipes or a pty."""
 
 from . import repl as repl
-from ._child import CONTINUE as CONTINUE
+from ._child import Deadline as Deadline
 from ._core import Match as Match
 from ._errors import EOF as EOF
 from ._errors import DecodeError as DecodeError
@@ -9,6 +9,7 @@ from ._errors import DriverError as DriverError
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
+from ._policy import CONTINUE as CONTINUE
 from .aio import AsyncReader as AsyncReader
 from .aio import AsyncSession as AsyncSession
 from .aio import aspawn as aspawn
@@ -34,6 +35,7 @@ __all__ = [
     "AsyncReader",
     "AsyncRepl",
     "AsyncSession",
+    "Deadline",
     "DecodeError",
     "DriverError",
     "IncompleteCommand",

@@ -1,27 +1,28 @@
 """What a session knows about its child, whatever way it waits.
 
-The sync and async sessions each wrap a :class:`Child`: it starts the
-backend, owns the output buffers and the transcript, encodes what is sent
-and writes the errors. The sessions add only the waiting.
+A :class:`Child` checks the options, starts the backend, owns the output
+buffers and the transcript, encodes what is sent and writes the errors.
+It never waits: the steps in :mod:`driver._policy` decide what to wait for,
+and the sync and async shells carry them out.
 """
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import shlex
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TextIO, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO, TypeVar
 
-from ._core import OutputBuffer, Search
+from ._core import OutputBuffer
 from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
-from ._patterns import compile_patterns
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend
 from .backends.pipe import PipeBackend
-from .backends.pty import PtyBackend
+from .backends.pty import PtyBackend, Terminal
 
 _BUFFERING_HINT = (
     "hint: the child may be holding its output in a buffer because its stdout is a pipe"
@@ -29,28 +30,70 @@ _BUFFERING_HINT = (
     ' Spawn with backend="pty", or make the child flush (python3 -u, stdbuf -oL).'
 )
 
-Text = Any  # str for a text session, bytes for a bytes session (encoding=None)
-T = TypeVar("T")
 E = TypeVar("E", Timeout, EOF)
 
 
-class _Continue:
-    """The type of :data:`driver.CONTINUE`."""
+class Deadline:
+    """One overall deadline that several calls share.
+
+    Pass it as ``timeout=`` to any call that waits: each waits only for what
+    is left of it. ``Deadline(5)`` ends 5 seconds after it is made;
+    ``Deadline(None)`` never ends.
+    """
+
+    __slots__ = ("seconds", "when")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = check_timeout(seconds, "Deadline", zero_ok=True)
+        #: The end on the :func:`time.monotonic` clock (``math.inf`` for none).
+        self.when = math.inf if self.seconds is None else time.monotonic() + self.seconds
+
+    def remaining(self) -> float:
+        """Seconds left (0 once passed; ``math.inf`` for none)."""
+        return max(0.0, self.when - time.monotonic())
 
     def __repr__(self) -> str:
-        return "driver.CONTINUE"
+        return f"driver.Deadline({self.seconds}, remaining={self.remaining():.3f})"
 
 
-#: What a dispatch handler returns to keep waiting (Tcl's exp_continue).
-CONTINUE = _Continue()
+#: What every call that waits takes as ``timeout``: seconds, None (the
+#: session's default), or a :class:`Deadline` shared with other calls.
+TimeoutArg = float | Deadline | None
 
-#: How often wait_echo_off looks at the terminal's modes while nothing happens.
-ECHO_POLL_SECONDS = 0.01
 
-#: What :meth:`Waiting.step` says when the answer needs more output.
-KEEP_WAITING: Any = object()
-#: What it says when the stream ended unanswered: raise ``eof_error``.
-AT_EOF: Any = object()
+def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
+    """``value`` as seconds to wait: a positive number, None or math.inf (no limit).
+
+    A single call may also take 0: look only at what has arrived.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{what}={value!r}: expected a positive number of seconds, or None to wait forever"
+        )
+    if math.isnan(value) or value < 0 or (value == 0 and not zero_ok):
+        least = "0 or more" if zero_ok else "a positive number of"
+        raise ValueError(f"{what}={value!r}: expected {least} seconds, or None to wait forever")
+    return None if value == math.inf else float(value)
+
+
+def _check_codec(encoding: str | None, errors: str) -> None:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(
+                f"encoding={encoding!r} is not a codec Python knows (for example 'utf-8',"
+                " 'latin-1'); use encoding=None for a bytes session"
+            ) from None
+    try:
+        codecs.lookup_error(errors)
+    except LookupError:
+        raise ValueError(
+            f"errors={errors!r} is not an error handler Python knows"
+            " ('strict', 'replace', 'backslashreplace', 'ignore', ...)"
+        ) from None
 
 
 class Child:
@@ -71,8 +114,16 @@ class Child:
         dimensions: tuple[int, int] = (24, 80),
         log: TextIO | None = None,
     ) -> None:
-        self.argv = shlex.split(argv) if isinstance(argv, str) else [str(a) for a in argv]
-        self.timeout = timeout
+        # Every option is checked before anything starts.
+        self.timeout = check_timeout(timeout)
+        _check_codec(encoding, errors)
+        if backend not in ("pipe", "pty"):
+            raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
+        if backend == "pty" and stderr != "stdout":
+            raise ValueError(
+                f"stderr={stderr!r} needs the pipe backend: on a pty, stderr is the terminal"
+            )
+        self.argv = shlex.split(argv) if isinstance(argv, str) else [os.fspath(a) for a in argv]
         self.encoding = encoding
         self.errors = errors
         self.kind: type = str if encoding is not None else bytes
@@ -80,39 +131,30 @@ class Child:
         self.backend: Backend
         if backend == "pipe":
             self.backend = PipeBackend(self.argv, cwd=cwd_str, env=env, stderr=stderr)
-        elif backend == "pty":
-            if stderr != "stdout":
-                raise ValueError(
-                    f"stderr={stderr!r} needs the pipe backend: on a pty, stderr is the terminal"
-                )
+        else:
             self.backend = PtyBackend(
                 self.argv, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
             )
-        else:
-            raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
+        self.process = self.backend.process
+        self.terminal: Terminal | None = self.backend.terminal
         self.buffers: dict[str, OutputBuffer] = {
             name: OutputBuffer(encoding, errors) for name in self.backend.output_fds
         }
         self.transcript = Transcript(log)
         self.open_outputs = len(self.buffers)  # not yet at EOF
+        #: Set once the session is closed: the child reaped, every fd released.
         self.closed = False
+        #: Whether a wait for the exit that usually follows EOF was done.
+        self.exit_after_eof_awaited = False
 
     # -- facts ----------------------------------------------------------
 
     @property
     def pid(self) -> int:
-        return self.backend.pid
-
-    def kill_now(self) -> None:
-        """Kill the process group, reap, release the fds: for a session
-        nobody closed, when waiting politely is no longer possible."""
-        self.backend.signal_group(signal.SIGKILL)
-        self.backend.reap()
-        self.backend.close()
-        self.closed = True
+        return self.process.pid
 
     def describe(self) -> str:
-        return describe_child(self.argv, self.pid, self.backend.returncode)
+        return describe_child(self.argv, self.pid, self.process.returncode)
 
     def check_open(self) -> None:
         if self.closed:
@@ -120,19 +162,30 @@ class Child:
                 f"session {self.describe()} is closed; spawn a new one to talk to the program again"
             )
 
-    def deadline(self, timeout: float | None, now: float | None = None) -> float:
-        """Absolute deadline for ``timeout`` (None: the session default) on the monotonic clock."""
-        waited = self.waited(timeout)
+    def deadline(self, timeout: TimeoutArg, now: float | None = None) -> float:
+        """The absolute deadline (monotonic clock) of a call given ``timeout``."""
+        if isinstance(timeout, Deadline):
+            return timeout.when
+        waited = self.timeout if timeout is None else check_timeout(timeout, zero_ok=True)
         if waited is None:
             return math.inf
         return (time.monotonic() if now is None else now) + waited
 
-    def waited(self, timeout: float | None) -> float | None:
+    def waited(self, timeout: TimeoutArg) -> float | None:
+        """The seconds a call given ``timeout`` waits in all, for messages."""
+        if isinstance(timeout, Deadline):
+            return timeout.seconds
         return self.timeout if timeout is None else timeout
+
+    def needs_terminal(self, what: str) -> Terminal:
+        self.check_open()
+        if self.terminal is None:
+            raise DriverError(f'{what} needs a terminal; spawn with backend="pty"')
+        return self.terminal
 
     # -- sending ----------------------------------------------------------
 
-    def encode(self, text: Text) -> bytes:
+    def encode(self, text: Any) -> bytes:
         if isinstance(text, str):
             if self.encoding is not None:
                 return text.encode(self.encoding, self.errors)
@@ -148,16 +201,15 @@ class Child:
             " or spawn with encoding=None for a bytes session"
         )
 
-    def outgoing(self, text: Text, end: bytes = b"", *, secret: bool = False) -> bytes:
+    def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
-        if self.closed:
-            self.check_open()
+        self.check_open()
         data = self.encode(text) + end
         shown = data if self.kind is bytes else text + end.decode()
         self.transcript.record_sent(shown, secret=secret)
         return data
 
-    def shown(self, output: Text) -> Text:
+    def shown(self, output: Any) -> Any:
         """Output as an error message may show it: secrets masked."""
         if self.transcript.secrets and isinstance(output, str):
             return self.transcript.mask(output)
@@ -166,8 +218,7 @@ class Child:
     def control(self, char: str) -> bytes | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
         self.check_open()
-        data = self.backend.control_bytes(char)
-        if data is None:
+        if self.terminal is None:
             if char.lower() != "d":
                 raise DriverError(
                     f"send_control({char!r}) needs a terminal: on the pipe backend nothing"
@@ -175,15 +226,19 @@ class Child:
                     ' send_signal(), or spawn with backend="pty".'
                 )
             return None
+        data = self.terminal.control_bytes(char)
         self.transcript.record_directive(f"%control {char}")
         return data
 
-    def end_input(self) -> None:
-        """send_eof: pipe: close stdin; pty: the EOF character (a one-byte write)."""
+    def eof_bytes(self) -> bytes | None:
+        """send_eof: the terminal's EOF byte to write, or None to close a pipe's input."""
         self.check_open()
         self.transcript.record_directive("%eof")
-        if self.backend.input_fd is not None:
-            self.backend.send_eof()
+        if self.terminal is None:
+            if self.backend.input_fd is not None:
+                self.backend.close_input()
+            return None
+        return self.terminal.eof_bytes()
 
     def signal(self, sig: int, *, group: bool = False) -> None:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
@@ -191,25 +246,11 @@ class Child:
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
         self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
         if group:
-            self.backend.signal_group(sig)
+            self.process.signal_group(sig)
         else:
-            self.backend.send_signal(sig)
-
-    def set_window_size(self, rows: int, cols: int) -> None:
-        self.needs_terminal("set_window_size()")
-        self.backend.set_window_size(rows, cols)
-
-    def needs_terminal(self, what: str) -> None:
-        self.check_open()
-        if self.backend.name != "pty":
-            raise DriverError(f'{what} needs a terminal; spawn with backend="pty"')
+            self.process.signal(sig)
 
     # -- receiving --------------------------------------------------------
-
-    def search(self, buffer: OutputBuffer, spec: Any, *, exact: bool) -> Search:
-        """A search of ``buffer`` for what expect/expect_exact was given."""
-        self.check_open()
-        return Search(buffer, compile_patterns(spec, exact=exact, kind=self.kind))
 
     def on_output(self, name: str, data: bytes) -> None:
         """Bytes read from output ``name``; ``b""`` means it reached EOF."""
@@ -223,9 +264,8 @@ class Child:
             self.transcript.record_output(text)
 
     def read_ready(self, limit: int = 1 << 20) -> None:
-        """Take in what the outputs already hold, without waiting: so a report
-        on a child that has exited shows all it printed. At most ``limit``
-        bytes per output, for a child that is still flooding."""
+        """Take in what the outputs already hold, without waiting. At most
+        ``limit`` bytes per output, for a child that is still flooding."""
         if self.closed:
             return
         for name, fd in self.backend.output_fds.items():
@@ -237,6 +277,26 @@ class Child:
                 self.on_output(name, data)
                 taken += len(data)
 
+    # -- ending -----------------------------------------------------------
+
+    def release(self) -> int:
+        """Reap the child (it has exited or been killed) and release every fd.
+
+        ``closed`` turns true only here, once the child is reaped.
+        """
+        self.transcript.flush_log()
+        self.backend.close()
+        returncode = self.process.reap()
+        self.process.close()
+        self.closed = True
+        return returncode
+
+    def abort(self) -> int:
+        """Kill the process group, reap, release: for when waiting politely is
+        no longer possible (an interrupted close, a session nobody closed)."""
+        self.process.signal_group(signal.SIGKILL)
+        return self.release()
+
     # -- errors ----------------------------------------------------------
 
     def _error(
@@ -247,7 +307,6 @@ class Child:
         *,
         buffer: OutputBuffer | None = None,
         timeout: float | None = None,
-        returncode: int | None = None,
         hint: str = "",
     ) -> E:
         """A Timeout or EOF carrying what a person needs to see: output, transcript, child."""
@@ -260,27 +319,27 @@ class Child:
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
-            returncode=self.backend.returncode if returncode is None else returncode,
+            returncode=self.process.returncode,
             hint=hint,
         )
 
     def timeout_error(
-        self, buffer: OutputBuffer, what: str, timeout: float | None, *, quiet: bool
+        self, buffer: OutputBuffer, what: str, timeout: TimeoutArg, *, quiet: bool
     ) -> Timeout:
         waited = self.waited(timeout)
         hint = ""
         # Nothing came, and nothing unread is waiting: the child may be buffering.
         nothing_unread = buffer.consumed == buffer.end
-        if quiet and nothing_unread and self.backend.name == "pipe" and self.backend.poll() is None:
+        if quiet and nothing_unread and self.terminal is None and self.process.poll() is None:
             hint = _BUFFERING_HINT
         message = f"timed out after {waited} s waiting for {what} from {self.describe()}"
         return self._error(Timeout, message, what, buffer=buffer, timeout=waited, hint=hint)
 
-    def eof_error(self, buffer: OutputBuffer, what: str, returncode: int | None) -> EOF:
+    def eof_error(self, buffer: OutputBuffer, what: str) -> EOF:
         message = f"{self.describe()} closed its output before {what} appeared"
-        return self._error(EOF, message, what, buffer=buffer, returncode=returncode)
+        return self._error(EOF, message, what, buffer=buffer)
 
-    def write_timeout_error(self, unwritten: int, total: int, timeout: float | None) -> Timeout:
+    def write_timeout_error(self, unwritten: int, total: int, timeout: TimeoutArg) -> Timeout:
         waited = self.waited(timeout)
         message = (
             f"timed out after {waited} s sending to {self.describe()}: {unwritten} of"
@@ -295,71 +354,10 @@ class Child:
         )
         return self._error(EOF, message, "input")
 
-    def echo_timeout_error(self, timeout: float | None) -> Timeout:
+    def echo_timeout_error(self, timeout: TimeoutArg) -> Timeout:
         waited = self.waited(timeout)
         message = (
             f"timed out after {waited} s waiting for {self.describe()} to turn terminal"
             " echo off (as a password prompt does)"
         )
         return self._error(Timeout, message, "echo off", timeout=waited)
-
-
-class Waiting(Generic[T]):
-    """One wait for an answer from a buffer: the decisions between wake-ups.
-
-    The sync and async loops both run ``step`` after every wake-up and act on
-    what it says; only how they wait in between differs.
-    """
-
-    __slots__ = (
-        "_arrived_before", "_attempt", "_buffer", "_child", "_search", "_timeout", "_what",
-        "deadline",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        child: Child,
-        buffer: OutputBuffer,
-        attempt: Callable[[], T | None],
-        what: str,
-        timeout: float | None,
-        search: Search | None,
-        now: float,
-        deadline: float | None = None,
-    ) -> None:
-        self._child = child
-        self._buffer = buffer
-        self._attempt = attempt
-        self._what = what
-        self._timeout = timeout
-        self._search = search
-        waited = child.timeout if timeout is None else timeout
-        if deadline is None:
-            deadline = math.inf if waited is None else now + waited
-        self.deadline = deadline
-        self._arrived_before = buffer.end
-
-    def step(self, timed_out: bool) -> T:
-        """The answer, KEEP_WAITING or AT_EOF; raises Timeout or DecodeError."""
-        result = self._attempt()
-        if result is not None:
-            return result
-        buffer, search = self._buffer, self._search
-        if buffer.failure is not None:
-            if search is not None and (found := search.finish(None)) is not None:
-                return found  # type: ignore[return-value]
-            buffer.raise_if_undecodable()
-            raise buffer.failure
-        if buffer.eof:
-            if search is not None and (found := search.finish(EOF)) is not None:
-                return found  # type: ignore[return-value]
-            return AT_EOF  # type: ignore[no-any-return]
-        if timed_out:
-            if search is not None and (found := search.finish(Timeout)) is not None:
-                return found  # type: ignore[return-value]
-            quiet = buffer.end == self._arrived_before
-            raise self._child.timeout_error(buffer, self._what, self._timeout, quiet=quiet)
-        return KEEP_WAITING  # type: ignore[no-any-return]
-
-    def eof_error(self, returncode: int | None) -> EOF:
-        return self._child.eof_error(self._buffer, self._what, returncode)

@@ -137,3 +137,11 @@ class DecodeError(DriverError, UnicodeError):
             f'{"..." if len(self.raw) > 40 else ""}. Spawn with errors="replace" to'
             f" substitute U+FFFD, or encoding=None for a bytes session."
         )
+
+
+class InputClosed(DriverError):
+    """The child's input takes no more (it was closed, or the child is gone).
+
+    Raised by a backend's write; the session layer turns it into an
+    :class:`EOF` that shows the child and its output.
+    """

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ._core import OutputBuffer
 from ._errors import DriverError
+from ._policy import EXIT_AFTER_EOF_SECONDS
 
 if TYPE_CHECKING:
     from ._child import Child
@@ -28,14 +29,12 @@ if TYPE_CHECKING:
 Filter = Callable[[bytes], bytes]
 
 _READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
-# A child that closed its terminal is exiting; on a loaded machine that can
-# take a moment. (One that keeps running without a terminal is left running.)
-_EXIT_AFTER_EOF_SECONDS = 2.0
 
 
 def interact(
     child: Child,
     write: Callable[[bytes], None],
+    end_input: Callable[[], None],
     *,
     escape_character: str | None,
     input_filter: Filter | None,
@@ -57,7 +56,7 @@ def interact(
     # A child on a terminal gets every key as typed, and its terminal does the
     # echo and line editing. A child on a pipe has no terminal, so this one
     # stays as it is and does them: whole lines arrive, ^C is passed on.
-    on_terminal = backend.name == "pty"
+    on_terminal = child.terminal is not None
     keys = _raw(stdin_fd) if on_terminal else _interrupts_forwarded(child)
     with keys, _window_size_forwarded(child, stdin_fd), _echo_on(child):
         lines = _TypedLines(child)
@@ -66,8 +65,9 @@ def interact(
         streams = {fd: name for name, fd in backend.output_fds.items()}
         for fd in streams:
             poller.register(fd, select.POLLIN)
-        if backend.exit_fd is not None:
-            poller.register(backend.exit_fd, select.POLLIN)
+        exit_fd = child.process.exit_fd
+        if exit_fd is not None:
+            poller.register(exit_fd, select.POLLIN)
 
         # The screen gets the bytes as they are; the transcript gets text
         # with the line ends the session's own buffers would give it.
@@ -90,7 +90,7 @@ def interact(
                         return
                     if not typed:  # ^D: the child's input ends; its output goes on
                         poller.unregister(stdin_fd)
-                        child.end_input()
+                        end_input()
                         continue
                     if escape is not None and escape in typed:
                         typed = typed[: typed.index(escape)]
@@ -106,7 +106,7 @@ def interact(
                         # this returns, ``alive`` should say so.
                         _await_exit(child)
                         return
-                elif fd == backend.exit_fd and backend.poll() is not None:
+                elif fd == exit_fd and child.process.poll() is not None:
                     for fd in streams:  # what it printed before it exited
                         while show(fd):
                             pass
@@ -115,10 +115,10 @@ def interact(
 
 def _await_exit(child: Child) -> None:
     """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
-    backend = child.backend
-    if backend.exit_fd is not None and backend.poll() is None:
-        select.select([backend.exit_fd], [], [], _EXIT_AFTER_EOF_SECONDS)
-    backend.poll()
+    process = child.process
+    if process.exit_fd is not None and process.poll() is None:
+        select.select([process.exit_fd], [], [], EXIT_AFTER_EOF_SECONDS)
+    process.poll()
 
 
 class _TypedLines:
@@ -140,10 +140,9 @@ class _TypedLines:
     def _finish(self) -> None:
         text = self._line.decode("utf-8", "replace")
         self._line = b""
-        backend = self._child.backend
-        on_terminal = backend.name == "pty"
-        secret = on_terminal and not backend.echo_on()
-        self._child.transcript.record_typed(text, secret=secret, echoed=on_terminal)
+        terminal = self._child.terminal
+        secret = terminal is not None and not terminal.echo
+        self._child.transcript.record_typed(text, secret=secret, echoed=terminal is not None)
 
 
 def _encode(child: Child, text: str | bytes) -> bytes:
@@ -184,15 +183,15 @@ def _interrupts_forwarded(child: Child) -> Iterator[None]:
 @contextlib.contextmanager
 def _window_size_forwarded(child: Child, fd: int) -> Iterator[None]:
     """The child's terminal follows the user's size, now and on every SIGWINCH."""
-    backend = child.backend
-    if backend.name != "pty":
+    terminal = child.terminal
+    if terminal is None:
         yield
         return
 
     def follow(*_: object) -> None:
         with contextlib.suppress(OSError):
             size = os.get_terminal_size(fd)
-            backend.set_window_size(size.lines, size.columns)
+            terminal.set_window_size(size.lines, size.columns)
 
     follow()
     if threading.current_thread() is not threading.main_thread():
@@ -212,14 +211,14 @@ def _echo_on(child: Child) -> Iterator[None]:
     Sessions start with the child's terminal echo off; it is turned back off
     afterwards unless the child changed it meanwhile.
     """
-    backend = child.backend
-    if backend.name != "pty" or backend.echo_on():
+    terminal = child.terminal
+    if terminal is None or terminal.echo:
         yield
         return
-    backend.set_echo(True)
+    terminal.echo = True
     try:
         yield
     finally:
-        with contextlib.suppress(termios.error):
-            if backend.echo_on():
-                backend.set_echo(False)
+        with contextlib.suppress(OSError):
+            if terminal.echo:
+                terminal.echo = False

@@ -172,9 +172,8 @@ def _record(args: argparse.Namespace) -> int:
     with session:
         session.interact(escape_character=None)
         returncode = session.close()
-    transcript = session._child.transcript
     text = session_text(
-        command, transcript.render(placeholders=True), returncode, transcript.secret_lines
+        command, session.render_transcript(placeholders=True), returncode, session.secret_inputs
     )
     if args.output is None:
         sys.stdout.write(text)

@@ -106,15 +106,15 @@ class _Started:
     """A session a test started through a fixture, and what its report needs."""
 
     name: str
-    session: Session | AsyncSession
+    session: Session[Any] | AsyncSession[Any]
 
     def report(self) -> str:
         """Who the child is, how it stands, and the exchange in session-file form."""
         session = self.session
-        child = session._child
-        child.read_ready()
-        timeout = "no timeout" if child.timeout is None else f"timeout {child.timeout} s"
-        header = f"# {child.describe()}, backend {session.backend}, {timeout}"
+        if not session.closed:
+            session.read_available()  # so a child that exited shows all it printed
+        timeout = "no timeout" if session.timeout is None else f"timeout {session.timeout} s"
+        header = f"# {session.describe()}, backend {session.backend}, {timeout}"
         body = session_text(session.argv, session.transcript, session.returncode)
         return f"{header}\n{body}"
 
@@ -139,7 +139,7 @@ class _Sessions:
         options.setdefault("cwd", self.tmp_path)
         return {**self.defaults, **options}
 
-    def add(self, session: Session | AsyncSession, name: str | None) -> None:
+    def add(self, session: Session[Any] | AsyncSession[Any], name: str | None) -> None:
         name = name or Path(session.argv[0]).name
         taken = {started.name for started in self.started}
         unique, number = name, 1
@@ -157,7 +157,7 @@ class _Sessions:
 
 
 @pytest.fixture
-def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Session]]:
+def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Session[Any]]]:
     """driver.spawn for this test: cwd tmp_path, scratch HOME, all closed at teardown.
 
     Takes the options of :func:`driver.spawn`, plus ``name=`` for the report
@@ -165,7 +165,7 @@ def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
     """
     sessions = _Sessions(request, tmp_path)
 
-    def start(argv: Any, *, name: str | None = None, **options: Any) -> Session:
+    def start(argv: Any, *, name: str | None = None, **options: Any) -> Session[Any]:
         __tracebackhide__ = True
         session = spawn_session(argv, **sessions.options(options))
         sessions.add(session, name)
@@ -181,13 +181,13 @@ def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
 @pytest.fixture
 def aspawn(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[..., Awaitable[AsyncSession]]]:
+) -> Iterator[Callable[..., Awaitable[AsyncSession[Any]]]]:
     """driver.aspawn for this test (await it); like ``spawn`` otherwise."""
     sessions = _Sessions(request, tmp_path)
 
-    async def start(argv: Any, *, name: str | None = None, **options: Any) -> AsyncSession:
+    async def start(argv: Any, *, name: str | None = None, **options: Any) -> AsyncSession[Any]:
         __tracebackhide__ = True
-        session = await aspawn_session(argv, **sessions.options(options))
+        session: AsyncSession[Any] = await aspawn_session(argv, **sessions.options(options))
         sessions.add(session, name)
         return session
 
@@ -198,16 +198,16 @@ def aspawn(
     sessions.write_transcripts()
 
 
-def _close_async(session: AsyncSession) -> None:
+def _close_async(session: AsyncSession[Any]) -> None:
     """Close an async session from sync teardown: on its loop if that can
     still run, else at once (kill, reap, release)."""
-    if session._child.closed:
+    if session.closed:
         return
-    loop = session._loop._loop
+    loop = session.loop
     if not loop.is_closed() and not loop.is_running():
         loop.run_until_complete(session.close(grace=_TEARDOWN_GRACE))
     else:
-        session._child.kill_now()
+        session.abort()
 
 
 # -- failure reports --------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Union
 
+from ._child import Deadline
 from ._core import Match
 from ._errors import EOF, DriverError
 from .aio import AsyncSession, aspawn
@@ -196,7 +197,7 @@ class Repl:
 
     def __init__(
         self,
-        command: str | Sequence[str] | Session,
+        command: str | Sequence[str] | Session[str],
         *,
         prompt: Prompt,
         continuation_prompt: Prompt | None = None,
@@ -245,7 +246,7 @@ class Repl:
 
     def _carry_out(self, steps: _Exchange, timeout: float | None) -> str:
         session = self.session
-        deadline = session._child.deadline(timeout)
+        deadline = Deadline(session.timeout if timeout is None else timeout)
         reply: Match[str] | None = None
         try:
             while True:
@@ -254,7 +255,7 @@ class Repl:
                 if isinstance(step, _Send):
                     session.send_line(step.line)
                 elif isinstance(step, _Expect):
-                    reply = session._expect(step.patterns, timeout, exact=False, deadline=deadline)
+                    reply = session.expect(step.patterns, deadline)
                 elif step.cancel_command is EOF:
                     session.send_eof()
                 elif isinstance(step.cancel_command, str):
@@ -294,7 +295,7 @@ class AsyncRepl:
 
     def __init__(
         self,
-        command: str | Sequence[str] | AsyncSession,
+        command: str | Sequence[str] | AsyncSession[str],
         *,
         prompt: Prompt,
         continuation_prompt: Prompt | None = None,
@@ -312,11 +313,11 @@ class AsyncRepl:
             prompt, continuation_prompt, initial_prompt, setup, finish_block, exit_command,
             spawn_options, cancel_command, is_complete,
         )  # fmt: skip
-        self._session: AsyncSession | None = None
+        self._session: AsyncSession[str] | None = None
         self._state: _ReplState | None = None
 
     @property
-    def session(self) -> AsyncSession:
+    def session(self) -> AsyncSession[str]:
         """The session under the REPL (once started)."""
         if self._session is None:
             raise DriverError("the REPL is not started: use `async with` or await start()")
@@ -345,7 +346,7 @@ class AsyncRepl:
 
     async def _carry_out(self, steps: _Exchange, timeout: float | None) -> str:
         session = self.session
-        deadline = session._child.deadline(timeout, session._loop.now())
+        deadline = Deadline(session.timeout if timeout is None else timeout)
         reply: Match[str] | None = None
         try:
             while True:
@@ -354,9 +355,7 @@ class AsyncRepl:
                 if isinstance(step, _Send):
                     await session.send_line(step.line)
                 elif isinstance(step, _Expect):
-                    reply = await session._expect(
-                        step.patterns, timeout, exact=False, deadline=deadline
-                    )
+                    reply = await session.expect(step.patterns, deadline)
                 elif step.cancel_command is EOF:
                     await session.send_eof()
                 elif isinstance(step.cancel_command, str):

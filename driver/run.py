@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._child import CONTINUE
 from ._core import Match
 from ._errors import EOF, DriverError, Timeout
+from ._policy import CONTINUE
 from .session import spawn
 
 

@@ -162,15 +162,15 @@ def test_defaults_from_ini_command_line_and_marker(pytester: pytest.Pytester) ->
         def test_ini_or_command_line(spawn, pytestconfig):
             s = spawn(["true"])
             expected = pytestconfig.getoption("driver_timeout") or 7.0
-            assert (s.backend, s._child.timeout) == ("pty", expected)
+            assert (s.backend, s.timeout) == ("pty", expected)
 
         def test_no_timeout(spawn):
-            assert spawn(["true"], timeout=None)._child.timeout is None
+            assert spawn(["true"], timeout=None).timeout is None
 
         @pytest.mark.driver(timeout=0.5, backend="pipe")
         def test_marker(spawn):
             s = spawn(["true"])
-            assert (s.backend, s._child.timeout) == ("pipe", 0.5)
+            assert (s.backend, s.timeout) == ("pipe", 0.5)
 
         def test_argument_wins(spawn):
             assert spawn(["true"], backend="pipe").backend == "pipe"

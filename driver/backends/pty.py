@@ -1,168 +1,37 @@
-"""The pty backend: ptyprocess for the fork/exec, then the master fd is ours.
+"""The pty backend: driver's own fork onto a new pseudo-terminal.
 
-ptyprocess starts the child on a new pseudo-terminal (its own session and
-process group, echo off unless asked, the window size set) and reports a
-failed exec through a close-on-exec pipe. After that driver owns the master
-fd outright: ptyprocess's close/terminate sleep a fixed 0.1 s, which the
-sessions avoid by doing the lifecycle themselves.
+The child leads a new session with the pty's slave as stdin, stdout, stderr
+and controlling terminal; the master is driver's. What only a terminal can do
+(echo, window size, control characters, its EOF byte) is the
+:class:`Terminal` capability, built on the master.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import os
+import select
 import struct
 import sys
 import termios
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
-import ptyprocess
-
-from . import Backend, exit_code, resolve_program, spawn_failure
+from .._errors import DriverError, InputClosed, SpawnError
+from . import READ_SIZE, Backend
+from ._process import ChildProcess
+from ._spawn import Argv, Cwd, check, command_line, fork_exec
 
 # The Linux line discipline holds at most 4095 characters of an unfinished
 # line in canonical mode and silently drops the rest; other systems drop
 # beyond MAX_CANON (1024 or less). Longer lines go in pieces (prepare_input).
 _CANON_LIMIT = 4095 if sys.platform.startswith("linux") else 255
 _PIECE = 1024 if sys.platform.startswith("linux") else 128
+_MAX_WINDOW = 65535
 
 _CONTROL_NAMES = {"?": 0x7F, "[": 0x1B, "\\": 0x1C, "]": 0x1D, "^": 0x1E, "_": 0x1F, "@": 0x00}
-
-
-class _PtyChild(ptyprocess.PtyProcess):  # type: ignore[misc]
-    """A PtyProcess that leaves a trace of itself even when spawn raises.
-
-    ptyprocess creates the instance (and so the master fd) before it learns
-    the exec failed, then raises without closing it or reaping the child.
-    """
-
-    created = threading.local()
-
-    def __init__(self, pid: int, fd: int) -> None:
-        super().__init__(pid, fd)
-        _PtyChild.created.last = self
-
-
-class PtyBackend(Backend):
-    """The child's stdin, stdout and stderr are one pseudo-terminal."""
-
-    name = "pty"
-
-    def __init__(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: str | None,
-        env: Mapping[str, str] | None,
-        echo: bool,
-        dimensions: tuple[int, int],
-    ) -> None:
-        program = resolve_program(argv, env, cwd)
-        _PtyChild.created.last = None
-        try:
-            child = _PtyChild.spawn(
-                [program, *argv[1:]],
-                cwd=cwd,
-                env=dict(env) if env is not None else None,
-                echo=echo,
-                dimensions=dimensions,
-            )
-        except OSError as exc:
-            self._abandon(_PtyChild.created.last)
-            raise spawn_failure(argv, exc) from exc
-        self.pid = child.pid
-        self._fd = os.dup(child.fd)  # non-inheritable; ptyprocess's copy goes
-        child.fileobj.close()
-        child.closed = True  # so its __del__ never runs its sleeping close()
-        os.set_blocking(self._fd, False)
-        self.input_fd = self._fd
-        self.output_fds = {"stdout": self._fd}
-        self._open_exit_fd()
-
-    @staticmethod
-    def _abandon(child: _PtyChild | None) -> None:
-        if child is not None:
-            child.fileobj.close()
-            child.closed = True
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(child.pid, 0)  # it has exited: the exec failed
-
-    def read(self, fd: int) -> bytes | None:
-        try:
-            return super().read(fd)
-        except OSError as exc:
-            if exc.errno == errno.EIO:  # Linux: the slave side is closed, i.e. EOF
-                return b""
-            raise
-
-    def prepare_input(self, data: bytes) -> bytes:
-        if len(data) <= _CANON_LIMIT or not _has_long_line(data):
-            return data
-        attributes = termios.tcgetattr(self._fd)
-        if not attributes[3] & termios.ICANON:
-            return data  # the child reads raw input: no line limit applies
-        # In canonical mode the EOF character in mid-line hands the pending
-        # text to the reader without ending input, and while a handed-over
-        # piece waits to be read the kernel holds further input back instead
-        # of dropping it. Each piece is non-empty, so no EOF is ever seen.
-        push = attributes[6][termios.VEOF]
-        return b"\n".join(
-            push.join(segment[i : i + _PIECE] for i in range(0, len(segment), _PIECE))
-            for segment in data.split(b"\n")
-        )
-
-    def echo_on(self) -> bool:
-        """Whether the terminal echoes input (a password prompt turns this off)."""
-        return bool(termios.tcgetattr(self._fd)[3] & termios.ECHO)
-
-    def set_echo(self, on: bool) -> None:
-        attributes = termios.tcgetattr(self._fd)
-        attributes[3] = attributes[3] | termios.ECHO if on else attributes[3] & ~termios.ECHO
-        termios.tcsetattr(self._fd, termios.TCSANOW, attributes)
-
-    def send_eof(self) -> None:
-        eof_char = termios.tcgetattr(self._fd)[6][termios.VEOF]
-        os.write(self._fd, eof_char)
-
-    def control_bytes(self, char: str) -> bytes | None:
-        return control_bytes(char)
-
-    def set_window_size(self, rows: int, cols: int) -> None:
-        # The kernel sends SIGWINCH to the terminal's foreground process group.
-        fcntl.ioctl(self._fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            self._wait(os.WNOHANG)
-        return self.returncode
-
-    def reap(self) -> int:
-        while self.returncode is None:
-            self._wait(0)
-        return self.returncode
-
-    def _wait(self, options: int) -> None:
-        try:
-            pid, status = os.waitpid(self.pid, options)
-        except ChildProcessError:
-            # Reaped elsewhere (SIGCHLD set to SIG_IGN): the status is gone.
-            pid, status = self.pid, 0
-        if pid:
-            self.returncode = exit_code(status)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-            self.input_fd = None
-        self._close_exit_fd()
-
-
-def _has_long_line(data: bytes) -> bool:
-    return max(map(len, data.split(b"\n"))) > _CANON_LIMIT
 
 
 def control_bytes(char: str) -> bytes:
@@ -174,3 +43,236 @@ def control_bytes(char: str) -> bytes:
     raise ValueError(
         f"send_control({char!r}): expected a letter or one of {''.join(_CONTROL_NAMES)}"
     )
+
+
+class Terminal:
+    """The child's terminal, seen from the master side.
+
+    Termios settings read and set here are the slave's: the child sees them.
+    Getters and setters raise OSError when the terminal cannot be asked (it
+    is closed: EBADF); :meth:`eof_bytes` and :meth:`prepare_input`, which
+    serve writing, raise InputClosed instead.
+    """
+
+    def __init__(self, fd: int) -> None:
+        # The master; the slave answers the same questions (set-up before the fork).
+        self._fd: int | None = fd
+
+    def _master(self) -> int:
+        if self._fd is None:
+            raise OSError(errno.EBADF, "the terminal is closed")
+        return self._fd
+
+    def _detach(self) -> None:
+        """Forget the master: its owner is closing it."""
+        self._fd = None
+
+    def _attributes(self) -> list[Any]:
+        try:
+            return termios.tcgetattr(self._master())
+        except termios.error as exc:  # not an OSError, but carries (errno, message)
+            raise OSError(*exc.args) from exc
+
+    def _set_local_flag(self, flag: int, on: bool) -> None:
+        attributes = self._attributes()
+        attributes[3] = attributes[3] | flag if on else attributes[3] & ~flag
+        try:
+            termios.tcsetattr(self._master(), termios.TCSANOW, attributes)
+        except termios.error as exc:
+            raise OSError(*exc.args) from exc
+
+    @property
+    def echo(self) -> bool:
+        """Whether the terminal echoes input (a password prompt turns this off)."""
+        return bool(self._attributes()[3] & termios.ECHO)
+
+    @echo.setter
+    def echo(self, on: bool) -> None:
+        self._set_local_flag(termios.ECHO, on)
+
+    @property
+    def canonical(self) -> bool:
+        """Whether input is edited and handed over by line (ICANON), not by byte."""
+        return bool(self._attributes()[3] & termios.ICANON)
+
+    @property
+    def window_size(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        packed = fcntl.ioctl(self._master(), termios.TIOCGWINSZ, bytes(8))
+        rows, cols, _, _ = struct.unpack("HHHH", packed)
+        return rows, cols
+
+    def set_window_size(self, rows: int, cols: int) -> None:
+        """Resize; the kernel sends SIGWINCH to the terminal's foreground group.
+
+        Raises ValueError unless both are whole numbers from 1 to 65535.
+        """
+        for name, value in (("rows", rows), ("cols", cols)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 < value <= _MAX_WINDOW
+            ):
+                raise ValueError(f"set_window_size: {name}={value!r} is not from 1 to 65535")
+        fcntl.ioctl(self._master(), termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def control_bytes(self, char: str) -> bytes:
+        """The byte for Ctrl-``char``; ValueError naming ``char`` if there is none."""
+        return control_bytes(char)
+
+    def eof_bytes(self) -> bytes:
+        """The terminal's EOF character (VEOF, Ctrl-D unless the child changed it).
+
+        At the start of a line in canonical mode, the child's read returns
+        nothing: its EOF. Raises InputClosed once the terminal is closed.
+        """
+        try:
+            char = self._attributes()[6][termios.VEOF]
+        except OSError as exc:
+            raise InputClosed(f"cannot send EOF: {exc.strerror}") from exc
+        # Where VEOF shares its slot with VMIN, raw mode reports a number.
+        return char if isinstance(char, bytes) else bytes([char])
+
+    def prepare_input(self, data: bytes) -> bytes:
+        """The bytes to write so the child reads ``data`` whole.
+
+        In canonical mode a line longer than the line discipline holds is
+        cut (the rest silently dropped); such lines are split into pieces
+        joined by the EOF character, which hands each piece over without
+        ending input. Raises InputClosed once the terminal is closed.
+        """
+        if len(data) <= _CANON_LIMIT or not _has_long_line(data):
+            return data
+        try:
+            attributes = self._attributes()
+        except OSError as exc:
+            raise InputClosed(f"cannot write to the terminal: {exc.strerror}") from exc
+        if not attributes[3] & termios.ICANON:
+            return data  # the child reads raw input: no line limit applies
+        # While a handed-over piece waits to be read, the kernel holds further
+        # input back instead of dropping it. Each piece is non-empty, so the
+        # child never reads an empty piece, which would be its EOF.
+        push = attributes[6][termios.VEOF]
+        return b"\n".join(
+            push.join(segment[i : i + _PIECE] for i in range(0, len(segment), _PIECE))
+            for segment in data.split(b"\n")
+        )
+
+
+def _has_long_line(data: bytes) -> bool:
+    return max(map(len, data.split(b"\n"))) > _CANON_LIMIT
+
+
+class PtyBackend(Backend):
+    """The child's stdin, stdout and stderr are one pseudo-terminal, its controlling one.
+
+    Output is one stream, ``"stdout"``; input ends with the terminal's EOF
+    byte, not by closing.
+    """
+
+    def __init__(
+        self,
+        argv: Argv,
+        *,
+        cwd: Cwd,
+        env: Mapping[str, str] | None,
+        echo: bool,
+        dimensions: tuple[int, int],
+    ) -> None:
+        program = check(argv, env, cwd, dimensions)
+        master, slave = os.openpty()  # both close-on-exec
+        try:
+            _set_up_terminal(slave, echo, dimensions, argv)
+            pid = fork_exec(
+                program, argv, env, cwd, stdio=(slave, slave, slave), controlling_terminal=True
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            # The child has its copies; ours would keep the terminal open, so
+            # the master would never report EOF.
+            os.close(slave)
+        os.set_blocking(master, False)
+        self._master: int | None = master
+        self._outputs = {"stdout": master}
+        self._outputs_view = MappingProxyType(self._outputs)
+        self._process = ChildProcess(pid)
+        self._terminal = Terminal(master)
+        # No event: POLLHUP is always reported, once no process holds the slave.
+        self._hangup = select.poll()
+        self._hangup.register(master, 0)
+
+    @property
+    def name(self) -> str:
+        return "pty"
+
+    @property
+    def process(self) -> ChildProcess:
+        return self._process
+
+    @property
+    def terminal(self) -> Terminal:
+        return self._terminal
+
+    @property
+    def input_fd(self) -> int | None:
+        return self._master
+
+    @property
+    def output_fds(self) -> Mapping[str, int]:
+        return self._outputs_view
+
+    def write(self, data: bytes | memoryview) -> int:
+        if self._master is None:
+            raise InputClosed("the terminal is closed")
+        # Linux takes (and loses) what is written to a master nobody holds
+        # the slave of; it reports EIO only to reads. Ask first.
+        if self._hangup.poll(0):
+            raise InputClosed("no process holds the terminal any more: the child is gone")
+        try:
+            return os.write(self._master, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # other systems: the slave side is closed
+                raise InputClosed("the child's terminal is closed") from exc
+            raise
+
+    def read(self, fd: int) -> bytes | None:
+        try:
+            return os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # Linux: the slave side is closed, i.e. EOF
+                return b""
+            raise
+
+    def close_input(self) -> None:
+        raise DriverError(
+            "a terminal has no input to close: end the child's input with the terminal's"
+            " EOF byte (terminal.eof_bytes(), Ctrl-D) at the start of a line"
+        )
+
+    def close(self) -> None:
+        if self._master is not None:
+            self._hangup.unregister(self._master)
+            self._terminal._detach()
+            os.close(self._master)
+            self._master = None
+            self._outputs.clear()
+        self._process.close()
+
+
+def _set_up_terminal(slave: int, echo: bool, dimensions: tuple[int, int], argv: Argv) -> None:
+    """Echo and window size, set before the fork so nothing can fail in the child."""
+    terminal = Terminal(slave)
+    try:
+        terminal.echo = echo
+        terminal.set_window_size(*dimensions)
+    except OSError as exc:
+        raise SpawnError(
+            f"cannot spawn `{command_line(argv)}`: cannot set up its terminal: {exc.strerror}",
+            exc.errno,
+        ) from exc

@@ -111,7 +111,7 @@ class _Run:
         self.log = log
         self.failures: list[Failure] = []
         self.out: list[str] = []  # the actual file, line by line
-        self.session: Session | None = None
+        self.session: Session[str] | None = None
         self.command_step: Step | None = None
         self.status_checked = True
         self.aborted = False  # the current command stopped following the script
@@ -250,14 +250,18 @@ class _Run:
             self.fail(step, str(error))
             self.abort()
             return
-        self.session._child.transcript.secrets.update(self.secrets)
+        self.add_secrets(self.session)
+
+    def add_secrets(self, session: Session[str]) -> None:
+        for value in self.secrets:
+            session.add_secret(value)
 
     def send(self, step: Step) -> None:
         assert self.session is not None
         session = self.session
         text = self.expand(step.text, step)
         # Only the secret values are masked, not the whole line they are in.
-        session._child.transcript.secrets.update(self.secrets)
+        self.add_secrets(session)
         self.pending_echo += self.echo_of(step.kind, text)
         self.input_ended = self.input_ended or step.kind == "eof"
         self.show(step.raw)
@@ -275,10 +279,9 @@ class _Run:
     def echo_of(self, kind: str, text: str) -> str:
         """What a terminal will show of a send before the program answers."""
         assert self.session is not None
-        backend = self.session._child.backend
-        if backend.name != "pty" or kind in ("eof", "signal"):
+        if not self.session.has_terminal or kind in ("eof", "signal"):
             return ""  # nothing echoes on a pipe; EOF and signals echo nothing
-        shown = backend.echo_on()
+        shown = self.session.echo
         if kind == "control":
             # ECHOCTL shows most control characters as ^X; these it does not.
             return f"^{text.upper()}" if shown and text.lower() not in "dijmqs" else ""
@@ -425,9 +428,7 @@ class _Run:
         except Timeout as error:
             self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
-        child = session._child
-        child.read_ready()
-        rest = str(child.buffers["stdout"].take_unconsumed())
+        rest = session.read_available()
         self.show_output(rest)
         if rest and not self.skipping:
             self.keep_output(rest)

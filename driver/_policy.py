@@ -1,0 +1,379 @@
+"""Every policy that waits, written once as steps both shells carry out.
+
+A policy is a generator. It decides, and when it needs time to pass it
+yields a :class:`Wait` (wake me when output, room for input, the child's exit
+or the deadline comes) and is sent back whether the deadline is still ahead;
+a dispatch handler is run through a :class:`Call`. The sync shell carries a
+step out with ``poll``, the async one by awaiting the event loop: that is
+all they add (see :func:`driver.session.Engine.run` and its twin). Output
+that arrives while anyone waits goes straight into the core buffers, so a
+policy abandoned half-way (an exception, a cancellation) loses nothing.
+
+Every deadline here is on the :func:`time.monotonic` clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import select
+import signal
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ._child import Child, Deadline, TimeoutArg
+from ._core import Match, OutputBuffer, Search
+from ._errors import EOF, DriverError, InputClosed, Timeout
+from ._patterns import compile_patterns, describe
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Wait until ``deadline`` or an event, reading output meanwhile.
+
+    The shell sends back True if it woke before the deadline.
+    """
+
+    deadline: float
+    #: also wake when the child's input can take more
+    writing: bool = False
+    #: also wake when the child exits
+    exiting: bool = False
+    #: also wake when one of these fds is readable (pidfds of a group's survivors)
+    fds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run ``function(argument)``; the async shell awaits what it returns, if awaitable."""
+
+    function: Callable[[Any], Any]
+    argument: Any
+
+
+Step = Wait | Call
+Steps = Generator[Step, Any, T]
+
+
+class _Continue:
+    """The type of :data:`driver.CONTINUE`."""
+
+    def __repr__(self) -> str:
+        return "driver.CONTINUE"
+
+
+#: What a dispatch handler returns to keep waiting (Tcl's exp_continue).
+CONTINUE = _Continue()
+
+#: How often to look again at what no fd reports: the terminal's modes, and a
+#: child's exit or a group's survivors where the platform has no pidfd.
+LOOK_AGAIN_SECONDS = 0.01
+#: EOF on a child's output usually means it is exiting: how long to give it
+#: before reporting it as still running. Only a child that closed its output
+#: and carries on costs this, once per session.
+EXIT_AFTER_EOF_SECONDS = 1.0
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def until(
+    child: Child,
+    buffer: OutputBuffer,
+    attempt: Callable[[], T | None],
+    what: str,
+    timeout: TimeoutArg,
+    search: Search | None = None,
+) -> Steps[T]:
+    """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
+    child.check_open()
+    deadline = child.deadline(timeout)
+    arrived_before = buffer.end
+    timed_out = False
+    while True:
+        result = attempt()
+        if result is None:
+            result = yield from _at_an_end(child, buffer, search, timed_out)
+        if result is not None:
+            if child.open_outputs == 0 and not child.exit_after_eof_awaited:
+                yield from _exit_after_eof(child)
+            return result
+        if timed_out:
+            quiet = buffer.end == arrived_before
+            raise child.timeout_error(buffer, what, timeout, quiet=quiet)
+        timed_out = not (yield Wait(deadline))
+
+
+def _at_an_end(
+    child: Child, buffer: OutputBuffer, search: Search | None, timed_out: bool
+) -> Steps[Any]:
+    """What an unanswered wait gives at a decode failure, EOF or the deadline:
+    an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
+    if buffer.failure is not None:
+        if search is not None and (found := search.finish(None)) is not None:
+            return found
+        buffer.raise_if_undecodable()
+        raise buffer.failure
+    if buffer.eof:
+        if search is not None and (found := search.finish(EOF)) is not None:
+            return found
+        yield from _exit_after_eof(child)
+        raise child.eof_error(buffer, search_what(search) if search else "a line")
+    if timed_out and search is not None:
+        return search.finish(Timeout)
+    return None
+
+
+def search_what(search: Search) -> str:
+    return describe(search.entries)
+
+
+def _exit_after_eof(child: Child) -> Steps[None]:
+    """Give a child whose output ended a moment to exit, so ``alive`` and the
+    returncode in an EOF error are right."""
+    child.exit_after_eof_awaited = True
+    yield from exited_by(child, time.monotonic() + EXIT_AFTER_EOF_SECONDS)
+
+
+def expect(
+    child: Child, buffer: OutputBuffer, spec: Any, timeout: TimeoutArg, *, exact: bool
+) -> Steps[Match[Any]]:
+    """Wait for any pattern of ``spec`` (see Reader.expect)."""
+    child.check_open()
+    search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind))
+    return (yield from until(child, buffer, search.step, search_what(search), timeout, search))
+
+
+def dispatch(
+    child: Child,
+    expect_one: Callable[[list[Any], TimeoutArg], Steps[Match[Any]]],
+    handlers: Mapping[Any, Any],
+    timeout: TimeoutArg,
+) -> Steps[Match[Any]]:
+    """A Tcl-style dialogue: expect any of ``handlers``, run its handler, until one
+    returns something other than CONTINUE. One deadline for the whole dialogue."""
+    patterns, actions = list(handlers), list(handlers.values())
+    if not isinstance(timeout, Deadline):
+        timeout = _deadline_object(child, timeout)
+    while True:
+        found = yield from expect_one(patterns, timeout)
+        action = actions[found.index]
+        outcome = None if action is None else (yield Call(action, found))
+        if outcome is not CONTINUE:
+            return found
+
+
+def _deadline_object(child: Child, timeout: TimeoutArg) -> Deadline:
+    seconds = child.timeout if timeout is None else timeout
+    return Deadline(seconds)  # type: ignore[arg-type]
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+def write(child: Child, data: bytes, timeout: TimeoutArg = None) -> Steps[None]:
+    """Write all of ``data``, reading output meanwhile so neither side blocks the other."""
+    backend = child.backend
+    if child.terminal is not None:
+        data = child.terminal.prepare_input(data)
+    view = memoryview(data)
+    deadline = math.nan  # the clock is read only if the input is full
+    while view:
+        try:
+            view = view[backend.write(view) :]
+        except InputClosed as exc:
+            raise child.input_closed_error() from exc
+        if view:
+            if math.isnan(deadline):
+                deadline = child.deadline(timeout)
+            if not (yield Wait(deadline, writing=True)):
+                raise child.write_timeout_error(len(view), len(data), timeout)
+
+
+def send_eof(child: Child) -> Steps[None]:
+    """End the child's input: a pipe's is closed; a terminal gets its EOF byte."""
+    data = child.eof_bytes()
+    if data is not None:
+        yield from write(child, data)
+
+
+def control(child: Child, char: str) -> Steps[None]:
+    """Ctrl-``char`` as a terminal sends it; on a pipe only ^D, which ends the input."""
+    data = child.control(char)
+    if data is None:
+        yield from send_eof(child)
+    else:
+        yield from write(child, data)
+
+
+def interrupt(child: Child) -> Steps[None]:
+    """As Ctrl-C would: a terminal gets ^C; on pipes SIGINT goes to the process group."""
+    data = child.control("c") if child.terminal is not None else None
+    if data is None:
+        child.signal(signal.SIGINT, group=True)
+    else:
+        yield from write(child, data)
+
+
+# -- terminal modes ---------------------------------------------------------------
+
+
+def echo_off(child: Child, timeout: TimeoutArg) -> Steps[None]:
+    """Wait until the child turns its terminal's echo off, reading output meanwhile."""
+    terminal = child.needs_terminal("wait_echo_off()")
+    deadline = child.deadline(timeout)
+    # No fd reports a change of terminal modes: look again at each wake-up.
+    while terminal.echo:
+        now = time.monotonic()
+        if now >= deadline:
+            raise child.echo_timeout_error(timeout)
+        yield Wait(min(deadline, now + LOOK_AGAIN_SECONDS))
+
+
+# -- the child's exit ---------------------------------------------------------
+
+
+def exited_by(child: Child, deadline: float) -> Steps[bool]:
+    """Wait until the child has exited (not reaped), reading output meanwhile."""
+    process = child.process
+    while process.poll() is None:
+        step = deadline if process.exit_fd is not None else _soon(deadline)
+        in_time = yield Wait(step, exiting=True)
+        if not in_time and step >= deadline:
+            return process.poll() is not None
+    return True
+
+
+def _soon(deadline: float) -> float:
+    return min(deadline, time.monotonic() + LOOK_AGAIN_SECONDS)
+
+
+def wait(child: Child, timeout: TimeoutArg) -> Steps[int]:
+    """Wait for the child to exit; its returncode. Output keeps being read."""
+    if child.closed:
+        return _returncode(child)
+    if not (yield from exited_by(child, child.deadline(timeout))):
+        raise child.timeout_error(
+            child.buffers["stdout"], "the child to exit", timeout, quiet=False
+        )
+    return _returncode(child)
+
+
+def _returncode(child: Child) -> int:
+    returncode = child.process.returncode
+    assert returncode is not None
+    return returncode
+
+
+def check_grace(grace: object) -> float:
+    """``grace`` as seconds: a number, 0 or more."""
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)):
+        raise TypeError(f"grace={grace!r}: expected seconds to wait before each signal")
+    if math.isnan(grace) or grace < 0:
+        raise ValueError(f"grace={grace!r}: expected 0 or more seconds")
+    return float(grace)
+
+
+def close(child: Child, grace: float) -> Steps[None]:
+    """End the child and everything in its process group, politely first.
+
+    EOF, ``grace`` seconds, SIGTERM to the group, ``grace`` again, SIGKILL.
+    Then, while the exited child still holds its group id (it is not reaped
+    yet, so the id cannot have been reused), the group's survivors get
+    SIGTERM and, after ``grace``, SIGKILL. The caller reaps and releases.
+    """
+    process = child.process
+    if process.poll() is None:
+        with contextlib.suppress(DriverError, OSError):  # the child may be gone already
+            yield from send_eof(child)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if (yield from exited_by(child, time.monotonic() + grace)):
+                break
+            process.signal_group(sig)
+        else:
+            yield from exited_by(child, math.inf)  # SIGKILL cannot be caught
+    yield from _end_survivors(child, grace)
+
+
+def _end_survivors(child: Child, grace: float) -> Steps[None]:
+    process = child.process
+    survivors = process.group_survivors()
+    if survivors is None:  # the platform cannot tell: whoever holds the output is one
+        if child.open_outputs == 0:
+            return
+        process.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while child.open_outputs and (yield Wait(deadline)):
+            pass
+        process.signal_group(signal.SIGKILL)
+        return
+    if not survivors:
+        return
+    process.signal_group(signal.SIGTERM)
+    yield from _gone_by(survivors, time.monotonic() + grace)
+    process.signal_group(signal.SIGKILL)
+    # A killed process is gone a moment after kill() returns: wait for that,
+    # so that when close returns, the group is.
+    yield from _gone_by(survivors, time.monotonic() + max(grace, 1.0))
+
+
+def _gone_by(pids: list[int], deadline: float) -> Steps[None]:
+    """Wait until processes we cannot reap (not our children) have exited."""
+    pidfds = _pidfds(pids)
+    try:
+        while True:
+            if pidfds is None:
+                pids = [pid for pid in pids if _running(pid)]
+            else:
+                for fd in _readable(pidfds):  # a pidfd is readable once its process exited
+                    del pidfds[fd]
+                    os.close(fd)
+                pids = list(pidfds.values())
+            if not pids:
+                return
+            step = deadline if pidfds is not None else _soon(deadline)
+            in_time = yield Wait(step, fds=tuple(pidfds or ()))
+            if not in_time and step >= deadline:
+                return
+    finally:
+        for fd in pidfds or ():
+            os.close(fd)
+
+
+def _pidfds(pids: list[int]) -> dict[int, int] | None:
+    """A pidfd for each pid still there (fd -> pid), or None without pidfds."""
+    pidfds: dict[int, int] = {}
+    for pid in pids:
+        try:
+            pidfds[os.pidfd_open(pid)] = pid
+        except ProcessLookupError:
+            continue  # gone already
+        except (AttributeError, OSError):  # no pidfd_open on this platform or kernel
+            for fd in pidfds:
+                os.close(fd)
+            return None
+    return pidfds
+
+
+def _readable(fds: Mapping[int, int]) -> list[int]:
+    return select.select(list(fds), [], [], 0)[0] if fds else []
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie exists until its parent reaps it, but it is gone for our purpose.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:
+        return True

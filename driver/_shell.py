@@ -1,0 +1,199 @@
+"""What the sync and async sessions share: every member that never waits.
+
+:class:`Session` and :class:`AsyncSession` each add an engine that carries
+out the steps of :mod:`driver._policy`, and methods that hand those steps
+to it (plain for one, awaited for the other). Everything else is here.
+"""
+
+from __future__ import annotations
+
+import signal
+import warnings
+from collections.abc import Mapping
+from typing import Any, AnyStr, Generic
+
+from ._child import Child, TimeoutArg, check_timeout
+from ._core import Match, OutputBuffer
+from ._policy import Steps, dispatch, expect, until
+
+
+class ReaderBase(Generic[AnyStr]):
+    """One output stream of a session: what was matched last, and the steps
+    of each read. See :class:`driver.Reader` for the methods."""
+
+    def __init__(self, child: Child, stream: str) -> None:
+        self._child = child
+        self._buffer: OutputBuffer = child.buffers[stream]
+        empty: Any = "" if child.kind is str else b""
+        #: Output between the previous read position and the last match.
+        self.before: AnyStr = empty
+        #: The text the last expect matched.
+        self.after: AnyStr = empty
+        #: The last :class:`driver.Match`, or None.
+        self.match: Match[AnyStr] | None = None
+
+    def _read_line_steps(self, timeout: TimeoutArg) -> Steps[AnyStr]:
+        buffer = self._buffer
+        return until(self._child, buffer, buffer.read_line, "a line", timeout)
+
+    def _read_steps(self, timeout: TimeoutArg) -> Steps[AnyStr]:
+        buffer = self._buffer
+        return until(self._child, buffer, buffer.read_all, "EOF", timeout)
+
+    def _expect_steps(self, spec: Any, timeout: TimeoutArg, exact: bool) -> Steps[Match[AnyStr]]:
+        if isinstance(spec, Mapping):
+            return self._dispatch_steps(spec, timeout, exact)
+        return self._matched(expect(self._child, self._buffer, spec, timeout, exact=exact))
+
+    def _dispatch_steps(
+        self, handlers: Mapping[Any, Any], timeout: TimeoutArg, exact: bool
+    ) -> Steps[Match[AnyStr]]:
+        def expect_one(patterns: list[Any], deadline: TimeoutArg) -> Steps[Match[Any]]:
+            return self._matched(expect(self._child, self._buffer, patterns, deadline, exact=exact))
+
+        return dispatch(self._child, expect_one, handlers, timeout)
+
+    def _matched(self, steps: Steps[Match[AnyStr]]) -> Steps[Match[AnyStr]]:
+        found = yield from steps
+        self.before, self.after, self.match = found.before, found.text, found
+        return found
+
+    def read_available(self) -> AnyStr:
+        """What has arrived and is not yet consumed, without waiting; consumes it.
+
+        Takes in what the child's output already holds first (a bounded
+        amount), so it is current.
+        """
+        self._child.read_ready()
+        text: AnyStr = self._buffer.take_unconsumed()
+        return text
+
+
+class SessionBase(ReaderBase[AnyStr]):
+    """The members of a session that never wait."""
+
+    _kind = "Session"
+
+    @property
+    def pid(self) -> int:
+        """The child's process id (also its process group id)."""
+        return self._child.pid
+
+    @property
+    def argv(self) -> list[str]:
+        """The command as started (a str argv is shown split)."""
+        return self._child.argv
+
+    @property
+    def backend(self) -> str:
+        """``"pipe"`` or ``"pty"``."""
+        return self._child.backend.name
+
+    @property
+    def has_terminal(self) -> bool:
+        """Whether the child runs on a terminal (the pty backend)."""
+        return self._child.terminal is not None
+
+    @property
+    def returncode(self) -> int | None:
+        """None while the child runs; its exit status, or ``-N`` for signal N."""
+        return self._child.process.poll()
+
+    @property
+    def alive(self) -> bool:
+        """True while the child has not exited."""
+        return self.returncode is None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has reaped the child and released everything."""
+        return self._child.closed
+
+    @property
+    def timeout(self) -> float | None:
+        """The default deadline in seconds of every call that waits; None for none."""
+        return self._child.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._child.timeout = check_timeout(value)
+
+    @property
+    def echo(self) -> bool:
+        """Whether the terminal echoes what is sent (pty); settable. False on pipes."""
+        return self._child.terminal is not None and self._child.terminal.echo
+
+    @echo.setter
+    def echo(self, on: bool) -> None:
+        self._child.needs_terminal("setting echo").echo = on
+
+    @property
+    def transcript(self) -> str:
+        """The exchange so far in session-file form (sent lines as ``> text``)."""
+        return self._child.transcript.render()
+
+    def render_transcript(self, *, placeholders: bool = False) -> str:
+        """The transcript; with ``placeholders``, secret inputs as ``${SECRET_n}``."""
+        return self._child.transcript.render(placeholders=placeholders)
+
+    @property
+    def secret_inputs(self) -> int:
+        """How many inputs were secret (numbered ``SECRET_1``... in placeholders)."""
+        return self._child.transcript.secret_lines
+
+    def add_secret(self, text: str) -> None:
+        """Mask ``text`` wherever it would show (a value the program prints, say)."""
+        if text:
+            self._child.transcript.secrets.add(text)
+
+    def send_signal(self, sig: int) -> None:
+        """Send signal ``sig`` to the child process (not its group), as subprocess does."""
+        self._child.signal(sig)
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the child's process group (nothing once it is reaped)."""
+        self._child.process.signal_group(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Send SIGKILL to the child's process group (nothing once it is reaped)."""
+        self._child.process.signal_group(signal.SIGKILL)
+
+    def set_window_size(self, rows: int, cols: int) -> None:
+        """Resize the child's terminal (pty backend); it receives SIGWINCH."""
+        self._child.needs_terminal("set_window_size()").set_window_size(rows, cols)
+
+    def abort(self) -> int:
+        """Kill the process group at once, reap and release; no EOF, no grace.
+
+        For when waiting politely is not possible (an event loop that is
+        gone, a teardown that must not block). Safe to call twice.
+        """
+        if self._child.closed:
+            return self._child.process.reap()
+        self._release_engine()
+        return self._child.abort()
+
+    def _release_engine(self) -> None:
+        """Stop watching the child's fds (before they are closed)."""
+
+    def describe(self) -> str:
+        """The child for a message, e.g. ```python3 repl.py` (pid 4711, running)``."""
+        return self._child.describe()
+
+    def __repr__(self) -> str:
+        return f"<driver.{self._kind} {self.describe()} backend={self.backend}>"
+
+    def __del__(self) -> None:
+        child = getattr(self, "_child", None)
+        if child is None or child.closed:
+            return
+        warnings.warn(
+            f"session {child.describe()} was never closed; use a `with` block or call close()",
+            ResourceWarning,
+            stacklevel=2,
+            source=self,
+        )
+        try:
+            self._release_engine()
+        finally:
+            child.abort()

@@ -1,0 +1,191 @@
+"""The child process both backends hold: its exit, reaping and signals.
+
+The child leads a session and process group of its own, so its pid is also
+its group's id. Unlike subprocess.Popen, :meth:`ChildProcess.poll` learns of
+the exit without reaping: until :meth:`ChildProcess.reap`, the zombie holds
+the pid and the group id, so neither a signal to the child nor one to its
+group can ever reach a process that reused the number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+
+_PROC = "/proc"
+# Dead processes: they stay listed until their parent reaps them, but no
+# signal can reach them any more.
+_DEAD_STATES = (b"Z", b"X")
+
+
+class ChildProcess:
+    """A child driver started: ``poll`` never reaps, ``reap`` does, once.
+
+    With ``popen`` (the pipe backend's subprocess.Popen), its returncode is
+    set on reaping, so that Popen's finaliser neither warns nor reaps; the
+    Popen's own poll and wait must never be called (they reap).
+    Not thread-safe: one owner polls, signals and reaps.
+    """
+
+    def __init__(self, pid: int, *, popen: subprocess.Popen[bytes] | None = None) -> None:
+        self._pid = pid
+        self._popen = popen
+        self._returncode: int | None = None
+        self._reaped = False
+        self._exit_fd = _open_pidfd(pid)
+
+    def __repr__(self) -> str:
+        state = "reaped" if self._reaped else "running" if self._returncode is None else "exited"
+        return f"<ChildProcess pid={self._pid} {state} returncode={self._returncode}>"
+
+    @property
+    def pid(self) -> int:
+        """The child's pid, also its process group's id."""
+        return self._pid
+
+    @property
+    def exit_fd(self) -> int | None:
+        """A pidfd, readable once the child has exited; None where there is none.
+
+        Open until :meth:`close`, so an event loop never watches a reused fd
+        number. Without one, a caller polls :meth:`poll`.
+        """
+        return self._exit_fd
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status, ``-N`` for signal N (as subprocess); None while running.
+
+        Known once :meth:`poll` or :meth:`reap` has seen the exit.
+        """
+        return self._returncode
+
+    @property
+    def reaped(self) -> bool:
+        """Whether the child has been waited for, its pid released."""
+        return self._reaped
+
+    def poll(self) -> int | None:
+        """The returncode if the child has exited, else None. Does not reap."""
+        if self._returncode is not None or self._reaped:
+            return self._returncode
+        waitid = getattr(os, "waitid", None)
+        if waitid is None:  # macOS: no way to look without reaping
+            self._wait(os.WNOHANG)
+            return self._returncode
+        try:
+            info = waitid(os.P_PID, self._pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            self._reaped_elsewhere()
+        else:
+            if info is not None:
+                self._returncode = _returncode(info)
+        return self._returncode
+
+    def reap(self) -> int:
+        """Wait for the child to exit (blocking) and reap it; its returncode. Idempotent."""
+        while not self._reaped:
+            self._wait(0)
+        assert self._returncode is not None
+        return self._returncode
+
+    def _wait(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self._pid, options)
+        except ChildProcessError:
+            self._reaped_elsewhere()
+        else:
+            if pid:
+                self._mark_reaped(os.waitstatus_to_exitcode(status))
+
+    def _reaped_elsewhere(self) -> None:
+        # SIGCHLD set to SIG_IGN makes the kernel reap at exit; the status is gone.
+        self._mark_reaped(0 if self._returncode is None else self._returncode)
+
+    def _mark_reaped(self, returncode: int) -> None:
+        self._returncode = returncode
+        self._reaped = True
+        if self._popen is not None:
+            self._popen.returncode = returncode
+
+    def signal(self, sig: int) -> None:
+        """Send ``sig`` to the child alone; nothing once it is reaped."""
+        if not self._reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, sig)
+
+    def signal_group(self, sig: int) -> None:
+        """Send ``sig`` to the child's process group; nothing once the child is reaped.
+
+        Only until then is the group id certainly still this group's.
+        """
+        if not self._reaped:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._pid, sig)
+
+    def group_survivors(self) -> list[int] | None:
+        """Live processes other than the child in the child's process group.
+
+        Grandchildren that kept the group (a shell's background job, say),
+        however they were reparented; exited ones not yet reaped by their
+        parent are left out. None where this cannot be known (no /proc).
+        """
+        try:
+            names = os.listdir(_PROC)
+        except OSError:
+            return None
+        # getpgid(2) for every pid is one cheap call each; reading every
+        # /proc/PID/stat costs about ten times as much.
+        return [
+            pid
+            for pid in map(int, filter(str.isdigit, names))
+            if pid != self._pid and _group_of(pid) == self._pid and _alive(pid)
+        ]
+
+    def close(self) -> None:
+        """Close the pidfd. Idempotent; the child is neither signalled nor reaped."""
+        if self._exit_fd is not None:
+            os.close(self._exit_fd)
+            self._exit_fd = None
+
+
+def _open_pidfd(pid: int) -> int | None:
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return None
+    try:
+        fd: int = pidfd_open(pid)
+    except OSError:  # kernels before 5.3
+        return None
+    return fd
+
+
+def _returncode(info: os.waitid_result) -> int:
+    if info.si_code == os.CLD_EXITED:
+        return info.si_status
+    return -info.si_status  # CLD_KILLED or CLD_DUMPED: the signal
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:  # gone since the listing
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` has not exited, from the state in /proc/PID/stat."""
+    try:
+        fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        stat = os.read(fd, 512)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    # "pid (comm) state ...": comm may hold spaces and parentheses.
+    state = stat[stat.rfind(b")") + 2 :][:1]
+    return state not in _DEAD_STATES

@@ -1,0 +1,61 @@
+"""Checked by mypy (setup.cfg lists this file), never run: the public types hold.
+
+A line marked ``# type: ignore[...]`` must be an error, or mypy's
+``warn_unused_ignores`` (part of ``strict``) fails the check.
+"""
+
+from __future__ import annotations
+
+import driver
+
+
+def sync_text() -> None:
+    with driver.spawn(["cat"]) as s:
+        line: str = s.read_line()
+        everything: str = s.read()
+        match: driver.Match[str] = s.expect("x")
+        before: str = match.before
+        s.send_line("ok")
+        s.send("ok")
+        s.send_line()
+        s.send_line(42)  # type: ignore[arg-type]
+        s.send_line(b"bytes")  # type: ignore[arg-type]
+        wrong: bytes = s.read_line()  # type: ignore[assignment]
+        for each in s:
+            also: str = each
+        del line, everything, before, wrong, also
+
+
+def sync_bytes() -> None:
+    with driver.spawn(["cat"], encoding=None) as s:
+        line: bytes = s.read_line()
+        match: driver.Match[bytes] = s.expect_exact(b"x")
+        s.send(b"ok")
+        s.send_line(b"ok")
+        s.send_line()
+        s.send("text")  # type: ignore[arg-type]
+        wrong: str = s.read_line()  # type: ignore[assignment]
+        del line, match, wrong
+
+
+def deadlines() -> None:
+    with driver.spawn(["cat"]) as s:
+        deadline = driver.Deadline(5)
+        s.read_line(timeout=deadline)
+        s.expect("x", timeout=deadline)
+        s.read_line(timeout=0.5)
+        s.read_line(timeout="5")  # type: ignore[arg-type]
+
+
+async def async_text_and_bytes() -> None:
+    async with await driver.aspawn(["cat"]) as s:
+        line: str = await s.read_line()
+        await s.send_line("ok")
+        await s.send_line(42)  # type: ignore[arg-type]
+        async for each in s:
+            also: str = each
+        del line, also
+    async with await driver.aspawn(["cat"], encoding=None) as b:
+        data: bytes = await b.read_line()
+        await b.send(b"ok")
+        del data
