@@ -22,21 +22,22 @@ import signal
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ._child import Child, Deadline, TimeoutArg
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
+from .backends._process import running
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Wait:
+class Wait(NamedTuple):
     """Wait until ``deadline`` or an event, reading output meanwhile.
 
-    The shell sends back True if it woke before the deadline.
+    The shell sends back True if it woke before the deadline. (A NamedTuple:
+    one is made for every wait, and a tuple is the cheapest to make.)
     """
 
     deadline: float
@@ -97,7 +98,7 @@ def until(
     timed_out = False
     while True:
         result = attempt()
-        if result is None:
+        if result is None and (buffer.eof or timed_out or buffer.failure is not None):
             result = yield from _at_an_end(child, buffer, search, timed_out)
         if result is not None:
             if child.open_outputs == 0 and not child.exit_after_eof_awaited:
@@ -328,7 +329,7 @@ def _gone_by(pids: list[int], deadline: float) -> Steps[None]:
     try:
         while True:
             if pidfds is None:
-                pids = [pid for pid in pids if _running(pid)]
+                pids = [pid for pid in pids if running(pid)]
             else:
                 for fd in _readable(pidfds):  # a pidfd is readable once its process exited
                     del pidfds[fd]
@@ -362,18 +363,3 @@ def _pidfds(pids: list[int]) -> dict[int, int] | None:
 
 def _readable(fds: Mapping[int, int]) -> list[int]:
     return select.select(list(fds), [], [], 0)[0] if fds else []
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie exists until its parent reaps it, but it is gone for our purpose.
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
-    except OSError:
-        return True

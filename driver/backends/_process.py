@@ -140,7 +140,7 @@ class ChildProcess:
         return [
             pid
             for pid in map(int, filter(str.isdigit, names))
-            if pid != self._pid and _group_of(pid) == self._pid and _alive(pid)
+            if pid != self._pid and _group_of(pid) == self._pid and running(pid)
         ]
 
     def close(self) -> None:
@@ -174,8 +174,20 @@ def _group_of(pid: int) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` has not exited, from the state in /proc/PID/stat."""
+def running(pid: int) -> bool:
+    """Whether ``pid`` has not exited, from the state in /proc/PID/stat.
+
+    A process that exited counts as gone even before its parent reaps it.
+    Where there is no /proc, whether the pid exists at all.
+    """
+    if not os.path.isdir(_PROC):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
     try:
         fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _signal
 import os
 import signal
 import subprocess
@@ -176,9 +177,11 @@ def _popen_leaks_signals() -> bool:
     and a thread may block signals. Then driver's own fork starts the child
     instead, about three times slower than Popen's vfork.
     """
-    if signal.pthread_sigmask(signal.SIG_BLOCK, ()):
+    # _signal, the C module under signal: its answers are plain numbers, which
+    # saves about 25 us of enum conversions per spawn.
+    if _signal.pthread_sigmask(signal.SIG_BLOCK, ()):
         return True
-    return any(signal.getsignal(sig) is signal.SIG_IGN for sig in _CHECKED_SIGNALS)
+    return any(_signal.getsignal(sig) == _signal.SIG_IGN for sig in _CHECKED_SIGNALS)
 
 
 def _close_all(fds: Iterable[int]) -> None:
