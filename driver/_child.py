@@ -15,12 +15,13 @@ import shlex
 import signal
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypedDict, TypeVar
 
 from ._core import OutputBuffer
 from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
 from ._transcript import Transcript
-from .backends import SIGNAL_NAMES, Backend
+from .backends import SIGNAL_NAMES, Backend, discard
+from .backends._spawn import check_dimensions
 from .backends.pipe import PipeBackend
 from .backends.pty import PtyBackend, Terminal
 
@@ -61,6 +62,21 @@ class Deadline:
 TimeoutArg = float | Deadline | None
 
 
+class SpawnOptions(TypedDict, total=False):
+    """The options of :func:`driver.spawn` and :func:`driver.aspawn` but ``encoding``
+    (which decides whether the session is one of str or of bytes), for their types."""
+
+    backend: str
+    cwd: str | os.PathLike[str] | None
+    env: Mapping[str, str] | None
+    timeout: float | None
+    errors: str
+    stderr: str
+    echo: bool
+    dimensions: tuple[int, int]
+    log: TextIO | None
+
+
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
     """``value`` as seconds to wait: a positive number, None or math.inf (no limit).
 
@@ -96,6 +112,13 @@ def _check_codec(encoding: str | None, errors: str) -> None:
         ) from None
 
 
+def _check_log(log: object) -> None:
+    if log is not None and not callable(getattr(log, "write", None)):
+        raise TypeError(
+            f"log={log!r}: expected a text file open for writing (sys.stdout, open(path, 'w'))"
+        )
+
+
 class Child:
     """One spawned child: backend, buffers, transcript, options."""
 
@@ -123,18 +146,29 @@ class Child:
             raise ValueError(
                 f"stderr={stderr!r} needs the pipe backend: on a pty, stderr is the terminal"
             )
-        self.argv = shlex.split(argv) if isinstance(argv, str) else [os.fspath(a) for a in argv]
+        _check_log(log)
+        check_dimensions(dimensions)
+        given = shlex.split(argv) if isinstance(argv, str) else list(argv)
         self.encoding = encoding
         self.errors = errors
         self.kind: type = str if encoding is not None else bytes
         cwd_str = os.fspath(cwd) if cwd is not None else None
         self.backend: Backend
         if backend == "pipe":
-            self.backend = PipeBackend(self.argv, cwd=cwd_str, env=env, stderr=stderr)
+            self.backend = PipeBackend(given, cwd=cwd_str, env=env, stderr=stderr)
         else:
-            self.backend = PtyBackend(
-                self.argv, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
-            )
+            self.backend = PtyBackend(given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions)
+        try:
+            self._take_over(given, encoding, errors, log)
+        except BaseException:  # interrupted: the child must not outlive the spawn
+            discard(self.backend)
+            raise
+
+    def _take_over(
+        self, argv: list[Any], encoding: str | None, errors: str, log: TextIO | None
+    ) -> None:
+        """Everything but the child: names, buffers, transcript."""
+        self.argv = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.process = self.backend.process
         self.terminal: Terminal | None = self.backend.terminal
         self.buffers: dict[str, OutputBuffer] = {
@@ -154,7 +188,8 @@ class Child:
         return self.process.pid
 
     def describe(self) -> str:
-        return describe_child(self.argv, self.pid, self.process.returncode)
+        returncode = self.process.returncode if self.closed else self.process.poll()
+        return describe_child(self.argv, self.pid, returncode)
 
     def check_open(self) -> None:
         if self.closed:
@@ -284,11 +319,12 @@ class Child:
 
         ``closed`` turns true only here, once the child is reaped.
         """
-        self.transcript.flush_log()
-        self.backend.close()
         returncode = self.process.reap()
-        self.process.close()
         self.closed = True
+        try:
+            self.backend.close()
+        finally:
+            self.transcript.flush_log()
         return returncode
 
     def abort(self) -> int:

@@ -3,7 +3,9 @@
 A policy is a generator. It decides, and when it needs time to pass it
 yields a :class:`Wait` (wake me when output, room for input, the child's exit
 or the deadline comes) and is sent back whether the deadline is still ahead;
-a dispatch handler is run through a :class:`Call`. The sync shell carries a
+a dispatch handler is run through a :class:`Call`. What interrupts a step
+(^C, a cancellation, a handler's error) is thrown into the policy where it
+waits, so a policy that must clean up (close) can. The sync shell carries a
 step out with ``poll``, the async one by awaiting the event loop: that is
 all they add (see :func:`driver.session.Engine.run` and its twin). Output
 that arrives while anyone waits goes straight into the core buffers, so a
@@ -28,7 +30,7 @@ from ._child import Child, Deadline, TimeoutArg
 from ._core import Match, OutputBuffer, Search
 from ._errors import EOF, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
-from .backends._process import running
+from .backends._process import ChildProcess, running
 
 T = TypeVar("T")
 
@@ -196,11 +198,11 @@ def write(child: Child, data: bytes, timeout: TimeoutArg = None) -> Steps[None]:
                 raise child.write_timeout_error(len(view), len(data), timeout)
 
 
-def send_eof(child: Child) -> Steps[None]:
+def send_eof(child: Child, timeout: TimeoutArg = None) -> Steps[None]:
     """End the child's input: a pipe's is closed; a terminal gets its EOF byte."""
     data = child.eof_bytes()
     if data is not None:
-        yield from write(child, data)
+        yield from write(child, data, timeout)
 
 
 def control(child: Child, char: str) -> Steps[None]:
@@ -280,7 +282,28 @@ def check_grace(grace: object) -> float:
     return float(grace)
 
 
-def close(child: Child, grace: float) -> Steps[None]:
+def close(child: Child, grace: object, release_engine: Callable[[], None]) -> Steps[int]:
+    """End the child and release everything; its returncode (see Session.close).
+
+    Whatever interrupts it (^C, a cancellation, an error) the process group
+    is killed and the child reaped before that goes on, and ``closed`` turns
+    true only once the child is reaped. ``release_engine`` makes the shell
+    stop watching the fds before they are closed.
+    """
+    if child.closed:
+        return child.process.reap()
+    grace = check_grace(grace)
+    try:
+        yield from _end_politely(child, grace)
+    except BaseException:
+        release_engine()
+        child.abort()
+        raise
+    release_engine()
+    return child.release()
+
+
+def _end_politely(child: Child, grace: float) -> Steps[None]:
     """End the child and everything in its process group, politely first.
 
     EOF, ``grace`` seconds, SIGTERM to the group, ``grace`` again, SIGKILL.
@@ -290,8 +313,10 @@ def close(child: Child, grace: float) -> Steps[None]:
     """
     process = child.process
     if process.poll() is None:
-        with contextlib.suppress(DriverError, OSError):  # the child may be gone already
-            yield from send_eof(child)
+        # The child may be gone already, or not reading: a full terminal
+        # input delays the escalation by the grace period at most.
+        with contextlib.suppress(DriverError, OSError):
+            yield from send_eof(child, Deadline(grace))
         for sig in (signal.SIGTERM, signal.SIGKILL):
             if (yield from exited_by(child, time.monotonic() + grace)):
                 break
@@ -315,12 +340,22 @@ def _end_survivors(child: Child, grace: float) -> Steps[None]:
         return
     if not survivors:
         return
-    process.signal_group(signal.SIGTERM)
+    _signal_survivors(process, survivors, signal.SIGTERM)
     yield from _gone_by(survivors, time.monotonic() + grace)
-    process.signal_group(signal.SIGKILL)
+    _signal_survivors(process, survivors, signal.SIGKILL)
     # A killed process is gone a moment after kill() returns: wait for that,
     # so that when close returns, the group is.
     yield from _gone_by(survivors, time.monotonic() + max(grace, 1.0))
+
+
+def _signal_survivors(process: ChildProcess, survivors: list[int], sig: int) -> None:
+    """The group while the exited child holds its id; else (reaped behind our
+    back, SIGCHLD ignored) each survivor, whose pid its own life holds."""
+    if process.signal_group(sig):
+        return
+    for pid in survivors:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 def _gone_by(pids: list[int], deadline: float) -> Steps[None]:

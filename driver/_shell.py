@@ -121,6 +121,7 @@ class SessionBase(ReaderBase[AnyStr]):
     @property
     def echo(self) -> bool:
         """Whether the terminal echoes what is sent (pty); settable. False on pipes."""
+        self._child.check_open()
         return self._child.terminal is not None and self._child.terminal.echo
 
     @echo.setter

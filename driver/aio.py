@@ -16,14 +16,17 @@ import os
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, AnyStr, Literal, TextIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
 
 from . import _policy as policy
-from ._child import Child, TimeoutArg
+from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
 from ._errors import EOF
 from ._policy import Steps, Wait
 from ._shell import ReaderBase, SessionBase
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 T = TypeVar("T")
 
@@ -48,23 +51,30 @@ class AsyncEngine:
         # per wait would cost more than the rest of a round trip. A waiter it
         # wakes early checks its own deadline and waits again.
         self._timer: asyncio.TimerHandle | None = None
+        # How many waits want each extra (writing?, fd) watched.
+        self._extra: dict[tuple[bool, int], int] = {}
         #: Held while a send writes, so each send reaches the child whole.
         self.writing = asyncio.Lock()
 
     async def run(self, steps: Steps[T]) -> T:
         """Carry out ``steps`` to their end; their result."""
         reply: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                step = steps.send(reply)
+                step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-            if isinstance(step, Wait):
-                reply = await self.pump(step)
-            else:
-                reply = step.function(step.argument)
-                if inspect.isawaitable(reply):
-                    reply = await reply
+            error = None
+            try:
+                if isinstance(step, Wait):
+                    reply = await self.pump(step)
+                else:
+                    reply = step.function(step.argument)
+                    if inspect.isawaitable(reply):
+                        reply = await reply
+            except BaseException as exc:  # the policy may have cleaning up to do
+                error = exc
 
     # -- loop callbacks ---------------------------------------------------
 
@@ -135,25 +145,34 @@ class AsyncEngine:
         finally:
             if waiter.cancelled() and waiter in self._waiters:
                 self._waiters.remove(waiter)  # the wake-up list must not keep it
-            for remove, fd in extra:
-                remove(fd)
+            self._unwatch_extra(extra)
         return time.monotonic() < step.deadline
 
-    def _watch_extra(self, step: Wait) -> list[tuple[Any, int]]:
-        """Register what ``step`` also waits for; how to unregister it."""
-        loop, extra = self.loop, []
+    def _watch_extra(self, step: Wait) -> list[tuple[bool, int]]:
+        """Register what ``step`` also waits for; what to unregister after."""
+        extra = []
         input_fd = self._child.backend.input_fd
         if step.writing and input_fd is not None:
-            loop.add_writer(input_fd, self._wake)
-            extra.append((loop.remove_writer, input_fd))
-        readable = list(step.fds)
+            extra.append((True, input_fd))
         exit_fd = self._child.process.exit_fd
-        if step.exiting and exit_fd is not None:
-            readable.append(exit_fd)
-        for fd in readable:
-            loop.add_reader(fd, self._wake)
-            extra.append((loop.remove_reader, fd))
+        for fd in (*step.fds, *((exit_fd,) if step.exiting and exit_fd is not None else ())):
+            extra.append((False, fd))
+        for watch in extra:
+            # Several waits may want the same fd (two tasks awaiting the exit):
+            # it is registered for the first and unregistered after the last.
+            self._extra[watch] = self._extra.get(watch, 0) + 1
+            if self._extra[watch] == 1:
+                writing, fd = watch
+                (self.loop.add_writer if writing else self.loop.add_reader)(fd, self._wake)
         return extra
+
+    def _unwatch_extra(self, extra: list[tuple[bool, int]]) -> None:
+        for watch in extra:
+            self._extra[watch] -= 1
+            if not self._extra[watch]:
+                del self._extra[watch]
+                writing, fd = watch
+                (self.loop.remove_writer if writing else self.loop.remove_reader)(fd)
 
 
 class AsyncReader(ReaderBase[AnyStr]):
@@ -265,17 +284,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Cancelled (``asyncio.wait_for``, a task cancelled), it kills the group
         and reaps the child before the cancellation goes on.
         """
-        child = self._child
-        if child.closed:
-            return child.process.reap()
-        grace = policy.check_grace(grace)
-        try:
-            await self._engine.run(policy.close(child, grace))
-        except BaseException:
-            self.abort()
-            raise
-        self._engine.release()
-        return child.release()
+        return await self._engine.run(policy.close(self._child, grace, self._release_engine))
 
     def _release_engine(self) -> None:
         # The loop may be closed already: unregistering is best effort, the kill is not.
@@ -298,33 +307,11 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
 
 @overload
 async def aspawn(
-    argv: str | Sequence[str],
-    *,
-    backend: str = ...,
-    cwd: str | os.PathLike[str] | None = ...,
-    env: Mapping[str, str] | None = ...,
-    timeout: float | None = ...,
-    encoding: str = ...,
-    errors: str = ...,
-    stderr: str = ...,
-    echo: bool = ...,
-    dimensions: tuple[int, int] = ...,
-    log: TextIO | None = ...,
+    argv: str | Sequence[str], *, encoding: str = ..., **options: Unpack[SpawnOptions]
 ) -> AsyncSession[str]: ...
 @overload
 async def aspawn(
-    argv: str | Sequence[str],
-    *,
-    backend: str = ...,
-    cwd: str | os.PathLike[str] | None = ...,
-    env: Mapping[str, str] | None = ...,
-    timeout: float | None = ...,
-    encoding: None,
-    errors: str = ...,
-    stderr: str = ...,
-    echo: bool = ...,
-    dimensions: tuple[int, int] = ...,
-    log: TextIO | None = ...,
+    argv: str | Sequence[str], *, encoding: None, **options: Unpack[SpawnOptions]
 ) -> AsyncSession[bytes]: ...
 async def aspawn(
     argv: str | Sequence[str],
@@ -346,6 +333,7 @@ async def aspawn(
     exec) is the only step that runs on the loop without awaiting; it takes
     about a millisecond.
     """
+    loop = asyncio.get_running_loop()  # first: without a loop, nothing starts
     child = Child(
         argv,
         backend=backend,
@@ -359,4 +347,4 @@ async def aspawn(
         dimensions=dimensions,
         log=log,
     )
-    return AsyncSession(child, asyncio.get_running_loop())
+    return AsyncSession(child, loop)

@@ -9,15 +9,18 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, AnyStr, Literal, TextIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
 
 from . import _policy as policy
-from ._child import Child, TimeoutArg
+from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
 from ._errors import EOF
 from ._interact import interact
 from ._policy import Steps, Wait
 from ._shell import ReaderBase, SessionBase
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 T = TypeVar("T")
 
@@ -41,12 +44,17 @@ class Engine:
     def run(self, steps: Steps[T]) -> T:
         """Carry out ``steps`` to their end; their result."""
         reply: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                step = steps.send(reply)
+                step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-            reply = self.pump(step) if isinstance(step, Wait) else step.function(step.argument)
+            error = None
+            try:
+                reply = self.pump(step) if isinstance(step, Wait) else step.function(step.argument)
+            except BaseException as exc:  # the policy may have cleaning up to do
+                error = exc
 
     def pump(self, step: Wait) -> bool:
         """Wait until an fd of interest is ready or the deadline, reading output.
@@ -273,17 +281,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         ``grace``, SIGKILL. Always reaps: if close is interrupted (^C, an
         error), the group is killed and the child reaped before that goes on.
         """
-        child = self._child
-        if child.closed:
-            return child.process.reap()
-        grace = policy.check_grace(grace)
-        try:
-            self._engine.run(policy.close(child, grace))
-        except BaseException:
-            self.abort()
-            raise
-        self._engine.release()
-        return child.release()
+        return self._engine.run(policy.close(self._child, grace, self._release_engine))
 
     def _release_engine(self) -> None:
         self._engine.release()
@@ -302,33 +300,11 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
 @overload
 def spawn(
-    argv: str | Sequence[str],
-    *,
-    backend: str = ...,
-    cwd: str | os.PathLike[str] | None = ...,
-    env: Mapping[str, str] | None = ...,
-    timeout: float | None = ...,
-    encoding: str = ...,
-    errors: str = ...,
-    stderr: str = ...,
-    echo: bool = ...,
-    dimensions: tuple[int, int] = ...,
-    log: TextIO | None = ...,
+    argv: str | Sequence[str], *, encoding: str = ..., **options: Unpack[SpawnOptions]
 ) -> Session[str]: ...
 @overload
 def spawn(
-    argv: str | Sequence[str],
-    *,
-    backend: str = ...,
-    cwd: str | os.PathLike[str] | None = ...,
-    env: Mapping[str, str] | None = ...,
-    timeout: float | None = ...,
-    encoding: None,
-    errors: str = ...,
-    stderr: str = ...,
-    echo: bool = ...,
-    dimensions: tuple[int, int] = ...,
-    log: TextIO | None = ...,
+    argv: str | Sequence[str], *, encoding: None, **options: Unpack[SpawnOptions]
 ) -> Session[bytes]: ...
 def spawn(
     argv: str | Sequence[str],

@@ -13,7 +13,7 @@ import driver
 from helpers import Blocking, SlowCallbacks, Spawn
 
 # A callback or task step this long blocks every other session on the loop.
-SLOW_CALLBACK_SECONDS = 0.1
+SLOW_CALLBACK_SECONDS = 0.5
 
 
 @pytest.fixture(params=["pipe", "pty"])

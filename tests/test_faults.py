@@ -4,11 +4,13 @@ pids, inherited signal state, full inputs, bad options, concurrent sends."""
 from __future__ import annotations
 
 import asyncio
+import io
 import math
 import os
 import select
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -298,3 +300,145 @@ def test_alive_is_false_once_the_output_ended(spawn: Spawn) -> None:
         assert s.read() == "done\n"
         assert (s.alive, s.returncode) == (False, 0)
         s.close()
+
+
+# -- what helper probes found: interrupted spawns, stuck closes, odd parents -----------
+
+
+def test_a_spawn_interrupted_right_after_the_fork_leaves_no_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """^C can land the moment the child exists; the spawn must take it down."""
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork_then_interrupt() -> int:
+        pid = real_fork()
+        if pid:  # in the parent, as a ^C arriving now would
+            forked.append(pid)
+            os.kill(os.getpid(), signal.SIGUSR1)
+        return pid
+
+    def interrupt(*_: object) -> None:
+        raise Interrupted
+
+    monkeypatch.setattr(os, "fork", fork_then_interrupt)
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with pytest.raises(Interrupted):
+            driver.spawn(["sleep", "1000"], backend="pty")
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # reaped already
+        os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_close_of_a_terminal_that_takes_no_input_does_not_wait_the_session_timeout() -> None:
+    s = driver.spawn(
+        python("import signal; print('deaf', flush=True); signal.pause()"),
+        backend="pty",
+        timeout=0.3,
+    )
+    s.expect_exact("deaf")
+    with pytest.raises(driver.Timeout):
+        s.send("x" * 100_000)  # the terminal's input fills up
+    s.timeout = 120
+    started = time.monotonic()
+    s.close(grace=0.1)
+    assert time.monotonic() - started < 60  # generous: the session's 120 s is not waited out
+
+
+def test_a_failing_log_still_ends_and_reaps(backend: str) -> None:
+    log = io.StringIO()
+    s = driver.spawn(python("print('unterminated', end='')"), backend=backend, log=log)
+    s.read()
+    log.close()  # the transcript's last line cannot be written now
+    with pytest.raises(ValueError):
+        s.close()
+    assert s.closed
+    assert zombie_children() == []
+
+
+def test_with_sigchld_ignored_close_still_ends_the_group(backend: str) -> None:
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps our children
+    try:
+        with driver.spawn(python(_LEAVES_STUBBORN_GRANDCHILDREN), backend=backend) as s:
+            pidfds = [os.pidfd_open(int(s.read_line())) for _ in range(20)]
+            s.close(grace=0.2)
+        assert [exited(fd) for fd in pidfds] == [True] * 20
+        for fd in pidfds:
+            os.close(fd)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+
+
+@pytest.mark.parametrize(
+    ("argv", "options", "error", "named"),
+    [
+        (["echo", 5], {}, driver.SpawnError, "argv\\[1\\] is 5"),
+        (["echo", None], {}, driver.SpawnError, "argv\\[1\\] is None"),
+        (["echo"], {"dimensions": (0, 80)}, driver.SpawnError, "dimensions=\\(0, 80\\)"),
+        (["echo"], {"log": "file.txt"}, TypeError, "log='file.txt'"),
+    ],
+)
+def test_more_bad_arguments_name_themselves(
+    backend: str, argv: list[Any], options: dict[str, Any], error: type[Exception], named: str
+) -> None:
+    with pytest.raises(error, match=named):
+        driver.spawn(argv, backend=backend, **options)
+    assert zombie_children() == []
+
+
+def test_aspawn_without_a_running_loop_starts_nothing() -> None:
+    children_before = _children()
+    coroutine = driver.aspawn(["sleep", "1000"])
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        coroutine.send(None)
+    coroutine.close()
+    assert _children() == children_before
+
+
+def _children() -> set[int]:
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+def test_two_tasks_waiting_for_the_exit_do_not_unwatch_each_other(
+    event_loop_checked: asyncio.AbstractEventLoop,
+) -> None:
+    # The grandchild keeps the output open, so only the exit (pidfd) can wake a wait.
+    holds_output = "import subprocess; subprocess.Popen(['sleep', '30']); input()"
+
+    async def scenario() -> None:
+        async with await driver.aspawn(python(holds_output)) as s:
+            first = asyncio.ensure_future(s.wait(timeout=60))
+            second = asyncio.ensure_future(s.wait(timeout=10))
+            await asyncio.sleep(0)  # both are waiting now
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first  # its wait is over before the child exits
+            exit_fd = os.pidfd_open(s.pid)
+            exited = asyncio.Event()
+            event_loop_checked.add_reader(exit_fd, exited.set)
+            try:
+                await s.send_line("")  # the child exits
+                await exited.wait()
+            finally:
+                event_loop_checked.remove_reader(exit_fd)
+                os.close(exit_fd)
+            for _ in range(1000):  # the loop's next turns see the exit, not its deadline
+                if second.done():
+                    break
+                await asyncio.sleep(0)
+            assert second.done()
+            assert second.result() == 0
+
+    event_loop_checked.run_until_complete(scenario())
+
+
+def test_echo_of_a_closed_session_is_an_error() -> None:
+    s = driver.spawn(["cat"], backend="pty")
+    s.close()
+    with pytest.raises(driver.SessionClosed):
+        s.echo  # noqa: B018

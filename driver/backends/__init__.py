@@ -76,3 +76,10 @@ class Backend(abc.ABC):
 
 #: Signal names by number, for messages ("SIGTERM").
 SIGNAL_NAMES = {s.value: s.name for s in signal.Signals}
+
+
+def discard(backend: Backend) -> None:
+    """Kill, reap and release a backend whose session never came to be."""
+    backend.process.signal_group(signal.SIGKILL)
+    backend.process.reap()
+    backend.close()

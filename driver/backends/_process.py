@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 
 _PROC = "/proc"
@@ -111,18 +112,43 @@ class ChildProcess:
 
     def signal(self, sig: int) -> None:
         """Send ``sig`` to the child alone; nothing once it is reaped."""
-        if not self._reaped:
+        if self._exit_fd is not None and hasattr(signal, "pidfd_send_signal"):
+            # A pidfd names this process and no other, whoever reaped it.
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._exit_fd, sig)
+        elif not self._gone():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, sig)
 
-    def signal_group(self, sig: int) -> None:
+    def signal_group(self, sig: int) -> bool:
         """Send ``sig`` to the child's process group; nothing once the child is reaped.
 
-        Only until then is the group id certainly still this group's.
+        Only until then is the group id certainly still this group's. (With
+        SIGCHLD ignored the kernel reaps the child at its exit; that is found
+        out here and nothing is sent.) Whether it was sent.
         """
-        if not self._reaped:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._pid, sig)
+        if self._gone():
+            return False
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._pid, sig)
+        return True
+
+    def _gone(self) -> bool:
+        """Whether the child is reaped, looking again: SIGCHLD ignored, or a
+        handler that waits for any child, may have reaped it behind our back."""
+        if self._reaped:
+            return True
+        if not hasattr(os, "waitid"):
+            self.poll()
+            return self._reaped
+        try:
+            info = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            self._reaped_elsewhere()
+        else:
+            if info is not None and self._returncode is None:
+                self._returncode = _returncode(info)
+        return self._reaped
 
     def group_survivors(self) -> list[int] | None:
         """Live processes other than the child in the child's process group.
@@ -145,9 +171,12 @@ class ChildProcess:
 
     def close(self) -> None:
         """Close the pidfd. Idempotent; the child is neither signalled nor reaped."""
-        if self._exit_fd is not None:
-            os.close(self._exit_fd)
-            self._exit_fd = None
+        # Forget the fd before closing it: an exception from a signal handler
+        # between the two must not leave a number that a second close would
+        # take from whoever reuses it.
+        fd, self._exit_fd = self._exit_fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _open_pidfd(pid: int) -> int | None:

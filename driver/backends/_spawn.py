@@ -12,8 +12,10 @@ there comes back through a close-on-exec pipe and the child ends with
 from __future__ import annotations
 
 import _signal
+import contextlib
 import errno
 import fcntl
+import gc
 import os
 import shlex
 import shutil
@@ -72,7 +74,7 @@ def check(
     _check_env(env, command)
     _check_cwd(cwd, command)
     if dimensions is not None:
-        _check_dimensions(dimensions, command)
+        check_dimensions(dimensions, command)
     return resolve_program(argv, env, cwd)
 
 
@@ -168,10 +170,12 @@ def _check_cwd(cwd: Cwd, command: str) -> None:
         )
 
 
-def _check_dimensions(dimensions: tuple[int, int], command: str) -> None:
+def check_dimensions(dimensions: object, command: str | None = None) -> None:
+    """SpawnError unless ``dimensions`` is a terminal's (rows, columns)."""
     if not _is_window_size(dimensions):
+        where = f"cannot spawn `{command}`: " if command else ""
         raise _invalid(
-            f"cannot spawn `{command}`: dimensions={dimensions!r} is not (rows, columns),"
+            f"{where}dimensions={dimensions!r} is not (rows, columns),"
             f" two whole numbers from 1 to {_MAX_WINDOW}; for example (24, 80)"
         )
 
@@ -255,18 +259,27 @@ def fork_exec(
     except BaseException:
         _close_all(duplicates)
         raise
+    started: list[int] = []
     try:
-        pid = _fork(lambda: _exec_child(encoded, child_stdio, controlling_terminal, write_end))
+        try:
+            _fork(
+                lambda: _exec_child(encoded, child_stdio, controlling_terminal, write_end), started
+            )
+        finally:
+            _close_all([write_end, *duplicates])
+        report = _read_report(read_end)
     except BaseException:
-        _close_all([read_end])
+        # Interrupted (^C, a signal handler's exception) once the child
+        # exists: it must not outlive the spawn that failed.
+        if started:
+            kill_and_reap(started[0])
         raise
     finally:
-        _close_all([write_end, *duplicates])
-    report = _read_report(read_end, pid)
+        _close_all([read_end])
     if report:
-        _reap(pid)
+        kill_and_reap(started[0])
         raise _child_failure(report, program, argv, cwd)
-    return pid
+    return started[0]
 
 
 class _Encoded:
@@ -321,7 +334,7 @@ def _error_pipe() -> tuple[int, int]:
     return read_end, write_end
 
 
-def _fork(child: Callable[[], NoReturn]) -> int:
+def _fork(child: Callable[[], NoReturn], started: list[int]) -> None:
     # With every signal blocked across the fork, no Python handler can run in
     # the child before it has reset the dispositions (os.fork drops signals
     # that arrived earlier but were not yet handled: bpo-9535).
@@ -329,12 +342,21 @@ def _fork(child: Callable[[], NoReturn]) -> int:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", _FORK_WARNING, DeprecationWarning)
-            pid = os.fork()
-            if pid == 0:
-                child()
+            # Python's cyclic GC could run the caller's finalizers in the child.
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    child()
+                # Still with every signal blocked: nothing can interrupt
+                # between the fork and the caller learning of the child.
+                started.append(pid)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
     finally:
         _signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    return pid
 
 
 def _exec_child(
@@ -378,24 +400,18 @@ def _reset_signals() -> None:
     _signal.pthread_sigmask(signal.SIG_SETMASK, ())
 
 
-def _read_report(read_end: int, pid: int) -> bytes:
+def _read_report(read_end: int) -> bytes:
     """What the child wrote before exec closed the pipe: nothing if exec succeeded."""
     chunks = []
-    try:
-        while chunk := os.read(read_end, 512):
-            chunks.append(chunk)
-    except BaseException:
-        # Interrupted (KeyboardInterrupt): a child that may not have exec'd
-        # yet must not outlive the spawn that failed.
-        os.kill(pid, signal.SIGKILL)
-        _reap(pid)
-        raise
-    finally:
-        os.close(read_end)
+    while chunk := os.read(read_end, 512):
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _reap(pid: int) -> None:
+def kill_and_reap(pid: int) -> None:
+    """End a child whose spawn failed: it has not exec'd, or must not run on."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:

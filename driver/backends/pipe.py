@@ -55,8 +55,14 @@ class PipeBackend(Backend):
             raise
         finally:
             _close_all({fd for fd in theirs if fd is not None})
-        for fd in ours.values():
-            os.set_blocking(fd, False)  # the session layer never blocks in a read or write
+        try:
+            for fd in ours.values():
+                os.set_blocking(fd, False)  # the session layer never blocks in a read or write
+        except BaseException:  # interrupted: the child must not outlive the spawn
+            self._process.signal(signal.SIGKILL)
+            self._process.reap()
+            _close_all(ours.values())
+            raise
         self._input: int | None = ours.pop("stdin")
         self._outputs = ours
         self._outputs_view = MappingProxyType(ours)
@@ -99,14 +105,15 @@ class PipeBackend(Backend):
 
     def close_input(self) -> None:
         """Close the child's stdin: it reads EOF. Idempotent."""
-        if self._input is not None:
-            os.close(self._input)
-            self._input = None
+        fd, self._input = self._input, None  # forgotten first: see ChildProcess.close
+        if fd is not None:
+            os.close(fd)
 
     def close(self) -> None:
         self.close_input()
-        _close_all(self._outputs.values())
+        outputs = list(self._outputs.values())
         self._outputs.clear()
+        _close_all(outputs)
         self._process.close()
 
 

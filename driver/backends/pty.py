@@ -22,7 +22,7 @@ from typing import Any
 from .._errors import DriverError, InputClosed, SpawnError
 from . import READ_SIZE, Backend
 from ._process import ChildProcess
-from ._spawn import Argv, Cwd, check, command_line, fork_exec
+from ._spawn import Argv, Cwd, check, command_line, fork_exec, kill_and_reap
 
 # The Linux line discipline holds at most 4095 characters of an unfinished
 # line in canonical mode and silently drops the rest; other systems drop
@@ -193,15 +193,20 @@ class PtyBackend(Backend):
             # The child has its copies; ours would keep the terminal open, so
             # the master would never report EOF.
             os.close(slave)
-        os.set_blocking(master, False)
-        self._master: int | None = master
-        self._outputs = {"stdout": master}
-        self._outputs_view = MappingProxyType(self._outputs)
-        self._process = ChildProcess(pid)
-        self._terminal = Terminal(master)
-        # No event: POLLHUP is always reported, once no process holds the slave.
-        self._hangup = select.poll()
-        self._hangup.register(master, 0)
+        try:
+            os.set_blocking(master, False)
+            self._master: int | None = master
+            self._outputs = {"stdout": master}
+            self._outputs_view = MappingProxyType(self._outputs)
+            self._process = ChildProcess(pid)
+            self._terminal = Terminal(master)
+            # No event: POLLHUP is always reported, once no process holds the slave.
+            self._hangup = select.poll()
+            self._hangup.register(master, 0)
+        except BaseException:  # interrupted: the child must not outlive the spawn
+            kill_and_reap(pid)
+            os.close(master)
+            raise
 
     @property
     def name(self) -> str:
@@ -256,12 +261,12 @@ class PtyBackend(Backend):
         )
 
     def close(self) -> None:
-        if self._master is not None:
-            self._hangup.unregister(self._master)
-            self._terminal._detach()
-            os.close(self._master)
-            self._master = None
+        master, self._master = self._master, None  # forgotten first: see ChildProcess.close
+        if master is not None:
             self._outputs.clear()
+            self._terminal._detach()
+            self._hangup.unregister(master)
+            os.close(master)
         self._process.close()
 
 
