@@ -33,6 +33,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -43,7 +44,6 @@ from typing import Any
 import pexpect
 import pexpect.popen_spawn
 import pexpect.replwrap
-import ptyprocess
 
 import driver
 from driver.sessionfile import run_file
@@ -110,14 +110,23 @@ def raw_pipe(trips: int) -> float:
 
 
 def raw_pty(trips: int) -> float:
-    child = ptyprocess.PtyProcess.spawn([PYTHON, REPEATER], echo=False)
-    read_through_newline(child.fd)  # the stderr banner shares the terminal
+    master, slave = os.openpty()
+    attributes = termios.tcgetattr(slave)
+    attributes[3] &= ~termios.ECHO  # as driver's pty sessions start
+    termios.tcsetattr(slave, termios.TCSANOW, attributes)
+    child = subprocess.Popen(
+        [PYTHON, REPEATER], stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+    )
+    os.close(slave)
+    read_through_newline(master)  # the stderr banner shares the terminal
     started = time.perf_counter()
     for trip in range(trips):
-        os.write(child.fd, b"line %d\n" % trip)
-        read_through_newline(child.fd)
+        os.write(master, b"line %d\n" % trip)
+        read_through_newline(master)
     elapsed = time.perf_counter() - started
-    child.terminate(force=True)  # sleeps inside ptyprocess: outside the timing
+    child.kill()
+    child.wait()
+    os.close(master)
     return elapsed / trips
 
 
