@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import os
 import sys
 from collections.abc import Callable
 
@@ -106,8 +107,9 @@ def test_prompts_are_unique_and_output_is_plain() -> None:
 
 def test_a_repl_that_echoes_has_its_echo_removed() -> None:
     argv = [sys.executable, "-q", "-i"]
+    basic = {**os.environ, "PYTHON_BASIC_REPL": "1"}  # 3.13's REPL redraws each line
     with driver.Repl(
-        argv, prompt=">>> ", continuation_prompt="... ", finish_block="", echo=True
+        argv, prompt=">>> ", continuation_prompt="... ", finish_block="", echo=True, env=basic
     ) as r:
         assert r.echoes
         assert r.run("6 * 7") == "42"
