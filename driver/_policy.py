@@ -101,9 +101,9 @@ def until(
     while True:
         result = attempt()
         if result is None and (buffer.eof or timed_out or buffer.failure is not None):
-            result = yield from _at_an_end(child, buffer, search, timed_out)
+            result = yield from _at_an_end(child, buffer, what, search, timed_out)
         if result is not None:
-            if child.open_outputs == 0 and not child.exit_after_eof_awaited:
+            if child.open_outputs == 0:
                 yield from _exit_after_eof(child)
             return result
         if timed_out:
@@ -113,7 +113,7 @@ def until(
 
 
 def _at_an_end(
-    child: Child, buffer: OutputBuffer, search: Search | None, timed_out: bool
+    child: Child, buffer: OutputBuffer, what: str, search: Search | None, timed_out: bool
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -126,21 +126,18 @@ def _at_an_end(
         if search is not None and (found := search.finish(EOF)) is not None:
             return found
         yield from _exit_after_eof(child)
-        raise child.eof_error(buffer, search_what(search) if search else "a line")
+        raise child.eof_error(buffer, what)
     if timed_out and search is not None:
         return search.finish(Timeout)
     return None
 
 
-def search_what(search: Search) -> str:
-    return describe(search.entries)
-
-
 def _exit_after_eof(child: Child) -> Steps[None]:
     """Give a child whose output ended a moment to exit, so ``alive`` and the
     returncode in an EOF error are right."""
-    child.exit_after_eof_awaited = True
-    yield from exited_by(child, time.monotonic() + EXIT_AFTER_EOF_SECONDS)
+    if not child.exit_after_eof_awaited:
+        child.exit_after_eof_awaited = True
+        yield from exited_by(child, time.monotonic() + EXIT_AFTER_EOF_SECONDS)
 
 
 def expect(
@@ -149,7 +146,7 @@ def expect(
     """Wait for any pattern of ``spec`` (see Reader.expect)."""
     child.check_open()
     search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind))
-    return (yield from until(child, buffer, search.step, search_what(search), timeout, search))
+    return (yield from until(child, buffer, search.step, describe(search.entries), timeout, search))
 
 
 def dispatch(
@@ -162,18 +159,13 @@ def dispatch(
     returns something other than CONTINUE. One deadline for the whole dialogue."""
     patterns, actions = list(handlers), list(handlers.values())
     if not isinstance(timeout, Deadline):
-        timeout = _deadline_object(child, timeout)
+        timeout = Deadline(child.timeout if timeout is None else timeout)
     while True:
         found = yield from expect_one(patterns, timeout)
         action = actions[found.index]
         outcome = None if action is None else (yield Call(action, found))
         if outcome is not CONTINUE:
             return found
-
-
-def _deadline_object(child: Child, timeout: TimeoutArg) -> Deadline:
-    seconds = child.timeout if timeout is None else timeout
-    return Deadline(seconds)  # type: ignore[arg-type]
 
 
 # -- writing ----------------------------------------------------------------------
