@@ -259,27 +259,27 @@ def fork_exec(
     except BaseException:
         _close_all(duplicates)
         raise
-    started: list[int] = []
+    chunks: list[bytes] = []
     try:
         try:
-            _fork(
-                lambda: _exec_child(encoded, child_stdio, controlling_terminal, write_end), started
-            )
+            _fork(lambda: _exec_child(encoded, child_stdio, controlling_terminal, write_end))
         finally:
             _close_all([write_end, *duplicates])
-        report = _read_report(read_end)
+        pid, report = _read_report(read_end, chunks)
     except BaseException:
-        # Interrupted (^C, a signal handler's exception) once the child
-        # exists: it must not outlive the spawn that failed.
-        if started:
-            kill_and_reap(started[0])
+        # Interrupted (^C, a signal handler's exception; with other threads
+        # about, a Python handler can run at any point): if the child exists,
+        # its pid comes through the pipe, and it must not outlive the spawn.
+        pid, _ = _read_report(read_end, chunks)  # what is left of it
+        if pid:
+            kill_and_reap(pid)
         raise
     finally:
         _close_all([read_end])
     if report:
-        kill_and_reap(started[0])
+        kill_and_reap(pid)
         raise _child_failure(report, program, argv, cwd)
-    return started[0]
+    return pid
 
 
 class _Encoded:
@@ -334,10 +334,11 @@ def _error_pipe() -> tuple[int, int]:
     return read_end, write_end
 
 
-def _fork(child: Callable[[], NoReturn], started: list[int]) -> None:
-    # With every signal blocked across the fork, no Python handler can run in
-    # the child before it has reset the dispositions (os.fork drops signals
-    # that arrived earlier but were not yet handled: bpo-9535).
+def _fork(child: Callable[[], NoReturn]) -> None:
+    # With every signal blocked in this thread across the fork, no Python
+    # handler can run in the child before it has reset the dispositions
+    # (os.fork drops signals that arrived earlier but were not yet handled:
+    # bpo-9535).
     blocked = _signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
     try:
         with warnings.catch_warnings():
@@ -346,12 +347,8 @@ def _fork(child: Callable[[], NoReturn], started: list[int]) -> None:
             gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                pid = os.fork()
-                if pid == 0:
+                if os.fork() == 0:
                     child()
-                # Still with every signal blocked: nothing can interrupt
-                # between the fork and the caller learning of the child.
-                started.append(pid)
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -366,6 +363,9 @@ def _exec_child(
     # exception must never unwind into the caller's code.
     step = "session"
     try:
+        # First the pid: a parent interrupted before os.fork returned to it
+        # learns from the pipe whom to kill.
+        os.write(error_fd, b"%d\n" % os.getpid())
         os.setsid()
         step = "stdio"
         for target, fd in enumerate(stdio):
@@ -400,12 +400,14 @@ def _reset_signals() -> None:
     _signal.pthread_sigmask(signal.SIG_SETMASK, ())
 
 
-def _read_report(read_end: int) -> bytes:
-    """What the child wrote before exec closed the pipe: nothing if exec succeeded."""
-    chunks = []
+def _read_report(read_end: int, chunks: list[bytes]) -> tuple[int, bytes]:
+    """The child's pid (0 if there is none) and what it reported before exec
+    closed the pipe: nothing if exec succeeded. ``chunks`` keeps what was
+    read, should a read be interrupted and this be called again."""
     while chunk := os.read(read_end, 512):
         chunks.append(chunk)
-    return b"".join(chunks)
+    pid, _, report = b"".join(chunks).partition(b"\n")
+    return int(pid or 0), report
 
 
 def kill_and_reap(pid: int) -> None:
