@@ -75,6 +75,7 @@ class SpawnOptions(TypedDict, total=False):
     echo: bool
     dimensions: tuple[int, int]
     log: TextIO | None
+    newline: str | None
 
 
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
@@ -136,10 +137,16 @@ class Child:
         echo: bool = False,
         dimensions: tuple[int, int] = (24, 80),
         log: TextIO | None = None,
+        newline: str | None = None,
     ) -> None:
         # Every option is checked before anything starts.
         self.timeout = check_timeout(timeout)
         _check_codec(encoding, errors)
+        if newline not in (None, ""):
+            raise ValueError(
+                f"newline={newline!r}: expected None (\\r\\n read as \\n) or '' (line ends"
+                " kept as they came)"
+            )
         if backend not in ("pipe", "pty"):
             raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
         if backend == "pty" and stderr != "stdout":
@@ -159,20 +166,25 @@ class Child:
         else:
             self.backend = PtyBackend(given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions)
         try:
-            self._take_over(given, encoding, errors, log)
+            self._take_over(given, encoding, errors, log, newline)
         except BaseException:  # interrupted: the child must not outlive the spawn
             discard(self.backend)
             raise
 
     def _take_over(
-        self, argv: list[Any], encoding: str | None, errors: str, log: TextIO | None
+        self,
+        argv: list[Any],
+        encoding: str | None,
+        errors: str,
+        log: TextIO | None,
+        newline: str | None,
     ) -> None:
         """Everything but the child: names, buffers, transcript."""
         self.argv = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.process = self.backend.process
         self.terminal: Terminal | None = self.backend.terminal
         self.buffers: dict[str, OutputBuffer] = {
-            name: OutputBuffer(encoding, errors) for name in self.backend.output_fds
+            name: OutputBuffer(encoding, errors, newline) for name in self.backend.output_fds
         }
         self.transcript = Transcript(log)
         self.open_outputs = len(self.buffers)  # not yet at EOF

@@ -28,10 +28,10 @@ Text = Any
 #: this is found the moment its last character arrives.
 DEFAULT_WINDOW = 4096
 
-# "\r\n" ends a line, and so does "\r\r\n": a pty turns the "\r\n" a child
-# writes into "\r\r\n". A carriage return right before a newline shows as nothing.
+# In a text session (newline=None) "\r\n" ends a line, and so does "\r\r\n": a
+# pty turns the "\r\n" a child writes into "\r\r\n". A carriage return right
+# before a newline shows as nothing. Bytes sessions change no byte.
 _LINE_END = re.compile("\r+\n")
-_LINE_END_BYTES = re.compile(b"\r+\n")
 
 # Consumed text is cut off the front of the buffer once it is this large and
 # at least half the buffer, so compaction costs O(1) amortised per character.
@@ -201,19 +201,25 @@ class OutputBuffer:
     """One output stream of a child: decoded, ``\\r\\n`` -> ``\\n``, unread text kept.
 
     Args:
-        encoding: codec for the bytes, or ``None`` for a bytes buffer.
+        encoding: codec for the bytes, or ``None`` for a bytes buffer, which
+            keeps every byte as it came.
         errors: codec error handler; with ``"strict"`` a bad byte stops
             decoding there, the text before it stays readable, and the next
             read that needs more raises :class:`DecodeError`.
+        newline: ``None`` turns ``\\r\\n`` (and ``\\r\\r\\n``) into ``\\n``
+            in text; ``""`` keeps line ends as they came (lines still end at
+            ``\\n``).
     """
 
-    def __init__(self, encoding: str | None = "utf-8", errors: str = "strict") -> None:
+    def __init__(
+        self, encoding: str | None = "utf-8", errors: str = "strict", newline: str | None = None
+    ) -> None:
         self.encoding = encoding
         empty: Any = "" if encoding is not None else b""
         self._empty: Text = empty
         self._newline: Text = "\n" if encoding is not None else b"\n"
         self._cr: Text = "\r" if encoding is not None else b"\r"
-        self._line_end = _LINE_END if encoding is not None else _LINE_END_BYTES
+        self._translate = encoding is not None and newline is None
         self._decoder = (
             codecs.getincrementaldecoder(encoding)(errors) if encoding is not None else None
         )
@@ -272,6 +278,9 @@ class OutputBuffer:
         return combined[: exc.start].decode(encoding)
 
     def _store(self, text: Text, *, final: bool) -> Text:
+        if not self._translate:
+            self._storage.append(text)
+            return text
         if self._held_cr:
             text = self._held_cr + text
             self._held_cr = self._empty
@@ -280,7 +289,7 @@ class OutputBuffer:
             self._held_cr = text[-held:]
             text = text[:-held]
         if self._cr in text:
-            text = self._line_end.sub(self._newline, text)
+            text = _LINE_END.sub(self._newline, text)
         self._storage.append(text)
         return text
 
@@ -337,8 +346,14 @@ class OutputBuffer:
         return None
 
     def read_all(self) -> Text | None:
-        """Everything up to EOF, once EOF has come; ``None`` before."""
-        if not self.eof:
+        """Everything up to EOF, once EOF has come; ``None`` before.
+
+        Bytes that do not decode end the stream as EOF does: the text before
+        them is returned, and the next read raises :class:`DecodeError`.
+        """
+        if self.failure is not None:
+            self.raise_if_undecodable()
+        elif not self.eof:
             return None
         return self._storage.take(self._storage.end)
 
@@ -389,6 +404,8 @@ class Search:
         for index, entry in enumerate(self.entries):
             if entry is reason:
                 buffer = self._buffer
+                if reason is Timeout:  # the output stays unread, as for a raised Timeout
+                    return Match(index, buffer._empty, buffer.unconsumed(), None)
                 before, _ = buffer.take_match(buffer.end, buffer.end)
                 return Match(index, buffer._empty, before, None)
         return None

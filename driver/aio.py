@@ -326,6 +326,7 @@ async def aspawn(
     echo: bool = False,
     dimensions: tuple[int, int] = (24, 80),
     log: TextIO | None = None,
+    newline: str | None = None,
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
@@ -346,5 +347,6 @@ async def aspawn(
         echo=echo,
         dimensions=dimensions,
         log=log,
+        newline=newline,
     )
     return AsyncSession(child, loop)

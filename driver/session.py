@@ -319,6 +319,7 @@ def spawn(
     echo: bool = False,
     dimensions: tuple[int, int] = (24, 80),
     log: TextIO | None = None,
+    newline: str | None = None,
 ) -> Session[Any]:
     """Start ``argv`` and return a :class:`Session` driving it.
 
@@ -341,6 +342,9 @@ def spawn(
             ``read_line`` returns the child's replies, not your input).
         dimensions: pty only: (rows, cols) of the terminal.
         log: a text file that receives the transcript live, line by line.
+        newline: ``None`` (the default) reads ``\\r\\n`` as ``\\n`` in a text
+            session; ``""`` keeps line ends as they came. A bytes session
+            never changes a byte.
 
     Raises:
         SpawnError: the program cannot start (missing, not executable, a bad
@@ -360,5 +364,6 @@ def spawn(
             echo=echo,
             dimensions=dimensions,
             log=log,
+            newline=newline,
         )
     )

@@ -35,5 +35,5 @@ def test_spawn_signature_is_the_documented_one() -> None:
     parameters = list(inspect.signature(driver.spawn).parameters)
     assert parameters == [
         "argv", "backend", "cwd", "env", "timeout", "encoding", "errors",
-        "stderr", "echo", "dimensions", "log",
+        "stderr", "echo", "dimensions", "log", "newline",
     ]  # fmt: skip

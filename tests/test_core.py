@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import driver
 from driver._core import OutputBuffer, Search
+from driver._errors import DecodeError, Timeout
 from driver._patterns import compile_patterns
 
 
@@ -159,10 +160,45 @@ def test_decoding_with_replace_substitutes() -> None:
 
 def test_bytes_buffer_keeps_bytes() -> None:
     buffer = OutputBuffer(None)
-    buffer.feed(b"\xff\xfe\r\nx")
-    assert buffer.read_line() == b"\xff\xfe"
+    buffer.feed(b"\xff\xfe\r\nx\r\r\n\r")
+    assert buffer.read_line() == b"\xff\xfe\r"  # a bytes session changes no byte
+    assert buffer.read_line() == b"x\r\r"
+    assert buffer.unconsumed() == b"\r"
+    buffer.feed(b"x")
     match = Search(buffer, compile_patterns(b"x", exact=True, kind=bytes)).step()
-    assert match is not None and match.text == b"x"
+    assert match is not None and (match.before, match.text) == (b"\r", b"x")
+
+
+def test_newline_empty_keeps_line_ends_in_text() -> None:
+    buffer = OutputBuffer("utf-8", newline="")
+    buffer.feed(b"a\r\nb\r\r\nc\r")
+    assert [buffer.read_line(), buffer.read_line()] == ["a\r", "b\r\r"]
+    assert buffer.unconsumed() == "c\r"
+    translated = OutputBuffer("utf-8")
+    translated.feed(b"a\r\nb\r\r\nc\r")
+    assert [translated.read_line(), translated.read_line()] == ["a", "b"]
+
+
+def test_read_all_gives_the_good_text_then_the_decode_error() -> None:
+    buffer = OutputBuffer("utf-8")
+    buffer.feed(b"abc\xe2\x82")  # a character cut short by the end of the output
+    buffer.feed_eof()
+    assert buffer.read_all() == "abc"
+    with pytest.raises(DecodeError) as error:
+        buffer.read_all()
+    assert error.value.offset == 3
+
+
+def test_a_timeout_entry_leaves_the_output_unread() -> None:
+    buffer = OutputBuffer("utf-8")
+    buffer.feed(b"Do")
+    search = Search(buffer, compile_patterns(["Done", Timeout], exact=True, kind=str))
+    assert search.step() is None
+    timed_out = search.finish(Timeout)
+    assert timed_out is not None and (timed_out.index, timed_out.before) == (1, "Do")
+    buffer.feed(b"ne")
+    found = Search(buffer, compile_patterns("Done", exact=True, kind=str)).step()
+    assert found is not None and found.text == "Done"
 
 
 def test_patterns_of_the_wrong_kind_say_how_to_fix_it() -> None:
