@@ -19,7 +19,7 @@ from typing import Any, TextIO, TypedDict, TypeVar
 
 from ._core import OutputBuffer
 from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
-from ._transcript import Transcript
+from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._spawn import check_dimensions
 from .backends.pipe import PipeBackend
@@ -76,6 +76,7 @@ class SpawnOptions(TypedDict, total=False):
     dimensions: tuple[int, int]
     log: TextIO | None
     newline: str | None
+    transcript_limit: int | None
 
 
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
@@ -138,6 +139,7 @@ class Child:
         dimensions: tuple[int, int] = (24, 80),
         log: TextIO | None = None,
         newline: str | None = None,
+        transcript_limit: int | None = DEFAULT_LIMIT,
     ) -> None:
         # Every option is checked before anything starts.
         self.timeout = check_timeout(timeout)
@@ -154,6 +156,15 @@ class Child:
                 f"stderr={stderr!r} needs the pipe backend: on a pty, stderr is the terminal"
             )
         _check_log(log)
+        if transcript_limit is not None and (
+            isinstance(transcript_limit, bool)
+            or not isinstance(transcript_limit, int)
+            or transcript_limit < 1
+        ):
+            raise ValueError(
+                f"transcript_limit={transcript_limit!r}: expected how many characters of"
+                " the exchange to keep in memory (a positive int), or None for all"
+            )
         check_dimensions(dimensions)
         given = shlex.split(argv) if isinstance(argv, str) else list(argv)
         self.encoding = encoding
@@ -166,7 +177,8 @@ class Child:
         else:
             self.backend = PtyBackend(given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions)
         try:
-            self._take_over(given, encoding, errors, log, newline)
+            self._take_over(given, encoding, errors, newline)
+            self.transcript = Transcript(log, transcript_limit)
         except BaseException:  # interrupted: the child must not outlive the spawn
             discard(self.backend)
             raise
@@ -176,7 +188,6 @@ class Child:
         argv: list[Any],
         encoding: str | None,
         errors: str,
-        log: TextIO | None,
         newline: str | None,
     ) -> None:
         """Everything but the child: names, buffers, transcript."""
@@ -186,7 +197,6 @@ class Child:
         self.buffers: dict[str, OutputBuffer] = {
             name: OutputBuffer(encoding, errors, newline) for name in self.backend.output_fds
         }
-        self.transcript = Transcript(log)
         self.open_outputs = len(self.buffers)  # not yet at EOF
         #: Set once the session is closed: the child reaped, every fd released.
         self.closed = False

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -85,15 +86,33 @@ class _Renderer:
         return [escape_output_line(prompt)]
 
 
+#: How much of the exchange a transcript keeps in memory by default
+#: (characters, or bytes of a bytes session's output): the most recent part.
+DEFAULT_LIMIT = 1 << 20
+# What an error message's tail of the transcript looks at, at most, and how
+# long a line of it may be: its cost never depends on how long the session ran.
+_TAIL_BUDGET = 1 << 16
+_TAIL_LINE = 500
+
+
 class Transcript:
-    """What a session sent and received, in order.
+    """What a session sent and received, in order: the most recent ``limit``
+    characters of it, rendered when asked for.
 
     Args:
-        log: a text file that receives each transcript line as it completes.
+        log: a text file that receives every transcript line as it completes
+            (the full record, however long the session).
+        limit: how many characters of the exchange to keep in memory, the
+            most recent; None keeps everything.
     """
 
-    def __init__(self, log: TextIO | None = None) -> None:
-        self._events: list[tuple[str, str]] = []
+    def __init__(self, log: TextIO | None = None, limit: int | None = DEFAULT_LIMIT) -> None:
+        # Events as (kind, text); a bytes session's output stays bytes until
+        # it is rendered, so moving data costs no decoding.
+        self._events: deque[tuple[str, str | bytes]] = deque()
+        self._size = 0  # of the events kept
+        self._limit = limit
+        self._dropped = 0  # characters of the oldest events let go
         #: Texts sent with secret=True: masked wherever they would be shown,
         #: the child's own output (an echo) included.
         self.secrets: set[str] = set()
@@ -101,17 +120,35 @@ class Transcript:
         self._secret_lines = 0
         self._log = log
         self._live = _Renderer() if log is not None else None
-        self._bytes_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+        self._log_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
 
     def record_output(self, text: str | bytes) -> None:
+        if not text:
+            return
+        if isinstance(text, bytes) and self._live is None and not self._echo_to_come:
+            self._append("output", text)  # decoded only if someone renders it
+            return
         if isinstance(text, bytes):
-            text = self._bytes_decoder.decode(text)
+            text = self._log_decoder.decode(text)
         if self._echo_to_come and text:
             text = self._without_echo(text)
         if text:
-            self._events.append(("output", text))
+            self._append("output", text)
             if self._live is not None:
                 self._write_log(self._live.output(text))
+
+    def _append(self, kind: str, text: str | bytes) -> None:
+        """Keep an event, letting the oldest go beyond the limit."""
+        limit = self._limit
+        if limit is not None and len(text) > limit:
+            self._dropped += len(text) - limit
+            text = text[-limit:]
+        self._events.append((kind, text))
+        self._size += len(text)
+        while limit is not None and self._size > limit:
+            _, old = self._events.popleft()
+            self._size -= len(old)
+            self._dropped += len(old)
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
         if isinstance(text, bytes):
@@ -153,16 +190,20 @@ class Transcript:
         """Take ``echo`` off the end of the output recorded so far, if it is there."""
         events = self._events
         tail = ""
-        index = len(events)
-        while index and events[index - 1][0] == "output" and len(tail) < len(echo):
-            index -= 1
-            tail = events[index][1] + tail
+        count = 0
+        while count < len(events) and len(tail) < len(echo):
+            kind, text = events[-1 - count]
+            if kind != "output" or not isinstance(text, str):
+                break
+            tail = text + tail
+            count += 1
         if not tail.endswith(echo):
             return False
+        for _ in range(count):
+            self._size -= len(events.pop()[1])
         kept = tail[: len(tail) - len(echo)]
-        del events[index:]
         if kept:
-            events.append(("output", kept))
+            self._append("output", kept)
         return True
 
     def mask(self, text: str) -> str:
@@ -173,7 +214,7 @@ class Transcript:
         self._record("directive", line)
 
     def _record(self, kind: str, text: str) -> None:
-        self._events.append((kind, text))
+        self._append(kind, text)
         if self._live is not None:
             self._write_log(getattr(self._live, kind)(text))
 
@@ -188,18 +229,19 @@ class Transcript:
             self._write_log(self._live._end_prompt())
 
     def render(self, *, placeholders: bool = False) -> str:
-        """The whole exchange in session-file form.
+        """The exchange kept in memory, in session-file form.
 
         With ``placeholders``, secret lines read ``> ${SECRET_n}`` (for a
-        recording, with matching ``%secret`` lines) instead of the mask.
+        recording, with matching ``%secret`` lines) instead of the mask. If
+        older events were let go (see ``limit``), a first comment line says
+        how much.
         """
-        renderer = _Renderer(placeholders)
-        lines: list[str] = []
-        for kind, text in self._events:
-            lines.extend(getattr(renderer, kind)(text))
-        text = "".join(line + "\n" for line in lines)
-        if renderer.partial:
-            text += escape_output_line(renderer.partial)
+        text = _render(self._events, placeholders)
+        if self._dropped:
+            text = (
+                f"# ... {self._dropped} earlier characters not kept"
+                " (transcript_limit; log= gets the full record)\n" + text
+            )
         return self.mask(text) if self.secrets else text
 
     @property
@@ -208,6 +250,34 @@ class Transcript:
         return self._secret_lines
 
     def tail(self, count: int = 12) -> str:
-        """The last ``count`` lines of :meth:`render`, for error messages."""
-        lines = self.render().splitlines()
-        return "\n".join(lines[-count:])
+        """The last ``count`` lines, for error messages: bounded work and size."""
+        events: list[tuple[str, str | bytes]] = []
+        size = 0
+        for event in reversed(self._events):
+            events.append(event)
+            size += len(event[1])
+            if size >= _TAIL_BUDGET:
+                break
+        lines = _render(reversed(events), False).splitlines()[-count:]
+        shown = "\n".join(_shorten(line) for line in lines)
+        return self.mask(shown) if self.secrets else shown
+
+
+def _render(events: Iterable[tuple[str, str | bytes]], placeholders: bool) -> str:
+    renderer = _Renderer(placeholders)
+    decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+    lines: list[str] = []
+    for kind, text in events:
+        if isinstance(text, bytes):
+            text = decoder.decode(text)
+        lines.extend(getattr(renderer, kind)(text))
+    text = "".join(line + "\n" for line in lines)
+    if renderer.partial:
+        text += escape_output_line(renderer.partial)
+    return text
+
+
+def _shorten(line: str) -> str:
+    if len(line) <= _TAIL_LINE:
+        return line
+    return f"{line[:_TAIL_LINE]}... ({len(line) - _TAIL_LINE} more characters)"

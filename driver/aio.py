@@ -24,6 +24,7 @@ from ._core import Match
 from ._errors import EOF
 from ._policy import Steps, Wait
 from ._shell import ReaderBase, SessionBase
+from ._transcript import DEFAULT_LIMIT
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -327,6 +328,7 @@ async def aspawn(
     dimensions: tuple[int, int] = (24, 80),
     log: TextIO | None = None,
     newline: str | None = None,
+    transcript_limit: int | None = DEFAULT_LIMIT,
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
@@ -348,5 +350,6 @@ async def aspawn(
         dimensions=dimensions,
         log=log,
         newline=newline,
+        transcript_limit=transcript_limit,
     )
     return AsyncSession(child, loop)

@@ -165,7 +165,9 @@ def _record(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        session = spawn(command, backend=args.backend, echo=True, timeout=None)
+        session = spawn(
+            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None
+        )
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
         return 1

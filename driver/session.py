@@ -18,6 +18,7 @@ from ._errors import EOF
 from ._interact import interact
 from ._policy import Steps, Wait
 from ._shell import ReaderBase, SessionBase
+from ._transcript import DEFAULT_LIMIT
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -320,6 +321,7 @@ def spawn(
     dimensions: tuple[int, int] = (24, 80),
     log: TextIO | None = None,
     newline: str | None = None,
+    transcript_limit: int | None = DEFAULT_LIMIT,
 ) -> Session[Any]:
     """Start ``argv`` and return a :class:`Session` driving it.
 
@@ -345,6 +347,9 @@ def spawn(
         newline: ``None`` (the default) reads ``\\r\\n`` as ``\\n`` in a text
             session; ``""`` keeps line ends as they came. A bytes session
             never changes a byte.
+        transcript_limit: how many characters of the exchange the transcript
+            keeps in memory, the most recent (default 1 MiB); None keeps it
+            all. ``log`` gets the full record either way.
 
     Raises:
         SpawnError: the program cannot start (missing, not executable, a bad
@@ -365,5 +370,6 @@ def spawn(
             dimensions=dimensions,
             log=log,
             newline=newline,
+            transcript_limit=transcript_limit,
         )
     )

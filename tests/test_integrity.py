@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
 import driver
-from helpers import Spawn, python
+from helpers import ROOT, Spawn, python
 
 
 def test_a_timeout_entry_leaves_the_output_for_the_next_expect(spawn: Spawn) -> None:
@@ -46,3 +48,49 @@ def test_read_gives_the_good_text_then_the_decode_error(spawn: Spawn) -> None:
 def test_a_bad_newline_is_refused() -> None:
     with pytest.raises(ValueError, match="newline='\\\\n'"):
         driver.spawn(["cat"], newline="\n")
+
+
+# -- nothing unbounded --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_reading_256_mb_line_by_line_keeps_memory_flat() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "memory.py"), "256"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    # "65536 lines (256 MiB) read in 2.1 s; peak RSS grew 3 MiB"
+    words = result.stdout.split()
+    assert words[0] == "65536"
+    assert int(words[-2]) < 100
+
+
+def test_the_transcript_keeps_a_bounded_tail_and_says_so(spawn: Spawn) -> None:
+    s = spawn(
+        python("for i in range(3000): print(f'line {i:04} ' + 'x' * 90)"),
+        transcript_limit=10_000,
+    )
+    assert s.read().count("\n") == 3000
+    transcript = s.transcript
+    assert transcript.startswith("# ... ")
+    assert "earlier characters not kept" in transcript.splitlines()[0]
+    assert len(transcript) < 11_000
+    assert transcript.rstrip().endswith("line 2999 " + "x" * 90)
+
+
+def test_an_error_after_a_huge_line_stays_small_and_keeps_all_output(spawn: Spawn) -> None:
+    huge = 10_000_000
+    s = spawn(python(f"import sys; sys.stdout.write('x' * {huge} + '\\n' + 'tail'); input()"))
+    s.expect_exact("tail")  # through the huge line
+    s.send_line("")
+    with pytest.raises(driver.EOF):
+        s.expect_exact("never")
+    s2 = spawn(python(f"import sys; sys.stdout.write('y' * {huge}); input()"))
+    with pytest.raises(driver.Timeout) as error:
+        s2.expect_exact("never", timeout=3)
+    assert len(error.value.output) == huge  # all of it, for code
+    assert len(str(error.value)) < 20_000  # a bounded piece, for people
+    assert "more characters" in str(error.value) or "last" in str(error.value)
