@@ -151,6 +151,9 @@ class Transcript:
             self._dropped += len(old)
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
+        if isinstance(text, bytes) and not secret and self._live is None:
+            self._append("sent", text)  # decoded only if someone renders it
+            return
         if isinstance(text, bytes):
             text = text.decode("utf-8", "backslashreplace")
         if secret and text.endswith("\n") and text.count("\n") == 1 and text != "\n":
@@ -268,13 +271,17 @@ def _render(events: Iterable[tuple[str, str | bytes]], placeholders: bool) -> st
     decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
     lines: list[str] = []
     for kind, text in events:
-        if isinstance(text, bytes):
-            text = decoder.decode(text)
+        if isinstance(text, bytes):  # a bytes session's, kept as it came
+            text = decoder.decode(text) if kind == "output" else _decode(text)
         lines.extend(getattr(renderer, kind)(text))
     text = "".join(line + "\n" for line in lines)
     if renderer.partial:
         text += escape_output_line(renderer.partial)
     return text
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "backslashreplace")
 
 
 def _shorten(line: str) -> str:

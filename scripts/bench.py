@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
 import resource
+import select
 import shlex
 import subprocess
 import sys
@@ -317,6 +319,64 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
     ]
 
 
+# -- 3b. moving bytes -------------------------------------------------------------
+
+
+def raw_bytes(data: bytes) -> float:
+    """``data`` through cat with a poll loop on non-blocking pipes."""
+    child = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    assert child.stdin is not None and child.stdout is not None
+    stdin, stdout = child.stdin.fileno(), child.stdout.fileno()
+    os.set_blocking(stdin, False)
+    os.set_blocking(stdout, False)
+    started = time.perf_counter()
+    poller = select.poll()
+    poller.register(stdin, select.POLLOUT)
+    poller.register(stdout, select.POLLIN)
+    view, received = memoryview(data), bytearray()
+    while True:
+        for fd, _ in poller.poll():
+            if fd == stdout:
+                chunk = os.read(stdout, 1 << 16)
+                if not chunk:
+                    elapsed = time.perf_counter() - started
+                    child.wait()
+                    child.stdout.close()
+                    assert received == data
+                    return elapsed
+                received += chunk
+            elif view:
+                with contextlib.suppress(BlockingIOError):
+                    view = view[os.write(stdin, view) :]
+                if not view:
+                    poller.unregister(stdin)
+                    child.stdin.close()
+
+
+def driver_bytes(data: bytes) -> float:
+    started = time.perf_counter()
+    with driver.spawn(["cat"], encoding=None, timeout=300) as session:
+        session.send(data)
+        session.send_eof()
+        received = session.read()
+    elapsed = time.perf_counter() - started
+    assert received == data
+    return elapsed
+
+
+def moving_bytes(size: int, repeats: int) -> list[Row]:
+    data = os.urandom(size)
+    group = f"{size // MB} MB through cat"
+    best = interleaved(
+        repeats,
+        {"raw poll loop": lambda: raw_bytes(data), "driver bytes": lambda: driver_bytes(data)},
+    )
+    return [
+        Row(group, "raw poll loop", best["raw poll loop"], "s"),
+        Row(group, "driver bytes", best["driver bytes"], "s", "raw poll loop", "encoding=None"),
+    ]
+
+
 # -- 4. REPL commands ------------------------------------------------------------
 
 
@@ -529,6 +589,8 @@ def targets(rows: list[Row], sizes: list[int]) -> list[str]:
     pipe_ratio = ratio(find(group, "driver pipe"), rows) or 0
     results.append(check("pipe spawn+close vs Popen+wait", pipe_ratio, 2.0))
     results.append(check("pty spawn+close", find(group, "driver pty").seconds * 1e3, 5.0, " ms"))
+    moved = next(r for r in rows if r.name == "driver bytes")
+    results.append(check("bytes session vs raw poll loop", ratio(moved, rows) or 0, 2.0))
     return results
 
 
@@ -548,6 +610,7 @@ def main() -> None:
     rows = round_trips(trips, repeats)
     rows += floods(sizes, repeats, args.pexpect_16mb)
     rows += spawn_close(cycles, repeats)
+    rows += moving_bytes(16 * MB if args.quick else 64 * MB, repeats)
     rows += repl_commands(200 if not args.quick else 50, repeats)
     rows += many_at_once(sessions, many_trips)
     rows += installer_dialogue(repeats)
