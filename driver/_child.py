@@ -382,10 +382,9 @@ class Child:
         )
 
     def timeout_error(
-        self, buffer: OutputBuffer, what: str, timeout: TimeoutArg, *, quiet: bool
+        self, buffer: OutputBuffer, what: str, timeout: TimeoutArg, *, quiet: bool, hint: str = ""
     ) -> Timeout:
         waited = self.waited(timeout)
-        hint = ""
         # Nothing came, and nothing unread is waiting: the child may be buffering.
         nothing_unread = buffer.consumed == buffer.end
         if quiet and nothing_unread and self.terminal is None and self.process.poll() is None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
-from re import Match as RegexMatch
 from typing import Any, AnyStr, Generic
+
+import regex
 
 from ._errors import EOF, DecodeError, Timeout
 from ._patterns import Entry, Exact, is_sentinel
@@ -47,17 +48,18 @@ class Match(Generic[AnyStr]):
         index: position in the pattern list of the entry that matched.
         text: the matched text (empty for a ``driver.EOF``/``driver.TIMEOUT`` entry).
         before: the output between the previous read position and the match.
-        re: the :class:`re.Match` for a regex entry, else ``None``.
+        re: the match object of a regex entry (the ``regex`` package's, with
+            :class:`re.Match`'s methods), else ``None``.
     """
 
     __slots__ = ("before", "index", "re", "text")
     index: int
     text: AnyStr
     before: AnyStr
-    re: RegexMatch[AnyStr] | None
+    re: regex.Match[AnyStr] | None
 
     def __init__(
-        self, index: int, text: AnyStr, before: AnyStr, match: RegexMatch[AnyStr] | None
+        self, index: int, text: AnyStr, before: AnyStr, match: regex.Match[AnyStr] | None
     ) -> None:
         self.index = index
         self.text = text
@@ -363,6 +365,11 @@ class OutputBuffer:
         return before, self._storage.take(stop)
 
 
+class SlowSearch(Exception):
+    """One regex search took longer than its ``budget`` (it backtracks
+    catastrophically on this output, or the deadline was close)."""
+
+
 class Search:
     """One expect in progress over one buffer.
 
@@ -387,6 +394,9 @@ class Search:
         has_regex = any(not isinstance(e, Exact) and not is_sentinel(e) for e in self.entries)
         self._lookback = window if has_regex else max(exact_overlap, default=0)
         self._window = window
+        #: Seconds one regex search may take (None: no limit); the policy
+        #: sets it to what is left of the deadline before each step.
+        self.budget: float | None = None
 
     def step(self) -> Match[Any] | None:
         buffer = self._buffer
@@ -423,14 +433,19 @@ class Search:
         segment = buffer.text_from(start - context)
         base = start - context
         self._searched_to = end
-        best: tuple[int, int, int, RegexMatch[Any] | None] | None = None
+        best: tuple[int, int, int, regex.Match[Any] | None] | None = None
         for index, entry in enumerate(self.entries):
             if isinstance(entry, Exact):
                 at = segment.find(entry.text, context)
                 if at >= 0 and (best is None or at < best[0]):
                     best = (at, at + len(entry.text), index, None)
             elif not is_sentinel(entry):
-                found = entry.compiled.search(segment, context)  # type: ignore[union-attr]
+                try:
+                    found = entry.compiled.search(  # type: ignore[union-attr]
+                        segment, context, timeout=self.budget
+                    )
+                except TimeoutError:
+                    raise SlowSearch(str(entry)) from None
                 if found is not None and (best is None or found.start() < best[0]):
                     best = (found.start(), found.end(), index, found)
         if best is None:

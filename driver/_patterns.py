@@ -1,4 +1,12 @@
-"""Pattern lists for expect: regexes, exact strings, and the EOF/TIMEOUT entries."""
+"""Pattern lists for expect: regexes, exact strings, and the EOF/TIMEOUT entries.
+
+Regexes are searched with the ``regex`` package, not ``re``: one ``re``
+search cannot be interrupted (and holds the GIL, so no thread can stop it),
+and a pattern that backtracks catastrophically (``(a+)+$``) would hold an
+expect far past its deadline. ``regex`` takes a timeout per search. Its
+syntax is ``re``'s (its default version 0 is compatible); a compiled
+``re.Pattern`` is recompiled from its pattern and flags.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, AnyStr, Generic, Union
+
+import regex
 
 from ._errors import EOF, Timeout
 
@@ -24,7 +34,7 @@ class Exact(Generic[AnyStr]):
 class Regex(Generic[AnyStr]):
     """A compiled regular expression to search for."""
 
-    compiled: re.Pattern[AnyStr]
+    compiled: regex.Pattern[AnyStr]
 
     def __str__(self) -> str:
         return f"re {self.compiled.pattern!r}"
@@ -53,9 +63,12 @@ def compile_patterns(spec: Any, *, exact: bool, kind: type) -> list[Entry[Any]]:
 def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
     if is_sentinel(item):
         return item  # type: ignore[no-any-return]
-    if isinstance(item, re.Pattern) and not exact:
+    if isinstance(item, (re.Pattern, regex.Pattern)) and not exact:
         _check_kind(item.pattern, kind)
-        return Regex(item)
+        try:
+            return Regex(regex.compile(item.pattern, item.flags))
+        except regex.error as exc:
+            raise ValueError(f"pattern {item.pattern!r} cannot be searched: {exc}") from exc
     if isinstance(item, (str, bytes)):
         _check_kind(item, kind)
         if exact:
@@ -63,8 +76,8 @@ def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
                 raise ValueError("expect_exact cannot look for an empty string")
             return Exact(item)
         try:
-            return Regex(re.compile(item))
-        except re.error as exc:
+            return Regex(regex.compile(item))
+        except regex.error as exc:
             raise ValueError(f"pattern {item!r} is not a valid regex: {exc}") from exc
     what = "a str" if kind is str else "bytes"
     extra = "" if exact else ", a compiled re.Pattern"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from ._child import Child, Deadline, TimeoutArg
-from ._core import Match, OutputBuffer, Search
+from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._errors import EOF, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
 from .backends._process import ChildProcess, running
@@ -76,6 +76,9 @@ CONTINUE = _Continue()
 #: How often to look again at what no fd reports: the terminal's modes, and a
 #: child's exit or a group's survivors where the platform has no pidfd.
 LOOK_AGAIN_SECONDS = 0.01
+#: What a regex search at the deadline may still take, so a match that is
+#: there is found even when the deadline has just passed.
+MIN_SEARCH_SECONDS = 0.1
 #: EOF on a child's output usually means it is exiting: how long to give it
 #: before reporting it as still running. Only a child that closed its output
 #: and carries on costs this, once per session.
@@ -99,9 +102,16 @@ def until(
     arrived_before = buffer.end
     timed_out = False
     while True:
-        result = attempt()
-        if result is None and (buffer.eof or timed_out or buffer.failure is not None):
-            result = yield from _at_an_end(child, buffer, what, search, timed_out)
+        if search is not None:
+            search.budget = _budget(deadline)
+        try:
+            result = attempt()
+            if result is None and (buffer.eof or timed_out or buffer.failure is not None):
+                result = yield from _at_an_end(child, buffer, what, search, timed_out)
+        except SlowSearch as slow:
+            raise child.timeout_error(
+                buffer, what, timeout, quiet=False, hint=_slow_hint(str(slow))
+            ) from None
         if result is not None:
             if child.open_outputs == 0:
                 yield from _exit_after_eof(child)
@@ -110,6 +120,22 @@ def until(
             quiet = buffer.end == arrived_before
             raise child.timeout_error(buffer, what, timeout, quiet=quiet)
         timed_out = not (yield Wait(deadline))
+
+
+def _budget(deadline: float) -> float | None:
+    """How long one regex search may take: what is left of the deadline, and
+    at least a moment for the last search at it."""
+    if deadline == math.inf:
+        return None
+    return max(deadline - time.monotonic(), MIN_SEARCH_SECONDS)
+
+
+def _slow_hint(pattern: str) -> str:
+    return (
+        f"hint: searching for {pattern} did not finish in time; a pattern with nested"
+        " repetition such as (a+)+ can take exponential time on some output. Make it"
+        " unambiguous, anchor it, or use expect_exact."
+    )
 
 
 def _at_an_end(

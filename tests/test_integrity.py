@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -94,3 +96,22 @@ def test_an_error_after_a_huge_line_stays_small_and_keeps_all_output(spawn: Spaw
     assert len(error.value.output) == huge  # all of it, for code
     assert len(str(error.value)) < 20_000  # a bounded piece, for people
     assert "more characters" in str(error.value) or "last" in str(error.value)
+
+
+@pytest.mark.slow_callback(5)  # the search runs on the loop, bounded by the deadline
+def test_a_slow_regex_does_not_hold_expect_past_its_deadline(spawn: Spawn) -> None:
+    s = spawn(python("print('a' * 200_000, flush=True); input()"))
+    started = time.monotonic()
+    with pytest.raises(driver.Timeout) as error:
+        s.expect("a+END", timeout=1)  # quadratic: every start scans to the end
+    overshoot = time.monotonic() - started - 1
+    assert overshoot < 3  # generous; one unbounded search took 25 s here
+    assert "did not finish in time" in error.value.hint
+    s.send_line("")
+
+
+def test_compiled_re_patterns_still_work(spawn: Spawn) -> None:
+    s = spawn(python("print('12 apples, 3 pears')"))
+    found = s.expect(re.compile(r"(\d+) APPLES", re.IGNORECASE))
+    assert (found.group(1), found.groups()) == ("12", ("12",))
+    assert s.expect([re.compile(r"(?P<n>\d+) pears")]).group("n") == "3"
