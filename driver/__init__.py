@@ -9,6 +9,7 @@ from ._errors import DriverError as DriverError
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
+from ._masking import Secret as Secret
 from ._policy import CONTINUE as CONTINUE
 from .aio import AsyncReader as AsyncReader
 from .aio import AsyncSession as AsyncSession
@@ -43,6 +44,7 @@ __all__ = [
     "Reader",
     "Repl",
     "RunResult",
+    "Secret",
     "Session",
     "SessionClosed",
     "SpawnError",

@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, TypedDict, TypeVar
 
 from ._core import OutputBuffer
-from ._errors import EOF, DriverError, SessionClosed, Timeout, describe_child
+from ._errors import EOF, DecodeError, DriverError, SessionClosed, Timeout, describe_child
+from ._masking import Secret
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._spawn import check_dimensions
@@ -261,16 +262,26 @@ class Child:
     def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
         self.check_open()
+        secret = secret or isinstance(text, Secret)
         data = self.encode(text) + end
-        shown = data if self.kind is bytes else text + end.decode()
+        shown = data if self.kind is bytes else str(text) + end.decode()
         self.transcript.record_sent(shown, secret=secret)
         return data
 
     def shown(self, output: Any) -> Any:
-        """Output as an error message may show it: secrets masked."""
-        if self.transcript.secrets and isinstance(output, str):
-            return self.transcript.mask(output)
-        return output
+        """Output as an error may show it: secrets masked, in str or bytes."""
+        if isinstance(output, str):
+            return self.transcript.secrets.mask(output)
+        return self.transcript.secrets.mask_bytes(output, self.encoding or "utf-8")
+
+    def decode_error(self, error: DecodeError) -> DecodeError:
+        """``error`` as it may be shown: the secrets in its raw bytes masked."""
+        raw = self.shown(error.raw)
+        if raw == error.raw:
+            return error
+        return DecodeError(
+            encoding=error.encoding, offset=error.offset, raw=raw, reason=error.reason
+        )
 
     def control(self, char: str) -> bytes | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
@@ -370,15 +381,15 @@ class Child:
         """A Timeout or EOF carrying what a person needs to see: output, transcript, child."""
         buffer = self.buffers["stdout"] if buffer is None else buffer
         return kind(
-            message,
-            pattern=pattern,
+            self.shown(message),
+            pattern=self.shown(pattern),
             timeout=timeout,
             output=self.shown(buffer.unconsumed()),
             transcript_tail=self.transcript.tail(),
             argv=self.argv,
             pid=self.pid,
             returncode=self.process.returncode,
-            hint=hint,
+            hint=self.shown(hint),
         )
 
     def timeout_error(

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from ._child import Child, Deadline, TimeoutArg
 from ._core import Match, OutputBuffer, Search, SlowSearch
-from ._errors import EOF, DriverError, InputClosed, Timeout
+from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
 from .backends._process import ChildProcess, running
 
@@ -112,6 +112,8 @@ def until(
             raise child.timeout_error(
                 buffer, what, timeout, quiet=False, hint=_slow_hint(str(slow))
             ) from None
+        except DecodeError as error:
+            raise child.decode_error(error) from None
         if result is not None:
             if child.open_outputs == 0:
                 yield from _exit_after_eof(child)

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TextIO
 
-SECRET_MASK = "********"
+from ._masking import MASK, Secrets
 
 # The start of a line that a session file reads as something other than
 # expected output; such an output line is written with a leading backslash.
@@ -40,14 +40,6 @@ def escape_output_line(line: str) -> str:
     return "\\" + line if MARKER_START.match(line) else line
 
 
-def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each secret replaced by the mask, the longest first (one
-    secret may contain another)."""
-    for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        text = text.replace(secret, SECRET_MASK)
-    return text
-
-
 class _Renderer:
     """Turns recorded events into complete session-file lines."""
 
@@ -65,7 +57,7 @@ class _Renderer:
 
     def secret(self, number: str) -> list[str]:
         """A line sent with secret=True: masked, or a ${SECRET_n} placeholder when recording."""
-        shown = f"${{SECRET_{number}}}" if self.placeholders else SECRET_MASK
+        shown = f"${{SECRET_{number}}}" if self.placeholders else MASK
         return [*self._end_prompt(), f"> {shown}"]
 
     def sent(self, text: str) -> list[str]:
@@ -113,9 +105,9 @@ class Transcript:
         self._size = 0  # of the events kept
         self._limit = limit
         self._dropped = 0  # characters of the oldest events let go
-        #: Texts sent with secret=True: masked wherever they would be shown,
-        #: the child's own output (an echo) included.
-        self.secrets: set[str] = set()
+        #: Texts sent with secret=True (and added): masked wherever they
+        #: would be shown, the child's own output (an echo) included.
+        self.secrets = Secrets()
         self._echo_to_come = ""  # the echo of a typed line that has not arrived yet
         self._secret_lines = 0
         self._log = log
@@ -163,8 +155,9 @@ class Transcript:
             self._record("secret", str(self._secret_lines))
             return
         if secret:
-            self.secrets.update(line for line in text.split("\n") if line)
-            text = "\n".join(SECRET_MASK if line else "" for line in text.split("\n"))
+            for line in text.split("\n"):
+                self.secrets.add(line)
+            text = "\n".join(MASK if line else "" for line in text.split("\n"))
         self._record("sent", text)
 
     def record_typed(self, line: str, *, secret: bool, echoed: bool = True) -> None:
@@ -211,7 +204,7 @@ class Transcript:
 
     def mask(self, text: str) -> str:
         """``text`` with every secret sent so far replaced by the mask."""
-        return mask_secrets(text, self.secrets)
+        return self.secrets.mask(text)
 
     def record_directive(self, line: str) -> None:
         self._record("directive", line)

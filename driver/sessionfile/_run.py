@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._errors import EOF, DriverError, SpawnError, Timeout
-from .._transcript import escape_output_line, mask_secrets
+from .._masking import mask_secrets
+from .._transcript import escape_output_line
 from ..session import Session, spawn
 from ._format import (
     DEFAULT_TIMEOUT,

@@ -1,0 +1,54 @@
+"""Secrets are never shown: one masking layer for everything that leaves driver."""
+
+from __future__ import annotations
+
+import pytest
+
+import driver
+from helpers import Spawn, python
+
+_ECHO = "import sys\nfor line in sys.stdin: print('got', line.strip(), flush=True)"
+
+
+def test_a_secret_value_is_sent_but_never_shown(spawn: Spawn) -> None:
+    s = spawn(python(_ECHO))
+    s.send_line(driver.Secret("hunter2"))
+    assert s.read_line() == "got hunter2"  # the code reads what the child printed
+    assert "hunter2" not in s.transcript
+    assert "> ********" in s.transcript
+    assert "hunter2" not in repr(driver.Secret("hunter2"))
+
+
+def test_a_bytes_session_masks_its_errors(spawn: Spawn) -> None:
+    s = spawn(python(_ECHO), encoding=None)
+    s.send_line(b"hunter2", secret=True)
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact(b"never", timeout=0.3)
+    assert b"hunter2" not in error.value.output
+    assert b"********" in error.value.output
+    assert "hunter2" not in str(error.value)
+
+
+def test_a_secret_in_a_pattern_is_masked_in_the_error(spawn: Spawn) -> None:
+    s = spawn(python(_ECHO))
+    s.send_line("hunter2", secret=True)
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact("hunter2 is not here", timeout=0.3)
+    for shown in (str(error.value), error.value.pattern, error.value.message):
+        assert "hunter2" not in shown
+
+
+def test_a_decode_error_masks_the_raw_bytes(spawn: Spawn) -> None:
+    s = spawn(python("import os; os.write(1, b'\\xff hunter2 follows a bad byte')"))
+    s.add_secret("hunter2")
+    with pytest.raises(driver.DecodeError) as error:
+        s.read()
+    assert b"hunter2" not in error.value.raw
+    assert "hunter2" not in str(error.value)
+
+
+def test_a_short_secret_is_masked_only_as_a_whole_word(spawn: Spawn) -> None:
+    s = spawn(python("print('about the table: ab, then ab.')"))
+    s.add_secret("ab")
+    s.read()
+    assert "about the table: ********, then ********." in s.transcript
