@@ -20,7 +20,7 @@ from typing import Any, AnyStr, Generic
 import regex
 
 from ._errors import EOF, DecodeError, Timeout
-from ._patterns import Entry, Exact, is_sentinel
+from ._patterns import Entry, Exact, Regex, is_sentinel
 
 # str in a text session, bytes in a bytes one (encoding=None).
 Text = Any
@@ -397,6 +397,7 @@ class Search:
         #: Seconds one regex search may take (None: no limit); the policy
         #: sets it to what is left of the deadline before each step.
         self.budget: float | None = None
+        self._regexes = max(1, sum(1 for e in self.entries if isinstance(e, Regex)))
 
     def step(self) -> Match[Any] | None:
         buffer = self._buffer
@@ -411,6 +412,10 @@ class Search:
         found = self._search(full=True)
         if found is not None:
             return found
+        return self.entry_for(reason)
+
+    def entry_for(self, reason: type[EOF] | type[Timeout] | None) -> Match[Any] | None:
+        """The ``reason`` entry's match, without searching; None if the list has none."""
         for index, entry in enumerate(self.entries):
             if entry is reason:
                 buffer = self._buffer
@@ -434,6 +439,8 @@ class Search:
         base = start - context
         self._searched_to = end
         best: tuple[int, int, int, regex.Match[Any] | None] | None = None
+        # The regexes of a list share the budget: together they never take longer.
+        budget = None if self.budget is None else self.budget / self._regexes
         for index, entry in enumerate(self.entries):
             if isinstance(entry, Exact):
                 at = segment.find(entry.text, context)
@@ -442,7 +449,7 @@ class Search:
             elif not is_sentinel(entry):
                 try:
                     found = entry.compiled.search(  # type: ignore[union-attr]
-                        segment, context, timeout=self.budget
+                        segment, context, timeout=budget
                     )
                 except TimeoutError:
                     raise SlowSearch(str(entry)) from None

@@ -58,7 +58,9 @@ def interact(
     # stays as it is and does them: whole lines arrive, ^C is passed on.
     on_terminal = child.terminal is not None
     keys = _raw(stdin_fd) if on_terminal else _interrupts_forwarded(child)
-    with keys, _window_size_forwarded(child, stdin_fd), _echo_on(child):
+    # The child's echo stays as the child set it: a password prompt turned it
+    # off, and what is typed there must not show (nor be recorded in clear).
+    with keys, _window_size_forwarded(child, stdin_fd):
         lines = _TypedLines(child)
         poller = select.poll()
         poller.register(stdin_fd, select.POLLIN)
@@ -202,23 +204,3 @@ def _window_size_forwarded(child: Child, fd: int) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGWINCH, previous)
-
-
-@contextlib.contextmanager
-def _echo_on(child: Child) -> Iterator[None]:
-    """A person needs to see what they type: echo on for the interaction.
-
-    Sessions start with the child's terminal echo off; it is turned back off
-    afterwards unless the child changed it meanwhile.
-    """
-    terminal = child.terminal
-    if terminal is None or terminal.echo:
-        yield
-        return
-    terminal.echo = True
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            if terminal.echo:
-                terminal.echo = False

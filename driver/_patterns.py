@@ -66,7 +66,7 @@ def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
     if isinstance(item, (re.Pattern, regex.Pattern)) and not exact:
         _check_kind(item.pattern, kind)
         try:
-            return Regex(regex.compile(item.pattern, item.flags))
+            return Regex(regex.compile(item.pattern, _regex_flags(item)))
         except regex.error as exc:
             raise ValueError(f"pattern {item.pattern!r} cannot be searched: {exc}") from exc
     if isinstance(item, (str, bytes)):
@@ -85,6 +85,27 @@ def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
         f"pattern {item!r} has type {type(item).__name__}; expected {what}{extra},"
         " driver.EOF or driver.TIMEOUT"
     )
+
+
+# re's flags by their regex names: the bits differ (re.ASCII is regex.VERSION1).
+_FLAGS = {
+    re.IGNORECASE: regex.IGNORECASE,
+    re.MULTILINE: regex.MULTILINE,
+    re.DOTALL: regex.DOTALL,
+    re.VERBOSE: regex.VERBOSE,
+    re.ASCII: regex.ASCII,
+    re.LOCALE: regex.LOCALE,
+}
+
+
+def _regex_flags(pattern: re.Pattern[Any] | regex.Pattern[Any]) -> int:
+    if isinstance(pattern, regex.Pattern):
+        return int(pattern.flags)
+    flags = 0
+    for re_flag, regex_flag in _FLAGS.items():
+        if pattern.flags & re_flag:
+            flags |= regex_flag
+    return flags
 
 
 def _check_kind(value: str | bytes, kind: type) -> None:

@@ -109,6 +109,9 @@ def until(
             if result is None and (buffer.eof or timed_out or buffer.failure is not None):
                 result = yield from _at_an_end(child, buffer, what, search, timed_out)
         except SlowSearch as slow:
+            assert search is not None
+            if (timed_out_entry := search.entry_for(Timeout)) is not None:
+                return timed_out_entry  # type: ignore[return-value]
             raise child.timeout_error(
                 buffer, what, timeout, quiet=False, hint=_slow_hint(str(slow))
             ) from None

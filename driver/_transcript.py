@@ -81,6 +81,9 @@ class _Renderer:
 #: How much of the exchange a transcript keeps in memory by default
 #: (characters, or bytes of a bytes session's output): the most recent part.
 DEFAULT_LIMIT = 1 << 20
+# What an event costs beyond its text (a tuple, a str object, a deque slot),
+# counted against the limit so that a million tiny sends stay bounded too.
+_EVENT_COST = 100
 # What an error message's tail of the transcript looks at, at most, and how
 # long a line of it may be: its cost never depends on how long the session ran.
 _TAIL_BUDGET = 1 << 16
@@ -133,13 +136,15 @@ class Transcript:
         """Keep an event, letting the oldest go beyond the limit."""
         limit = self._limit
         if limit is not None and len(text) > limit:
+            if isinstance(text, str):  # masked before the cut, which could halve a secret
+                text = self.mask(text)
             self._dropped += len(text) - limit
             text = text[-limit:]
         self._events.append((kind, text))
-        self._size += len(text)
-        while limit is not None and self._size > limit:
+        self._size += len(text) + _EVENT_COST
+        while limit is not None and self._size > limit and len(self._events) > 1:
             _, old = self._events.popleft()
-            self._size -= len(old)
+            self._size -= len(old) + _EVENT_COST
             self._dropped += len(old)
 
     def record_sent(self, text: str | bytes, *, secret: bool = False) -> None:
@@ -196,7 +201,7 @@ class Transcript:
         if not tail.endswith(echo):
             return False
         for _ in range(count):
-            self._size -= len(events.pop()[1])
+            self._size -= len(events.pop()[1]) + _EVENT_COST
         kept = tail[: len(tail) - len(echo)]
         if kept:
             self._append("output", kept)
@@ -254,9 +259,9 @@ class Transcript:
             size += len(event[1])
             if size >= _TAIL_BUDGET:
                 break
-        lines = _render(reversed(events), False).splitlines()[-count:]
-        shown = "\n".join(_shorten(line) for line in lines)
-        return self.mask(shown) if self.secrets else shown
+        # Masked before lines are cut: a cut must not leave part of a secret.
+        lines = self.mask(_render(reversed(events), False)).splitlines()[-count:]
+        return "\n".join(_shorten(line) for line in lines)
 
 
 def _render(events: Iterable[tuple[str, str | bytes]], placeholders: bool) -> str:

@@ -115,3 +115,42 @@ def test_compiled_re_patterns_still_work(spawn: Spawn) -> None:
     found = s.expect(re.compile(r"(\d+) APPLES", re.IGNORECASE))
     assert (found.group(1), found.groups()) == ("12", ("12",))
     assert s.expect([re.compile(r"(?P<n>\d+) pears")]).group("n") == "3"
+
+
+@pytest.mark.slow_callback(5)  # the searches run on the loop, bounded by the deadline
+def test_a_list_of_slow_regexes_shares_the_deadline_and_returns_its_timeout_entry(
+    spawn: Spawn,
+) -> None:
+    s = spawn(python("print('a' * 60_000, flush=True); input()"))
+    patterns = [f"a+END{n}" for n in range(5)]  # each slow, none hopeless alone
+    started = time.monotonic()
+    found = s.expect([*patterns, driver.TIMEOUT], timeout=1)
+    assert found.index == 5
+    assert time.monotonic() - started < 4  # generous; five full budgets took 4 to 5 s
+    s.send_line("")
+
+
+def test_re_flags_keep_their_meaning(spawn: Spawn) -> None:
+    s = spawn(python("print('\u00e91 Word')"))
+    assert s.expect(re.compile(r"\w+", re.ASCII)).text == "1"
+    assert s.expect(re.compile(r"word", re.IGNORECASE)).text == "Word"
+
+
+def test_many_tiny_sends_keep_the_transcript_bounded(spawn: Spawn) -> None:
+    s = spawn(["sh", "-c", "cat > /dev/null"], transcript_limit=100_000)
+    for _ in range(20_000):
+        s.send("a")
+    kept = s.transcript.count("%send a")
+    assert 0 < kept < 2_000  # each kept event counts its own cost, not just one character
+
+
+def test_an_error_never_shows_part_of_a_secret_in_a_long_line(spawn: Spawn) -> None:
+    secret = "correct-horse-battery-staple-42"
+    s = spawn(python(f"print('x' * 490 + {secret!r} + 'y' * 100, flush=True); input()"))
+    s.add_secret(secret)
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact("never", timeout=0.5)
+    shown = str(error.value)
+    for start in range(0, len(secret) - 4):
+        assert secret[start : start + 5] not in shown
+    s.send_line("")

@@ -12,8 +12,9 @@ from helpers import fixture
 REPEATER = fixture("repeater.py")[1]
 
 
-def host(*child: str, upper: bool = False) -> driver.Session:
-    argv = fixture("interact_host.py", *(["--upper"] if upper else []), "--", *child)
+def host(*child: str, upper: bool = False, wait: str | None = None) -> driver.Session[str]:
+    options = [*(["--upper"] if upper else []), *(["--wait", wait] if wait else [])]
+    argv = fixture("interact_host.py", *options, "--", *child)
     return driver.spawn(argv, backend="pty", timeout=20)
 
 
@@ -86,3 +87,15 @@ def test_unconsumed_output_is_shown_first(escape: str) -> None:
         s.expect_exact("ly\n")  # the rest of the line, unconsumed when interact began
         s.send(escape)
         s.expect_exact("back")
+
+
+def test_interact_leaves_a_password_prompts_echo_off() -> None:
+    """As at su's prompt: the child turned echo off before interact began."""
+    with host(sys.executable, fixture("getpass_prompt.py")[1], wait="Password: ") as h:
+        h.expect_exact("host: interacting")
+        h.send("sesame\r")
+        h.expect_exact("got a password of 6 characters")
+        assert "sesame" not in h.before
+        h.expect_exact("host: back, modes restored True")
+        transcript = h.expect(r"host: transcript '(.*)'").group(1)
+        assert "sesame" not in transcript and "> ********" in transcript
