@@ -10,6 +10,7 @@ wait loses nothing: the next read starts at the first unconsumed character.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import math
 import os
@@ -288,11 +289,10 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         return await self._engine.run(policy.close(self._child, grace, self._release_engine))
 
     def _release_engine(self) -> None:
-        # The loop may be closed already: unregistering is best effort, the kill is not.
-        try:
+        # The loop may be closed already (waking a waiter then raises
+        # RuntimeError): unregistering is best effort, the kill is not.
+        with contextlib.suppress(RuntimeError):
             self._engine.release()
-        except Exception:
-            pass
 
     async def __aenter__(self) -> AsyncSession[AnyStr]:
         return self

@@ -126,8 +126,9 @@ def test_repl_over_a_session_with_setup() -> None:
 def test_repl_timeout_keeps_the_output() -> None:
     with repl.python() as py:
         with pytest.raises(driver.Timeout) as caught:
-            # sleep-ok: a command that outlasts the timeout; nothing here waits on it.
-            py.run("import time; print('started', flush=True); time.sleep(30)", timeout=0.5)
+            # A command that outlasts the timeout; nothing here waits on it.
+            outlasting = "import time; print('started', flush=True); time.sleep(30)"  # sleep-ok
+            py.run(outlasting, timeout=0.5)
         assert "started" in caught.value.output
 
 

@@ -159,8 +159,8 @@ def test_send_signal_reaches_the_child(spawn: Spawn) -> None:
 
 
 def test_interrupt_sends_sigint(spawn: Spawn) -> None:
-    # sleep-ok: the child stands for a busy program; the test waits on "ready", then SIGINT.
-    s = spawn(python("import time; print('ready'); time.sleep(60)"))
+    # The child stands for a busy program; the test waits on "ready", then SIGINT.
+    s = spawn(python("import time; print('ready'); time.sleep(60)"))  # sleep-ok: busy child
     s.expect_exact("ready")
     s.interrupt()
     s.expect_exact("KeyboardInterrupt")
