@@ -112,7 +112,7 @@ class Transcript:
         #: would be shown, the child's own output (an echo) included.
         self.secrets = Secrets()
         self._echo_to_come = ""  # the echo of a typed line that has not arrived yet
-        self._secret_lines = 0
+        self._secret_numbers: dict[str, int] = {}  # each secret line's SECRET_n
         self._log = log
         self._live = _Renderer() if log is not None else None
         self._log_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
@@ -155,9 +155,12 @@ class Transcript:
             text = text.decode("utf-8", "backslashreplace")
         if secret and text.endswith("\n") and text.count("\n") == 1 and text != "\n":
             # One secret line: numbered, so a recording can name it ${SECRET_n}.
-            self.secrets.add(text[:-1])
-            self._secret_lines += 1
-            self._record("secret", str(self._secret_lines))
+            # The same value typed twice (a password, then its repetition) is
+            # one variable: a replay gives both the same value.
+            value = text[:-1]
+            self.secrets.add(value)
+            number = self._secret_numbers.setdefault(value, len(self._secret_numbers) + 1)
+            self._record("secret", str(number))
             return
         if secret:
             for line in text.split("\n"):
@@ -247,8 +250,8 @@ class Transcript:
 
     @property
     def secret_lines(self) -> int:
-        """How many secret lines were sent (SECRET_1 ... SECRET_n)."""
-        return self._secret_lines
+        """How many different secret lines were sent (SECRET_1 ... SECRET_n)."""
+        return len(self._secret_numbers)
 
     def tail(self, count: int = 12) -> str:
         """The last ``count`` lines, for error messages: bounded work and size."""
