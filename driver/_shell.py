@@ -147,6 +147,11 @@ class SessionBase(ReaderBase[AnyStr]):
         if text:
             self._child.transcript.secrets.add(text)
 
+    def mask(self, text: AnyStr) -> AnyStr:
+        """``text`` as driver shows it anywhere: every secret replaced by ``********``."""
+        masked: AnyStr = self._child.shown(text)
+        return masked
+
     def send_signal(self, sig: int) -> None:
         """Send signal ``sig`` to the child process (not its group), as subprocess does."""
         self._child.signal(sig)

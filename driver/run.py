@@ -79,7 +79,7 @@ def run(
 
         def answer(match: Match[str]) -> object:
             printed.append(match.before + match.text)
-            reply = answers[match.index].next(session.argv, "".join(printed))
+            reply = answers[match.index].next(session.argv, session.mask("".join(printed)))
             session.send_line(reply)
             return CONTINUE
 
@@ -88,7 +88,7 @@ def run(
         try:
             printed.append(session.dispatch(handlers, timeout).before)
         except Timeout as error:
-            error.output = "".join(printed) + str(error.output)
+            error.output = session.mask("".join(printed)) + str(error.output)
             raise
         returncode = session.wait()
         return RunResult(session.argv, returncode, "".join(printed), session.transcript)

@@ -52,3 +52,17 @@ def test_a_short_secret_is_masked_only_as_a_whole_word(spawn: Spawn) -> None:
     s.add_secret("ab")
     s.read()
     assert "about the table: ********, then ********." in s.transcript
+
+
+def test_run_answers_a_password_without_showing_it() -> None:
+    program = (
+        "import getpass\n"
+        "p = getpass.getpass('Password: ')\n"
+        "print('you typed', p, flush=True)\n"
+        "input('More? ')\n"
+    )
+    with pytest.raises(driver.Timeout) as error:
+        driver.run(python(program), {"Password: ": driver.Secret("hunter2")}, timeout=1)
+    assert "hunter2" not in str(error.value)
+    assert "hunter2" not in error.value.output
+    assert "you typed ********" in error.value.output
