@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import driver
@@ -66,3 +70,27 @@ def test_run_answers_a_password_without_showing_it() -> None:
     assert "hunter2" not in str(error.value)
     assert "hunter2" not in error.value.output
     assert "you typed ********" in error.value.output
+
+
+def test_a_captured_secret_declared_late_never_shows(tmp_path: Path) -> None:
+    token = "tok3nvalue9876"
+    # Made up by the program, so the file's own text never holds it.
+    program = "t = 'tok3n' + 'value9876'; print('token:', t); print('again', t)"
+    session_file = tmp_path / "token.session"
+    session_file.write_text(
+        f'$ {sys.executable} -c "{program}"\n'
+        "token: (?P<TOKEN>\\w+) (re)\n"
+        "something else\n"
+        "%secret TOKEN\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "driver", "run", "--verbose", str(session_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1  # the second line differs: a failure, with a diff
+    err = session_file.with_suffix(".session.err").read_text()
+    for shown in (result.stdout, result.stderr, err):
+        assert token not in shown
+    assert "********" in result.stdout

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._errors import EOF, DriverError, SpawnError, Timeout
-from .._masking import mask_secrets
+from .._masking import Secrets
 from .._transcript import escape_output_line
 from ..session import Session, spawn
 from ._format import (
@@ -106,7 +106,16 @@ class _Run:
     ) -> None:
         self.file = session_file
         self.variables = dict(variables)
-        self.secrets: set[str] = set()
+        self.secrets = Secrets()
+        # A %secret covers the whole file, wherever it is written: values
+        # given now, captured later or made up at the declaration.
+        self.secret_names = {
+            step.text.partition(" ")[2].strip()
+            for step in session_file.steps
+            if step.kind == "set" and step.text.partition(" ")[0] == "secret"
+        }
+        for name in self.secret_names & self.variables.keys():
+            self.secrets.add(self.variables[name])
         self.overrides = overrides
         self.settings = _Settings()
         self.log = log
@@ -140,7 +149,7 @@ class _Run:
         return VARIABLE.sub(value, text)
 
     def mask(self, text: str) -> str:
-        return mask_secrets(text, self.secrets)
+        return self.secrets.mask(text)
 
     def keep(self, line: str) -> None:
         self.out.append(line)
@@ -334,8 +343,7 @@ class _Run:
                     ended = "the output ended while skipping with `...`"
                     self.missing(step, ended if skipping else "the program's output ended")
                 return
-            if matched:
-                self.capture(pattern, line)
+            if matched:  # (captured as it was shown)
                 self.keep(step.raw)  # as written: variables and patterns stay
                 return
             if skipping:
@@ -365,8 +373,7 @@ class _Run:
                 line = self.session.read_line().rstrip(" \t")
             except EOF:
                 return None, False
-            self.show(escape_output_line(line))
-            return line, pattern.fullmatch(line) is not None
+            return self.shown_line(line, pattern.fullmatch(line) is not None, pattern)
         whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
         patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF] + ([] if wait else [Timeout])
         found = self.session.expect(patterns, timeout=None if wait else 0)
@@ -376,8 +383,15 @@ class _Run:
             return None, False
         self.prompt_open = found.index == 0 and not found.text.endswith("\n")
         line = found.text.removesuffix("\n").rstrip(" \t")
+        return self.shown_line(line, found.index == 0, pattern)
+
+    def shown_line(self, line: str, matched: bool, pattern: re.Pattern[str]) -> tuple[str, bool]:
+        """Show an output line live; a matched line's captures first, so a
+        %secret captured from it is masked there too."""
+        if matched:
+            self.capture(pattern, line)
         self.show(escape_output_line(line))
-        return line, found.index == 0
+        return line, matched
 
     def keep_output(self, text: str) -> None:
         """Output nobody expected, into the actual file (masked, escaped)."""
@@ -396,7 +410,12 @@ class _Run:
     def capture(self, pattern: re.Pattern[str], line: str) -> None:
         found = pattern.fullmatch(line)
         if found is not None:
-            self.variables.update({k: v for k, v in found.groupdict().items() if v is not None})
+            captured = {k: v for k, v in found.groupdict().items() if v is not None}
+            self.variables.update(captured)
+            for name in self.secret_names & captured.keys():
+                self.secrets.add(captured[name])
+                if self.session is not None:
+                    self.session.add_secret(captured[name])
 
     def missing(self, step: Step, why: str) -> None:
         self.fail(step, f"expected {step.raw!r}, but {why}")
