@@ -255,9 +255,28 @@ def test_a_secret_never_shows_in_failures_diffs_logs_or_rewrites(tmp_path: Path)
     shown = messages(result) + result.diff() + result.actual + log.getvalue()
     assert "hunter2" not in shown
     assert "say ******** twice ********" in log.getvalue()
-    assert "-say wrong\n+say ******** twice ********\n" in result.diff()
+    # In the rewrite a secret in the output reads as its variable, so the file still runs.
+    assert "-say wrong\n+say ${TOKEN} twice ${TOKEN}\n" in result.diff()
     update_file(result)
     assert "hunter2" not in path.read_text()
+    assert run(path, variables={"TOKEN": "hunter2"}).passed
+
+
+def test_update_keeps_the_files_own_text_whatever_a_secret_is(tmp_path: Path) -> None:
+    """--var ADMIN=admin must not turn the file's own ${admin} or prompts into masks."""
+    path = write(
+        tmp_path,
+        "%secret ADMIN\n%backend pipe\n# the admin account, password ${ADMIN}\n"
+        f"{REPEATER}\nrepeater.py: starting\n> admin ${{ADMIN}}\n%eof\nwrong\n",
+    )
+    result = run(path, variables={"ADMIN": "admin"})
+    assert not result.passed
+    update_file(result)
+    rewritten = path.read_text()
+    assert "# the admin account, password ${ADMIN}" in rewritten
+    assert "> admin ${ADMIN}" in rewritten
+    assert "********" not in rewritten
+    assert run(path, variables={"ADMIN": "admin"}).passed
 
 
 def test_an_unset_secret_is_made_up(tmp_path: Path) -> None:

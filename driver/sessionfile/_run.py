@@ -396,7 +396,16 @@ class _Run:
     def keep_output(self, text: str) -> None:
         """Output nobody expected, into the actual file (masked, escaped)."""
         for line in _lines(text):
-            self.keep(self.mask(escape_output_line(line)))
+            self.keep(self.as_variables(escape_output_line(line)))
+
+    def as_variables(self, line: str) -> str:
+        """An output line for the actual file: a named secret's value as its
+        ``${NAME}`` (so the file still runs), any other secret masked."""
+        for name in sorted(self.secret_names, key=lambda n: -len(self.variables.get(n, ""))):
+            value = self.variables.get(name)
+            if value:
+                line = line.replace(value, f"${{{name}}}")
+        return self.mask(line)
 
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
@@ -522,7 +531,9 @@ def run_file(
         finally:
             if run.session is not None:
                 run.session.close(grace=0.2)
-        actual = "\n".join(run.mask(line) for line in run.out) + "\n"
+        # Output lines were masked as they were kept (keep_output); the
+        # file's own lines stay as written, whatever values they hold.
+        actual = "\n".join(run.out) + "\n"
         actual = actual.replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.failures, expected, actual, seconds, run.complete)
