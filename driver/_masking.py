@@ -89,8 +89,3 @@ def _alternatives(values: Iterable[str]) -> str:
             escaped = rf"(?<!\w){escaped}(?!\w)"
         parts.append(escaped)
     return "|".join(parts)
-
-
-def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each of ``secrets`` masked (for callers that hold a plain set)."""
-    return Secrets(secrets).mask(text)

@@ -94,3 +94,11 @@ def test_a_captured_secret_declared_late_never_shows(tmp_path: Path) -> None:
     for shown in (result.stdout, result.stderr, err):
         assert token not in shown
     assert "********" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["hunter2\0rest", b"hunter2"])
+def test_a_spawn_error_never_shows_an_env_value(backend: str, value: object) -> None:
+    with pytest.raises(driver.SpawnError) as error:
+        driver.spawn(["cat"], backend=backend, env={"TOKEN": value})  # type: ignore[dict-item]
+    assert "TOKEN" in str(error.value)
+    assert "hunter2" not in str(error.value)

@@ -130,13 +130,17 @@ def _env_problem(key: object, value: object) -> str:
             f"env key {key!r} is not a variable name: names are non-empty and hold no '='"
             " or NUL character; rename it"
         )
+    # The value itself is never shown: environments carry tokens and passwords.
     if not isinstance(value, str):
         return (
-            f"env[{key!r}] is {value!r} (type {type(value).__name__}); environment values"
-            f" are str: convert it, str({value!r})"
+            f"env[{key!r}] has type {type(value).__name__}; environment values are str:"
+            f" convert it with str()"
         )
     if "\0" in value:
-        return f"env[{key!r}] = {value!r} contains a NUL character, which no program can receive"
+        return (
+            f"env[{key!r}] holds a NUL character (at {value.index(chr(0))}),"
+            " which no program can receive"
+        )
     return ""
 
 
