@@ -220,14 +220,14 @@ class Child:
                 f"session {self.describe()} is closed; spawn a new one to talk to the program again"
             )
 
-    def deadline(self, timeout: TimeoutArg, now: float | None = None) -> float:
+    def deadline(self, timeout: TimeoutArg) -> float:
         """The absolute deadline (monotonic clock) of a call given ``timeout``."""
         if isinstance(timeout, Deadline):
             return timeout.when
         waited = self.timeout if timeout is None else check_timeout(timeout, zero_ok=True)
         if waited is None:
             return math.inf
-        return (time.monotonic() if now is None else now) + waited
+        return time.monotonic() + waited
 
     def waited(self, timeout: TimeoutArg) -> float | None:
         """The seconds a call given ``timeout`` waits in all, for messages."""
