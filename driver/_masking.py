@@ -6,10 +6,18 @@ A secret is a value that must never be shown: a password sent with
 live log, an error's message and attributes, reports and files), each
 secret in it reads ``********``.
 
-The rule for short values: a secret of fewer than ``WHOLE_WORD_BELOW``
-characters is masked only where it stands as a whole word. Masking every
-occurrence of ``"ab"`` would garble unrelated output (every "about", every
-"table") and, worse, tell a reader where the secret's letters occur.
+Pieces: output does not always hold a secret whole. An echo is read in
+parts, consumed up to its middle, or split by a later send. So any run of
+``PIECE`` or more characters taken from a secret is masked too, wherever it
+stands. The cost is that a password built of words ("password1") also masks
+those words ("Password:" reads "P********:"); a mask too many is the safe
+side of this trade. Runs of whitespace alone are not masked: they tell
+nothing and are everywhere.
+
+Short secrets: a secret of fewer than ``PIECE`` characters is masked only
+where it stands as a whole word. Masking every occurrence of ``"ab"`` would
+garble unrelated output (every "about", every "table") and, worse, tell a
+reader where the secret's letters occur.
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 MASK = "********"
-#: Secrets shorter than this are masked only as whole words.
-WHOLE_WORD_BELOW = 4
+#: The shortest piece of a secret that is masked wherever it stands;
+#: secrets shorter than this are masked only as whole words.
+PIECE = 4
 
 
 class Secret(str):
@@ -40,15 +49,21 @@ class Secrets:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._bytes_pattern: re.Pattern[bytes] | None = None
+        self._pieces: set[str] = set()  # every PIECE-character run of a long secret
+        self._short: set[str] = set()  # the secrets shorter than PIECE
+        self._patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
         for value in values:
             self.add(value)
 
     def add(self, value: str) -> None:
-        if value and value not in self._values:
-            self._values.add(value)
-            self._pattern = self._bytes_pattern = None
+        if not value or value in self._values:
+            return
+        self._values.add(value)
+        if len(value) < PIECE:
+            self._short.add(value)
+        pieces = (value[i : i + PIECE] for i in range(len(value) - PIECE + 1))
+        self._pieces.update(piece for piece in pieces if not piece.isspace())
+        self._patterns = None
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -60,32 +75,70 @@ class Secrets:
         return value in self._values
 
     def mask(self, text: str) -> str:
-        """``text`` with every secret in it replaced by the mask."""
+        """``text`` with every secret in it, and every piece of one, replaced by the mask."""
         if not self._values or not text:
             return text
-        if self._pattern is None:
-            self._pattern = re.compile(_alternatives(self._values))
-        return self._pattern.sub(MASK, text)
+        return "".join(MASK if secret else part for part, secret in self.split(text))
+
+    def split(self, text: str) -> list[tuple[str, bool]]:
+        """``text`` in parts, each with whether it is (a piece of) a secret.
+
+        For a writer that shows a secret its own way, such as a session
+        file's ``${NAME}``; most callers want :meth:`mask`.
+        """
+        runs: list[list[int]] = []  # [start, end] of each masked run, merged
+        for start, end in sorted(self._spans(text)):
+            if runs and start <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], end)
+            else:
+                runs.append([start, end])
+        parts: list[tuple[str, bool]] = []
+        done = 0  # text[:done] is in parts
+        for start, end in runs:
+            if start > done:
+                parts.append((text[done:start], False))
+            parts.append((text[start:end], True))
+            done = end
+        if done < len(text):
+            parts.append((text[done:], False))
+        return parts
+
+    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where ``text`` holds a secret or a piece of one (spans may overlap)."""
+        if self._patterns is None:
+            self._patterns = (_any_of(self._pieces), _any_of(self._short, whole_word=True))
+        pieces, short = self._patterns
+        if pieces is not None:
+            found = pieces.search(text)
+            while found is not None:
+                start, end = found.span()
+                # Pieces overlap ("hunter2" is "hunt", "unte", "nter", "ter2"):
+                # the run goes on while the next piece does.
+                while text[end - PIECE + 1 : end + 1] in self._pieces:
+                    end += 1
+                yield start, end
+                found = pieces.search(text, end - PIECE + 2)
+        if short is not None:
+            for found in short.finditer(text):
+                yield found.span()
 
     def mask_bytes(self, data: bytes, encoding: str = "utf-8") -> bytes:
         """``data`` with every secret (as ``encoding`` spells it) replaced by the mask."""
         if not self._values or not data:
             return data
-        if self._bytes_pattern is None:
-            self._bytes_pattern = re.compile(_alternatives(self._values).encode(encoding))
-        return self._bytes_pattern.sub(MASK.encode(), data)
+        # surrogateescape carries undecodable bytes through unchanged.
+        text = data.decode(encoding, "surrogateescape")
+        masked = self.mask(text)
+        return data if masked == text else masked.encode(encoding, "surrogateescape")
 
     def hide(self, value: str | bytes) -> str | bytes:
         """``value`` masked, whichever kind it is."""
         return self.mask(value) if isinstance(value, str) else self.mask_bytes(value)
 
 
-def _alternatives(values: Iterable[str]) -> str:
-    # The longest first: one secret may contain another.
-    parts = []
-    for value in sorted(values, key=len, reverse=True):
-        escaped = re.escape(value)
-        if len(value) < WHOLE_WORD_BELOW:
-            escaped = rf"(?<!\w){escaped}(?!\w)"
-        parts.append(escaped)
-    return "|".join(parts)
+def _any_of(values: set[str], *, whole_word: bool = False) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    # The longest first: one short secret may contain another.
+    pattern = "|".join(re.escape(value) for value in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)" if whole_word else pattern)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
 from ._masking import MASK, Secrets
@@ -34,18 +34,65 @@ _REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
 def escape_output_line(line: str) -> str:
     """The session-file spelling of an output line, read back as exactly ``line``."""
     if _NEEDS_REGEX.search(line):
-        pattern = _REGEX_SPECIAL.sub(r"\\\g<0>", line)
-        # "(?:)" keeps a leading backslash from reading as an escaped marker.
-        return ("(?:)" if pattern.startswith("\\") else "") + pattern + " (re)"
+        return _regex_line(_literal_regex(line))
     return "\\" + line if MARKER_START.match(line) else line
+
+
+def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) -> str:
+    """The session-file spelling of an output line that may hold secrets,
+    written so the file still runs: the value of one of ``variables`` as its
+    ``${NAME}``, any other secret or piece of one as ``.+`` in a regex line."""
+    parts: list[tuple[str, str]] = []  # (text, "text"), (name, "variable") or (text, "secret")
+    for part, name in _variables_in(line, variables):
+        if name is not None:
+            parts.append((name, "variable"))
+        else:
+            parts.extend(
+                (piece, "secret" if hidden else "text") for piece, hidden in secrets.split(part)
+            )
+    kinds = {kind for _, kind in parts}
+    if kinds <= {"text"}:
+        return escape_output_line(line)
+    if "secret" not in kinds and not any(_NEEDS_REGEX.search(t) for t, k in parts if k == "text"):
+        plain = "".join(f"${{{t}}}" if k == "variable" else t for t, k in parts)
+        return "\\" + plain if MARKER_START.match(plain) else plain
+    pattern = "".join(
+        f"${{{text}}}" if kind == "variable" else ".+" if kind == "secret" else _literal_regex(text)
+        for text, kind in parts
+    )
+    return _regex_line(pattern)
+
+
+def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """``line`` in parts, each with the name of the variable whose value it is, or None."""
+    names = {value: name for name, value in variables.items() if value}
+    if not names:
+        return [(line, None)]
+    # The longest first: one value may contain another.
+    values = sorted(names, key=len, reverse=True)
+    parts = re.split("(" + "|".join(map(re.escape, values)) + ")", line)
+    # re.split puts the values found at the odd places.
+    return [(part, names[part] if index % 2 else None) for index, part in enumerate(parts) if part]
+
+
+def _literal_regex(text: str) -> str:
+    return _REGEX_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def _regex_line(pattern: str) -> str:
+    # "(?:)" keeps the line from reading as a marker ("\$", "> ", "# " ...).
+    return ("(?:)" if MARKER_START.match(pattern) else "") + pattern + " (re)"
 
 
 class _Renderer:
     """Turns recorded events into complete session-file lines."""
 
-    def __init__(self, placeholders: bool = False) -> None:
+    def __init__(
+        self, placeholders: bool = False, spell: Callable[[str], str] = escape_output_line
+    ) -> None:
         self.partial = ""  # output since the last newline
         self.placeholders = placeholders
+        self.spell = spell  # an output line's session-file spelling
 
     def output(self, text: str) -> list[str]:
         if "\n" not in text:
@@ -53,7 +100,7 @@ class _Renderer:
             return []
         first, *middle, last = (self.partial + text).split("\n")
         self.partial = last
-        return [escape_output_line(line) for line in (first, *middle)]
+        return [self.spell(line) for line in (first, *middle)]
 
     def secret(self, number: str) -> list[str]:
         """A line sent with secret=True: masked, or a ${SECRET_n} placeholder when recording."""
@@ -75,7 +122,7 @@ class _Renderer:
         if not self.partial:
             return []
         prompt, self.partial = self.partial, ""
-        return [escape_output_line(prompt)]
+        return [self.spell(prompt)]
 
 
 #: How much of the exchange a transcript keeps in memory by default
@@ -240,7 +287,13 @@ class Transcript:
         older events were let go (see ``limit``), a first comment line says
         how much.
         """
-        text = _render(self._events, placeholders)
+        renderer = _Renderer()
+        if placeholders:
+            # A recording: output that holds a secret typed as SECRET_n is
+            # written with ${SECRET_n}, so the replay matches it.
+            numbered = {f"SECRET_{n}": value for value, n in self._secret_numbers.items()}
+            renderer = _Renderer(True, lambda line: output_line(line, self.secrets, numbered))
+        text = _render(self._events, renderer)
         if self._dropped:
             text = (
                 f"# ... {self._dropped} earlier characters not kept"
@@ -263,12 +316,11 @@ class Transcript:
             if size >= _TAIL_BUDGET:
                 break
         # Masked before lines are cut: a cut must not leave part of a secret.
-        lines = self.mask(_render(reversed(events), False)).splitlines()[-count:]
+        lines = self.mask(_render(reversed(events), _Renderer())).splitlines()[-count:]
         return "\n".join(_shorten(line) for line in lines)
 
 
-def _render(events: Iterable[tuple[str, str | bytes]], placeholders: bool) -> str:
-    renderer = _Renderer(placeholders)
+def _render(events: Iterable[tuple[str, str | bytes]], renderer: _Renderer) -> str:
     decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
     lines: list[str] = []
     for kind, text in events:
@@ -277,7 +329,7 @@ def _render(events: Iterable[tuple[str, str | bytes]], placeholders: bool) -> st
         lines.extend(getattr(renderer, kind)(text))
     text = "".join(line + "\n" for line in lines)
     if renderer.partial:
-        text += escape_output_line(renderer.partial)
+        text += renderer.spell(renderer.partial)
     return text
 
 

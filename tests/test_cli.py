@@ -191,6 +191,26 @@ def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> No
     assert "abcdef" not in replay.stdout  # one --var: both prompts get the same value
 
 
+def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
+    tmp_path: Path,
+) -> None:
+    program = (
+        "import getpass; p = getpass.getpass('Password: ');"
+        " print('saved', p, 'for', p[:5] + '-admin')"
+    )
+    with record(tmp_path, PY, "-c", program) as terminal:
+        terminal.expect_exact("Password: ")
+        terminal.send("sesame42\r")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert "sesa" not in recorded
+    assert recorded.endswith("Password:\n> ${SECRET_1}\nsaved ${SECRET_1} for .+-admin (re)\n[0]\n")
+    replay = driver_command("run", "--var", "SECRET_1=abcdefgh", tmp_path / "recorded.session")
+    assert replay.returncode == 0, replay.stdout
+    assert "abcd" not in replay.stdout
+
+
 def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: Path) -> None:
     with record(tmp_path, "sh", "-c", "read x; echo '$ not a command'; exit 3") as terminal:
         terminal.send("typed\r")

@@ -210,21 +210,52 @@ def test_a_program_that_does_not_start(pytester: pytest.Pytester) -> None:
 
 
 def test_secrets_stay_out_of_reports_and_transcripts(pytester: pytest.Pytester) -> None:
+    # Each test fails with a secret, or a piece of one, in its output, its
+    # pattern or its transcript; none of it may reach the report or a file.
     make_tests(
         pytester,
         """
+        SECRET = "hun" + "ter2xq9z"
+
         def test_password(spawn):
             s = spawn([sys.executable, "-u", REPEATER])
-            s.send_line("hun" + "ter2", secret=True)
+            s.send_line(SECRET, secret=True)
             s.expect("nothing like this", timeout=0.3)
+
+        def test_bytes_session(spawn):
+            s = spawn([sys.executable, "-u", REPEATER], encoding=None)
+            s.send_line(SECRET.encode(), secret=True)
+            s.expect_exact(SECRET.encode() + b" is not here", timeout=0.3)
+
+        def test_printed_token(spawn):
+            s = spawn([sys.executable, "-u", "-c", "print('token', 'z9qx2retnuh'[::-1])"])
+            s.add_secret(SECRET)
+            s.expect_exact("never", timeout=0.3)
+
+        SPLIT_ECHO = (  # echoes a line in halves, the second when the next line comes
+            "import sys\\n"
+            "for line in sys.stdin:\\n"
+            "    print(line[:4], end='', flush=True)\\n"
+            "    print(line[4:] + sys.stdin.readline(), end='', flush=True)\\n"
+        )
+
+        def test_split_echo(spawn):
+            s = spawn([sys.executable, "-u", "-c", SPLIT_ECHO])
+            s.send_line(driver.Secret(SECRET))
+            s.expect("....")
+            s.send_line("next")
+            s.expect_exact("never", timeout=0.3)
         """,
     )
     result = run(pytester, f"--basetemp={pytester.path / 'tmp'}")
-    result.assert_outcomes(failed=1)
-    assert "> ********\n" in result.stdout.str()
-    assert "hunter2" not in result.stdout.str()
-    for transcript in (pytester.path / "tmp").rglob("*.transcript"):
-        assert "hunter2" not in transcript.read_text()
+    result.assert_outcomes(failed=4)
+    report = result.stdout.str()
+    assert "> ********\n" in report
+    transcripts = [path.read_text() for path in (pytester.path / "tmp").rglob("*.transcript")]
+    assert len(transcripts) == 4
+    for shown in (report, *transcripts):
+        for piece in ("hunt", "unte", "nter", "ter2", "er2x", "r2xq", "2xq9", "xq9z"):
+            assert piece not in shown
 
 
 def test_aspawn_without_pytest_asyncio(pytester: pytest.Pytester) -> None:

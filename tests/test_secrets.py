@@ -58,6 +58,58 @@ def test_a_short_secret_is_masked_only_as_a_whole_word(spawn: Spawn) -> None:
     assert "about the table: ********, then ********." in s.transcript
 
 
+# Echoes each line in two parts, the second only once the next line has
+# come: the echo of a secret split by a later send.
+_SPLIT_ECHO = (
+    "import sys\n"
+    "for line in sys.stdin:\n"
+    "    print(line[:4], end='', flush=True)\n"
+    "    following = sys.stdin.readline()\n"
+    "    print(line[4:] + following, end='', flush=True)\n"
+)
+
+
+def _assert_no_piece_of(secret: str, *shown: str) -> None:
+    for piece in (secret[i : i + 4] for i in range(len(secret) - 3)):
+        for text in shown:
+            assert piece not in text, f"{piece!r} shows in {text!r}"
+
+
+def test_no_piece_of_a_secret_shows_when_its_echo_is_split(spawn: Spawn) -> None:
+    s = spawn(python(_SPLIT_ECHO))
+    s.send_line(driver.Secret("hunter2pass"))
+    s.expect("....")  # the echo's first half
+    s.send_line("next")
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact("never", timeout=0.3)
+    assert error.value.output == "********\nnext\n"
+    _assert_no_piece_of("hunter2pass", str(error.value), s.transcript)
+
+
+@pytest.mark.parametrize("backend", ["pty"])
+def test_no_piece_of_a_secret_shows_when_its_echo_is_consumed_to_its_middle(
+    spawn: Spawn,
+) -> None:
+    s = spawn(["cat"], echo=True)
+    s.send_line(driver.Secret("hunter2pass"))
+    s.expect("r2")  # the terminal's echo, up to its middle
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact("never", timeout=0.3)
+    _assert_no_piece_of("hunter2pass", str(error.value), error.value.output, s.transcript)
+    assert s.transcript.count("********") >= 2  # the echo, and cat's copy
+
+
+def test_a_bytes_session_masks_pieces_of_a_secret(spawn: Spawn) -> None:
+    s = spawn(python(_SPLIT_ECHO), encoding=None)
+    s.send_line(b"hunter2pass", secret=True)
+    s.expect(b"....")
+    s.send_line(b"next")
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact(b"never", timeout=0.3)
+    assert error.value.output.replace(b"\r", b"") == b"********\nnext\n"
+    _assert_no_piece_of("hunter2pass", str(error.value), s.transcript)
+
+
 def test_run_answers_a_password_without_showing_it() -> None:
     program = (
         "import getpass\n"

@@ -279,6 +279,26 @@ def test_update_keeps_the_files_own_text_whatever_a_secret_is(tmp_path: Path) ->
     assert run(path, variables={"ADMIN": "admin"}).passed
 
 
+def test_update_writes_a_piece_of_a_secret_as_a_wildcard(tmp_path: Path) -> None:
+    """Output holding part of a secret is masked, and written so the file still runs."""
+    path = write(
+        tmp_path,
+        # The program spells its output backwards, so that only the output holds it.
+        "%secret PASSWORD\n%backend pipe\n"
+        "$ ${PY} -c \"print('5 :retnuoC'[::-1]); print('tnuh dna 2retnuh'[::-1])\"\nwrong\n",
+    )
+    log = io.StringIO()
+    result = run(path, variables={"PASSWORD": "hunter2"}, log=log)
+    assert not result.passed
+    update_file(result)
+    rewritten = path.read_text()
+    for shown in (rewritten, log.getvalue(), result.diff()):
+        assert "unte" not in shown and "hunt" not in shown
+    assert "Co********: 5" in log.getvalue()
+    assert rewritten.endswith("\nCo.+: 5 (re)\n${PASSWORD} and .+ (re)\n")
+    assert run(path, variables={"PASSWORD": "hunter2"}).passed
+
+
 def test_an_unset_secret_is_made_up(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -382,7 +402,9 @@ def test_update_writes_the_exit_status_that_happened(tmp_path: Path) -> None:
 
 
 def test_output_that_looks_like_a_marker_is_escaped_when_written(tmp_path: Path) -> None:
-    path = write(tmp_path, "%backend pipe\n$ printf '$ ls\\n...\\n[1]\\nx (re)\\n'\n")
+    path = write(tmp_path, "%backend pipe\n$ printf '$ ls\\n...\\n[1]\\nx (re)\\n> \\044{X}\\n'\n")
     update_file(run(path))
-    assert path.read_text().endswith("\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n")
+    assert path.read_text().endswith(
+        "\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n(?:)> \\$\\{X\\} (re)\n"
+    )
     assert run(path).passed

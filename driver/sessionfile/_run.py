@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from .._errors import EOF, DriverError, SpawnError, Timeout
 from .._masking import Secrets
-from .._transcript import escape_output_line
+from .._transcript import escape_output_line, output_line
 from ..session import Session, spawn
 from ._format import (
     DEFAULT_TIMEOUT,
@@ -394,18 +394,12 @@ class _Run:
         return line, matched
 
     def keep_output(self, text: str) -> None:
-        """Output nobody expected, into the actual file (masked, escaped)."""
+        """Output nobody expected, into the actual file: a named secret's
+        value as its ``${NAME}`` (so the file still runs), any other secret
+        or piece of one as a wildcard."""
+        named = {name: self.variables.get(name, "") for name in self.secret_names}
         for line in _lines(text):
-            self.keep(self.as_variables(escape_output_line(line)))
-
-    def as_variables(self, line: str) -> str:
-        """An output line for the actual file: a named secret's value as its
-        ``${NAME}`` (so the file still runs), any other secret masked."""
-        for name in sorted(self.secret_names, key=lambda n: -len(self.variables.get(n, ""))):
-            value = self.variables.get(name)
-            if value:
-                line = line.replace(value, f"${{{name}}}")
-        return self.mask(line)
+            self.keep(output_line(line, self.secrets, named))
 
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
