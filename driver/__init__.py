@@ -16,6 +16,7 @@ from .aio import AsyncSession as AsyncSession
 from .aio import aspawn as aspawn
 from .repl import AsyncRepl as AsyncRepl
 from .repl import IncompleteCommand as IncompleteCommand
+from .repl import OutOfStep as OutOfStep
 from .repl import Repl as Repl
 from .run import RunResult as RunResult
 from .run import run as run
@@ -41,6 +42,7 @@ __all__ = [
     "DriverError",
     "IncompleteCommand",
     "Match",
+    "OutOfStep",
     "Reader",
     "Repl",
     "RunResult",

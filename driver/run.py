@@ -27,7 +27,7 @@ class RunResult:
     transcript: str
 
 
-class _Answers:
+class Answers:
     """The answers for one prompt: a str every time, a list in order."""
 
     def __init__(self, prompt: str, answers: str | Sequence[str]) -> None:
@@ -46,8 +46,8 @@ class _Answers:
             raise DriverError(
                 f"`{' '.join(argv)}` asked {self.prompt!r} a {_ordinal(self.used)} time, but"
                 f" responses has {len(self.given)} answer(s) for it: {self.given!r}."
-                " Add answers, or give a str to answer every time.\n"
-                f"output so far:\n{output}"
+                " Add answers, or give a str to answer every time."
+                + (f"\noutput so far:\n{output}" if output else "")
             ) from None
 
 
@@ -71,7 +71,7 @@ def run(
     ask a terminal. Other options are those of :func:`driver.spawn`.
     """
     prompts = list(responses or {})
-    answers = [_Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
+    answers = [Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
     printed: list[str] = []
     with spawn(
         argv, backend=backend, cwd=cwd, env=env, timeout=timeout, **spawn_options

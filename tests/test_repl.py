@@ -111,8 +111,8 @@ def test_a_repl_that_echoes_has_its_echo_removed() -> None:
     with driver.Repl(
         argv, prompt=">>> ", continuation_prompt="... ", finish_block="", echo=True, env=basic
     ) as r:
-        assert r.echoes
         assert r.run("6 * 7") == "42"
+        assert r.echoes  # found out from the first command's reply
         assert r.run("for i in range(2):\n    print(i)") == "0\n1"
 
 

@@ -1,0 +1,226 @@
+"""driver.repl: run commands in a REPL and get their own output back, or an error.
+
+A REPL is driven by its prompts: send a line, wait for the prompt, and what
+came before it is the output. :class:`Repl` does this for any REPL; the
+profiles here (:func:`python`, :func:`bash`, :func:`sh`, :func:`sqlite3`,
+:func:`node`, :func:`psql`, :func:`gdb`, :func:`pdb` and their ``a``-named
+asyncio twins) set each program up so that it cannot be misread.
+
+Each profile takes the program's extra arguments, ``executable=`` to run
+another build of it, ``session=`` to take over a session already running
+(a remote bash over ssh, say: the profile sets it up the same way), ``env``,
+``quiet`` and the options of :func:`driver.spawn`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..aio import AsyncSession
+from ..session import Session
+from . import _profiles
+from ._exchange import IncompleteCommand, OutOfStep
+from ._shells import AsyncRepl, Repl
+
+__all__ = [
+    "AsyncRepl",
+    "IncompleteCommand",
+    "OutOfStep",
+    "Repl",
+    "abash",
+    "agdb",
+    "anode",
+    "apdb",
+    "apsql",
+    "apython",
+    "ash",
+    "asqlite3",
+    "bash",
+    "gdb",
+    "node",
+    "pdb",
+    "psql",
+    "python",
+    "sh",
+    "sqlite3",
+]
+
+Options = Any  # the options of driver.spawn, with env= and quiet=
+
+
+def _sync(profile: _profiles.Profile, session: Session[str] | None, options: Options) -> Repl:
+    env = options.pop("env", None)
+    quiet = options.pop("quiet", True)
+    return profile.start(Repl, session, env, quiet, options)
+
+
+def _async(
+    profile: _profiles.Profile, session: AsyncSession[str] | None, options: Options
+) -> AsyncRepl:
+    env = options.pop("env", None)
+    quiet = options.pop("quiet", True)
+    return profile.start(AsyncRepl, session, env, quiet, options)
+
+
+def python(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``)."""
+    return _sync(_profiles.python(executable, args), session, options)
+
+
+def bash(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """An interactive bash without startup files or line editing."""
+    return _sync(_profiles.bash(executable, args), session, options)
+
+
+def sh(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """An interactive POSIX sh."""
+    return _sync(_profiles.sh(executable, args), session, options)
+
+
+def sqlite3(
+    database: str = ":memory:",
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """The sqlite3 shell on ``database`` (in memory by default)."""
+    return _sync(_profiles.sqlite3(executable, args, database), session, options)
+
+
+def node(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """A Node.js REPL."""
+    return _sync(_profiles.node(executable, args), session, options)
+
+
+def psql(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """psql, with ``args`` saying where to connect (``-h``, ``-d``...): no pager, no readline."""
+    return _sync(_profiles.psql(executable, args), session, options)
+
+
+def gdb(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """gdb, with ``args`` naming the program: no pagination, confirmation or styling."""
+    return _sync(_profiles.gdb(executable, args), session, options)
+
+
+def pdb(
+    script: str,
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Options,
+) -> Repl:
+    """``script`` under pdb, stopped at its first line; ``args`` are its arguments."""
+    return _sync(_profiles.pdb(executable, [script, *args]), session, options)
+
+
+def apython(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`python` for asyncio: ``async with driver.repl.apython() as py``."""
+    return _async(_profiles.python(executable, args), session, options)
+
+
+def abash(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`bash` for asyncio."""
+    return _async(_profiles.bash(executable, args), session, options)
+
+
+def ash(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`sh` for asyncio."""
+    return _async(_profiles.sh(executable, args), session, options)
+
+
+def asqlite3(
+    database: str = ":memory:",
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`sqlite3` for asyncio."""
+    return _async(_profiles.sqlite3(executable, args, database), session, options)
+
+
+def anode(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`node` for asyncio."""
+    return _async(_profiles.node(executable, args), session, options)
+
+
+def apsql(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`psql` for asyncio."""
+    return _async(_profiles.psql(executable, args), session, options)
+
+
+def agdb(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`gdb` for asyncio."""
+    return _async(_profiles.gdb(executable, args), session, options)
+
+
+def apdb(
+    script: str,
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Options,
+) -> AsyncRepl:
+    """:func:`pdb` for asyncio."""
+    return _async(_profiles.pdb(executable, [script, *args]), session, options)

@@ -1,0 +1,231 @@
+"""The exchanges with a REPL, written once as steps: start, run, bring back in step.
+
+Each exchange is a generator of steps (send a line, wait for patterns, cancel,
+interrupt); :class:`driver.Repl` and :class:`driver.AsyncRepl` only carry the
+steps out on a sync or an async session. Whatever interrupts an exchange (a
+timeout, a cancellation, ^C, the REPL exiting) leaves the REPL out of step:
+its next answer could be the late output of the interrupted command. So the
+next exchange first brings it back in step (:func:`resync`), and an answer is
+always the answer to its own command, or an error.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from .._core import Match
+from .._errors import EOF, DriverError
+from ..run import Answers
+
+Prompt = Union[str, "re.Pattern[str]"]
+#: How a half-entered command is abandoned: a line, EOF, or None for ^C.
+Cancel = Union[str, "type[EOF]", None]
+#: Answers to questions a command asks before its prompt comes back.
+Responses = Mapping[Prompt, str | Sequence[str]]
+
+#: How often an interrupt that brings no prompt back is sent again, and how
+#: long the first one waits (each later one waits twice as long). A ^C that
+#: lands just before a REPL waits for input wakes nothing.
+INTERRUPT_ATTEMPTS = 5
+FIRST_INTERRUPT_WAIT = 0.25
+
+
+class IncompleteCommand(DriverError):
+    """The REPL asked for more input after the whole command was sent.
+
+    The command was cancelled (^C, or the REPL's own way) and the REPL is at
+    its prompt again.
+    """
+
+
+class OutOfStep(DriverError):
+    """A REPL could not be brought back to its prompt after a command was
+    interrupted (a timeout, a cancellation): its answers cannot be trusted.
+    Close it and start another."""
+
+
+# -- steps ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Send:
+    line: str
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Wait for one of ``patterns``; with ``within``, at most that long (None if none came)."""
+
+    patterns: list[re.Pattern[str]]
+    within: float | None = None
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """Abandon what the REPL is doing: its cancel command, or ^C (None)."""
+
+    cancel_command: Cancel
+
+
+Step = Send | Expect | Interrupt
+Exchange = Generator[Step, Match[str] | None, str]
+
+
+def as_pattern(prompt: Prompt) -> re.Pattern[str]:
+    return prompt if isinstance(prompt, re.Pattern) else re.compile(re.escape(prompt))
+
+
+@dataclass
+class ReplState:
+    """What the exchanges know about one REPL."""
+
+    name: str
+    prompt: re.Pattern[str]
+    continuation_prompt: re.Pattern[str] | None = None
+    initial_prompt: re.Pattern[str] | None = None
+    setup: Sequence[str] = ()
+    finish_block: str | None = None
+    cancel_command: Cancel = None
+    is_complete: Callable[[str], bool] | None = None
+    #: Makes a line the REPL answers by printing the token it is given, and
+    #: whose own text does not hold the token (see :class:`driver.Repl`).
+    sync_command: Callable[[str], str] | None = None
+    #: Whether the REPL echoes each line; None until found out.
+    echoes: bool | None = None
+    #: False from the moment a command is sent until its answer is complete.
+    in_step: bool = True
+    #: Why it is out of step, for the error that says so.
+    interrupted_by: str = field(default="")
+
+    @property
+    def prompts(self) -> list[re.Pattern[str]]:
+        """The main prompt, and the continuation prompt if there is one."""
+        if self.continuation_prompt is None:
+            return [self.prompt]
+        return [self.prompt, self.continuation_prompt]
+
+
+# -- the exchanges ------------------------------------------------------------------
+
+
+def start(repl: ReplState) -> Exchange:
+    """The steps of starting: the first prompt, the setup lines, then a sync,
+    which also shows whether the REPL echoes (no other input is sent: an
+    empty line is a command to ed, gdb and pdb)."""
+    repl.in_step = False
+    yield Expect([repl.initial_prompt or repl.prompt])
+    for line in repl.setup:
+        yield Send(line)
+        yield Expect([repl.prompt])
+    if repl.sync_command is not None:
+        yield from sync(repl, None)
+    repl.in_step = True
+    return ""
+
+
+def run(command: str, repl: ReplState, responses: Responses | None = None) -> Exchange:
+    """The steps of one ``run``: each line, the prompts and questions that answer it."""
+    if repl.is_complete is not None and not repl.is_complete(command):
+        raise IncompleteCommand(
+            f"{command!r} is incomplete: `{repl.name}` would wait for more input; nothing was sent"
+        )
+    if not repl.in_step:
+        if repl.sync_command is None:
+            raise OutOfStep(
+                f"`{repl.name}` is out of step ({repl.interrupted_by}): its next answer could"
+                " be an earlier command's output, and it has no sync_command to find out."
+                " Call interrupt() to trust its next prompt, give Repl(sync_command=...),"
+                " or close it and start another."
+            )
+        yield from resync(repl)
+    repl.in_step = False
+    repl.interrupted_by = "a run() was interrupted: a timeout, a cancellation or an error"
+    questions = [as_pattern(question) for question in responses or {}]
+    answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
+    prompts = repl.prompts
+    output: list[str] = []
+    pending = command.split("\n")
+    finished_block = repl.finish_block is None
+    while pending:
+        line = pending.pop(0)
+        yield Send(line)
+        found = yield Expect([*prompts, *questions])
+        assert found is not None
+        output.append(_without_echo(repl, line, found.before))
+        if found.index >= len(prompts):  # a question: answer it, then wait on
+            output.append(found.text)
+            pending.insert(0, answers[found.index - len(prompts)].next([repl.name], ""))
+            continue
+        if found.index == 0 or pending:
+            continue
+        if not finished_block:  # a Python block ends with an empty line
+            finished_block = True
+            pending.append(str(repl.finish_block))
+            continue
+        yield from resync(repl, first=repl.cancel_command)
+        raise IncompleteCommand(
+            f"{command!r} is incomplete: `{repl.name}` asked for more input after its"
+            " last line; it was cancelled and is ready for the next command"
+        )
+    repl.in_step = True
+    return "".join(output).removesuffix("\n")
+
+
+def _without_echo(repl: ReplState, line: str, text: str) -> str:
+    """``text`` less the echo of ``line``; the first line sent tells whether there is one."""
+    echo = line + "\n"
+    if repl.echoes is None:
+        repl.echoes = text.startswith(echo)
+    return text[len(echo) :] if repl.echoes and text.startswith(echo) else text
+
+
+def resync(repl: ReplState, first: Cancel = None) -> Exchange:
+    """Bring the REPL back to its prompt: interrupt what it is doing (``first``
+    the first time, ^C after) until it answers.
+
+    With a sync command the answer is a fresh token, which no late output
+    can hold. Without one it is the prompt, trusted only if the first
+    interrupt brought it: after a repeated one, a prompt may be the late
+    answer to an earlier one, and the REPL stays out of step.
+    """
+    repl.in_step = False
+    wait = FIRST_INTERRUPT_WAIT
+    for attempt in range(INTERRUPT_ATTEMPTS):
+        yield Interrupt(first if attempt == 0 else None)
+        if repl.sync_command is not None:
+            back = yield from sync(repl, wait)
+        else:
+            back = (yield Expect([repl.prompt], wait)) is not None
+        if back:
+            repl.in_step = repl.sync_command is not None or attempt == 0
+            repl.interrupted_by = "an interrupt had to be repeated"
+            return ""
+        wait *= 2
+    raise OutOfStep(
+        f"`{repl.name}` did not come back to its prompt after {INTERRUPT_ATTEMPTS} interrupts"
+        f" ({repl.interrupted_by}): it ignores them, or is stuck. Close it and start another."
+    )
+
+
+def sync(repl: ReplState, within: float | None) -> Generator[Step, Match[str] | None, bool]:
+    """Send a fresh token through the REPL and wait for it, then for the prompt.
+
+    Nothing printed before can hold the token, and the command's own text
+    (its echo) does not: what follows it is the REPL at its prompt, in step.
+    """
+    assert repl.sync_command is not None
+    token = f"driver-sync-{secrets.token_hex(4)}"
+    line = repl.sync_command(token)
+    if token in line:
+        raise DriverError(f"sync_command({token!r}) returned {line!r}, which holds the token")
+    yield Send(line)
+    found = yield Expect([re.compile(re.escape(token))], within)
+    if found is None:
+        return False
+    if repl.echoes is None:
+        repl.echoes = found.before.startswith(line + "\n")
+    return (yield Expect([repl.prompt], within)) is not None

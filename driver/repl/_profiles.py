@@ -1,0 +1,259 @@
+"""Profiles: how to start each REPL people automate, and talk to it reliably.
+
+Each profile gives its REPL a prompt that no output can hold, spelled so
+that the prompt's text is nowhere the REPL could print it from (the
+environment, a variable, a setting): the shells build it from two
+variables, psql from octal escapes, Python, node and pdb from joined halves.
+Each has a sync command (see :class:`driver.Repl`), turns off colour,
+paging, line editing and confirmations, and cancels a half-entered command
+in a way that REPL cannot lose.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shlex
+import sqlite3 as sqlite3_module
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .._errors import EOF
+from ..aio import AsyncSession
+from ..session import Session
+from ._exchange import Cancel, Prompt
+from ._shells import AsyncRepl, Repl, quiet_env
+
+R = TypeVar("R", Repl, AsyncRepl)
+
+
+@dataclass
+class Profile:
+    """A REPL's program, and the options of :class:`driver.Repl` for it."""
+
+    argv: list[str]
+    prompt: Prompt
+    sync_command: Callable[[str], str]
+    continuation_prompt: Prompt | None = None
+    initial_prompt: Prompt | None = None
+    setup: Sequence[str] = ()
+    finish_block: str | None = None
+    exit_command: str | None = None
+    cancel_command: Cancel = None
+    is_complete: Callable[[str], bool] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # what the program needs set
+    unset: tuple[str, ...] = ()  # what it must not inherit
+
+    def start(
+        self,
+        kind: type[R],
+        session: Session[str] | AsyncSession[str] | None,
+        env: Mapping[str, str] | None,
+        quiet: bool,
+        spawn_options: dict[str, Any],
+    ) -> R:
+        options: dict[str, Any] = dict(
+            prompt=self.prompt,
+            continuation_prompt=self.continuation_prompt,
+            initial_prompt=self.initial_prompt,
+            setup=self.setup,
+            finish_block=self.finish_block,
+            exit_command=self.exit_command,
+            cancel_command=self.cancel_command,
+            is_complete=self.is_complete,
+            sync_command=self.sync_command,
+        )
+        if session is not None:
+            return kind(session, **options)  # type: ignore[arg-type]
+        environment = quiet_env(env) if quiet else dict(os.environ if env is None else env)
+        environment.update(self.env)
+        for name in self.unset:
+            environment.pop(name, None)
+        return kind(self.argv, quiet=False, env=environment, **options, **spawn_options)
+
+
+def _prompts() -> tuple[str, str, str]:
+    """A token, and the main and continuation prompts made from it."""
+    token = secrets.token_hex(4)
+    return token, f"[driver {token}]$ ", f"[driver {token}]> "
+
+
+def _halves(text: str) -> tuple[str, str]:
+    middle = len(text) // 2
+    return text[:middle], text[middle:]
+
+
+def _python_sync(token: str) -> str:
+    return "print({!r} {!r})".format(*_halves(token))
+
+
+def _shell_sync(token: str) -> str:
+    return "printf '%s%s\\n' {} {}".format(*map(shlex.quote, _halves(token)))
+
+
+def _sql_sync(token: str) -> str:
+    return "select '{}' || '{}';".format(*_halves(token))
+
+
+def _python_prompts_line(token: str) -> str:
+    """Sets sys.ps1 and sys.ps2, printing nothing, binding no name."""
+    a, b = _halves(token)
+    ps1, ps2 = (f"'[driver {a}' '{b}]{end} '" for end in "$>")
+    return f"__import__('sys').__dict__.update(ps1={ps1}, ps2={ps2})"
+
+
+# -- the profiles ---------------------------------------------------------------
+
+
+def python(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or sys.executable, "-q", "-i", *args],
+        ps1,
+        _python_sync,
+        continuation_prompt=ps2,
+        initial_prompt="",  # its own first prompt is not waited for: the setup sets ours
+        setup=[_python_prompts_line(token)],
+        finish_block="",
+        exit_command="exit()",
+        # EOF ends a half-entered statement (a SyntaxError), with no signal to lose.
+        cancel_command=EOF,
+        # 3.13's REPL draws with escape sequences; the basic one reads lines.
+        env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0"},
+        unset=("PYTHONSTARTUP",),
+    )
+
+
+def _shell_setup(token: str, *extra: str) -> str:
+    a, b = _halves(token)
+    # The prompts expand two variables: no variable holds a prompt's text.
+    prompt = "[driver ${_driver_a}${_driver_b}]"
+    return "; ".join(
+        ["unset PROMPT_COMMAND HISTFILE", *extra, f"_driver_a={a} _driver_b={b}",
+         f"PS1='{prompt}$ ' PS2='{prompt}> '"]
+    )  # fmt: skip
+
+
+def bash(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or "bash", "--norc", "--noprofile", "--noediting", "-i", *args],
+        ps1,
+        _shell_sync,
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[_shell_setup(token, "PS0=", "set +o emacs +o vi")],
+        exit_command="exit",
+        unset=("PS1", "PS2", "PS0", "PROMPT_COMMAND", "ENV", "BASH_ENV"),
+    )
+
+
+def sh(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or "sh", "-i", *args],
+        ps1,
+        _shell_sync,
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[_shell_setup(token)],
+        exit_command="exit",
+        unset=("PS1", "PS2", "ENV"),
+    )
+
+
+def sqlite3(executable: str | None, args: Sequence[str], database: str) -> Profile:
+    _, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or "sqlite3", "-cmd", f".prompt '{ps1}' '{ps2}'", *args, database],
+        ps1,
+        _sql_sync,
+        continuation_prompt=ps2,
+        exit_command=".quit",
+        # Ctrl-C does not clear a half-entered statement in sqlite3's shell,
+        # so an incomplete one is refused before it is sent.
+        is_complete=_sql_complete,
+    )
+
+
+def _sql_complete(command: str) -> bool:
+    """Whether sqlite3 would run ``command`` at once (dot-commands end at their line)."""
+    sql = "\n".join(line for line in command.split("\n") if not line.lstrip().startswith("."))
+    return not sql.strip() or sqlite3_module.complete_statement(sql)
+
+
+# node's REPL without its line editor (no echo, no cursor movement). Its
+# continuation prompt, fixed at "... ", is replaced by one as unique as the
+# main one; ^C, which would kill it, clears the input as on a terminal.
+_NODE_START = """
+const [a, b] = [%r, %r];
+const ps1 = '[driver ' + a + b + ']$ ', ps2 = '[driver ' + a + b + ']> ';
+const r = require('repl').start({prompt: ps1, terminal: false, useColors: false});
+const setPrompt = require('readline').Interface.prototype.setPrompt;
+const prompt = r.prompt;
+r.prompt = function (preserveCursor) {
+  if (this.getPrompt() !== ps1) setPrompt.call(this, ps2);
+  return prompt.call(this, preserveCursor);
+};
+process.on('SIGINT', () => { r.clearBufferedCommand(); r.output.write('\\n'); r.displayPrompt(); });
+"""
+
+
+def node(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or "node", *args, "-e", _NODE_START % _halves(token)],
+        ps1,
+        lambda token: "{!r} + {!r}".format(*_halves(token)),
+        continuation_prompt=ps2,
+        exit_command=".exit",
+        cancel_command=".break",
+        env={"NODE_NO_READLINE": "1", "NODE_DISABLE_COLORS": "1"},
+    )
+
+
+def _psql_prompt(text: str) -> str:
+    """``text`` in psql's prompt escapes: what \\set shows is not the prompt."""
+    return "".join(f"%{ord(char):03o}" if char.isalnum() else char for char in text)
+
+
+def psql(executable: str | None, args: Sequence[str]) -> Profile:
+    _, ps1, ps2 = _prompts()
+    return Profile(
+        [executable or "psql", "--no-psqlrc", "--no-readline", "--pset=pager=off",
+         f"--variable=PROMPT1={_psql_prompt(ps1)}", f"--variable=PROMPT2={_psql_prompt(ps2)}",
+         *args],
+        ps1,
+        _sql_sync,
+        continuation_prompt=ps2,
+        exit_command="\\q",
+        env={"PAGER": "", "PSQL_PAGER": ""},
+        unset=("PSQLRC",),
+    )  # fmt: skip
+
+
+def gdb(executable: str | None, args: Sequence[str]) -> Profile:
+    _, ps1, _ = _prompts()
+    settings = ["pagination off", "confirm off", "style enabled off", "width 0", "height 0",
+                "editing off", f"prompt {ps1}"]  # fmt: skip
+    return Profile(
+        [executable or "gdb", "-q", "-nx", *(f"-ex=set {s}" for s in settings), *args],
+        # gdb's `show prompt` prints the prompt in quotes: that is not one.
+        re.compile(r'(?<!")' + re.escape(ps1)),
+        lambda token: 'printf "%s%s\\n", "{}", "{}"'.format(*_halves(token)),
+        exit_command="quit",
+    )
+
+
+def pdb(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, _ = _prompts()
+    return Profile(
+        [executable or sys.executable, "-m", "driver.repl._pdb", *args],
+        ps1,
+        lambda token: "p {!r} {!r}".format(*_halves(token)),
+        exit_command="quit",
+        env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0"},
+    )

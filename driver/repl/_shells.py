@@ -1,0 +1,364 @@
+"""driver.Repl and driver.AsyncRepl: the exchanges carried out on a session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .._child import Deadline
+from .._core import Match
+from .._errors import EOF, DriverError, Timeout
+from ..aio import AsyncSession, aspawn
+from ..session import Session, spawn
+from . import _exchange as exchange
+from ._exchange import Cancel, Prompt, ReplState, Responses, as_pattern
+
+_INPUTRC = str(Path(__file__).resolve().parent / "inputrc")
+
+
+def quiet_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """``env`` (default: this process's) with plain output asked for: a dumb
+    terminal, no colour, a readline without bracketed paste."""
+    quiet = dict(os.environ if env is None else env)
+    quiet.update(TERM="dumb", NO_COLOR="1", INPUTRC=_INPUTRC)
+    return quiet
+
+
+class _Common:
+    """What Repl and AsyncRepl share: their arguments, checked once."""
+
+    _state: ReplState
+
+    def _configure(
+        self,
+        name: str,
+        prompt: Prompt,
+        continuation_prompt: Prompt | None,
+        initial_prompt: Prompt | None,
+        setup: Sequence[str],
+        finish_block: str | None,
+        exit_command: str | None,
+        cancel_command: Cancel,
+        is_complete: Callable[[str], bool] | None,
+        sync_command: Callable[[str], str] | None,
+        echoes: bool | None,
+    ) -> None:
+        self._exit_command = exit_command
+        self._state = ReplState(
+            name=name,
+            prompt=as_pattern(prompt),
+            continuation_prompt=as_pattern(continuation_prompt) if continuation_prompt else None,
+            initial_prompt=None if initial_prompt is None else as_pattern(initial_prompt),
+            setup=tuple(setup),
+            finish_block=finish_block,
+            cancel_command=cancel_command,
+            is_complete=is_complete,
+            sync_command=sync_command,
+            echoes=echoes,
+        )
+
+    @staticmethod
+    def _spawn_options(quiet: bool, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("backend", "pty")
+        if quiet:
+            options["env"] = quiet_env(options.get("env"))
+        return options
+
+    @property
+    def echoes(self) -> bool:
+        """Whether the REPL echoes what it is sent (the echo is removed)."""
+        return bool(self._state.echoes)
+
+    @property
+    def in_step(self) -> bool:
+        """Whether the REPL is known to be at its prompt, ready for a command.
+
+        False after a run was interrupted (a timeout, a cancellation): the
+        next :meth:`run` first brings it back (see :meth:`interrupt`).
+        """
+        return self._state.in_step
+
+
+def _deadline(session_timeout: float | None, timeout: float | Deadline | None) -> Deadline:
+    if isinstance(timeout, Deadline):
+        return timeout
+    return Deadline(session_timeout if timeout is None else timeout)
+
+
+def _entries(step: exchange.Expect, deadline: Deadline) -> tuple[list[Any], float | Deadline]:
+    """What to expect for ``step``: a wait shorter than the deadline ends in a
+    TIMEOUT entry (None for the exchange), the deadline in a Timeout error."""
+    if step.within is None or deadline.remaining() <= step.within:
+        return list(step.patterns), deadline
+    return [*step.patterns, Timeout], step.within
+
+
+def _reply(step: exchange.Expect, found: Match[str]) -> Match[str] | None:
+    return None if found.index == len(step.patterns) else found
+
+
+_ARGS_DOC = """
+    Args:
+        command: the program to start (argv list or str), or a running
+            session to take over.
+        prompt: the prompt that ends every answer: a str, or a compiled regex.
+            Make it one no output can hold (the profiles do).
+        continuation_prompt: the prompt that asks for the rest of a command.
+        initial_prompt: the first prompt, if ``setup`` changes it; ``""`` to
+            send ``setup`` at once (a first prompt not known in advance).
+        setup: lines run once after start, their output dropped.
+        finish_block: a line that completes a block the REPL still waits on
+            (Python's empty line), sent once if the continuation prompt comes
+            back after the last line.
+        exit_command: what :meth:`close` sends before ending the session.
+        cancel_command: a line that abandons a half-entered command, sent
+            instead of Ctrl-C (node's ``.break``), or :class:`driver.EOF` to
+            end the input there (Python's REPL answers with a SyntaxError).
+        is_complete: tells whether a command is complete before it is sent;
+            an incomplete one raises :class:`IncompleteCommand` unsent.
+        sync_command: given a token, a line the REPL answers by printing the
+            token, whose own text does not hold it (for Python,
+            ``lambda t: f"print({t[:5]!r} {t[5:]!r})"``). It is how the REPL
+            is brought back in step after an interrupted run, and how its
+            echo is found out at start. Without one, a REPL whose run was
+            interrupted raises :class:`OutOfStep` until :meth:`interrupt`.
+        echoes: whether the REPL echoes each line; None finds out (from the
+            sync command, else from the first command's reply).
+        quiet: spawn with a dumb terminal, no colour and no bracketed paste
+            (``TERM=dumb``, ``NO_COLOR=1``, an inputrc), as the profiles do.
+        **spawn_options: for :func:`driver.spawn` (``env``, ``cwd``,
+            ``dimensions``, ``timeout``...); the backend defaults to ``"pty"``.
+"""
+
+
+class Repl(_Common):
+    """A REPL driven by its prompts: ``run(command)`` returns that command's
+    output, or raises.
+    """
+
+    __doc__ = (__doc__ or "") + _ARGS_DOC
+
+    def __init__(
+        self,
+        command: str | Sequence[str] | Session[str],
+        *,
+        prompt: Prompt,
+        continuation_prompt: Prompt | None = None,
+        initial_prompt: Prompt | None = None,
+        setup: Sequence[str] = (),
+        finish_block: str | None = None,
+        exit_command: str | None = None,
+        cancel_command: Cancel = None,
+        is_complete: Callable[[str], bool] | None = None,
+        sync_command: Callable[[str], str] | None = None,
+        echoes: bool | None = None,
+        quiet: bool = True,
+        **spawn_options: Any,
+    ) -> None:
+        if isinstance(command, Session):
+            self.session = command
+        else:
+            self.session = spawn(command, **self._spawn_options(quiet, spawn_options))
+        self._configure(
+            os.path.basename(self.session.argv[0]), prompt, continuation_prompt,
+            initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
+            sync_command, echoes,
+        )  # fmt: skip
+        try:
+            self._carry_out(exchange.start(self._state), None)
+        except BaseException:
+            self.session.close(grace=0.2)
+            raise
+
+    def run(
+        self,
+        command: str,
+        timeout: float | Deadline | None = None,
+        *,
+        responses: Responses | None = None,
+    ) -> str:
+        """Run ``command`` (lines joined by ``\\n``) and return its output.
+
+        The output is what the REPL printed between the command and its next
+        prompt, without the echo of the command and the trailing newline.
+        ``responses`` answers questions the command asks on the way (a regex
+        to an answer, as in :func:`driver.run`); they stay in the output.
+
+        Raises:
+            IncompleteCommand: the REPL still wanted more input after the
+                last line; it was cancelled and is usable again.
+            OutOfStep: an earlier run was interrupted and the REPL could not
+                be brought back to its prompt.
+            driver.EOF: the REPL exited; the error carries its returncode.
+            driver.Timeout: no prompt came back within ``timeout``; the next
+                run interrupts the command first.
+        """
+        return self._carry_out(exchange.run(command, self._state, responses), timeout)
+
+    def interrupt(self, timeout: float | Deadline | None = None) -> None:
+        """Interrupt what the REPL is doing (^C) and bring it back in step now."""
+        self._carry_out(exchange.resync(self._state), timeout)
+        self._state.in_step = True
+
+    def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
+        session = self.session
+        deadline = _deadline(session.timeout, timeout)
+        reply: Match[str] | None = None
+        try:
+            while True:
+                step = steps.send(reply)
+                reply = None
+                if isinstance(step, exchange.Send):
+                    session.send_line(step.line)
+                elif isinstance(step, exchange.Expect):
+                    entries, wait = _entries(step, deadline)
+                    reply = _reply(step, session.expect(entries, wait))
+                elif step.cancel_command is EOF:
+                    session.send_eof()
+                elif isinstance(step.cancel_command, str):
+                    session.send_line(step.cancel_command)
+                else:
+                    session.interrupt()
+        except StopIteration as done:
+            return str(done.value)
+
+    def close(self, grace: float = 1.0) -> int:
+        """Leave the REPL (its exit command, then EOF) and end the session."""
+        if self._exit_command and self.session.alive:
+            try:
+                self.session.send_line(self._exit_command)
+            except DriverError:
+                pass
+        return self.session.close(grace)
+
+    def __enter__(self) -> Repl:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncRepl(_Common):
+    """The asyncio twin of :class:`Repl`: ``async with`` starts it, ``await run()``."""
+
+    __doc__ = (__doc__ or "") + _ARGS_DOC
+
+    def __init__(
+        self,
+        command: str | Sequence[str] | AsyncSession[str],
+        *,
+        prompt: Prompt,
+        continuation_prompt: Prompt | None = None,
+        initial_prompt: Prompt | None = None,
+        setup: Sequence[str] = (),
+        finish_block: str | None = None,
+        exit_command: str | None = None,
+        cancel_command: Cancel = None,
+        is_complete: Callable[[str], bool] | None = None,
+        sync_command: Callable[[str], str] | None = None,
+        echoes: bool | None = None,
+        quiet: bool = True,
+        **spawn_options: Any,
+    ) -> None:
+        self._command = command
+        self._options = {} if isinstance(command, AsyncSession) else spawn_options
+        self._quiet = quiet
+        name = command.argv[0] if isinstance(command, AsyncSession) else _program(command)
+        self._configure(
+            os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
+            finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+        )  # fmt: skip
+        self._session: AsyncSession[str] | None = None
+
+    @property
+    def session(self) -> AsyncSession[str]:
+        """The session under the REPL (once started)."""
+        if self._session is None:
+            raise DriverError("the REPL is not started: use `async with` or await start()")
+        return self._session
+
+    async def start(self) -> AsyncRepl:
+        """Start the REPL (``async with`` does this)."""
+        if isinstance(self._command, AsyncSession):
+            self._session = self._command
+        else:
+            options = self._spawn_options(self._quiet, dict(self._options))
+            self._session = await aspawn(self._command, **options)
+        try:
+            await self._carry_out(exchange.start(self._state), None)
+        except BaseException:
+            await self._session.close(grace=0.2)
+            raise
+        return self
+
+    async def run(
+        self,
+        command: str,
+        timeout: float | Deadline | None = None,
+        *,
+        responses: Responses | None = None,
+    ) -> str:
+        """Run ``command`` and return its output (see :meth:`Repl.run`)."""
+        return await self._carry_out(exchange.run(command, self._state, responses), timeout)
+
+    async def interrupt(self, timeout: float | Deadline | None = None) -> None:
+        """Interrupt what the REPL is doing and bring it back in step now."""
+        await self._carry_out(exchange.resync(self._state), timeout)
+        self._state.in_step = True
+
+    async def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
+        session = self.session
+        deadline = _deadline(session.timeout, timeout)
+        reply: Match[str] | None = None
+        try:
+            while True:
+                step = steps.send(reply)
+                reply = None
+                if isinstance(step, exchange.Send):
+                    await session.send_line(step.line)
+                elif isinstance(step, exchange.Expect):
+                    entries, wait = _entries(step, deadline)
+                    reply = _reply(step, await session.expect(entries, wait))
+                elif step.cancel_command is EOF:
+                    await session.send_eof()
+                elif isinstance(step.cancel_command, str):
+                    await session.send_line(step.cancel_command)
+                else:
+                    await session.interrupt()
+        except StopIteration as done:
+            return str(done.value)
+
+    async def close(self, grace: float = 1.0) -> int:
+        """Leave the REPL (its exit command, then EOF) and end the session."""
+        session = self.session
+        if self._exit_command and session.alive:
+            try:
+                await session.send_line(self._exit_command)
+            except DriverError:
+                pass
+        return await session.close(grace)
+
+    async def __aenter__(self) -> AsyncRepl:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _program(command: str | Sequence[str]) -> str:
+    if isinstance(command, str):
+        return command.split()[0] if command.split() else command
+    return command[0] if command else ""
