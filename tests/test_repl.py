@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 import driver
 from driver import repl
+from postgres import server
 
 Profile = Callable[..., driver.Repl]
 
@@ -144,3 +147,203 @@ def test_async_repl(event_loop_checked: asyncio.AbstractEventLoop) -> None:
             assert await sh.run("echo $((1 + 1))") == "2"
 
     event_loop_checked.run_until_complete(scenario())
+
+
+# -- never out of step ------------------------------------------------------------
+
+# A command that outlasts a short timeout, then prints "first".
+OUTLASTING = {
+    "python": (repl.python, "import time; time.sleep(5); print('first')", "print('second')"),
+    "bash": (repl.bash, "sleep 5; echo first", "echo second"),
+    "sh": (repl.sh, "sleep 5; echo first", "echo second"),
+    "sqlite3": (
+        repl.sqlite3,
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 1e9)"
+        " select 'first', count(*) from c;",
+        "select 'second';",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(OUTLASTING))
+def test_a_timed_out_run_does_not_shift_the_answers_after_it(name: str) -> None:
+    profile, outlasting, second = OUTLASTING[name]
+    need(sys.executable if name == "python" else name)
+    with profile() as r:
+        with pytest.raises(driver.Timeout):
+            r.run(outlasting, timeout=0.5)
+        assert not r.in_step
+        assert r.run(second) == "second"  # not "first": the command was interrupted first
+        assert r.in_step
+        assert r.run(second) == "second"
+
+
+def test_a_cancelled_async_run_does_not_shift_the_answers_after_it(
+    event_loop_checked: asyncio.AbstractEventLoop,
+) -> None:
+    async def scenario() -> None:
+        async with repl.apython() as py:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(py.run(OUTLASTING["python"][1]), 0.2)
+            assert await py.run("print('second')") == "second"
+
+    event_loop_checked.run_until_complete(scenario())
+
+
+def test_interrupt_brings_a_repl_back_in_step_at_once() -> None:
+    with repl.bash() as sh:
+        with pytest.raises(driver.Timeout):
+            sh.run("sleep 5; echo first", timeout=0.3)
+        sh.interrupt()
+        assert sh.in_step
+        assert sh.session.read_available() == ""  # nothing late is left to come
+        assert sh.run("echo second") == "second"
+
+
+def test_a_repl_without_a_sync_command_says_it_is_out_of_step() -> None:
+    need("ed")
+    with driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q") as ed:
+        with pytest.raises(driver.Timeout):
+            ed.run("!sleep 5", timeout=0.3)
+        with pytest.raises(driver.OutOfStep, match="sync_command"):
+            ed.run("=")
+        ed.interrupt()  # the caller's choice: trust the next prompt
+        assert ed.run("=") == "0"
+
+
+@pytest.mark.parametrize("name", ["bash", "sh", "python"])
+def test_no_prompt_is_in_the_environment_or_printable(name: str) -> None:
+    commands = {
+        "bash": 'env; echo "$PS1 $PS2"; set',
+        "sh": 'env; echo "$PS1 $PS2"; set',
+        "python": "import os, sys; print(os.environ); print(sys.argv)",
+    }
+    profile = {"bash": repl.bash, "sh": repl.sh, "python": repl.python}[name]
+    with profile() as r:
+        printed = r.run(commands[name])
+        assert "[driver " in printed or name == "python"  # the shells' PS1 shows...
+        assert re.search(r"\[driver [0-9a-f]{8}\]", printed) is None  # ...but not the prompt
+        assert r.run("echo after" if name != "python" else "print('after')") == "after"
+
+
+def test_node_output_that_looks_like_a_continuation_prompt_is_output() -> None:
+    need("node")
+    with repl.node() as node:
+        assert node.run("console.log('... loading')") == "... loading\nundefined"
+        assert node.run("6 * 7") == "42"
+
+
+@pytest.mark.parametrize("program", ["ed", "gdb"])
+def test_starting_sends_nothing_the_program_would_act_on(program: str) -> None:
+    need(program)
+    if program == "ed":
+        r = driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q")
+        first, answer = "=", "0"
+    else:
+        r = repl.gdb()
+        first, answer = "print 6 * 7", "$1 = 42"
+    with r:
+        assert "\n>\n" not in r.session.transcript  # no empty line was sent
+        assert r.run(first) == answer
+
+
+def test_a_timeout_names_a_repls_prompt_once() -> None:
+    need("ed")
+    with driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q") as ed:
+        with pytest.raises(driver.Timeout) as caught:
+            ed.run("!sleep 5", timeout=0.3)
+        assert "waiting for re 'ed>\\\\ ' from" in str(caught.value)  # not "any of" two
+
+
+def test_a_question_in_the_middle_of_a_command_is_answered() -> None:
+    need("gdb")
+    with repl.gdb("-ex=set confirm on", "/bin/true") as gdb:
+        assert gdb.run("break exit").startswith("Breakpoint 1")
+        printed = gdb.run("delete", responses={r"\(y or n\) ": "y"})
+        assert printed.startswith("Delete all breakpoints")
+        assert gdb.run("info breakpoints") == "No breakpoints or watchpoints."
+
+
+# -- the generic Repl and the profiles' options --------------------------------------
+
+
+def test_a_repl_gets_the_quiet_environment_unless_told_otherwise() -> None:
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    options = dict(prompt="ready> ", initial_prompt="", setup=["PS1='ready> '"], env=env)
+    with driver.Repl(["sh", "-i"], **options) as r:  # type: ignore[arg-type]
+        assert r.run("echo $TERM $NO_COLOR") == "dumb 1"
+    with driver.Repl(["sh", "-i"], quiet=False, **options) as r:  # type: ignore[arg-type]
+        assert r.run("echo $TERM $NO_COLOR") == "xterm-256color"
+
+
+def test_python_profile_takes_an_executable_and_arguments() -> None:
+    with repl.python("-X", "utf8", executable=sys.executable) as py:
+        assert py.run("import sys; sys.flags.utf8_mode") == "1"
+
+
+def test_python_stays_plain_with_a_real_terminal_type() -> None:
+    env = {**os.environ, "TERM": "xterm"}
+    with repl.python(quiet=False, env=env) as py:
+        assert py.run("6 * 7") == "42"
+        assert py.run("for i in range(2):\n    print(i)") == "0\n1"
+        assert "\x1b" not in py.session.transcript
+
+
+def test_a_profile_takes_over_a_running_shell() -> None:
+    # As a remote bash over ssh would be: line editing on, its own prompt.
+    session = driver.spawn(["bash", "--norc", "-i"], backend="pty", echo=True)
+    with repl.bash(session=session) as sh:
+        assert sh.echoes
+        assert sh.run("echo $((6 * 7))") == "42"
+        assert sh.run("for i in 1 2; do\n  echo $i\ndone") == "1\n2"
+
+
+def test_gdb_breaks_runs_prints_and_quits_a_live_process() -> None:
+    need("gdb")
+    with repl.gdb("/bin/sleep") as gdb:
+        assert gdb.run("break nanosleep").startswith("Breakpoint 1")
+        assert "Breakpoint 1" in gdb.run("run 5")
+        assert gdb.run("print 6 * 7") == "$1 = 42"
+        assert gdb.run("bt 1").startswith("#0")
+        assert gdb.run("show prompt").startswith("Gdb's prompt is")  # not taken for one
+        assert gdb.run("print 1") == "$2 = 1"
+    assert gdb.session.returncode is not None
+
+
+def test_pdb_steps_a_script(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("x = 1\ny = x + 1\nprint('y is', y)\n")
+    with repl.pdb(str(script)) as pdb:
+        assert pdb.run("n").endswith("-> y = x + 1")
+        assert pdb.run("p x") == "1"
+        with pytest.raises(driver.EOF) as caught:
+            pdb.run("c")
+        assert "y is 2" in str(caught.value.output)
+        assert caught.value.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[list[str]]:
+    with server() as arguments:
+        yield arguments
+
+
+def test_psql_runs_queries_and_keeps_its_prompt_to_itself(postgres: list[str]) -> None:
+    with repl.psql(*postgres) as db:
+        assert db.run("select 6 * 7 as answer;") == " answer \n--------\n     42\n(1 row)\n"
+        assert re.search(r"\[driver [0-9a-f]{8}\]", db.run("\\set")) is None
+        with pytest.raises(driver.IncompleteCommand):
+            db.run("select 1")
+        with pytest.raises(driver.Timeout):
+            db.run("select pg_sleep(5);", timeout=0.5)
+        assert db.run("select 'second' as x;") == "   x    \n--------\n second\n(1 row)\n"
+
+
+@pytest.mark.slow
+def test_psql_cancels_never_lose_the_race(postgres: list[str]) -> None:
+    with repl.psql(*postgres) as db:
+        for n in range(500):
+            with pytest.raises(driver.IncompleteCommand):
+                db.run(f"select {n}")
+            assert db.run(f"select {n} as n;").split("\n")[2].strip() == str(n)

@@ -24,8 +24,9 @@ from ..run import Answers
 Prompt = Union[str, "re.Pattern[str]"]
 #: How a half-entered command is abandoned: a line, EOF, or None for ^C.
 Cancel = Union[str, "type[EOF]", None]
-#: Answers to questions a command asks before its prompt comes back.
-Responses = Mapping[Prompt, str | Sequence[str]]
+#: Answers to questions a command asks before its prompt comes back: a regex
+#: (as in driver.run) to an answer, or to answers used in order.
+Responses = Mapping[Union[str, "re.Pattern[str]"], str | Sequence[str]]
 
 #: How often an interrupt that brings no prompt back is sent again, and how
 #: long the first one waits (each later one waits twice as long). A ^C that
@@ -144,7 +145,7 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
         yield from resync(repl)
     repl.in_step = False
     repl.interrupted_by = "a run() was interrupted: a timeout, a cancellation or an error"
-    questions = [as_pattern(question) for question in responses or {}]
+    questions = [re.compile(question) for question in responses or {}]
     answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
     prompts = repl.prompts
     output: list[str] = []
@@ -196,10 +197,11 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
     wait = FIRST_INTERRUPT_WAIT
     for attempt in range(INTERRUPT_ATTEMPTS):
         yield Interrupt(first if attempt == 0 else None)
+        # The prompt the interrupt brings: the sync is sent only once the
+        # REPL is done handling the interrupt (psql loses a line sent sooner).
+        back = (yield Expect([repl.prompt], wait)) is not None
         if repl.sync_command is not None:
             back = yield from sync(repl, wait)
-        else:
-            back = (yield Expect([repl.prompt], wait)) is not None
         if back:
             repl.in_step = repl.sync_command is not None or attempt == 0
             repl.interrupted_by = "an interrupt had to be repeated"

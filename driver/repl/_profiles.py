@@ -243,9 +243,15 @@ def gdb(executable: str | None, args: Sequence[str]) -> Profile:
         [executable or "gdb", "-q", "-nx", *(f"-ex=set {s}" for s in settings), *args],
         # gdb's `show prompt` prints the prompt in quotes: that is not one.
         re.compile(r'(?<!")' + re.escape(ps1)),
-        lambda token: 'printf "%s%s\\n", "{}", "{}"'.format(*_halves(token)),
+        _gdb_sync,
         exit_command="quit",
     )
+
+
+def _gdb_sync(token: str) -> str:
+    # echo takes C escapes: one character in octal keeps the token out of the line.
+    a, b = _halves(token)
+    return f"echo {a}\\{ord(b[0]):03o}{b[1:]}\\n"
 
 
 def pdb(executable: str | None, args: Sequence[str]) -> Profile:
