@@ -18,8 +18,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, TypedDict, TypeVar
 
 from ._core import OutputBuffer
-from ._errors import EOF, DecodeError, DriverError, SessionClosed, Timeout, describe_child
-from ._masking import Secret
+from ._errors import (
+    EOF,
+    DecodeError,
+    DriverError,
+    SessionClosed,
+    SpawnError,
+    Timeout,
+    describe_child,
+)
+from ._masking import Secret, Secrets
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._spawn import check_dimensions
@@ -172,14 +180,28 @@ class Child:
         self.errors = errors
         self.kind: type = str if encoding is not None else bytes
         cwd_str = os.fspath(cwd) if cwd is not None else None
+        # An argument given as a Secret is masked wherever the command line shows.
+        secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
         self.backend: Backend
-        if backend == "pipe":
-            self.backend = PipeBackend(given, cwd=cwd_str, env=env, stderr=stderr)
-        else:
-            self.backend = PtyBackend(given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions)
+        failure: SpawnError | None = None
+        try:
+            if backend == "pipe":
+                self.backend = PipeBackend(given, cwd=cwd_str, env=env, stderr=stderr)
+            else:
+                self.backend = PtyBackend(
+                    given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
+                )
+        except SpawnError as error:
+            if not secrets:
+                raise
+            failure = SpawnError(secrets.mask(error.message), error.errno)
+        if failure is not None:  # raised here, so that it has no context to show
+            raise failure
         try:
             self._take_over(given, encoding, errors, newline)
             self.transcript = Transcript(log, transcript_limit)
+            for secret in secrets:
+                self.transcript.secrets.add(secret)
         except BaseException:  # interrupted: the child must not outlive the spawn
             discard(self.backend)
             raise
@@ -212,7 +234,11 @@ class Child:
 
     def describe(self) -> str:
         returncode = self.process.returncode if self.closed else self.process.poll()
-        return describe_child(self.argv, self.pid, returncode)
+        return describe_child(self.shown_argv(), self.pid, returncode)
+
+    def shown_argv(self) -> list[str]:
+        """The command line as driver shows it: each argument masked."""
+        return [self.transcript.secrets.mask(argument) for argument in self.argv]
 
     def check_open(self) -> None:
         if self.closed:
@@ -243,27 +269,35 @@ class Child:
 
     # -- sending ----------------------------------------------------------
 
-    def encode(self, text: Any) -> bytes:
+    def encode(self, text: Any, *, secret: bool = False) -> bytes:
         if isinstance(text, str):
             if self.encoding is not None:
                 return text.encode(self.encoding, self.errors)
             if not text:
                 return b""  # send_line() with no text in a bytes session
             raise TypeError(
-                f"send() of {text!r}: this is a bytes session (encoding=None); pass bytes"
+                f"send() of {self._shown_value(text, secret)}: this is a bytes session"
+                " (encoding=None); pass bytes"
             )
         if self.encoding is None and isinstance(text, (bytes, bytearray, memoryview)):
             return bytes(text)
         raise TypeError(
-            f"send() of {text!r}: this session sends str; pass a str,"
+            f"send() of {self._shown_value(text, secret)}: this session sends str; pass a str,"
             " or spawn with encoding=None for a bytes session"
         )
+
+    def _shown_value(self, value: Any, secret: bool) -> str:
+        if secret:
+            return f"a secret {type(value).__name__}"
+        if isinstance(value, (str, bytes)):
+            return repr(self.transcript.secrets.hide(value))
+        return repr(value)
 
     def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> bytes:
         """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
         self.check_open()
         secret = secret or isinstance(text, Secret)
-        data = self.encode(text) + end
+        data = self.encode(text, secret=secret) + end
         shown = data if self.kind is bytes else str(text) + end.decode()
         self.transcript.record_sent(shown, secret=secret)
         return data
@@ -386,7 +420,7 @@ class Child:
             timeout=timeout,
             output=self.shown(buffer.unconsumed()),
             transcript_tail=self.transcript.tail(),
-            argv=self.argv,
+            argv=self.shown_argv(),
             pid=self.pid,
             returncode=self.process.returncode,
             hint=self.shown(hint),

@@ -55,14 +55,21 @@ class Secrets:
         for value in values:
             self.add(value)
 
-    def add(self, value: str) -> None:
+    def add(self, value: str | bytes) -> None:
+        """Hide ``value`` from now on (bytes: as UTF-8, or escaped as driver shows them)."""
+        if isinstance(value, bytes):
+            for decoded in {value.decode("utf-8", "surrogateescape"), _escaped(value)}:
+                self.add(decoded)
+            return
         if not value or value in self._values:
             return
         self._values.add(value)
-        if len(value) < PIECE:
-            self._short.add(value)
-        pieces = (value[i : i + PIECE] for i in range(len(value) - PIECE + 1))
-        self._pieces.update(piece for piece in pieces if not piece.isspace())
+        # As a message may spell it too: regex-escaped (a pattern), or as repr does.
+        for variant in {value, re.escape(value), repr(value)[1:-1]}:
+            if len(variant) < PIECE:
+                self._short.add(variant)
+            pieces = (variant[i : i + PIECE] for i in range(len(variant) - PIECE + 1))
+            self._pieces.update(piece for piece in pieces if not piece.isspace())
         self._patterns = None
 
     def __bool__(self) -> bool:
@@ -134,6 +141,11 @@ class Secrets:
     def hide(self, value: str | bytes) -> str | bytes:
         """``value`` masked, whichever kind it is."""
         return self.mask(value) if isinstance(value, str) else self.mask_bytes(value)
+
+
+def _escaped(data: bytes) -> str:
+    """``data`` as a transcript shows bytes that are not UTF-8: backslash escapes."""
+    return data.decode("utf-8", "backslashreplace")
 
 
 def _any_of(values: set[str], *, whole_word: bool = False) -> re.Pattern[str] | None:

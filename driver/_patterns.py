@@ -11,7 +11,7 @@ syntax is ``re``'s (its default version 0 is compatible); a compiled
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, AnyStr, Generic, Union
 
@@ -26,8 +26,8 @@ class Exact(Generic[AnyStr]):
 
     text: AnyStr
 
-    def __str__(self) -> str:
-        return repr(self.text)
+    def show(self, hide: Hide) -> str:
+        return repr(hide(self.text))
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,17 @@ class Regex(Generic[AnyStr]):
 
     compiled: regex.Pattern[AnyStr]
 
-    def __str__(self) -> str:
-        return f"re {self.compiled.pattern!r}"
+    def show(self, hide: Hide) -> str:
+        return f"re {hide(self.compiled.pattern)!r}"
+
+
+#: How a pattern's text is shown in a message: secrets masked before repr
+#: escapes them (:meth:`driver._masking.Secrets.hide`).
+Hide = Callable[[Any], Any]
+
+
+def _shown_as_is(text: Any) -> Any:
+    return text
 
 
 # An entry of a pattern list (Union: a | of generics fails at runtime on 3.10).
@@ -48,7 +57,9 @@ def is_sentinel(entry: object) -> bool:
     return entry is EOF or entry is Timeout
 
 
-def compile_patterns(spec: Any, *, exact: bool, kind: type) -> list[Entry[Any]]:
+def compile_patterns(
+    spec: Any, *, exact: bool, kind: type, hide: Hide = _shown_as_is
+) -> list[Entry[Any]]:
     """Turn what the user passed to expect/expect_exact into a list of entries.
 
     ``kind`` is ``str`` for a text session, ``bytes`` for a bytes one; a
@@ -57,20 +68,20 @@ def compile_patterns(spec: Any, *, exact: bool, kind: type) -> list[Entry[Any]]:
     items: Sequence[Any] = spec if isinstance(spec, (list, tuple)) else [spec]
     if not items:
         raise ValueError("expect needs at least one pattern; got an empty list")
-    return [_compile_one(item, exact=exact, kind=kind) for item in items]
+    return [_compile_one(item, exact=exact, kind=kind, hide=hide) for item in items]
 
 
-def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
+def _compile_one(item: Any, *, exact: bool, kind: type, hide: Hide) -> Entry[Any]:
     if is_sentinel(item):
         return item  # type: ignore[no-any-return]
     if isinstance(item, (re.Pattern, regex.Pattern)) and not exact:
-        _check_kind(item.pattern, kind)
+        _check_kind(item.pattern, kind, hide)
         try:
             return Regex(regex.compile(item.pattern, _regex_flags(item)))
         except regex.error as exc:
-            raise ValueError(f"pattern {item.pattern!r} cannot be searched: {exc}") from exc
+            raise ValueError(f"pattern {hide(item.pattern)!r} cannot be searched: {exc}") from None
     if isinstance(item, (str, bytes)):
-        _check_kind(item, kind)
+        _check_kind(item, kind, hide)
         if exact:
             if not item:
                 raise ValueError("expect_exact cannot look for an empty string")
@@ -78,11 +89,12 @@ def _compile_one(item: Any, *, exact: bool, kind: type) -> Entry[Any]:
         try:
             return Regex(regex.compile(item))
         except regex.error as exc:
-            raise ValueError(f"pattern {item!r} is not a valid regex: {exc}") from exc
+            raise ValueError(f"pattern {hide(item)!r} is not a valid regex: {exc}") from None
     what = "a str" if kind is str else "bytes"
     extra = "" if exact else ", a compiled re.Pattern"
     raise TypeError(
-        f"pattern {item!r} has type {type(item).__name__}; expected {what}{extra},"
+        f"pattern {hide(item) if isinstance(item, (str, bytes)) else item!r} has type"
+        f" {type(item).__name__}; expected {what}{extra},"
         " driver.EOF or driver.TIMEOUT"
     )
 
@@ -108,23 +120,25 @@ def _regex_flags(pattern: re.Pattern[Any] | regex.Pattern[Any]) -> int:
     return flags
 
 
-def _check_kind(value: str | bytes, kind: type) -> None:
+def _check_kind(value: str | bytes, kind: type, hide: Hide) -> None:
     if isinstance(value, kind):
         return
     if kind is str:
         raise TypeError(
-            f"pattern {value!r} is bytes but this session decodes its output to str;"
+            f"pattern {hide(value)!r} is bytes but this session decodes its output to str;"
             " pass a str pattern, or spawn with encoding=None for a bytes session"
         )
     raise TypeError(
-        f"pattern {value!r} is str but this is a bytes session (encoding=None);"
+        f"pattern {hide(value)!r} is str but this is a bytes session (encoding=None);"
         " pass a bytes pattern, or spawn with an encoding"
     )
 
 
-def describe(entries: Sequence[Entry[Any]]) -> str:
+def describe(entries: Sequence[Entry[Any]], hide: Hide = _shown_as_is) -> str:
     """The pattern list as a person would write it, for error messages."""
     names = [
-        "driver.EOF" if e is EOF else "driver.TIMEOUT" if e is Timeout else str(e) for e in entries
-    ]
+        e.show(hide) if isinstance(e, (Exact, Regex)) else "driver.EOF" if e is EOF
+        else "driver.TIMEOUT"
+        for e in entries
+    ]  # fmt: skip
     return names[0] if len(names) == 1 else "any of [" + ", ".join(names) + "]"

@@ -104,6 +104,7 @@ def until(
     while True:
         if search is not None:
             search.budget = _budget(deadline)
+        undecodable: DecodeError | None = None
         try:
             result = attempt()
             if result is None and (buffer.eof or timed_out or buffer.failure is not None):
@@ -116,7 +117,9 @@ def until(
                 buffer, what, timeout, quiet=False, hint=_slow_hint(str(slow))
             ) from None
         except DecodeError as error:
-            raise child.decode_error(error) from None
+            undecodable = child.decode_error(error)
+        if undecodable is not None:  # raised here, so that it has no context to show
+            raise undecodable
         if result is not None:
             if child.open_outputs == 0:
                 yield from _exit_after_eof(child)
@@ -176,8 +179,13 @@ def expect(
 ) -> Steps[Match[Any]]:
     """Wait for any pattern of ``spec`` (see Reader.expect)."""
     child.check_open()
-    search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind))
-    return (yield from until(child, buffer, search.step, describe(search.entries), timeout, search))
+    hide = child.transcript.secrets.hide
+    search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind, hide=hide))
+    return (
+        yield from until(
+            child, buffer, search.step, describe(search.entries, hide), timeout, search
+        )
+    )
 
 
 def dispatch(

@@ -142,7 +142,7 @@ class SessionBase(ReaderBase[AnyStr]):
         """How many inputs were secret (numbered ``SECRET_1``... in placeholders)."""
         return self._child.transcript.secret_lines
 
-    def add_secret(self, text: str) -> None:
+    def add_secret(self, text: str | bytes) -> None:
         """Mask ``text`` wherever it would show (a value the program prints, say)."""
         if text:
             self._child.transcript.secrets.add(text)

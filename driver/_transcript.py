@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
-from ._masking import MASK, Secrets
+from ._masking import MASK, PIECE, Secrets
 
 # The start of a line that a session file reads as something other than
 # expected output; such an output line is written with a leading backslash.
@@ -68,9 +68,14 @@ def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, st
     names = {value: name for name, value in variables.items() if value}
     if not names:
         return [(line, None)]
-    # The longest first: one value may contain another.
+    # The longest first: one value may contain another. A short value only
+    # as a whole word, as masking has it (a PIN "12" is not the 12 in "4128").
     values = sorted(names, key=len, reverse=True)
-    parts = re.split("(" + "|".join(map(re.escape, values)) + ")", line)
+    alternatives = (
+        re.escape(value) if len(value) >= PIECE else rf"(?<!\w){re.escape(value)}(?!\w)"
+        for value in values
+    )
+    parts = re.split("(" + "|".join(alternatives) + ")", line)
     # re.split puts the values found at the odd places.
     return [(part, names[part] if index % 2 else None) for index, part in enumerate(parts) if part]
 
@@ -161,7 +166,7 @@ class Transcript:
         self._echo_to_come = ""  # the echo of a typed line that has not arrived yet
         self._secret_numbers: dict[str, int] = {}  # each secret line's SECRET_n
         self._log = log
-        self._live = _Renderer() if log is not None else None
+        self._live = _Renderer(spell=self._spell) if log is not None else None
         self._log_decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
 
     def record_output(self, text: str | bytes) -> None:
@@ -199,6 +204,9 @@ class Transcript:
             self._append("sent", text)  # decoded only if someone renders it
             return
         if isinstance(text, bytes):
+            if secret:  # as the bytes themselves, not only as shown decoded
+                for part in text.split(b"\n"):
+                    self.secrets.add(part)
             text = text.decode("utf-8", "backslashreplace")
         if secret and text.endswith("\n") and text.count("\n") == 1 and text != "\n":
             # One secret line: numbered, so a recording can name it ${SECRET_n}.
@@ -261,6 +269,10 @@ class Transcript:
         """``text`` with every secret sent so far replaced by the mask."""
         return self.secrets.mask(text)
 
+    def _spell(self, line: str) -> str:
+        # Masked before it is escaped: an escaped secret is one no longer found.
+        return escape_output_line(self.secrets.mask(line))
+
     def record_directive(self, line: str) -> None:
         self._record("directive", line)
 
@@ -287,7 +299,7 @@ class Transcript:
         older events were let go (see ``limit``), a first comment line says
         how much.
         """
-        renderer = _Renderer()
+        renderer = _Renderer(spell=self._spell)
         if placeholders:
             # A recording: output that holds a secret typed as SECRET_n is
             # written with ${SECRET_n}, so the replay matches it.
@@ -316,8 +328,8 @@ class Transcript:
             if size >= _TAIL_BUDGET:
                 break
         # Masked before lines are cut: a cut must not leave part of a secret.
-        lines = self.mask(_render(reversed(events), _Renderer())).splitlines()[-count:]
-        return "\n".join(_shorten(line) for line in lines)
+        text = self.mask(_render(reversed(events), _Renderer(spell=self._spell)))
+        return "\n".join(_shorten(line) for line in text.splitlines()[-count:])
 
 
 def _render(events: Iterable[tuple[str, str | bytes]], renderer: _Renderer) -> str:

@@ -115,7 +115,8 @@ class _Started:
             session.read_available()  # so a child that exited shows all it printed
         timeout = "no timeout" if session.timeout is None else f"timeout {session.timeout} s"
         header = f"# {session.describe()}, backend {session.backend}, {timeout}"
-        body = session_text(session.argv, session.transcript, session.returncode)
+        argv = [session.mask(argument) for argument in session.argv]
+        body = session_text(argv, session.transcript, session.returncode)
         return f"{header}\n{body}"
 
 

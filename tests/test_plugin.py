@@ -228,7 +228,8 @@ def test_secrets_stay_out_of_reports_and_transcripts(pytester: pytest.Pytester) 
             s.expect_exact(SECRET.encode() + b" is not here", timeout=0.3)
 
         def test_printed_token(spawn):
-            s = spawn([sys.executable, "-u", "-c", "print('token', 'z9qx2retnuh'[::-1])"])
+            code = "print('token', 'z9qx2retnuh'[::-1])"
+            s = spawn([sys.executable, "-u", "-c", code, "--password", driver.Secret(SECRET)])
             s.add_secret(SECRET)
             s.expect_exact("never", timeout=0.3)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import driver
+from driver.sessionfile import run_file, update_file
 from helpers import Spawn, python
 
 _ECHO = "import sys\nfor line in sys.stdin: print('got', line.strip(), flush=True)"
@@ -154,3 +157,137 @@ def test_a_spawn_error_never_shows_an_env_value(backend: str, value: object) -> 
         driver.spawn(["cat"], backend=backend, env={"TOKEN": value})  # type: ignore[dict-item]
     assert "TOKEN" in str(error.value)
     assert "hunter2" not in str(error.value)
+
+
+# -- every place text can go ------------------------------------------------------
+
+
+def test_a_session_file_waiting_for_an_echo_never_spells_the_password(tmp_path: Path) -> None:
+    # A password prompt (echo off) whose program then never answers.
+    program = (
+        "import sys, termios; a = termios.tcgetattr(0); a[3] &= ~termios.ECHO;"
+        " termios.tcsetattr(0, termios.TCSANOW, a);"
+        " print('Password: ', end='', flush=True); sys.stdin.read()"
+    )
+    path = tmp_path / "hang.session"
+    path.write_text(
+        f'%timeout 1\n%secret PW\n$ {sys.executable} -c "{program}"\nPassword:\n> ${{PW}}\nok\n'
+    )
+    log = io.StringIO()
+    result = run_file(path, variables={"PW": "Hunter2Hunter2"}, log=log)
+    assert not result.passed
+    shown = "".join(f.message for f in result.failures) + result.diff() + log.getvalue()
+    assert "the echo of what was sent" in shown
+    _assert_no_piece_of("Hunter2Hunter2", shown)
+
+
+def test_a_value_captured_into_a_secret_is_masked_on_earlier_lines_too(tmp_path: Path) -> None:
+    program = "t = 'r3w9YnqkX7qZ'[::-1]; print('issued', t); print('Token:', t)"
+    path = tmp_path / "token.session"
+    path.write_text(
+        f'%backend pipe\n%secret TOKEN\n$ {sys.executable} -c "{program}"\n'
+        "issued something-else\nToken: (?P<TOKEN>\\S+) (re)\n"
+    )
+    result = run_file(path)
+    assert not result.passed
+    shown = "".join(f.message for f in result.failures) + result.diff() + result.actual
+    _assert_no_piece_of("Zq7XkqnY9w3r", shown)
+    assert "+issued ${TOKEN}\n" in result.diff()  # so that --update writes a file that runs
+
+
+def test_a_command_line_never_shows_a_secret(backend: str) -> None:
+    token = "tok_SECRET_9876"
+    s = driver.spawn(["sh", "-c", "exec cat", "sh", f"--token={token}"], backend=backend)
+    s.add_secret(token)
+    with pytest.raises(driver.Timeout) as error:
+        s.expect_exact("never", timeout=0.2)
+    s.close()
+    with pytest.raises(driver.SessionClosed) as closed:
+        s.send_line("x")
+    for shown in (repr(s), s.describe(), str(error.value), str(closed.value)):
+        _assert_no_piece_of(token, shown)
+    assert token not in " ".join(error.value.argv)
+
+
+def test_a_secret_argument_is_a_secret(backend: str) -> None:
+    password = driver.Secret("hunter2hunter2")
+    with pytest.raises(driver.SpawnError) as failed:
+        driver.spawn(["/nonexistent/program", password], backend=backend)
+    _assert_no_piece_of(password, str(failed.value))
+    assert failed.value.__context__ is None
+    with driver.spawn(["sh", "-c", "exec cat", "sh", password], backend=backend) as s:
+        with pytest.raises(driver.Timeout) as error:
+            s.expect_exact("never", timeout=0.2)
+        _assert_no_piece_of(password, str(error.value), repr(s))
+
+
+def test_a_secret_is_masked_before_a_line_or_pattern_is_escaped(spawn: Spawn) -> None:
+    secret = "ab.cd ef#gh"
+    s = spawn(python("import sys; print('export PW=${X}', sys.stdin.readline().strip())"))
+    s.send_line(driver.Secret(secret))
+    assert s.read_line().startswith("export")
+    for pattern in (re.escape(secret), secret + " ("):  # a regex, and one that is not valid
+        with pytest.raises((driver.Timeout, driver.EOF, ValueError)) as error:
+            s.expect(pattern, timeout=0.2)
+        _assert_no_piece_of(secret, str(error.value), s.transcript)
+        _assert_no_piece_of(re.escape(secret), str(error.value))
+
+
+@pytest.mark.parametrize("secret", ["tab\tsep\tpw", "пароль-секрет"])
+def test_a_secret_is_masked_before_a_pattern_is_shown_with_repr(secret: str) -> None:
+    with driver.spawn(["cat"], encoding=None) as s:
+        s.add_secret(secret)
+        with pytest.raises(driver.Timeout) as error:
+            s.expect_exact(secret.encode(), timeout=0.2)
+        shown = str(error.value)
+        for hidden in (secret, repr(secret)[1:-1], repr(secret.encode())[2:-1]):
+            _assert_no_piece_of(hidden, shown)
+
+
+def test_a_bytes_secret_that_is_not_utf8_is_masked(spawn: Spawn) -> None:
+    s = spawn(["cat"], encoding=None)
+    s.send_line(b"p\xe4ssw\xf6rd", secret=True)
+    with pytest.raises(driver.Timeout) as error:
+        s.expect(b"never", timeout=0.3)
+    assert b"ssw" not in error.value.output and "ssw" not in str(error.value)
+    s.add_secret(b"\xffanother-secret")
+    assert "another" not in s.transcript
+
+
+def test_errors_about_bad_input_never_show_a_secret(spawn: Spawn) -> None:
+    s = spawn(["cat"])
+    with pytest.raises(TypeError) as wrong_kind:
+        s.send_line(b"hunter2hunter2", secret=True)  # type: ignore[arg-type]
+    s.add_secret("tok_SECRET_9876")
+    with pytest.raises(TypeError) as wrong_pattern:
+        s.expect(b"tok_SECRET_9876")  # type: ignore[arg-type]
+    _assert_no_piece_of("hunter2hunter2", str(wrong_kind.value))
+    _assert_no_piece_of("tok_SECRET_9876", str(wrong_pattern.value))
+
+
+def test_a_decode_error_keeps_no_context_that_shows_the_secret(spawn: Spawn) -> None:
+    s = spawn(python("import os; os.write(1, b'\\xffSECRETpass123\\n')"))
+    s.add_secret("SECRETpass123")
+    with pytest.raises(driver.DecodeError) as error:
+        s.read()
+    assert error.value.__context__ is None
+    assert b"SECRET" not in error.value.raw
+
+
+def test_a_repl_command_given_as_a_secret_is_sent_as_one() -> None:
+    with driver.repl.python() as py:
+        assert py.run(driver.Secret("token = 'Zq7Tok' 'enXYZ123'")) == ""
+        py.session.add_secret("hunter2hunter2")
+        with pytest.raises(driver.IncompleteCommand) as incomplete:
+            py.run("x = ('hunter2hunter2',")
+        _assert_no_piece_of("Zq7TokenXYZ123", py.session.transcript)
+        _assert_no_piece_of("hunter2hunter2", str(incomplete.value))
+
+
+def test_update_writes_a_short_secret_only_where_it_is_a_word(tmp_path: Path) -> None:
+    path = tmp_path / "pin.session"
+    path.write_text("%backend pipe\n%secret PIN\n$ echo 'account 4128, pin 12'\nwrong\n")
+    result = run_file(path, variables={"PIN": "12"})
+    update_file(result)
+    assert path.read_text().endswith("\naccount 4128, pin ${PIN}\n")
+    assert run_file(path, variables={"PIN": "12"}).passed

@@ -19,6 +19,7 @@ from typing import Union
 
 from .._core import Match
 from .._errors import EOF, DriverError
+from .._masking import Secret
 from ..run import Answers
 
 Prompt = Union[str, "re.Pattern[str]"]
@@ -101,6 +102,8 @@ class ReplState:
     in_step: bool = True
     #: Why it is out of step, for the error that says so.
     interrupted_by: str = field(default="")
+    #: How the session shows text (secrets masked), for messages.
+    mask: Callable[[str], str] = field(default=str)
 
     @property
     def prompts(self) -> list[re.Pattern[str]]:
@@ -132,7 +135,8 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
     """The steps of one ``run``: each line, the prompts and questions that answer it."""
     if repl.is_complete is not None and not repl.is_complete(command):
         raise IncompleteCommand(
-            f"{command!r} is incomplete: `{repl.name}` would wait for more input; nothing was sent"
+            f"{repl.mask(command)!r} is incomplete: `{repl.name}` would wait for more input;"
+            " nothing was sent"
         )
     if not repl.in_step:
         if repl.sync_command is None:
@@ -149,7 +153,9 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
     answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
     prompts = repl.prompts
     output: list[str] = []
-    pending = command.split("\n")
+    # A command given as a Secret is sent as one, line by line.
+    kind = Secret if isinstance(command, Secret) else str
+    pending: list[str] = [kind(line) for line in command.split("\n")]
     finished_block = repl.finish_block is None
     while pending:
         line = pending.pop(0)
@@ -169,7 +175,7 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
             continue
         yield from resync(repl, first=repl.cancel_command)
         raise IncompleteCommand(
-            f"{command!r} is incomplete: `{repl.name}` asked for more input after its"
+            f"{repl.mask(command)!r} is incomplete: `{repl.name}` asked for more input after its"
             " last line; it was cancelled and is ready for the next command"
         )
     repl.in_step = True

@@ -167,6 +167,7 @@ class Repl(_Common):
             initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
             sync_command, echoes,
         )  # fmt: skip
+        self._state.mask = self.session.mask
         try:
             self._carry_out(exchange.start(self._state), None)
         except BaseException:
@@ -292,6 +293,7 @@ class AsyncRepl(_Common):
         else:
             options = self._spawn_options(self._quiet, dict(self._options))
             self._session = await aspawn(self._command, **options)
+        self._state.mask = self._session.mask
         try:
             await self._carry_out(exchange.start(self._state), None)
         except BaseException:

@@ -35,6 +35,13 @@ from ._format import (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Output:
+    """A line the program printed, kept for the actual file."""
+
+    text: str
+
+
 @dataclass
 class Failure:
     line: int
@@ -120,7 +127,9 @@ class _Run:
         self.settings = _Settings()
         self.log = log
         self.failures: list[Failure] = []
-        self.out: list[str] = []  # the actual file, line by line
+        # The actual file, line by line: the file's own lines as written, and
+        # output lines (_Output) written out at the end, when every secret is known.
+        self.out: list[str | _Output] = []
         self.session: Session[str] | None = None
         self.command_step: Step | None = None
         self.status_checked = True
@@ -151,7 +160,7 @@ class _Run:
     def mask(self, text: str) -> str:
         return self.secrets.mask(text)
 
-    def keep(self, line: str) -> None:
+    def keep(self, line: str | _Output) -> None:
         self.out.append(line)
 
     def show(self, line: str) -> None:
@@ -162,7 +171,7 @@ class _Run:
 
     def show_output(self, text: str) -> None:
         for line in _lines(text):
-            self.show(escape_output_line(line))
+            self.show(escape_output_line(self.mask(line)))
 
     def fail(self, step: Step, message: str) -> None:
         self.failures.append(Failure(step.line, step.raw, self.mask(message)))
@@ -327,7 +336,17 @@ class _Run:
         for character in reversed(echo or "\n"):  # any prefix of the echo: a(b(c)?)?
             could_be_echo = f"(?:{re.escape(character)}{could_be_echo})?"
         patterns += [rf"\A(?=[^\n])(?![ \t]*{could_be_echo}\Z)", r"\A(?=\n)", EOF]
-        self.session.expect(patterns)
+        try:
+            self.session.expect(patterns)
+        except Timeout as error:
+            # These patterns spell out what was sent, a password too: say what they are.
+            error.pattern = "the echo of what was sent"
+            error.message = (
+                f"timed out after {error.timeout} s waiting for {error.pattern}"
+                f" from {self.session.describe()}"
+            )
+            error.args = (error.message,)
+            raise
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
         """The next line must match ``step``; after `...`, some later line must."""
@@ -390,16 +409,29 @@ class _Run:
         %secret captured from it is masked there too."""
         if matched:
             self.capture(pattern, line)
-        self.show(escape_output_line(line))
+        self.show(escape_output_line(self.mask(line)))
         return line, matched
 
     def keep_output(self, text: str) -> None:
         """Output nobody expected, into the actual file: a named secret's
         value as its ``${NAME}`` (so the file still runs), any other secret
         or piece of one as a wildcard."""
-        named = {name: self.variables.get(name, "") for name in self.secret_names}
         for line in _lines(text):
-            self.keep(output_line(line, self.secrets, named))
+            self.keep(_Output(line))
+
+    def actual(self) -> str:
+        """The actual file. Output lines are written now, with every secret the
+        run came to know (a value captured later shows earlier too)."""
+        named = {name: self.variables.get(name, "") for name in self.secret_names}
+        lines = (
+            output_line(line.text, self.secrets, named) if isinstance(line, _Output) else line
+            for line in self.out
+        )
+        return "\n".join(lines) + "\n"
+
+    def final_failures(self) -> list[Failure]:
+        """The failures, masked with every secret the run came to know."""
+        return [Failure(f.line, f.step, self.mask(f.message)) for f in self.failures]
 
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
@@ -525,12 +557,9 @@ def run_file(
         finally:
             if run.session is not None:
                 run.session.close(grace=0.2)
-        # Output lines were masked as they were kept (keep_output); the
-        # file's own lines stay as written, whatever values they hold.
-        actual = "\n".join(run.out) + "\n"
-        actual = actual.replace(scratch, "${TMPDIR}")
+        actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
-    return FileResult(path, run.failures, expected, actual, seconds, run.complete)
+    return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
 
 
 def update_file(result: FileResult) -> bool:
