@@ -25,7 +25,7 @@ from .._errors import EOF
 from ..aio import AsyncSession
 from ..session import Session
 from ._exchange import Cancel, Prompt
-from ._shells import AsyncRepl, Repl, quiet_env
+from ._shells import INPUTRC, AsyncRepl, Repl, quiet_env
 
 R = TypeVar("R", Repl, AsyncRepl)
 
@@ -122,7 +122,8 @@ def python(executable: str | None, args: Sequence[str]) -> Profile:
         # EOF ends a half-entered statement (a SyntaxError), with no signal to lose.
         cancel_command=EOF,
         # 3.13's REPL draws with escape sequences; the basic one reads lines.
-        env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0"},
+        # With readline, whatever TERM says: no bracketed paste.
+        env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
         unset=("PYTHONSTARTUP",),
     )
 
@@ -173,6 +174,7 @@ def sqlite3(executable: str | None, args: Sequence[str], database: str) -> Profi
         _sql_sync,
         continuation_prompt=ps2,
         exit_command=".quit",
+        env={"INPUTRC": INPUTRC},  # if it reads lines with readline
         # Ctrl-C does not clear a half-entered statement in sqlite3's shell,
         # so an incomplete one is refused before it is sent.
         is_complete=_sql_complete,
@@ -261,5 +263,5 @@ def pdb(executable: str | None, args: Sequence[str]) -> Profile:
         ps1,
         lambda token: "p {!r} {!r}".format(*_halves(token)),
         exit_command="quit",
-        env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0"},
+        env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
     )

@@ -16,14 +16,15 @@ from ..session import Session, spawn
 from . import _exchange as exchange
 from ._exchange import Cancel, Prompt, ReplState, Responses, as_pattern
 
-_INPUTRC = str(Path(__file__).resolve().parent / "inputrc")
+#: A readline setup without bracketed paste, which wraps each prompt in escapes.
+INPUTRC = str(Path(__file__).resolve().parent / "inputrc")
 
 
 def quiet_env(env: Mapping[str, str] | None) -> dict[str, str]:
     """``env`` (default: this process's) with plain output asked for: a dumb
     terminal, no colour, a readline without bracketed paste."""
     quiet = dict(os.environ if env is None else env)
-    quiet.update(TERM="dumb", NO_COLOR="1", INPUTRC=_INPUTRC)
+    quiet.update(TERM="dumb", NO_COLOR="1", INPUTRC=INPUTRC)
     return quiet
 
 
