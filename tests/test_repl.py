@@ -347,3 +347,61 @@ def test_psql_cancels_never_lose_the_race(postgres: list[str]) -> None:
             with pytest.raises(driver.IncompleteCommand):
                 db.run(f"select {n}")
             assert db.run(f"select {n} as n;").split("\n")[2].strip() == str(n)
+
+
+def test_a_command_a_terminal_would_split_is_refused() -> None:
+    with repl.python() as py:
+        with pytest.raises(ValueError, match="control characters"):
+            py.run("x = 5\rprint(x)")  # two commands to the REPL, one to run()
+        with pytest.raises(ValueError, match="one line per answer"):
+            py.run("input()", responses={"": "ada\nlovelace"})
+        assert py.run("x = 5\r\nprint(x)") == "5"  # CRLF line ends are line ends
+        assert py.run("print(3)") == "3"
+
+
+def test_node_stays_in_step_after_a_timeout_in_busy_code() -> None:
+    need("node")
+    busy = "(() => { const end = Date.now() + 300; while (Date.now() < end); })(); 'busy done'"
+    with repl.node() as node:
+        for _ in range(3):
+            with pytest.raises(driver.Timeout):
+                node.run(busy, timeout=0.1)
+            assert [node.run(c) for c in ["'A'", "'B'", "'C'"]] == ["'A'", "'B'", "'C'"]
+
+
+def test_a_question_is_only_what_the_program_waits_on() -> None:
+    question = "read -p 'Continue? [y/n] ' a; echo \"answered Continue? [y/n] $a\""
+    with repl.bash() as sh:  # the question's words again in the output are not a question
+        answer = sh.run(question, responses={r"Continue\? \[y/n\] ": "y"})
+        assert answer == "Continue? [y/n] answered Continue? [y/n] y"
+        assert sh.run("echo A") == "A"
+    with repl.bash(echo=True) as sh:  # nor are they in the echo of the command
+        assert sh.run(question, responses={r"\? \[y/n\] ": "y"}).endswith("[y/n] y")
+        assert sh.run("echo A") == "A"
+
+
+def test_interrupt_without_a_sync_command_ignores_a_prompt_already_there() -> None:
+    argv = ["bash", "--norc", "--noprofile", "--noediting", "-i"]
+    setup = ["PS1='MYPROM''PT$ '"]
+    with driver.Repl(argv, prompt="MYPROMPT$ ", initial_prompt="", setup=setup) as r:
+        with pytest.raises(driver.Timeout):
+            r.run("sleep 0.3; echo first", timeout=0.1)
+        r.session.expect(r"first\n(?=MYPROMPT\$ )")  # its prompt has come, unread
+        r.interrupt()
+        assert [r.run(c) for c in ["echo A", "echo B"]] == ["A", "B"]
+
+
+def test_a_byte_that_does_not_decode_does_not_stop_a_repl() -> None:
+    with repl.bash() as sh:
+        assert sh.run("printf 'a\\xffb\\n'") == "a\\xffb"
+        assert sh.run("echo A") == "A"
+
+
+@pytest.mark.slow
+def test_a_repl_that_ignores_interrupts_is_out_of_step_within_the_timeout() -> None:
+    with repl.python() as py:
+        py.run("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN)")
+        with pytest.raises(driver.Timeout):
+            py.run("time.sleep(30)", timeout=0.3)
+        with pytest.raises(driver.OutOfStep, match="did not come back"):
+            py.run("print('B')")  # within the default 10 s, not a Timeout

@@ -33,7 +33,13 @@ Responses = Mapping[Union[str, "re.Pattern[str]"], str | Sequence[str]]
 #: long the first one waits (each later one waits twice as long). A ^C that
 #: lands just before a REPL waits for input wakes nothing.
 INTERRUPT_ATTEMPTS = 5
-FIRST_INTERRUPT_WAIT = 0.25
+FIRST_INTERRUPT_WAIT = 0.1  # all five, with their syncs, fit in 6.2 s
+
+# Characters a terminal acts on (^C, ^D, ^U, a carriage return that ends a
+# line...): in a command they would make the REPL see other commands than
+# the one given, and answer more times than run() waits for.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class IncompleteCommand(DriverError):
@@ -73,7 +79,12 @@ class Interrupt:
     cancel_command: Cancel
 
 
-Step = Send | Expect | Interrupt
+@dataclass(frozen=True)
+class Discard:
+    """Drop the output that has arrived so far, unread."""
+
+
+Step = Send | Expect | Interrupt | Discard
 Exchange = Generator[Step, Match[str] | None, str]
 
 
@@ -131,8 +142,27 @@ def start(repl: ReplState) -> Exchange:
     return ""
 
 
+def check_line(text: str, what: str, mask: Callable[[str], str], *, lines: bool = True) -> None:
+    """Refuse text that a terminal would not pass on as the lines it holds."""
+    found = (_CONTROL if lines else _CONTROL_OR_NEWLINE).search(text)
+    if found is not None:
+        raise ValueError(
+            f"{what} {mask(text)!r} holds {found.group()!r} at {found.start()}: a terminal"
+            " acts on control characters (a \\r ends a line, ^C interrupts), so the REPL"
+            " would not get what is meant. Use \\n between the lines of a command, one"
+            " line per answer; send control characters with repl.session.send_control()."
+        )
+
+
 def run(command: str, repl: ReplState, responses: Responses | None = None) -> Exchange:
     """The steps of one ``run``: each line, the prompts and questions that answer it."""
+    # A command given as a Secret is sent as one, line by line.
+    kind = Secret if isinstance(command, Secret) else str
+    command = kind(command.replace("\r\n", "\n"))
+    check_line(command, "command", repl.mask)
+    for given in (responses or {}).values():
+        for answer in [given] if isinstance(given, str) else given:
+            check_line(answer, "answer", repl.mask, lines=False)
     if repl.is_complete is not None and not repl.is_complete(command):
         raise IncompleteCommand(
             f"{repl.mask(command)!r} is incomplete: `{repl.name}` would wait for more input;"
@@ -149,12 +179,12 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
         yield from resync(repl)
     repl.in_step = False
     repl.interrupted_by = "a run() was interrupted: a timeout, a cancellation or an error"
-    questions = [re.compile(question) for question in responses or {}]
+    # A question is the last thing printed (the program waits for the answer):
+    # the same words inside later output, or inside an echo, are not one.
+    questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
     answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
     prompts = repl.prompts
     output: list[str] = []
-    # A command given as a Secret is sent as one, line by line.
-    kind = Secret if isinstance(command, Secret) else str
     pending: list[str] = [kind(line) for line in command.split("\n")]
     finished_block = repl.finish_block is None
     while pending:
@@ -182,6 +212,10 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
     return "".join(output).removesuffix("\n")
 
 
+def _source(question: str | re.Pattern[str]) -> str:
+    return question.pattern if isinstance(question, re.Pattern) else question
+
+
 def _without_echo(repl: ReplState, line: str, text: str) -> str:
     """``text`` less the echo of ``line``; the first line sent tells whether there is one."""
     echo = line + "\n"
@@ -200,6 +234,9 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
     answer to an earlier one, and the REPL stays out of step.
     """
     repl.in_step = False
+    if repl.sync_command is None:
+        # A prompt already here answers something earlier, not the interrupt.
+        yield Discard()
     wait = FIRST_INTERRUPT_WAIT
     for attempt in range(INTERRUPT_ATTEMPTS):
         yield Interrupt(first if attempt == 0 else None)

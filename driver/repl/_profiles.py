@@ -189,7 +189,8 @@ def _sql_complete(command: str) -> bool:
 
 # node's REPL without its line editor (no echo, no cursor movement). Its
 # continuation prompt, fixed at "... ", is replaced by one as unique as the
-# main one; ^C, which would kill it, clears the input as on a terminal.
+# main one. ^C, which would kill it, clears the input; it prints no prompt,
+# which would come late after a busy command and be taken for an answer.
 _NODE_START = """
 const [a, b] = [%r, %r];
 const ps1 = '[driver ' + a + b + ']$ ', ps2 = '[driver ' + a + b + ']> ';
@@ -200,7 +201,7 @@ r.prompt = function (preserveCursor) {
   if (this.getPrompt() !== ps1) setPrompt.call(this, ps2);
   return prompt.call(this, preserveCursor);
 };
-process.on('SIGINT', () => { r.clearBufferedCommand(); r.output.write('\\n'); r.displayPrompt(); });
+process.on('SIGINT', () => r.clearBufferedCommand());
 """
 
 

@@ -64,6 +64,9 @@ class _Common:
     @staticmethod
     def _spawn_options(quiet: bool, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("backend", "pty")
+        # A byte that does not decode shows as an escape (\\xff) rather than
+        # stop every later run at the same DecodeError.
+        options.setdefault("errors", "backslashreplace")
         if quiet:
             options["env"] = quiet_env(options.get("env"))
         return options
@@ -218,6 +221,8 @@ class Repl(_Common):
                 elif isinstance(step, exchange.Expect):
                     entries, wait = _entries(step, deadline)
                     reply = _reply(step, session.expect(entries, wait))
+                elif isinstance(step, exchange.Discard):
+                    session.read_available()
                 elif step.cancel_command is EOF:
                     session.send_eof()
                 elif isinstance(step.cancel_command, str):
@@ -330,6 +335,8 @@ class AsyncRepl(_Common):
                 elif isinstance(step, exchange.Expect):
                     entries, wait = _entries(step, deadline)
                     reply = _reply(step, await session.expect(entries, wait))
+                elif isinstance(step, exchange.Discard):
+                    session.read_available()
                 elif step.cancel_command is EOF:
                     await session.send_eof()
                 elif isinstance(step.cancel_command, str):
