@@ -25,8 +25,56 @@ _PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
 _STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
 _DIRECTIVES = {
     "timeout", "backend", "env", "cwd", "secret", "require", "send", "eof", "control", "signal",
+    "shell",
 }  # fmt: skip
 SENDS = {"send_line", "send", "eof", "control", "signal"}
+
+
+# A `$` line's words, as a POSIX shell quotes them: blanks separate them,
+# '...' is literal, "..." takes \\ \" \$ \` escapes, a backslash escapes the next
+# character. One pass, in linear time, however long a word is.
+_WORD_PART = re.compile(
+    r"""(?P<blank>[ \t]+)
+    |'(?P<single>[^']*)'
+    |"(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"
+    |\\(?P<escaped>.)
+    |(?P<plain>[^ \t'"\\]+)""",
+    re.VERBOSE | re.DOTALL,
+)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([\\\"$`])")
+
+
+def split_command(text: str) -> list[str]:
+    """The words of a `$` line, unquoted; ValueError for an unterminated quote.
+
+    Variables are expanded after this, word by word (see the runner): a
+    value never adds, removes or re-quotes a word.
+    """
+    words: list[str] = []
+    word: list[str] | None = None  # the word being read, None between words
+    position = 0
+    while position < len(text):
+        found = _WORD_PART.match(text, position)
+        if found is None:
+            quote = text[position]
+            raise ValueError(f"unterminated {quote} quote at column {position + 1}")
+        position = found.end()
+        kind = found.lastgroup
+        assert kind is not None
+        if kind == "blank":
+            if word is not None:
+                words.append("".join(word))
+            word = None
+            continue
+        part = found.group(kind)
+        if kind == "double":
+            part = _DOUBLE_QUOTED_ESCAPE.sub(r"\1", part)
+        if word is None:
+            word = []
+        word.append(part)
+    if word is not None:
+        words.append("".join(word))
+    return words
 
 
 def seconds(text: str, what: str) -> float:
@@ -113,7 +161,7 @@ def _parse_line(raw: str, number: int) -> Step | None:
         if not raw[2:].strip():
             raise ValueError("`$` needs a command after it")
         try:
-            shlex.split(raw[2:])
+            split_command(raw[2:])
         except ValueError as exc:
             raise ValueError(f"cannot split the command: {exc}") from None
         return Step(number, "command", raw[2:], raw=raw)
@@ -150,6 +198,8 @@ def _parse_directive(raw: str, number: int) -> Step:
         )
     if name in ("eof",):
         return Step(number, "eof", raw=raw)
+    if name == "shell" and not argument:
+        argument = "sh"
     if not argument and name != "send":
         raise ValueError(f"%{name} needs a value")
     if name == "timeout":

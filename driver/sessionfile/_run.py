@@ -9,9 +9,9 @@ import difflib
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal as signals
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -31,8 +31,12 @@ from ._format import (
     SessionFileError,
     Step,
     parse,
+    split_command,
     status_text,
 )  # fmt: skip
+
+#: A `>` line at least this long (bytes) is sent with the terminal's echo off.
+LONG_LINE = 4096
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,12 @@ class _Settings:
     backend: str = "pty"
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    shell: str | None = None  # %shell: run `$` lines with this shell
+
+
+# Words a shell would act on; passed to a program as arguments they are a
+# sign the line was meant for a shell.
+_SHELL_WORDS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1", "|&"}
 
 
 class _Run:
@@ -142,6 +152,8 @@ class _Run:
         # which is not output the file expects. See drop_echo.
         self.pending_echo = ""
         self.prompt_open = False  # the last prompt matched before its newline
+        self.echo_to_restore = False  # echo was turned off for a long line (see send)
+        self.shell_hint = ""  # for the current command's first failure
 
     # -- variables and secrets --
 
@@ -174,6 +186,8 @@ class _Run:
             self.show(escape_output_line(self.mask(line)))
 
     def fail(self, step: Step, message: str) -> None:
+        if self.shell_hint:  # once, with the command's first failure
+            message, self.shell_hint = f"{message}\n{self.shell_hint}", ""
         self.failures.append(Failure(step.line, step.raw, self.mask(message)))
 
     # -- the steps --
@@ -237,6 +251,8 @@ class _Run:
             self.settings.env[key] = env_value
         elif name == "cwd":
             self.settings.cwd = value
+        elif name == "shell":
+            self.settings.shell = None if value == "off" else value
         elif name == "secret":  # (%require was checked before the run)
             # Unset, it is made up, so a recipe runs as is (a fresh password).
             self.variables.setdefault(value, secrets.token_urlsafe(12))
@@ -252,9 +268,23 @@ class _Run:
         if self.overrides is not None:
             timeout = self.overrides.timeout or timeout
             backend = self.overrides.backend or backend
-        env = dict(os.environ)
+        env = _with_interpreter_scripts(dict(os.environ))
         env.update({k: self.expand(v, step) for k, v in settings.env.items()})
-        argv = shlex.split(self.expand(step.text, step))
+        words = split_command(step.text)
+        if settings.shell is not None:
+            # The shell expands ${NAME} itself, from its environment: a value
+            # is data to it, never more shell code.
+            env.update({name: value for name, value in self.variables.items() if "\0" not in value})
+            argv = [settings.shell, "-c", step.text]
+        else:
+            # Split first, then expand each word: a value is never re-split or re-quoted.
+            argv = [self.expand(word, step) for word in words]
+            acted_on = sorted(_SHELL_WORDS.intersection(words))
+            if acted_on:
+                self.shell_hint = (
+                    f"hint: `$` lines run the program itself, not a shell, so {acted_on[0]!r}"
+                    " reached it as an argument; put `%shell` above the line to run it with sh"
+                )
         self.show(step.raw)
         try:
             # echo=True: a session file reads like a terminal, where what is
@@ -281,6 +311,15 @@ class _Run:
         text = self.expand(step.text, step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
+        if self.echo_to_restore:
+            session.echo, self.echo_to_restore = True, False
+        long_line = step.kind == "send_line" and len(text.encode()) >= LONG_LINE
+        if long_line and session.has_terminal and session.echo:
+            # The terminal hands a line this long over in pieces, and echoes
+            # each piece as the program reads the one before: its echo would
+            # be woven into the program's output. Sent with echo off, which
+            # comes back on before the next send.
+            session.echo, self.echo_to_restore = False, True
         self.pending_echo += self.echo_of(step.kind, text)
         self.input_ended = self.input_ended or step.kind == "eof"
         self.show(step.raw)
@@ -323,7 +362,8 @@ class _Run:
         self.pending_echo, self.prompt_open = "", False
         if not (echo or open_prompt) or self.session is None:
             return
-        patterns: list[Any] = []
+        session = self.session
+        patterns: list[str] = []
         if echo:
             # Blanks before a line end, and at the start: the end of a prompt
             # ("> ") may arrive after the prompt matched.
@@ -332,18 +372,28 @@ class _Run:
         one_line = echo.endswith("\n") and echo.count("\n") == 1
         if open_prompt and (not echo or one_line):
             patterns.append(r"\A[ \t]*\n")  # the end of the prompt's own line
-        could_be_echo = ""
-        for character in reversed(echo or "\n"):  # any prefix of the echo: a(b(c)?)?
-            could_be_echo = f"(?:{re.escape(character)}{could_be_echo})?"
-        patterns += [rf"\A(?=[^\n])(?![ \t]*{could_be_echo}\Z)", r"\A(?=\n)", EOF]
+        expected = _without_line_end_blanks(echo or "\n")
         try:
-            self.session.expect(patterns)
+            while True:
+                # What has arrived, unconsumed (a lookahead reads without taking).
+                ahead = session.expect(rf"\A(?=(?P<ahead>[\s\S]{{0,{len(echo) + 64}}}))", 0)
+                arrived = str(ahead.group("ahead"))
+                echoed = next(filter(None, (re.match(p, arrived) for p in patterns)), None)
+                if echoed is not None:  # the echo, whole: taken out
+                    session.expect(rf"\A[\s\S]{{{echoed.end()}}}")
+                    return
+                if not expected.startswith(_without_line_end_blanks(arrived.lstrip(" \t"))):
+                    return  # something else came: it was not echoed
+                # It could still be the start of the echo: wait for more.
+                more = session.expect([rf"\A(?=[\s\S]{{{len(arrived) + 1}}})", EOF])
+                if more.index == 1:
+                    return
         except Timeout as error:
-            # These patterns spell out what was sent, a password too: say what they are.
+            # What the echo is spells out what was sent, a password too: say what it is.
             error.pattern = "the echo of what was sent"
             error.message = (
                 f"timed out after {error.timeout} s waiting for {error.pattern}"
-                f" from {self.session.describe()}"
+                f" from {session.describe()}"
             )
             error.args = (error.message,)
             raise
@@ -521,6 +571,20 @@ class _Run:
         self.check_status(None)
 
 
+def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the running interpreter's directory last on PATH, so that
+    console scripts installed beside it run when its venv is not activated."""
+    scripts = os.path.dirname(sys.executable)
+    path = env.get("PATH", os.defpath)
+    if scripts not in path.split(os.pathsep):
+        env["PATH"] = f"{path}{os.pathsep}{scripts}" if path else scripts
+    return env
+
+
+def _without_line_end_blanks(text: str) -> str:
+    return re.sub(r"[ \t]+\n", "\n", text)
+
+
 def _lines(text: str) -> list[str]:
     """Output text as lines, without line ends or trailing blanks."""
     lines = [line.rstrip(" \t") for line in text.split("\n")]
@@ -547,6 +611,7 @@ def run_file(
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
     with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
         values = dict(os.environ)
+        values["PYTHON"] = sys.executable  # the interpreter driver runs on
         values.update(variables or {})
         values["TMPDIR"] = scratch
         values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
