@@ -438,25 +438,39 @@ class Search:
         segment = buffer.text_from(start - context)
         base = start - context
         self._searched_to = end
+        # Where each entry matched, in the buffer's positions: (start, end, index, match).
         best: tuple[int, int, int, regex.Match[Any] | None] | None = None
+        unconsumed: Any = None  # read once, for the entries anchored there
         # The regexes of a list share the budget: together they never take longer.
         budget = None if self.budget is None else self.budget / self._regexes
         for index, entry in enumerate(self.entries):
+            found: regex.Match[Any] | None
             if isinstance(entry, Exact):
                 at = segment.find(entry.text, context)
-                if at >= 0 and (best is None or at < best[0]):
-                    best = (at, at + len(entry.text), index, None)
-            elif not is_sentinel(entry):
-                try:
-                    found = entry.compiled.search(  # type: ignore[union-attr]
-                        segment, context, timeout=budget
-                    )
-                except TimeoutError:
-                    raise SlowSearch(str(entry)) from None
-                if found is not None and (best is None or found.start() < best[0]):
-                    best = (found.start(), found.end(), index, found)
+                if at >= 0 and (best is None or base + at < best[0]):
+                    best = (base + at, base + at + len(entry.text), index, None)
+                continue
+            if is_sentinel(entry):
+                continue
+            assert isinstance(entry, Regex)
+            try:
+                if entry.anchored:
+                    # \A: it can match at the unconsumed start only. Tried there
+                    # alone; a search would try (and, on repetitive text, slowly
+                    # fail) everywhere else.
+                    if unconsumed is None:
+                        unconsumed = buffer.text_from(consumed)
+                    found = entry.compiled.match(unconsumed, timeout=budget)
+                    offset = consumed
+                else:
+                    found = entry.compiled.search(segment, context, timeout=budget)
+                    offset = base
+            except TimeoutError:
+                raise SlowSearch(str(entry)) from None
+            if found is not None and (best is None or offset + found.start() < best[0]):
+                best = (offset + found.start(), offset + found.end(), index, found)
         if best is None:
             return None
-        at, stop, index, regex_match = best
-        before, text = buffer.take_match(base + at, base + stop)
+        start_at, stop, index, regex_match = best
+        before, text = buffer.take_match(start_at, stop)
         return Match(index, text, before, regex_match)

@@ -7,16 +7,18 @@ and suggests the next step.
 
 from __future__ import annotations
 
+import os
 import shlex
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 _SHOWN_OUTPUT_CHARS = 2000
 
 
 def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
     """`python3 repl.py` (pid 4711, exited with status 1), for messages."""
-    command = shlex.join(argv)
+    command = command_line(argv)
     if pid is None:
         return f"`{command}`"
     if returncode is None:
@@ -26,6 +28,18 @@ def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None)
     else:
         state = f"exited with status {returncode}"
     return f"`{command}` (pid {pid}, {state})"
+
+
+def command_line(argv: Sequence[Any]) -> str:
+    """``argv`` as a shell would read it, for messages; a long argument shortened."""
+    return shlex.join(_shortened(os.fspath(argument)) for argument in argv)
+
+
+def _shortened(argument: str, limit: int = 200) -> str:
+    # A message stays readable, and bounded, whatever the command line holds.
+    if len(argument) <= limit:
+        return argument
+    return f"{argument[:limit]}...({len(argument) - limit} more characters)"
 
 
 def _show_output(output: str | bytes) -> str:

@@ -36,6 +36,14 @@ class Regex(Generic[AnyStr]):
 
     compiled: regex.Pattern[AnyStr]
 
+    @property
+    def anchored(self) -> bool:
+        """Whether it can match only where the search starts: ``\\A`` first, and
+        no ``|`` outside a group (that alternative would match anywhere)."""
+        source = self.compiled.pattern
+        text = source if isinstance(source, str) else source.decode("latin-1")
+        return text.startswith("\\A") and not _top_level_bar(text)
+
     def show(self, hide: Hide) -> str:
         return f"re {hide(self.compiled.pattern)!r}"
 
@@ -47,6 +55,28 @@ Hide = Callable[[Any], Any]
 
 def _shown_as_is(text: Any) -> Any:
     return text
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and character class."""
+    depth = 0
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 # An entry of a pattern list (Union: a | of generics fails at runtime on 3.10).

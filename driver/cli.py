@@ -9,6 +9,7 @@ driver record [-o FILE] -- COMMAND...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -124,29 +125,48 @@ def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
 
 
 def _session_files(path: Path) -> list[Path]:
-    """A file as given; a directory: the ``*.session`` files under it."""
-    return sorted(path.rglob("*.session")) if path.is_dir() else [path]
+    """A file as given; a directory: the ``*.session`` files under it (each
+    then read as a session file or reported: a FIFO, a link loop...)."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for directory, _, names in os.walk(path):  # links to directories not followed
+        found += [Path(directory, name) for name in names if name.endswith(".session")]
+    return sorted(found)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a stale .err file is no reason to fail
+        path.unlink(missing_ok=True)
 
 
 def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
     """Say how the file did; True if it passed (or was brought up to date)."""
     error_file = result.path.with_name(result.path.name + ".err")
     if args.update and result.complete:
-        changed = update_file(result)
-        error_file.unlink(missing_ok=True)
+        try:
+            changed = update_file(result)
+        except SessionFileError as error:
+            print(f"FAIL {result.path}: {error}", file=out, flush=True)
+            return False
+        _remove(error_file)
         verdict = "UPDATED" if changed else "UNCHANGED"
         print(f"{verdict} {result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
     if result.passed:
-        error_file.unlink(missing_ok=True)
+        _remove(error_file)
         print(f"PASS {result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
-    error_file.write_text(result.actual, encoding="utf-8")
     print(f"FAIL {result.path} ({_duration(result.seconds)})", file=out)
     print(result.report(full=args.verbose), file=out)
     if args.update:
         print(f"NOT UPDATED {result.path}: the run stopped early; fix that first", file=out)
-    print(f"(what happened is in {error_file})", file=out, flush=True)
+    try:
+        error_file.write_text(result.actual, encoding="utf-8")
+    except OSError as error:  # the report above is what counts
+        print(f"(could not write {error_file}: {error.strerror})", file=out, flush=True)
+    else:
+        print(f"(what happened is in {error_file})", file=out, flush=True)
     return False
 
 

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn, TypeAlias
 
-from .._errors import SpawnError
+from .._errors import SpawnError, command_line
 
 Argv: TypeAlias = Sequence[str | os.PathLike[str]]
 Cwd: TypeAlias = str | os.PathLike[str] | None
@@ -76,11 +76,6 @@ def check(
     if dimensions is not None:
         check_dimensions(dimensions, command)
     return resolve_program(argv, env, cwd)
-
-
-def command_line(argv: Argv) -> str:
-    """``argv`` as a shell would read it, for messages."""
-    return shlex.join(os.fspath(arg) for arg in argv)
 
 
 def _invalid(message: str) -> SpawnError:

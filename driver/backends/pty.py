@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .._errors import DriverError, InputClosed, SpawnError
+from .._errors import DriverError, InputClosed, SpawnError, command_line
 from . import READ_SIZE, Backend
 from ._process import ChildProcess
-from ._spawn import Argv, Cwd, check, command_line, fork_exec, kill_and_reap
+from ._spawn import Argv, Cwd, check, fork_exec, kill_and_reap
 
 # The Linux line discipline holds at most 4095 characters of an unfinished
 # line in canonical mode and silently drops the rest; other systems drop

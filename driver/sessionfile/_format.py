@@ -8,9 +8,11 @@ problem as ``file:line: message``.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import signal as signals
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +124,48 @@ class SessionFile:
         ]
 
 
+#: The largest session file read (a larger one is surely not one).
+MAX_FILE_BYTES = 16 << 20
+
+
+def read(path: Path) -> str:
+    """A session file's text; a SessionFileError says why it cannot be one."""
+    try:
+        # Non-blocking: opening a FIFO must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise SessionFileError(f"{path}: cannot open it: {error.strerror}") from None
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(mode)
+                else (
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+                )
+            )
+            raise SessionFileError(f"{path}: is {kind}; a session file is a text file")
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise SessionFileError(
+            f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; that is not a session file"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SessionFileError(
+            f"{path}:{line}: not UTF-8 text (byte {data[error.start]:#04x} at offset"
+            f" {error.start}); session files are UTF-8"
+        ) from None
+
+
 def parse(path: Path, text: str | None = None) -> SessionFile:
     """Read and check a session file; every problem is a SessionFileError."""
-    text = path.read_text(encoding="utf-8") if text is None else text
+    text = read(path) if text is None else text
     lines = text.splitlines()
     steps: list[Step] = []
     problems: list[str] = []
@@ -138,6 +179,7 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
             step = _parse_line(raw, number)
         except ValueError as problem:
             problems.append(f"{path}:{number}: {problem}")
+            started = started or raw.startswith("$ ")  # one problem, not one per line after
             continue
         if step is None:
             continue
@@ -156,6 +198,11 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
 def _parse_line(raw: str, number: int) -> Step | None:
     if raw == "#" or raw.startswith("# "):
         return None
+    if "\0" in raw:
+        raise ValueError(
+            f"a NUL byte at column {raw.index(chr(0)) + 1}: no command, argument, variable"
+            " or path can hold one"
+        )
     _check_variables(raw)
     if raw.startswith("$ "):
         if not raw[2:].strip():
@@ -186,8 +233,14 @@ def _parse_line(raw: str, number: int) -> Step | None:
         try:
             re.compile(VARIABLE.sub("x", body))
         except re.error as exc:
-            raise ValueError(f"bad regex `{body}`: {exc}") from None
+            raise ValueError(f"bad regex `{_short(body)}`: {exc}") from None
+        except (RecursionError, OverflowError, MemoryError):
+            raise ValueError(f"regex `{_short(body)}` is nested too deeply to compile") from None
     return Step(number, "output", body, kind, raw=raw)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _parse_directive(raw: str, number: int) -> Step:

@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import signal as signals
+import stat
 import sys
 import tempfile
 import time
@@ -76,13 +77,16 @@ class FileResult:
     def report(self, *, full: bool = True) -> str:
         """Each failure as ``file:line: step`` and what went wrong, then the diff.
 
-        Without ``full``, only each message's first line: the rest (the
-        transcript's tail, hints) repeats what the diff shows.
+        Without ``full``, only each message's first line and its hints: the
+        rest (the transcript's tail) repeats what the diff shows.
         """
         lines = []
         for failure in self.failures:
-            message = failure.message if full else failure.message.split("\n")[0]
-            lines.append(f"{self.path}:{failure.line}: {failure.step}")
+            message = failure.message
+            if not full:
+                first, *rest = message.split("\n")
+                message = "\n".join([first, *(line for line in rest if line.startswith("hint:"))])
+            lines.append(f"{self.path}:{failure.line}: {_shortened(failure.step)}")
             lines.append("    " + message.replace("\n", "\n    "))
         return "\n".join([*lines, self.diff().rstrip("\n")])
 
@@ -403,7 +407,9 @@ class _Run:
         self.drop_echo()
         pattern = self.line_pattern(step)
         skipping, self.skipping = self.skipping, False
-        prompt = prompt and bool(step.text)
+        # A prompt may match before its newline; a literal line too long to be
+        # a prompt is read as a line (a regex of it would be costly to build).
+        prompt = prompt and bool(step.text) and (step.match != "literal" or len(step.text) < 1000)
         mismatched = False
         while True:
             line, matched = self.next_line(pattern, prompt=prompt, wait=not mismatched)
@@ -419,7 +425,7 @@ class _Run:
                 continue
             self.keep_output(line)
             if not mismatched:
-                self.fail(step, f"expected {step.raw!r}, got {line!r}")
+                self.fail(step, f"expected {_shortened(step.raw)!r}, got {_shortened(line)!r}")
             if not prompt:
                 return
             # The program may have printed something else before the prompt:
@@ -571,6 +577,10 @@ class _Run:
         self.check_status(None)
 
 
+def _shortened(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}...({len(text) - limit} more characters)"
+
+
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     """``env`` with the running interpreter's directory last on PATH, so that
     console scripts installed beside it run when its venv is not activated."""
@@ -638,9 +648,23 @@ def update_file(result: FileResult) -> bool:
     if result.actual == result.expected:
         return False
     path = result.path
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(result.actual)
-    os.chmod(temporary, path.stat().st_mode & 0o777)
-    os.replace(temporary, path)
+    try:
+        mode = path.stat().st_mode
+        # Its mode says not to, even to root, who could.
+        for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
+            if not bits & stat.S_IWUSR:
+                raise SessionFileError(
+                    f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
+                )
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(result.actual)
+        os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, path)
+    except OSError as error:  # a full disk, say: the file stays as it was
+        os.unlink(temporary)
+        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     return True
