@@ -29,13 +29,91 @@ MARKER_START = re.compile(r"(?:[$>](?: |$)|#(?: |$)|%|\.\.\.$|\\|\[[\w-]+\]$)")
 # line that matches them literally.
 _NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
 _REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+#: The suffix of a line written with backslash escapes (control characters).
+ESC_SUFFIX = " (esc)"
+# What only an (esc) line can spell: control characters (a bare \r, escape
+# sequences, a backspace), and a line that ends like an (esc) line.
+_NEEDS_ESC = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]| \(esc\)$")
+_ESCAPES = {"\\": "\\", "r": "\r", "n": "\n", "t": "\t", "a": "\a", "b": "\b", "f": "\f",
+            "v": "\v", "e": "\x1b", "$": "$"}  # fmt: skip
+_NAMED = {value: f"\\{key}" for key, value in _ESCAPES.items() if key not in "$\\t"}
+# One backslash escape, or a ${NAME} (expanded by the caller in the same pass).
+ESCAPE_OR_VARIABLE = re.compile(
+    r"\\(?:x(?P<x>[0-9a-fA-F]{2})|u(?P<u>[0-9a-fA-F]{4})|(?P<named>[\\rntabfve$]))"
+    r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}"
+    r"|(?P<bad>\\.?)",
+    re.DOTALL,
+)
+
+
+def escape(text: str, *, keep_trailing_blanks: bool = False) -> str:
+    """``text`` in (esc) spelling: backslashes doubled, control characters as
+    ``\\r``, ``\\x1b``..., ``${`` as ``\\${`` (not a variable)."""
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char in _NAMED:
+            out.append(_NAMED[char])
+        elif (ord(char) < 0x20 and char != "\t") or char == "\x7f":
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    escaped = "".join(out).replace("${", "\\${")
+    if keep_trailing_blanks:  # a session file does not keep them as they are
+        stripped = escaped.rstrip(" \t")
+        escaped = stripped + "".join(f"\\x{ord(c):02x}" for c in escaped[len(stripped) :])
+    return escaped
+
+
+def unescape(text: str, variable: Callable[[str], str] = lambda name: f"${{{name}}}") -> str:
+    """The text an (esc) spelling stands for, ``${NAME}`` replaced by
+    ``variable(NAME)``; ValueError for an escape it does not know."""
+
+    def replace(found: re.Match[str]) -> str:
+        if found.group("name") is not None:
+            return variable(found.group("name"))
+        if found.group("bad") is not None:
+            raise ValueError(
+                f"unknown escape {found.group('bad')!r} in an (esc) line: use \\\\, \\r, \\n,"
+                " \\t, \\e, \\xNN, \\uNNNN or \\$"
+            )
+        code = found.group("x") or found.group("u")
+        return chr(int(code, 16)) if code else _ESCAPES[found.group("named")]
+
+    return ESCAPE_OR_VARIABLE.sub(replace, text)
 
 
 def escape_output_line(line: str) -> str:
-    """The session-file spelling of an output line, read back as exactly ``line``."""
+    """The session-file spelling of an output line, read back as exactly ``line``
+    (trailing blanks aside: they are not compared)."""
+    if _NEEDS_ESC.search(line):
+        return _esc_line(escape(line))
     if _NEEDS_REGEX.search(line):
         return _regex_line(_literal_regex(line))
-    return "\\" + line if MARKER_START.match(line) else line
+    return _marked(line)
+
+
+def escape_sent_line(text: str) -> str:
+    """What follows ``> `` (or ``%send ``) to send exactly ``text``."""
+    plain = not _NEEDS_ESC.search(text) and "${" not in text and text == text.rstrip(" \t")
+    return text if plain else _esc_line(escape(text, keep_trailing_blanks=True))
+
+
+def _esc_line(escaped: str) -> str:
+    # A first character that would read as a marker is written as an escape.
+    if MARKER_START.match(escaped) and not escaped.startswith("\\"):
+        escaped = f"\\x{ord(escaped[0]):02x}{escaped[1:]}"
+    return escaped + ESC_SUFFIX
+
+
+def _marked(line: str) -> str:
+    # A leading backslash keeps a line that reads as a marker output (once
+    # its trailing blanks are gone, as they are in a file: "... " is "...").
+    return "\\" + line if MARKER_START.match(line.rstrip(" \t")) else line
 
 
 def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) -> str:
@@ -81,7 +159,9 @@ def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, st
 
 
 def _literal_regex(text: str) -> str:
-    return _REGEX_SPECIAL.sub(r"\\\g<0>", text)
+    # Control characters as \xNN: a file line cannot hold a raw \r or \n.
+    escaped = _REGEX_SPECIAL.sub(r"\\\g<0>", text)
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", escaped)
 
 
 def _regex_line(pattern: str) -> str:
@@ -115,9 +195,9 @@ class _Renderer:
     def sent(self, text: str) -> list[str]:
         lines = self._end_prompt()
         *complete, rest = text.split("\n")
-        lines.extend(f"> {line}" if line else ">" for line in complete)
+        lines.extend(f"> {escape_sent_line(line)}" if line else ">" for line in complete)
         if rest:
-            lines.append(f"%send {rest}")
+            lines.append(f"%send {escape_sent_line(rest)}")
         return lines
 
     def directive(self, line: str) -> list[str]:

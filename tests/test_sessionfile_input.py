@@ -171,3 +171,41 @@ def test_update_on_a_full_disk_leaves_the_file_and_no_temporary(tmp_path: Path) 
     assert done.returncode == 1 and "not updated" in done.stdout
     assert path.read_text() == "%backend pipe\n$ seq 1 500\nno\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example.session"]
+
+
+# -- every output can be written down ----------------------------------------------
+
+
+def test_control_characters_are_written_as_escapes_and_read_back(tmp_path: Path) -> None:
+    printed = r"\rPassword: \n10%%\r50%%\r100%%\n\033[1mbold\033[0m\n... \nx (esc)\n$ \a\n"
+    path = write(tmp_path, f"%backend pipe\n$ printf '{printed}'\nwrong\n")
+    done = driver("run", "--update", path)
+    no_traceback(done)
+    assert done.returncode == 0, done.stdout
+    rewritten = path.read_text()
+    assert "\r" not in rewritten and "\x1b" not in rewritten
+    assert rewritten.endswith(
+        "\n\\rPassword: (esc)\n10%\\r50%\\r100% (esc)\n\\e[1mbold\\e[0m (esc)\n\\...\n"
+        "x (esc) (esc)\n\\x24 \\a (esc)\n"
+    )
+    assert driver("run", path).returncode == 0  # and it replays
+    changed = write(tmp_path, rewritten.replace("50%\\r100% (esc)", "50%\\r99% (esc)"), "c.session")
+    done = driver("run", changed)
+    assert "+10%\\r50%\\r100% (esc)" in done.stdout  # a diff shows them, visibly
+
+
+def test_an_esc_line_sends_what_no_plain_line_can(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '%backend pipe\n$ sh -c \'IFS= read -r x; printf "[%s]\\n" "$x"\'\n'
+        "> echo \\${#PW}\\x20 (esc)\n[echo \\${#PW} ] (esc)\n",
+    )
+    done = driver("run", path)
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_bad_escape_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "$ echo\n\\q (esc)\n")
+    done = driver("run", path)
+    no_traceback(done)
+    assert "example.session:2: unknown escape '\\\\q'" in done.stdout

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._errors import DriverError
-from .._transcript import MARKER_START
+from .._transcript import ESC_SUFFIX, MARKER_START, unescape
 from ..backends.pty import control_bytes
 
 DEFAULT_TIMEOUT = 10.0
@@ -106,6 +106,7 @@ class Step:
     text: str = ""  # as written, markers removed
     match: str = "literal"  # output: literal, re, glob
     raw: str = ""  # the whole line as written
+    escaped: bool = False  # an (esc) line: text holds backslash escapes
 
 
 @dataclass
@@ -203,7 +204,15 @@ def _parse_line(raw: str, number: int) -> Step | None:
             f"a NUL byte at column {raw.index(chr(0)) + 1}: no command, argument, variable"
             " or path can hold one"
         )
-    _check_variables(raw)
+    escaped = raw.endswith(ESC_SUFFIX)
+    body = raw[: -len(ESC_SUFFIX)] if escaped else raw
+    if escaped:
+        try:
+            unescape(body)
+        except ValueError as problem:
+            raise ValueError(str(problem)) from None
+    # In an (esc) line, \${ is not a variable.
+    _check_variables(re.sub(r"\\.", "", body) if escaped else raw)
     if raw.startswith("$ "):
         if not raw[2:].strip():
             raise ValueError("`$` needs a command after it")
@@ -213,9 +222,12 @@ def _parse_line(raw: str, number: int) -> Step | None:
             raise ValueError(f"cannot split the command: {exc}") from None
         return Step(number, "command", raw[2:], raw=raw)
     if raw == ">" or raw.startswith("> "):
-        return Step(number, "send_line", raw[2:], raw=raw)
+        return Step(number, "send_line", body[2:], raw=raw, escaped=escaped)
     if raw.startswith("%"):
-        return _parse_directive(raw, number)
+        step = _parse_directive(raw, number)
+        if escaped and step.kind == "send":
+            step.text, step.escaped = step.text[: -len(ESC_SUFFIX)], True
+        return step
     if raw == "...":
         return Step(number, "skip", raw=raw)
     if _STATUS.match(raw):
@@ -223,6 +235,8 @@ def _parse_line(raw: str, number: int) -> Step | None:
         if status.startswith("SIG") and not hasattr(signals.Signals, status):
             raise ValueError(f"unknown signal {status!r} in the exit status line")
         return Step(number, "status", status, raw=raw)
+    if escaped:  # (its first character, if a marker's, is written as an escape)
+        return Step(number, "output", body, raw=raw, escaped=True)
     if raw.startswith("\\") and MARKER_START.match(raw, 1):
         return Step(number, "output", raw[1:], raw=raw)  # an escaped marker: literal
     suffix = _PATTERN_SUFFIX.search(raw)

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from .._errors import EOF, DriverError, SpawnError, Timeout
 from .._masking import Secrets
-from .._transcript import escape_output_line, output_line
+from .._transcript import escape_output_line, output_line, unescape
 from ..session import Session, spawn
 from ._format import (
     DEFAULT_TIMEOUT,
@@ -162,8 +162,7 @@ class _Run:
     # -- variables and secrets --
 
     def expand(self, text: str, step: Step, *, regex: bool = False) -> str:
-        def value(found: re.Match[str]) -> str:
-            name = found.group(1)
+        def value(name: str) -> str:
             if name not in self.variables:
                 raise SessionFileError(
                     f"{self.file.path}:{step.line}: ${{{name}}} is not set: define it with"
@@ -171,7 +170,9 @@ class _Run:
                 )
             return re.escape(self.variables[name]) if regex else self.variables[name]
 
-        return VARIABLE.sub(value, text)
+        if step.escaped:  # escapes and variables in one pass: \${ stays literal
+            return unescape(text, value)
+        return VARIABLE.sub(lambda found: value(found.group(1)), text)
 
     def mask(self, text: str) -> str:
         return self.secrets.mask(text)
@@ -492,7 +493,7 @@ class _Run:
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
             return re.compile(self.expand(step.text, step, regex=True))
-        text = self.expand(step.text, step)
+        text = self.expand(step.text, step).rstrip(" \t")  # as output lines are compared
         if step.match == "glob":
             parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
             return re.compile("".join(parts))
