@@ -15,6 +15,7 @@ from typing import Any, AnyStr, Generic
 from ._child import Child, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer
 from ._policy import Steps, dispatch, expect, until
+from .backends._process import reading_stdin
 
 
 class ReaderBase(Generic[AnyStr]):
@@ -98,6 +99,12 @@ class SessionBase(ReaderBase[AnyStr]):
     def returncode(self) -> int | None:
         """None while the child runs; its exit status, or ``-N`` for signal N."""
         return self._child.process.poll()
+
+    def waiting_for_input(self) -> bool | None:
+        """Whether the child is blocked reading its input right now (it has
+        said all it will until it is sent something); None where that cannot
+        be seen (it is read from Linux's /proc)."""
+        return reading_stdin(self.pid) if self.alive else False
 
     @property
     def alive(self) -> bool:

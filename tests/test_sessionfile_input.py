@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+import driver
 from driver.sessionfile import parse
 
 PY = sys.executable
 
 
-def driver(
+def driver_command(
     *args: str | Path, env: dict[str, str] | None = None, **options: object
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -50,14 +51,14 @@ def test_a_value_is_one_argument_whatever_it_holds(tmp_path: Path, value: str) -
         '$ ${PYTHON} -c "import sys; print(len(sys.argv) - 1, sys.argv[1])" "${X}"\n'
         f"1 {value}\n",
     )
-    done = driver("run", "--var", f"X={value}", path)
+    done = driver_command("run", "--var", f"X={value}", path)
     no_traceback(done)
     assert done.returncode == 0, done.stdout
 
 
 def test_a_shell_runs_lines_only_when_asked(tmp_path: Path) -> None:
     plain = write(tmp_path, "%backend pipe\n$ echo hi | tr a-z A-Z\nHI\n", "plain.session")
-    done = driver("run", plain)
+    done = driver_command("run", plain)
     assert done.returncode == 1
     assert "'|' reached it as an argument" in done.stdout and "%shell" in done.stdout
     shell = write(
@@ -65,7 +66,7 @@ def test_a_shell_runs_lines_only_when_asked(tmp_path: Path) -> None:
         '%backend pipe\n%shell\n$ echo hi | tr a-z A-Z && echo "${X}"\nHI\nx; y\n',
         "shell.session",
     )
-    done = driver("run", "--var", "X=x; y", shell)  # a value is data to the shell
+    done = driver_command("run", "--var", "X=x; y", shell)  # a value is data to the shell
     assert done.returncode == 0, done.stdout
 
 
@@ -81,7 +82,7 @@ def test_python_and_the_scripts_beside_it_are_found(tmp_path: Path) -> None:
     path_without_scripts = os.pathsep.join(
         entry for entry in os.environ.get("PATH", "").split(os.pathsep) if Path(entry) != scripts
     )
-    done = driver("run", path, env={**os.environ, "PATH": path_without_scripts})
+    done = driver_command("run", path, env={**os.environ, "PATH": path_without_scripts})
     assert done.returncode == 0, done.stdout
 
 
@@ -89,17 +90,17 @@ def test_long_words_and_lines_cost_time_in_proportion(tmp_path: Path) -> None:
     megabyte = "w" * 1_000_000  # more than one argument may hold: parsed, then refused
     path = write(tmp_path, f"%backend pipe\n$ echo {megabyte}\n{megabyte}\n", "mb.session")
     assert [step.text[:6] for step in parse(path).steps][1:] == ["echo w", "wwwwww"]
-    done = driver("run", "--quiet", path)
+    done = driver_command("run", "--quiet", path)
     no_traceback(done)
     report = done.stdout.split("\n--- ")[0]  # the diff holds the file's own long line
     assert "cannot spawn" in report and len(report) < 5_000
     word = "w" * 100_000
     path = write(tmp_path, f"%backend pipe\n$ echo {word}\n{word}\n", "word.session")
-    assert driver("run", "--quiet", path).returncode == 0
+    assert driver_command("run", "--quiet", path).returncode == 0
     for length in (500, 100_000):  # on a pty, with its echo
         line = "x" * length
         path = write(tmp_path, f"$ cat\n> {line}\n{line}\n%eof\n", f"line{length}.session")
-        done = driver("run", "--quiet", path)
+        done = driver_command("run", "--quiet", path)
         no_traceback(done)
         assert done.returncode == 0, done.stdout[:2000]
 
@@ -115,7 +116,7 @@ def test_files_that_cannot_be_session_files_are_reported(tmp_path: Path) -> None
     (tmp_path / "env.session").write_bytes(b"%env A=\x00\n$ echo hi\nhi\n")
     deep = "(" * 2000 + "x" + ")" * 2000
     write(tmp_path, f"$ echo x\n{deep} (re)\n", "deep.session")
-    done = driver("run", tmp_path)  # a FIFO would wait forever for a writer
+    done = driver_command("run", tmp_path)  # a FIFO would wait forever for a writer
     no_traceback(done)
     assert done.returncode == 1
     out = done.stdout
@@ -129,7 +130,7 @@ def test_files_that_cannot_be_session_files_are_reported(tmp_path: Path) -> None
 
 
 def test_a_device_is_not_read() -> None:
-    done = driver("run", "/dev/zero")
+    done = driver_command("run", "/dev/zero")
     no_traceback(done)
     assert "/dev/zero: is a device" in done.stdout
 
@@ -137,7 +138,7 @@ def test_a_device_is_not_read() -> None:
 def test_a_report_is_shown_when_its_err_file_cannot_be_written(tmp_path: Path) -> None:
     path = write(tmp_path, "%backend pipe\n$ echo hi\nbye\n")
     (tmp_path / "example.session.err").mkdir()  # cannot be written, even by root
-    done = driver("run", path)
+    done = driver_command("run", path)
     no_traceback(done)
     assert "expected 'bye', got 'hi'" in done.stdout
     assert "could not write" in done.stdout
@@ -150,7 +151,7 @@ def test_update_leaves_a_read_only_file_alone(tmp_path: Path, what: str) -> None
     mode = target.stat().st_mode
     target.chmod(stat.S_IMODE(mode) & ~0o222)
     try:
-        done = driver("run", "--update", path)
+        done = driver_command("run", "--update", path)
     finally:
         target.chmod(stat.S_IMODE(mode))
     no_traceback(done)
@@ -166,7 +167,7 @@ def test_update_on_a_full_disk_leaves_the_file_and_no_temporary(tmp_path: Path) 
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
 
-    done = driver("run", "--update", path, preexec_fn=small_files)
+    done = driver_command("run", "--update", path, preexec_fn=small_files)
     no_traceback(done)
     assert done.returncode == 1 and "not updated" in done.stdout
     assert path.read_text() == "%backend pipe\n$ seq 1 500\nno\n"
@@ -179,7 +180,7 @@ def test_update_on_a_full_disk_leaves_the_file_and_no_temporary(tmp_path: Path) 
 def test_control_characters_are_written_as_escapes_and_read_back(tmp_path: Path) -> None:
     printed = r"\rPassword: \n10%%\r50%%\r100%%\n\033[1mbold\033[0m\n... \nx (esc)\n$ \a\n"
     path = write(tmp_path, f"%backend pipe\n$ printf '{printed}'\nwrong\n")
-    done = driver("run", "--update", path)
+    done = driver_command("run", "--update", path)
     no_traceback(done)
     assert done.returncode == 0, done.stdout
     rewritten = path.read_text()
@@ -188,9 +189,9 @@ def test_control_characters_are_written_as_escapes_and_read_back(tmp_path: Path)
         "\n\\rPassword: (esc)\n10%\\r50%\\r100% (esc)\n\\e[1mbold\\e[0m (esc)\n\\...\n"
         "x (esc) (esc)\n\\x24 \\a (esc)\n"
     )
-    assert driver("run", path).returncode == 0  # and it replays
+    assert driver_command("run", path).returncode == 0  # and it replays
     changed = write(tmp_path, rewritten.replace("50%\\r100% (esc)", "50%\\r99% (esc)"), "c.session")
-    done = driver("run", changed)
+    done = driver_command("run", changed)
     assert "+10%\\r50%\\r100% (esc)" in done.stdout  # a diff shows them, visibly
 
 
@@ -200,12 +201,30 @@ def test_an_esc_line_sends_what_no_plain_line_can(tmp_path: Path) -> None:
         '%backend pipe\n$ sh -c \'IFS= read -r x; printf "[%s]\\n" "$x"\'\n'
         "> echo \\${#PW}\\x20 (esc)\n[echo \\${#PW} ] (esc)\n",
     )
-    done = driver("run", path)
+    done = driver_command("run", path)
     assert done.returncode == 0, done.stdout
 
 
 def test_a_bad_escape_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "$ echo\n\\q (esc)\n")
-    done = driver("run", path)
+    done = driver_command("run", path)
     no_traceback(done)
     assert "example.session:2: unknown escape '\\\\q'" in done.stdout
+
+
+def test_a_changed_prompt_is_reported_without_waiting_and_updated(tmp_path: Path) -> None:
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+    path = write(
+        tmp_path,
+        "%timeout 60\n"  # were it waited out, the message would say so
+        "$ ${PYTHON} -c \"n = input('Your name? '); print('hi', n)\"\nName?\n> ada\nhi ada\n",
+    )
+    done = driver_command("run", path)
+    assert done.returncode == 1
+    assert "expected 'Name?', got 'Your name?'" in done.stdout
+    assert "timed out" not in done.stdout
+    assert driver_command("run", "--update", path).returncode == 0
+    assert "\nYour name?\n> ada\n" in path.read_text()
+    assert driver_command("run", path).returncode == 0

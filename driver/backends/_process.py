@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import signal
 import subprocess
 
@@ -201,6 +202,27 @@ def _group_of(pid: int) -> int | None:
         return os.getpgid(pid)
     except OSError:  # gone since the listing
         return None
+
+
+# The number of the read system call, where /proc/PID/syscall names it by number.
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "i686": 3, "i386": 3, "armv7l": 3}.get(
+    platform.machine()
+)
+
+
+def reading_stdin(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its stdin; None where that cannot
+    be seen (not Linux, another architecture, the process gone)."""
+    if _READ_SYSCALL is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/syscall", encoding="ascii") as file:
+            fields = file.read().split()
+    except OSError:
+        return None
+    if len(fields) < 2 or not fields[0].isdigit():
+        return False  # running, or not in a system call
+    return int(fields[0]) == _READ_SYSCALL and int(fields[1], 16) == 0
 
 
 def running(pid: int) -> bool:

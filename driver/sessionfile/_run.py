@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._child import Deadline
+from .._core import Match
 from .._errors import EOF, DriverError, SpawnError, Timeout
 from .._masking import Secrets
 from .._transcript import escape_output_line, output_line, unescape
@@ -38,6 +40,8 @@ from ._format import (
 
 #: A `>` line at least this long (bytes) is sent with the terminal's echo off.
 LONG_LINE = 4096
+#: How often a wait for a prompt looks whether the program waits for input instead.
+_PROMPT_CHECK_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -451,8 +455,13 @@ class _Run:
                 return None, False
             return self.shown_line(line, pattern.fullmatch(line) is not None, pattern)
         whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
-        patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF] + ([] if wait else [Timeout])
-        found = self.session.expect(patterns, timeout=None if wait else 0)
+        patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF]
+        found = (
+            self.wait_for_prompt(patterns) if wait else self.session.expect([*patterns, Timeout], 0)
+        )
+        if found is None:  # it waits for input after another prompt: a changed one
+            line = self.session.read_available().rstrip(" \t")
+            return self.shown_line(line, False, pattern)
         if found.index >= 2:
             self.show_output(found.before)
             self.keep_output(found.before)  # a partial line: a prompt that changed
@@ -460,6 +469,21 @@ class _Run:
         self.prompt_open = found.index == 0 and not found.text.endswith("\n")
         line = found.text.removesuffix("\n").rstrip(" \t")
         return self.shown_line(line, found.index == 0, pattern)
+
+    def wait_for_prompt(self, patterns: list[Any]) -> Match[str] | None:
+        """Wait for ``patterns`` (Timeout at the step's deadline), or None as
+        soon as the program waits for input after printing a partial line
+        none of them matches: a prompt that changed is reported at once."""
+        assert self.session is not None
+        session = self.session
+        deadline = Deadline(session.timeout)
+        while deadline.remaining() > _PROMPT_CHECK_SECONDS:
+            found = session.expect([*patterns, Timeout], _PROMPT_CHECK_SECONDS)
+            if found.index < len(patterns):
+                return found
+            if found.before and session.waiting_for_input():
+                return None
+        return session.expect(patterns, deadline)
 
     def shown_line(self, line: str, matched: bool, pattern: re.Pattern[str]) -> tuple[str, bool]:
         """Show an output line live; a matched line's captures first, so a
