@@ -430,3 +430,15 @@ def test_the_readme_example_fails_as_shown(pytester: pytest.Pytester) -> None:
     for line in failure.splitlines():
         if line.startswith(("E       driver.EOF", ">  ", "tests/test_greet.py:", "[0]")):
             assert re.sub(r"`.*`|pid \d+", "", line) in re.sub(r"`.*`|pid \d+", "", report)
+
+
+def test_files_that_cannot_be_session_files_fail_with_a_message(pytester: pytest.Pytester) -> None:
+    os.mkfifo(pytester.path / "fifo.session")  # not collected; the run must not wait on it
+    (pytester.path / "binary.session").write_bytes(b"$ echo hi\n\xff\n")
+    (pytester.path / "nul.session").write_bytes(b"$ echo a\x00b\n")
+    result = run(pytester)
+    result.assert_outcomes(failed=2)
+    report = result.stdout.str()
+    assert "binary.session:2: not UTF-8 text" in report
+    assert "nul.session:1: a NUL byte" in report
+    assert "Traceback" not in report
