@@ -18,7 +18,8 @@ side of its diff, and what ``--update`` writes.
 """
 
 from ._format import SessionFile, SessionFileError, Step, parse, seconds, session_text
-from ._run import Failure, FileResult, run_file, update_file
+from ._result import Failure, FileResult, update_file
+from ._run import run_file
 
 __all__ = [
     "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "parse", "run_file",

@@ -247,14 +247,17 @@ def _parse_line(raw: str, number: int) -> Step | None:
         try:
             re.compile(VARIABLE.sub("x", body))
         except re.error as exc:
-            raise ValueError(f"bad regex `{_short(body)}`: {exc}") from None
+            raise ValueError(f"bad regex `{shortened(body, 80)}`: {exc}") from None
         except (RecursionError, OverflowError, MemoryError):
-            raise ValueError(f"regex `{_short(body)}` is nested too deeply to compile") from None
+            raise ValueError(
+                f"regex `{shortened(body, 80)}` is nested too deeply to compile"
+            ) from None
     return Step(number, "output", body, kind, raw=raw)
 
 
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+def shortened(text: str, limit: int = 300) -> str:
+    """``text`` for a message: a long one cut, saying how much more there was."""
+    return text if len(text) <= limit else f"{text[:limit]}...({len(text) - limit} more characters)"
 
 
 def _parse_directive(raw: str, number: int) -> Step:

@@ -5,13 +5,11 @@ rewritten from what the programs printed (the ``actual`` of a result).
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import re
 import secrets
 import shutil
 import signal as signals
-import stat
 import sys
 import tempfile
 import time
@@ -34,9 +32,11 @@ from ._format import (
     SessionFileError,
     Step,
     parse,
+    shortened,
     split_command,
     status_text,
 )  # fmt: skip
+from ._result import Failure, FileResult
 
 #: A `>` line at least this long (bytes) is sent with the terminal's echo off.
 LONG_LINE = 4096
@@ -49,60 +49,6 @@ class _Output:
     """A line the program printed, kept for the actual file."""
 
     text: str
-
-
-@dataclass
-class Failure:
-    line: int
-    step: str
-    message: str
-
-
-@dataclass
-class FileResult:
-    """What running one session file found."""
-
-    path: Path
-    failures: list[Failure]
-    expected: str  # the file as it was
-    actual: str  # the file rewritten from what the programs printed
-    seconds: float = 0.0
-    #: False when a command stopped following the script (a timeout, output
-    #: that ended early, a program that did not start): ``actual`` then holds
-    #: the rest of the file as written, and --update leaves the file alone.
-    complete: bool = True
-    #: Why the file did not run: a ``%require`` program that is not installed.
-    skipped: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    def report(self, *, full: bool = True) -> str:
-        """Each failure as ``file:line: step`` and what went wrong, then the diff.
-
-        Without ``full``, only each message's first line and its hints: the
-        rest (the transcript's tail) repeats what the diff shows.
-        """
-        lines = []
-        for failure in self.failures:
-            message = failure.message
-            if not full:
-                first, *rest = message.split("\n")
-                message = "\n".join([first, *(line for line in rest if line.startswith("hint:"))])
-            lines.append(f"{self.path}:{failure.line}: {_shortened(failure.step)}")
-            lines.append("    " + message.replace("\n", "\n    "))
-        return "\n".join([*lines, self.diff().rstrip("\n")])
-
-    def diff(self) -> str:
-        return "".join(
-            difflib.unified_diff(
-                self.expected.splitlines(keepends=True),
-                self.actual.splitlines(keepends=True),
-                fromfile=f"{self.path} (expected)",
-                tofile=f"{self.path} (actual)",
-            )
-        )
 
 
 @dataclass
@@ -430,7 +376,7 @@ class _Run:
                 continue
             self.keep_output(line)
             if not mismatched:
-                self.fail(step, f"expected {_shortened(step.raw)!r}, got {_shortened(line)!r}")
+                self.fail(step, f"expected {shortened(step.raw)!r}, got {shortened(line)!r}")
             if not prompt:
                 return
             # The program may have printed something else before the prompt:
@@ -602,10 +548,6 @@ class _Run:
         self.check_status(None)
 
 
-def _shortened(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}...({len(text) - limit} more characters)"
-
-
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     """``env`` with the running interpreter's directory last on PATH, so that
     console scripts installed beside it run when its venv is not activated."""
@@ -660,36 +602,3 @@ def run_file(
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
-
-
-def update_file(result: FileResult) -> bool:
-    """Rewrite the file from what the programs printed (atomically); True if it changed.
-
-    An incomplete result is refused: what the programs would have printed
-    after the point where the run stopped is not known.
-    """
-    if not result.complete:
-        raise ValueError(f"{result.path}: the run stopped early, so it is not rewritten")
-    if result.actual == result.expected:
-        return False
-    path = result.path
-    try:
-        mode = path.stat().st_mode
-        # Its mode says not to, even to root, who could.
-        for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
-            if not bits & stat.S_IWUSR:
-                raise SessionFileError(
-                    f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
-                )
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(result.actual)
-        os.chmod(temporary, stat.S_IMODE(mode))
-        os.replace(temporary, path)
-    except OSError as error:  # a full disk, say: the file stays as it was
-        os.unlink(temporary)
-        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
-    return True

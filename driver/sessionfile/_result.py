@@ -1,0 +1,99 @@
+"""What a session file's run found, and rewriting the file from it (``--update``)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._format import SessionFileError, shortened
+
+
+@dataclass
+class Failure:
+    line: int
+    step: str
+    message: str
+
+
+@dataclass
+class FileResult:
+    """What running one session file found."""
+
+    path: Path
+    failures: list[Failure]
+    expected: str  # the file as it was
+    actual: str  # the file rewritten from what the programs printed
+    seconds: float = 0.0
+    #: False when a command stopped following the script (a timeout, output
+    #: that ended early, a program that did not start): ``actual`` then holds
+    #: the rest of the file as written, and --update leaves the file alone.
+    complete: bool = True
+    #: Why the file did not run: a ``%require`` program that is not installed.
+    skipped: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def report(self, *, full: bool = True) -> str:
+        """Each failure as ``file:line: step`` and what went wrong, then the diff.
+
+        Without ``full``, only each message's first line and its hints: the
+        rest (the transcript's tail) repeats what the diff shows.
+        """
+        lines = []
+        for failure in self.failures:
+            message = failure.message
+            if not full:
+                first, *rest = message.split("\n")
+                message = "\n".join([first, *(line for line in rest if line.startswith("hint:"))])
+            lines.append(f"{self.path}:{failure.line}: {shortened(failure.step)}")
+            lines.append("    " + message.replace("\n", "\n    "))
+        return "\n".join([*lines, self.diff().rstrip("\n")])
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.expected.splitlines(keepends=True),
+                self.actual.splitlines(keepends=True),
+                fromfile=f"{self.path} (expected)",
+                tofile=f"{self.path} (actual)",
+            )
+        )
+
+
+def update_file(result: FileResult) -> bool:
+    """Rewrite the file from what the programs printed (atomically); True if it changed.
+
+    An incomplete result is refused: what the programs would have printed
+    after the point where the run stopped is not known.
+    """
+    if not result.complete:
+        raise ValueError(f"{result.path}: the run stopped early, so it is not rewritten")
+    if result.actual == result.expected:
+        return False
+    path = result.path
+    try:
+        mode = path.stat().st_mode
+        # Its mode says not to, even to root, who could.
+        for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
+            if not bits & stat.S_IWUSR:
+                raise SessionFileError(
+                    f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
+                )
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(result.actual)
+        os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, path)
+    except OSError as error:  # a full disk, say: the file stays as it was
+        os.unlink(temporary)
+        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
+    return True
