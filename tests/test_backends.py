@@ -630,6 +630,7 @@ def test_window_size(ptys: Callable[..., PtyBackend]) -> None:
     read_until(b, b"size 40x132")
     b.terminal.set_window_size(50, 100)
     assert b.terminal.window_size == (50, 100)
+    b.write(b"wake\n")  # see test_pty: a handler may wait for the read to return
     read_until(b, b"size 50x100")  # the child's SIGWINCH handler
     with pytest.raises(ValueError, match="rows=0 is not from 1 to 65535"):
         b.terminal.set_window_size(0, 80)

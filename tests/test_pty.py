@@ -23,6 +23,9 @@ def test_set_window_size_reaches_the_child() -> None:
     with pty(fixture("tty_info.py")) as s:
         s.expect_exact("size 24x80")
         s.set_window_size(50, 100)
+        # A signal that lands between Python's check for signals and its next
+        # read() runs its handler only when that read returns: give it a line.
+        s.send_line("wake")
         s.expect_exact("size 50x100")
 
 
