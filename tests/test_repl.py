@@ -153,7 +153,11 @@ def test_async_repl(event_loop_checked: asyncio.AbstractEventLoop) -> None:
 
 # A command that outlasts a short timeout, then prints "first".
 OUTLASTING = {
-    "python": (repl.python, "import time; time.sleep(5); print('first')", "print('second')"),
+    "python": (
+        repl.python,
+        "import time; time.sleep(5); print('first')",  # sleep-ok: the REPL's, not the test's
+        "print('second')",
+    ),
     "bash": (repl.bash, "sleep 5; echo first", "echo second"),
     "sh": (repl.sh, "sleep 5; echo first", "echo second"),
     "sqlite3": (
@@ -402,6 +406,6 @@ def test_a_repl_that_ignores_interrupts_is_out_of_step_within_the_timeout() -> N
     with repl.python() as py:
         py.run("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN)")
         with pytest.raises(driver.Timeout):
-            py.run("time.sleep(30)", timeout=0.3)
+            py.run("time.sleep(30)", timeout=0.3)  # sleep-ok: the REPL's command, not ours
         with pytest.raises(driver.OutOfStep, match="did not come back"):
             py.run("print('B')")  # within the default 10 s, not a Timeout
