@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ._core import OutputBuffer
 from ._errors import DriverError
 from ._policy import EXIT_AFTER_EOF_SECONDS
+from ._typed import TypedInput
 
 if TYPE_CHECKING:
     from ._child import Child
@@ -57,11 +58,11 @@ def interact(
     # echo and line editing. A child on a pipe has no terminal, so this one
     # stays as it is and does them: whole lines arrive, ^C is passed on.
     on_terminal = child.terminal is not None
-    keys = _raw(stdin_fd) if on_terminal else _interrupts_forwarded(child)
+    key_mode = _raw(stdin_fd) if on_terminal else _interrupts_forwarded(child)
     # The child's echo stays as the child set it: a password prompt turned it
     # off, and what is typed there must not show (nor be recorded in clear).
-    with keys, _window_size_forwarded(child, stdin_fd):
-        lines = _TypedLines(child)
+    typed = TypedInput(child)
+    with key_mode, _window_size_forwarded(child, stdin_fd), _finally(typed.finish):
         poller = select.poll()
         poller.register(stdin_fd, select.POLLIN)
         streams = {fd: name for name, fd in backend.output_fds.items()}
@@ -79,7 +80,7 @@ def interact(
             """Read ``fd`` once; what came is recorded and on the screen."""
             data = backend.read(fd)
             if data:
-                child.transcript.record_output(as_text.feed(data))
+                typed.output(as_text.feed(data))
                 as_text.take_unconsumed()  # only the text was wanted, not kept
                 _write_all(stdout_fd, output_filter(data) if output_filter else data)
             return data
@@ -87,21 +88,22 @@ def interact(
         while True:
             for fd, mask in poller.poll():
                 if fd == stdin_fd:
-                    typed = os.read(stdin_fd, 4096)
-                    if not typed and on_terminal:
+                    keys = os.read(stdin_fd, 4096)
+                    if not keys and on_terminal:
                         return
-                    if not typed:  # ^D: the child's input ends; its output goes on
+                    if not keys:  # ^D: the child's input ends; its output goes on
                         poller.unregister(stdin_fd)
+                        typed.finish()  # what was said before it, in order
                         end_input()
                         continue
-                    if escape is not None and escape in typed:
-                        typed = typed[: typed.index(escape)]
-                        if typed:
-                            lines.add(typed)
-                            write(input_filter(typed) if input_filter else typed)
+                    escaped = escape is not None and escape in keys
+                    if escape is not None and escaped:
+                        keys = keys[: keys.index(escape)]
+                    if keys:
+                        typed.typed(keys)
+                        write(input_filter(keys) if input_filter else keys)
+                    if escaped:
                         return
-                    lines.add(typed)
-                    write(input_filter(typed) if input_filter else typed)
                 elif fd in streams and mask & _READABLE:
                     if show(fd) == b"":
                         # The child closed its terminal: it is exiting. Once
@@ -123,28 +125,12 @@ def _await_exit(child: Child) -> None:
     process.poll()
 
 
-class _TypedLines:
-    """Records what the person typed as sent lines; echo-off input as a secret."""
-
-    def __init__(self, child: Child) -> None:
-        self._child = child
-        self._line = b""
-
-    def add(self, typed: bytes) -> None:
-        for byte in typed.replace(b"\r\n", b"\n").replace(b"\r", b"\n"):
-            if byte == 0x0A:
-                self._finish()
-            elif byte in (0x7F, 0x08):  # backspace
-                self._line = self._line[:-1]
-            else:
-                self._line += bytes([byte])
-
-    def _finish(self) -> None:
-        text = self._line.decode("utf-8", "replace")
-        self._line = b""
-        terminal = self._child.terminal
-        secret = terminal is not None and not terminal.echo
-        self._child.transcript.record_typed(text, secret=secret, echoed=terminal is not None)
+@contextlib.contextmanager
+def _finally(action: Callable[[], None]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        action()
 
 
 def _encode(child: Child, text: str | bytes) -> bytes:

@@ -136,6 +136,15 @@ class SessionBase(ReaderBase[AnyStr]):
         self._child.needs_terminal("setting echo").echo = on
 
     @property
+    def canonical(self) -> bool:
+        """Whether the terminal hands input over a line at a time, edited by
+        the terminal (pty). False while the program reads key by key and edits
+        the line itself (readline, editline) or runs a full screen; False on
+        pipes."""
+        self._child.check_open()
+        return self._child.terminal is not None and self._child.terminal.canonical
+
+    @property
     def transcript(self) -> str:
         """The exchange so far in session-file form (sent lines as ``> text``)."""
         return self._child.transcript.render()

@@ -243,7 +243,6 @@ class Transcript:
         #: Texts sent with secret=True (and added): masked wherever they
         #: would be shown, the child's own output (an echo) included.
         self.secrets = Secrets()
-        self._echo_to_come = ""  # the echo of a typed line that has not arrived yet
         self._secret_numbers: dict[str, int] = {}  # each secret line's SECRET_n
         self._log = log
         self._live = _Renderer(spell=self._spell) if log is not None else None
@@ -252,17 +251,16 @@ class Transcript:
     def record_output(self, text: str | bytes) -> None:
         if not text:
             return
-        if isinstance(text, bytes) and self._live is None and not self._echo_to_come:
+        if isinstance(text, bytes) and self._live is None:
             self._append("output", text)  # decoded only if someone renders it
             return
         if isinstance(text, bytes):
             text = self._log_decoder.decode(text)
-        if self._echo_to_come and text:
-            text = self._without_echo(text)
-        if text:
-            self._append("output", text)
-            if self._live is not None:
-                self._write_log(self._live.output(text))
+            if not text:  # the start of a character, so far
+                return
+        self._append("output", text)
+        if self._live is not None:
+            self._write_log(self._live.output(text))
 
     def _append(self, kind: str, text: str | bytes) -> None:
         """Keep an event, letting the oldest go beyond the limit."""
@@ -302,48 +300,6 @@ class Transcript:
                 self.secrets.add(line)
             text = "\n".join(MASK if line else "" for line in text.split("\n"))
         self._record("sent", text)
-
-    def record_typed(self, line: str, *, secret: bool, echoed: bool = True) -> None:
-        """A line a person typed (interact). A child's terminal echoes it into
-        the output (with echo off, only the line end): that echo is taken
-        back out, whether it arrived before the Enter key (typing) or comes
-        after it (a paste). A child on a pipe sees no echo (``echoed`` False)."""
-        if echoed:
-            echo = ("" if secret else line) + "\n"
-            if line and not secret and self._trim_output_end(line):
-                echo = "\n"
-            self._echo_to_come = echo
-        self.record_sent(line + "\n", secret=secret and bool(line))
-
-    def _without_echo(self, text: str) -> str:
-        """``text`` less the part of the awaited echo it starts with."""
-        echo = self._echo_to_come
-        common = min(len(text), len(echo))
-        if text[:common] != echo[:common]:
-            self._echo_to_come = ""  # something else came: it was not echoed
-            return text
-        self._echo_to_come = echo[common:]
-        return text[common:]
-
-    def _trim_output_end(self, echo: str) -> bool:
-        """Take ``echo`` off the end of the output recorded so far, if it is there."""
-        events = self._events
-        tail = ""
-        count = 0
-        while count < len(events) and len(tail) < len(echo):
-            kind, text = events[-1 - count]
-            if kind != "output" or not isinstance(text, str):
-                break
-            tail = text + tail
-            count += 1
-        if not tail.endswith(echo):
-            return False
-        for _ in range(count):
-            self._size -= len(events.pop()[1]) + _EVENT_COST
-        kept = tail[: len(tail) - len(echo)]
-        if kept:
-            self._append("output", kept)
-        return True
 
     def mask(self, text: str) -> str:
         """``text`` with every secret sent so far replaced by the mask."""

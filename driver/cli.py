@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ._environment import quiet_env
 from ._errors import DriverError
 from .session import spawn
 from .sessionfile import (
@@ -185,9 +186,12 @@ def _record(args: argparse.Namespace) -> int:
         )
         return 2
     try:
+        # In the environment `driver run` gives it, so that the replay sees
+        # the same output: a dumb terminal, no colour, no bracketed paste.
         session = spawn(
-            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None
-        )
+            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None,
+            env=quiet_env(),
+        )  # fmt: skip
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
         return 1

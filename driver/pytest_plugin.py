@@ -15,7 +15,6 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from ._environment import quiet_env
 from ._errors import DriverError
 from .aio import AsyncSession
 from .aio import aspawn as aspawn_session
@@ -40,8 +40,6 @@ from .sessionfile import (
 )  # fmt: skip
 
 _BACKENDS = ("pipe", "pty")
-#: What every session a test starts sees, unless the test says otherwise.
-_ENVIRONMENT = {"NO_COLOR": "1", "TERM": "dumb"}
 #: Seconds a child has to exit after EOF (then SIGTERM, SIGKILL) at teardown.
 _TEARDOWN_GRACE = 0.5
 
@@ -135,7 +133,8 @@ class _Sessions:
     def options(self, options: dict[str, Any]) -> dict[str, Any]:
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
-        environment = {**os.environ, "HOME": str(home), **_ENVIRONMENT}
+        # What every session a test starts sees, unless the test says otherwise.
+        environment = {**quiet_env(), "HOME": str(home)}
         options["env"] = {**environment, **(options.get("env") or {})}
         options.setdefault("cwd", self.tmp_path)
         return {**self.defaults, **options}

@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .._environment import INPUTRC, quiet_env
 from .._errors import EOF
 from ..aio import AsyncSession
 from ..session import Session
 from ._exchange import Cancel, Prompt
-from ._shells import INPUTRC, AsyncRepl, Repl, quiet_env
+from ._shells import AsyncRepl, Repl
 
 R = TypeVar("R", Repl, AsyncRepl)
 

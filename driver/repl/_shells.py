@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 from .._child import Deadline
 from .._core import Match
+from .._environment import quiet_env
 from .._errors import EOF, DriverError, Timeout
 from ..aio import AsyncSession, aspawn
 from ..session import Session, spawn
 from . import _exchange as exchange
 from ._exchange import Cancel, Prompt, ReplState, Responses, as_pattern
-
-#: A readline setup without bracketed paste, which wraps each prompt in escapes.
-INPUTRC = str(Path(__file__).resolve().parent / "inputrc")
-
-
-def quiet_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    """``env`` (default: this process's) with plain output asked for: a dumb
-    terminal, no colour, a readline without bracketed paste."""
-    quiet = dict(os.environ if env is None else env)
-    quiet.update(TERM="dumb", NO_COLOR="1", INPUTRC=INPUTRC)
-    return quiet
 
 
 class _Common:

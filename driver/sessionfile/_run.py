@@ -20,7 +20,9 @@ from typing import Any, TextIO
 
 from .._child import Deadline
 from .._core import Match
+from .._environment import quiet_env
 from .._errors import EOF, DriverError, SpawnError, Timeout
+from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
 from .._transcript import escape_output_line, output_line, unescape
 from ..session import Session, spawn
@@ -106,6 +108,7 @@ class _Run:
         # which is not output the file expects. See drop_echo.
         self.pending_echo = ""
         self.prompt_open = False  # the last prompt matched before its newline
+        self.editor_echo = False  # the pending echo is one line, a line editor's
         self.echo_to_restore = False  # echo was turned off for a long line (see send)
         self.shell_hint = ""  # for the current command's first failure
 
@@ -223,7 +226,9 @@ class _Run:
         if self.overrides is not None:
             timeout = self.overrides.timeout or timeout
             backend = self.overrides.backend or backend
-        env = _with_interpreter_scripts(dict(os.environ))
+        # The quiet environment (a dumb terminal, no colour): the output is
+        # the same text on every machine, and what `driver record` saw.
+        env = _with_interpreter_scripts(quiet_env())
         env.update({k: self.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
         if settings.shell is not None:
@@ -275,7 +280,11 @@ class _Run:
             # be woven into the program's output. Sent with echo off, which
             # comes back on before the next send.
             session.echo, self.echo_to_restore = False, True
+        # A program that edits its input line (readline) echoes it itself, as
+        # it likes: a long line scrolls sideways on the dumb terminal.
+        editor = step.kind == "send_line" and session.has_terminal and not session.canonical
         self.pending_echo += self.echo_of(step.kind, text)
+        self.editor_echo = editor and self.pending_echo == text + "\n"
         self.input_ended = self.input_ended or step.kind == "eof"
         self.show(step.raw)
         if step.kind == "send_line":
@@ -313,8 +322,8 @@ class _Run:
         has that newline to come. Waits only while what has arrived could
         still be the start of that echo.
         """
-        echo, open_prompt = self.pending_echo, self.prompt_open
-        self.pending_echo, self.prompt_open = "", False
+        echo, open_prompt, editor = self.pending_echo, self.prompt_open, self.editor_echo
+        self.pending_echo, self.prompt_open, self.editor_echo = "", False, False
         if not (echo or open_prompt) or self.session is None:
             return
         session = self.session
@@ -329,6 +338,8 @@ class _Run:
             patterns.append(r"\A[ \t]*\n")  # the end of the prompt's own line
         expected = _without_line_end_blanks(echo or "\n")
         try:
+            if editor and self.drop_editor_echo(session, echo[:-1]):
+                return
             while True:
                 # What has arrived, unconsumed (a lookahead reads without taking).
                 ahead = session.expect(rf"\A(?=(?P<ahead>[\s\S]{{0,{len(echo) + 64}}}))", 0)
@@ -352,6 +363,19 @@ class _Run:
             )
             error.args = (error.message,)
             raise
+
+    @staticmethod
+    def drop_editor_echo(session: Session[str], sent: str) -> bool:
+        """Consume a line editor's echo of ``sent``: whatever it shows up to
+        the end of the line, if that can be its display of the line."""
+        found = session.expect([r"\A(?=(?P<line>[^\n]*)\n)", EOF])
+        if found.index == 1:
+            return False
+        echoed = shown(str(found.group("line"))).strip()
+        if not editor_echo_ends(echoed, sent):
+            return False
+        session.expect(r"\A[^\n]*\n")
+        return True
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
         """The next line must match ``step``; after `...`, some later line must."""

@@ -1,0 +1,190 @@
+"""What a person types into a session (interact), recorded as session-file steps.
+
+The transcript should read as the person's exchange: the prompt, then
+``> the line they entered``, then the answer. On a terminal that takes
+working out, because what was typed is also on the screen, in one of three
+ways, told apart by the terminal's modes when Enter is pressed:
+
+- canonical mode, echo on: the terminal shows the keys and edits the line
+  (backspace, ^U, ^W); the keys say what the line is.
+- canonical mode, echo off: a password prompt. Nothing shows; the line is
+  secret.
+- canonical mode off: the program edits the line itself (readline). It
+  redraws as it likes, so the keys say what the line is only while they
+  are plain typing and editing; after Tab or a history key the screen says.
+  A line editor that shows nothing (or only ``*``) for a line is reading a
+  password.
+
+So output is held back a line at a time, and each line ended by an Enter
+is split into its prompt (the screen when the first key of the line was
+typed) and the echo, which is left out. ^C, ^\\, ^Z and ^D at an empty line
+are recorded as ``%control``/``%eof`` the same way.
+
+On a pipe, the person's own terminal does the echo and the editing, and
+lines arrive whole: they are recorded as they come.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._line_editing import edited, shown
+
+if TYPE_CHECKING:
+    from ._child import Child
+
+# Keys that a terminal turns into signals (ISIG), by their %control name.
+_SIGNAL_KEYS = {"\x03": "c", "\x1c": "\\", "\x1a": "z"}
+_EOF_KEY = "\x04"
+
+
+@dataclass
+class _Entry:
+    """An Enter (or a signal key, or ^D) whose line on the screen has not ended yet."""
+
+    kind: str  # "line", "control" or "eof"
+    keys: str  # the keys typed for the line, before the Enter
+    prompt: str  # the screen line when the first of them was typed
+    editor: bool  # the program edited the line (canonical mode off)
+    echo: bool  # the terminal echoed the keys
+    control: str = ""  # for "control": the key's name ("c")
+
+
+class TypedInput:
+    """Turns a person's keys and the child's output into transcript events."""
+
+    def __init__(self, child: Child) -> None:
+        self._transcript = child.transcript
+        self._terminal = child.terminal
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._keys = ""  # of the line being typed
+        self._prompt: str | None = None  # the screen line when its first key came
+        self._screen = ""  # output since the last newline, not recorded yet
+        self._entered: deque[_Entry] = deque()  # waiting for their line to end
+
+    def typed(self, data: bytes) -> None:
+        """Keys from the person, as read from their terminal."""
+        for key in self._decoder.decode(data):
+            if key in "\r\n":
+                self._enter("line")
+            elif self._terminal is None:
+                self._keys += key  # edited already, by the person's terminal
+            elif key in _SIGNAL_KEYS:
+                self._enter("control", _SIGNAL_KEYS[key])
+            elif key == _EOF_KEY and not edited(self._keys, editor=self._editing())[0]:
+                self._enter("eof")
+            else:
+                if self._prompt is None:
+                    self._prompt = self._screen
+                self._keys += key
+
+    def output(self, text: str) -> None:
+        """Output from the child (decoded, ``\\r\\n`` made ``\\n``)."""
+        if self._terminal is None:
+            self._transcript.record_output(text)
+            return
+        *ended, self._screen = (self._screen + text).split("\n")
+        for line in ended:
+            if self._entered:
+                self._resolve(self._entered.popleft(), line, ended=True)
+            else:
+                self._transcript.record_output(line + "\n")
+
+    def finish(self) -> None:
+        """At the end: what is held back is recorded, and keys never entered are sent text."""
+        while self._entered:
+            line, self._screen = self._screen, ""
+            self._resolve(self._entered.popleft(), line, ended=False)
+        if self._screen:
+            self._transcript.record_output(self._screen)
+            self._screen = ""
+        if self._keys:
+            self._transcript.record_sent(self._keys)
+            self._keys = ""
+
+    def _editing(self) -> bool:
+        return self._terminal is not None and not self._terminal.canonical
+
+    def _enter(self, kind: str, control: str = "") -> None:
+        keys, prompt = self._keys, self._prompt
+        self._keys, self._prompt = "", None
+        terminal = self._terminal
+        if terminal is None:  # a pipe: nothing of it is on the screen
+            self._transcript.record_sent(keys + "\n")
+            return
+        entry = _Entry(
+            kind, keys, self._screen if prompt is None else prompt,
+            editor=not terminal.canonical, echo=terminal.echo, control=control,
+        )  # fmt: skip
+        self._entered.append(entry)
+
+    def _resolve(self, entry: _Entry, line: str, *, ended: bool) -> None:
+        """Record the screen ``line`` that ``entry`` ended: prompt, step, output."""
+        record = self._transcript
+        if entry.kind == "line":
+            split = _editor_line if entry.editor else _terminal_line
+            prompt, sent, secret, rest = split(entry, line)
+            record.record_output(prompt)
+            record.record_sent(sent + "\n", secret=secret)
+        else:
+            prompt = entry.prompt if entry.prompt and line.startswith(entry.prompt) else ""
+            rest = line[len(prompt) :]
+            record.record_output(prompt)
+            record.record_directive("%eof" if entry.kind == "eof" else f"%control {entry.control}")
+            caret = f"^{entry.control.upper()}"
+            if entry.editor and entry.kind == "control":
+                rest = ""  # the line editor's display of the line it gave up
+            elif entry.echo and caret in rest:  # the terminal echoes ^C as that
+                rest = rest[rest.index(caret) + len(caret) :]
+        if rest.strip():  # printed after the line was entered
+            record.record_output(rest + ("\n" if ended else ""))
+
+
+# How a screen line splits: (prompt, the line entered, secret, output after it).
+_Split = tuple[str, str, bool, str]
+
+
+def _typed_ahead(line: str, keys: str) -> tuple[str, str]:
+    """(prompt, echo) of a screen ``line`` whose keys were typed before its
+    prompt showed: the prompt is what is left of the line without them."""
+    visible = shown(line).rstrip()
+    if keys.strip() and visible.endswith(keys.rstrip()):
+        return visible[: len(visible) - len(keys.rstrip())], keys
+    return line, ""  # none of the keys on it: it is all prompt
+
+
+def _terminal_line(entry: _Entry, line: str) -> _Split:
+    """A line the terminal edited (canonical mode)."""
+    keys = edited(entry.keys, editor=False)[0]
+    if entry.prompt and line.startswith(entry.prompt):
+        prompt, after = entry.prompt, line[len(entry.prompt) :]
+    else:
+        prompt, after = _typed_ahead(line, keys)
+    # Echo on when Enter was pressed, and the keys on the screen: an echo.
+    # Otherwise a password prompt (which may have turned the echo off just
+    # after its prompt showed), and what follows is the program's output.
+    echoed = entry.echo and shown(after).startswith(keys.rstrip())
+    return prompt, keys, bool(keys.strip()) and not echoed, "" if echoed else after
+
+
+def _editor_line(entry: _Entry, line: str) -> _Split:
+    """A line the program edited itself (readline)."""
+    keys, exact = edited(entry.keys, editor=True)
+    if not (entry.prompt and line.startswith(entry.prompt)):
+        prompt, _ = _typed_ahead(line, keys)
+        return prompt, keys, False, ""
+    prompt_cells = shown(entry.prompt)
+    visible = shown(line)
+    if not visible.startswith(prompt_cells):
+        return entry.prompt, keys, False, ""  # redrawn over the prompt: a long line scrolled
+    on_screen = visible[len(prompt_cells) :].rstrip()
+    if exact and on_screen == keys.rstrip():
+        return entry.prompt, keys, False, ""
+    starred = len(on_screen) == len(keys) and set(on_screen) == {"*"}
+    if keys.strip() and (not on_screen or starred):
+        return entry.prompt, keys, True, ""  # not shown, or shown as ***: a password
+    # Completed, recalled or otherwise changed by the program: the screen says.
+    return entry.prompt, on_screen, False, ""
