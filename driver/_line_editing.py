@@ -137,11 +137,17 @@ def edited(keys: str, *, editor: bool) -> tuple[str, bool]:
     return "".join(line), exact
 
 
+def hides(shown_line: str, sent: str) -> bool:
+    """Whether ``shown_line`` is how a line editor reading a password shows
+    ``sent``: as nothing, or as a ``*`` for each character."""
+    return not shown_line or (len(shown_line) == len(sent) and set(shown_line) == {"*"})
+
+
 def editor_echo_ends(shown_line: str, sent: str) -> bool:
     """Whether ``shown_line`` (a line editor's display after a prompt) can be
     its echo of ``sent``: the line, its end when the line scrolled sideways
-    behind a ``<``, or nothing (it echoes nothing, as for a password)."""
-    if not shown_line:
+    behind a ``<``, or hidden (a password)."""
+    if hides(shown_line, sent):
         return True
     sent = sent.rstrip()
     return sent.endswith(shown_line) or (

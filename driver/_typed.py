@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._line_editing import edited, shown
+from ._line_editing import edited, hides, shown
 
 if TYPE_CHECKING:
     from ._child import Child
@@ -183,8 +183,7 @@ def _editor_line(entry: _Entry, line: str) -> _Split:
     on_screen = visible[len(prompt_cells) :].rstrip()
     if exact and on_screen == keys.rstrip():
         return entry.prompt, keys, False, ""
-    starred = len(on_screen) == len(keys) and set(on_screen) == {"*"}
-    if keys.strip() and (not on_screen or starred):
+    if keys.strip() and hides(on_screen, keys):
         return entry.prompt, keys, True, ""  # not shown, or shown as ***: a password
     # Completed, recalled or otherwise changed by the program: the screen says.
     return entry.prompt, on_screen, False, ""

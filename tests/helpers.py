@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,14 @@ Spawn = Callable[..., driver.Session]
 def fixture(name: str, *args: str) -> list[str]:
     """argv running fixtures/<name> with this Python."""
     return [sys.executable, str(FIXTURES / name), *args]
+
+
+def driver_command(*args: str | Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    """The `driver` command, run to its end with no stdin; ``options`` for subprocess.run."""
+    return subprocess.run(
+        [sys.executable, "-m", "driver", *map(str, args)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, **options,
+    )  # fmt: skip
 
 
 def python(code: str, *args: str) -> list[str]:

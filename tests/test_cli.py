@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import driver
-from helpers import FIXTURES
+from helpers import FIXTURES, driver_command
 
 DRIVER = [sys.executable, "-m", "driver"]
 PY = sys.executable
 REPEATER = f"$ {PY} -u {FIXTURES}/repeater.py"
 PASSING = f"%backend pipe\n{REPEATER}\nrepeater.py: starting\n> hello\nhello\n%eof\n...\n"
 FAILING = PASSING.replace("\nhello\n", "\ngoodbye\n")
-
-
-def driver_command(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*DRIVER, *map(str, args)],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, cwd=cwd,
-    )  # fmt: skip
 
 
 def write(tmp_path: Path, text: str, name: str = "example.session") -> Path:
@@ -146,111 +138,3 @@ def test_the_shipped_installer_session_passes() -> None:
     assert done.returncode == 0, done.stdout
     # The live exchange reads like the file: the password by its name only.
     assert "Administrator password:\n> ${ADMIN_PASSWORD}\n" in done.stdout
-
-
-# -- record --------------------------------------------------------------------------
-
-
-def record(tmp_path: Path, *command: str) -> driver.Session:
-    """`driver record` on a terminal that this test types into."""
-    argv = [*DRIVER, "record", "-o", str(tmp_path / "recorded.session"), "--", *command]
-    return driver.spawn(argv, backend="pty", timeout=30)
-
-
-def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> None:
-    prefix = tmp_path / "app"
-    command = [PY, str(FIXTURES / "installer.py"), "--prefix", str(prefix)]
-    with record(tmp_path, *command) as terminal:
-        for prompt, typed in [
-            ("Install directory? ", ""),
-            ("Administrator name? [admin] ", "ada"),
-            ("Administrator password: ", "sesame"),
-            ("Repeat the password: ", "sesame"),
-            ("[y/N] ", "y"),
-        ]:
-            terminal.expect_exact(prompt)
-            terminal.send(typed + "\r")  # raw mode: Enter is a carriage return
-        terminal.expect_exact("driver record: wrote")
-        assert terminal.wait() == 0
-    recorded = (tmp_path / "recorded.session").read_text()
-    assert "sesame" not in recorded
-    assert recorded == (
-        "%secret SECRET_1\n"
-        f"$ {' '.join(command)}\n"
-        "Welcome to the installer.\n"
-        f"Install directory? [{prefix}]\n>\n"
-        "Administrator name? [admin]\n> ada\n"
-        "Administrator password:\n> ${SECRET_1}\n"
-        "Repeat the password:\n> ${SECRET_1}\n"  # one typed secret, one variable
-        f"Install 3 files into {prefix}? [y/N]\n> y\n"
-        "Copying files...\n  bin/app\n  README\n  app.conf\nInstalled 3 files.\n"
-        "Administrator: ada (password of 6 characters)\n[0]\n"
-    )
-    replay = driver_command("run", "--var", "SECRET_1=abcdef", tmp_path / "recorded.session")
-    assert replay.returncode == 0, replay.stdout
-    assert "abcdef" not in replay.stdout  # one --var: both prompts get the same value
-
-
-def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
-    tmp_path: Path,
-) -> None:
-    program = (
-        "import getpass; p = getpass.getpass('Password: ');"
-        " print('saved', p, 'for', p[:5] + '-admin')"
-    )
-    with record(tmp_path, PY, "-c", program) as terminal:
-        terminal.expect_exact("Password: ")
-        terminal.send("sesame42\r")
-        terminal.expect_exact("driver record: wrote")
-        assert terminal.wait() == 0
-    recorded = (tmp_path / "recorded.session").read_text()
-    assert "sesa" not in recorded
-    assert recorded.endswith("Password:\n> ${SECRET_1}\nsaved ${SECRET_1} for .+-admin (re)\n[0]\n")
-    replay = driver_command("run", "--var", "SECRET_1=abcdefgh", tmp_path / "recorded.session")
-    assert replay.returncode == 0, replay.stdout
-    assert "abcd" not in replay.stdout
-
-
-def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: Path) -> None:
-    with record(tmp_path, "sh", "-c", "read x; echo '$ not a command'; exit 3") as terminal:
-        terminal.send("typed\r")
-        terminal.expect_exact("driver record: wrote")
-        assert terminal.wait() == 0
-    recorded = (tmp_path / "recorded.session").read_text()
-    assert recorded.endswith("\n> typed\n\\$ not a command\n[3]\n")
-
-
-def test_record_on_pipes_keeps_this_terminal_cooked(tmp_path: Path) -> None:
-    # The person's terminal echoes and edits lines; ^D ends the child's input,
-    # ^C interrupts the child (not driver); the child's own output stays whole.
-    argv = [*DRIVER, "record", "--backend", "pipe", "-o", str(tmp_path / "recorded.session")]
-    child = "trap 'echo caught; exit 4' INT; while read x; do echo \"$x\"; done; echo ended"
-    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
-        terminal.send("one\r")
-        terminal.expect_exact("one\none\n")  # the terminal's echo, then the child's
-        terminal.send("\x04")
-        terminal.expect_exact("ended")
-        terminal.expect_exact("driver record: wrote")
-        assert terminal.wait() == 0
-    assert (tmp_path / "recorded.session").read_text().endswith("> one\none\n%eof\nended\n[0]\n")
-    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
-        terminal.send("two\r")
-        terminal.expect_exact("two\ntwo\n")
-        terminal.send_control("c")
-        terminal.expect_exact("caught")
-        terminal.expect_exact("driver record: wrote")
-        assert terminal.wait() == 0
-    assert (
-        (tmp_path / "recorded.session")
-        .read_text()
-        .endswith("> two\ntwo\n%signal INT\ncaught\n[4]\n")
-    )
-
-
-def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:
-    with record(tmp_path, "no-such-program-xyz") as terminal:
-        terminal.expect_exact("driver record: ")
-        message = terminal.read()
-        assert terminal.wait() == 1
-    assert "no-such-program-xyz" in message and "PATH" in message
-    assert not (tmp_path / "recorded.session").exists()

@@ -59,6 +59,19 @@ def test_echo_off_by_default_and_on_when_asked() -> None:
         assert s.read_line() == "twice"  # the child's reply
 
 
+def test_canonical_says_whether_the_program_edits_its_own_line() -> None:
+    with pty(fixture("raw_prompts.py")) as s:
+        s.expect_exact("name: ")  # it reads key by key, as readline does
+        assert not s.canonical
+        s.send("ada\r4\r5\r")
+        s.expect_exact("hello ada")
+    with pty(fixture("repeater.py")) as s:
+        s.read_line()
+        assert s.canonical
+    with driver.spawn(fixture("repeater.py")) as s:
+        assert not s.canonical  # no terminal on a pipe
+
+
 def test_output_crlf_comes_out_as_lf() -> None:
     # The terminal turns the child's "\r\n" into "\r\r\n"; a lone "\r" stays.
     with pty(["printf", "a\\r\\nb\\n\\rc\\rd\\n"]) as s:

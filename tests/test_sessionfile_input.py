@@ -16,18 +16,9 @@ import pytest
 
 import driver
 from driver.sessionfile import parse
+from helpers import driver_command
 
 PY = sys.executable
-
-
-def driver_command(
-    *args: str | Path, env: dict[str, str] | None = None, **options: object
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "driver", *map(str, args)],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, env=env,
-        **options,  # type: ignore[call-overload]
-    )  # fmt: skip
 
 
 def no_traceback(done: subprocess.CompletedProcess[str]) -> None:

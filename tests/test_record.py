@@ -1,0 +1,333 @@
+"""`driver record`: a person's session at a terminal, written as a session
+file that replays green unchanged. Each test types into `driver record` on a
+terminal as a person would (waiting for each prompt), then runs the file."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+import driver
+from driver._line_editing import edited, shown
+from helpers import FIXTURES, driver_command
+
+DRIVER = [sys.executable, "-m", "driver"]
+PY = sys.executable
+LEFT, UP, BACKSPACE = "\x1b[D", "\x1b[A", "\x7f"
+
+
+def record(tmp_path: Path, *command: str) -> driver.Session:
+    """`driver record` on a terminal that this test types into."""
+    argv = [*DRIVER, "record", "-o", str(tmp_path / "recorded.session"), "--", *command]
+    return driver.spawn(argv, backend="pty", timeout=30)
+
+
+def recording(tmp_path: Path, command: list[str], keys: list[tuple[str, str]]) -> str:
+    """Record ``command``, typing each ``(prompt, keys)`` once the prompt shows."""
+    with record(tmp_path, *command) as terminal:
+        for prompt, typed in keys:
+            terminal.expect_exact(prompt)
+            terminal.send(typed)
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    return (tmp_path / "recorded.session").read_text()
+
+
+def replays(tmp_path: Path, *variables: str) -> None:
+    """The recorded file passes, unchanged."""
+    path = tmp_path / "recorded.session"
+    before = path.read_text()
+    done = driver_command("run", *(f"--var={v}" for v in variables), path)
+    assert done.returncode == 0, done.stdout
+    assert path.read_text() == before
+
+
+def needs(program: str) -> None:
+    if shutil.which(program) is None:
+        pytest.skip(f"{program} is not installed")
+
+
+def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> None:
+    prefix = tmp_path / "app"
+    command = [PY, str(FIXTURES / "installer.py"), "--prefix", str(prefix)]
+    with record(tmp_path, *command) as terminal:
+        for prompt, typed in [
+            ("Install directory? ", ""),
+            ("Administrator name? [admin] ", "ada"),
+            ("Administrator password: ", "sesame"),
+            ("Repeat the password: ", "sesame"),
+            ("[y/N] ", "y"),
+        ]:
+            terminal.expect_exact(prompt)
+            terminal.send(typed + "\r")  # raw mode: Enter is a carriage return
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert "sesame" not in recorded
+    assert recorded == (
+        "%secret SECRET_1\n"
+        f"$ {' '.join(command)}\n"
+        "Welcome to the installer.\n"
+        f"Install directory? [{prefix}]\n>\n"
+        "Administrator name? [admin]\n> ada\n"
+        "Administrator password:\n> ${SECRET_1}\n"
+        "Repeat the password:\n> ${SECRET_1}\n"  # one typed secret, one variable
+        f"Install 3 files into {prefix}? [y/N]\n> y\n"
+        "Copying files...\n  bin/app\n  README\n  app.conf\nInstalled 3 files.\n"
+        "Administrator: ada (password of 6 characters)\n[0]\n"
+    )
+    replay = driver_command("run", "--var", "SECRET_1=abcdef", tmp_path / "recorded.session")
+    assert replay.returncode == 0, replay.stdout
+    assert "abcdef" not in replay.stdout  # one --var: both prompts get the same value
+
+
+def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
+    tmp_path: Path,
+) -> None:
+    program = (
+        "import getpass; p = getpass.getpass('Password: ');"
+        " print('saved', p, 'for', p[:5] + '-admin')"
+    )
+    with record(tmp_path, PY, "-c", program) as terminal:
+        terminal.expect_exact("Password: ")
+        terminal.send("sesame42\r")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert "sesa" not in recorded
+    assert recorded.endswith("Password:\n> ${SECRET_1}\nsaved ${SECRET_1} for .+-admin (re)\n[0]\n")
+    replay = driver_command("run", "--var", "SECRET_1=abcdefgh", tmp_path / "recorded.session")
+    assert replay.returncode == 0, replay.stdout
+    assert "abcd" not in replay.stdout
+
+
+def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: Path) -> None:
+    with record(tmp_path, "sh", "-c", "read x; echo '$ not a command'; exit 3") as terminal:
+        terminal.send("typed\r")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert recorded.endswith("\n> typed\n\\$ not a command\n[3]\n")
+
+
+def test_record_on_pipes_keeps_this_terminal_cooked(tmp_path: Path) -> None:
+    # The person's terminal echoes and edits lines; ^D ends the child's input,
+    # ^C interrupts the child (not driver); the child's own output stays whole.
+    argv = [*DRIVER, "record", "--backend", "pipe", "-o", str(tmp_path / "recorded.session")]
+    child = "trap 'echo caught; exit 4' INT; while read x; do echo \"$x\"; done; echo ended"
+    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
+        terminal.send("one\r")
+        terminal.expect_exact("one\none\n")  # the terminal's echo, then the child's
+        terminal.send("\x04")
+        terminal.expect_exact("ended")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    assert (tmp_path / "recorded.session").read_text().endswith("> one\none\n%eof\nended\n[0]\n")
+    with driver.spawn([*argv, "--", "sh", "-c", child], backend="pty", echo=True) as terminal:
+        terminal.send("two\r")
+        terminal.expect_exact("two\ntwo\n")
+        terminal.send_control("c")
+        terminal.expect_exact("caught")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    assert (
+        (tmp_path / "recorded.session")
+        .read_text()
+        .endswith("> two\ntwo\n%signal INT\ncaught\n[4]\n")
+    )
+
+
+def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:
+    with record(tmp_path, "no-such-program-xyz") as terminal:
+        terminal.expect_exact("driver record: ")
+        message = terminal.read()
+        assert terminal.wait() == 1
+    assert "no-such-program-xyz" in message and "PATH" in message
+    assert not (tmp_path / "recorded.session").exists()
+
+
+# -- programs that edit their own input line (readline) -------------------------------
+
+
+def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) -> None:
+    bash = ["env", "PS1=$ ", "bash", "--norc", "--noprofile"]
+    recorded = recording(
+        tmp_path,
+        bash,
+        [
+            ("$ ", "echo hello\r"),
+            ("$ ", f"echo wrold{BACKSPACE * 4}orld\r"),  # the line as edited
+            ("$ ", f"echo abc{LEFT * 3}X\r"),  # inserted mid-line
+            ("$ ", "ech\t"),  # completed by bash: the screen says what it became
+            ("echo ", "done\r"),
+            ("$ ", f"{UP}\r"),  # recalled from history
+            ("$ ", "given up\x03"),  # ^C abandons the line
+            ("$ ", 'read -s -p "pw: " PW; echo ${#PW}\r'),
+            ("pw: ", "sesame\r"),  # echo off, canonical: a password
+            ("$ ", "\x04"),  # ^D at an empty line: bash ends
+        ],
+    )
+    assert "sesame" not in recorded
+    assert recorded == (
+        "%secret SECRET_1\n"
+        "$ env 'PS1=$ ' bash --norc --noprofile\n"
+        "\\$\n> echo hello\nhello\n"
+        "\\$\n> echo world\nworld\n"
+        "\\$\n> echo Xabc\nXabc\n"
+        "\\$\n> echo done\ndone\n"
+        "\\$\n> echo done\ndone\n"
+        "\\$\n%control c\n"
+        '\\$\n> read -s -p "pw: " PW; echo \\${#PW} (esc)\npw:\n> ${SECRET_1}\n6\n'
+        "\\$\n%eof\nexit\n[0]\n"
+    )
+    replays(tmp_path, "SECRET_1=abc123")
+
+
+def test_record_python_with_blocks_completion_and_getpass(tmp_path: Path) -> None:
+    recorded = recording(
+        tmp_path,
+        [PY, "-q"],
+        [
+            (">>> ", "1 + 1\r"),
+            (">>> ", "def twice(x):\r"),
+            ("... ", "    return x * 2\r"),
+            ("... ", "\r"),
+            (">>> ", "twice(21)\r"),
+            (">>> ", "pri\t"),  # completed by Python: the screen says
+            ("print(", "'tab')\r"),
+            (">>> ", "import getpass; p = getpass.getpass('pw: '.upper())\r"),
+            ("PW: ", "sesame\r"),
+            (">>> ", "len(p)\r"),
+            (">>> ", "\x04"),
+        ],
+    )
+    assert recorded == (
+        "%secret SECRET_1\n"
+        f"$ {PY} -q\n"
+        ">>>\n> 1 + 1\n2\n"
+        ">>>\n> def twice(x):\n\\...\n>     return x * 2\n\\...\n>\n"
+        ">>>\n> twice(21)\n42\n"
+        ">>>\n> print('tab')\ntab\n"
+        ">>>\n> import getpass; p = getpass.getpass('pw: '.upper())\nPW:\n> ${SECRET_1}\n"
+        ">>>\n> len(p)\n6\n"
+        ">>>\n%eof\n[0]\n"
+    )
+    replays(tmp_path, "SECRET_1=abc123")
+
+
+def test_record_sqlite3_with_a_continued_statement(tmp_path: Path) -> None:
+    needs("sqlite3")
+    recorded = recording(
+        tmp_path,
+        ["sqlite3"],
+        [
+            ("sqlite> ", "create table t(x);\r"),
+            ("sqlite> ", "insert into t values (1), (2), (39);\r"),
+            ("sqlite> ", "select sum(x)\r"),
+            ("...> ", "from t;\r"),
+            ("sqlite> ", "select 'it''s';\r"),
+            ("sqlite> ", ".quit\r"),
+        ],
+    )
+    assert recorded.endswith(
+        "sqlite>\n> create table t(x);\n"
+        "sqlite>\n> insert into t values (1), (2), (39);\n"
+        "sqlite>\n> select sum(x)\n   ...>\n> from t;\n42\n"
+        "sqlite>\n> select 'it''s';\nit's\n"
+        "sqlite>\n> .quit\n[0]\n"
+    )
+    replays(tmp_path)
+
+
+def test_record_an_ssh_passphrase_dialogue(tmp_path: Path) -> None:
+    # OpenSSH reads passphrases on /dev/tty with the echo off, as ssh and scp
+    # read passwords; changing one asks three times.
+    needs("ssh-keygen")
+    key = tmp_path / "key"
+    made = driver.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "first-secret", "-C", "c", "-f", str(key)]
+    )
+    assert made.returncode == 0, made.output
+    comment = key.with_suffix(".pub").read_text().split()[2]  # user@host
+    recorded = recording(
+        tmp_path,
+        ["ssh-keygen", "-p", "-f", str(key)],
+        [
+            ("old passphrase: ", "first-secret\r"),
+            ("no passphrase): ", "2nd-secret\r"),
+            ("again: ", "2nd-secret\r"),
+        ],
+    )
+    assert "secret" not in recorded.replace("%secret SECRET_", "").replace("${SECRET_", "")
+    assert recorded == (
+        "%secret SECRET_1\n%secret SECRET_2\n"
+        f"$ ssh-keygen -p -f {key}\n"
+        "Enter old passphrase:\n> ${SECRET_1}\n"
+        f"Key has comment '{comment}'\n"
+        "Enter new passphrase (empty for no passphrase):\n> ${SECRET_2}\n"
+        "Enter same passphrase again:\n> ${SECRET_2}\n"
+        "Your identification has been saved with the new passphrase.\n[0]\n"
+    )
+    replays(tmp_path, "SECRET_1=2nd-secret", "SECRET_2=third-one")
+
+
+def test_a_line_editor_showing_nothing_or_stars_is_reading_a_password(tmp_path: Path) -> None:
+    # Out of canonical mode, a program that echoes nothing (or `*`s) for a
+    # line is reading a password; one that echoes the keys is not.
+    program = FIXTURES / "raw_prompts.py"
+    recorded = recording(
+        tmp_path,
+        [PY, str(program)],
+        [("name: ", "ada\r"), ("pin: ", "4321\r"), ("code: ", "xyzzy\r")],
+    )
+    assert "4321" not in recorded and "xyzzy" not in recorded
+    assert recorded.endswith(
+        "name:\n> ada\npin:\n> ${SECRET_1}\ncode:\n> ${SECRET_2}\nhello ada, 4 + 5\n[0]\n"
+    )
+    replays(tmp_path, "SECRET_1=9999", "SECRET_2=plugh")
+
+
+def test_replay_takes_a_long_line_that_a_line_editor_scrolled(tmp_path: Path) -> None:
+    # On a dumb terminal readline shows a line wider than the screen scrolled
+    # sideways behind a `<`: that is still its echo of the line.
+    word = "x" * 300
+    path = tmp_path / "long.session"
+    path.write_text(
+        "$ env 'PS1=$ ' bash --norc --noprofile\n"
+        f"\\$\n> echo {word}\n{word}\n\\$\n> exit\nexit\n[0]\n"
+    )
+    done = driver_command("run", path)
+    assert done.returncode == 0, done.stdout
+
+
+# -- what the screen shows, what keys make ---------------------------------------------
+
+
+def test_shown_applies_backspaces_returns_and_erasures() -> None:
+    assert shown("abc\b\bX") == "aXc"
+    assert shown("hello\rJ") == "Jello"
+    assert shown("abcdef\x1b[3D\x1b[K!") == "abc!"
+    assert shown("ab\x07c") == "abc"  # a bell changes nothing
+    assert shown("x\b \b", start="$ ") == "$  "  # blanks are kept
+    assert shown("\r<tail", start="$ echo ") == "<tailo "  # over the prompt
+
+
+@pytest.mark.parametrize(
+    ("keys", "editor", "line", "exact"),
+    [
+        ("abc\x7fd", True, "abd", True),
+        ("abc\x1b[D\x1b[DX", True, "aXbc", True),
+        ("one two\x17three", True, "one three", True),
+        ("abc\x01X\x05Y", True, "XabcY", True),
+        ("abc\x1b[D\x1b[D\x0b", True, "a", True),
+        ("ab\tc", True, "abc", False),  # completion: the program decides
+        ("\x1b[A", True, "", False),  # history
+        ("ab\x1b[Dc", False, "ab\x1b[Dc", True),  # the terminal passes keys on
+        ("abc\x15x", False, "x", True),
+    ],
+)
+def test_edited_is_the_line_the_keys_make(keys: str, editor: bool, line: str, exact: bool) -> None:
+    assert edited(keys, editor=editor) == (line, exact)
