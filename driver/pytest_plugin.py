@@ -4,8 +4,8 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 
 - the ``spawn`` and ``aspawn`` fixtures: :func:`driver.spawn` and
   :func:`driver.aspawn` whose sessions run in the test's ``tmp_path`` with a
-  scratch ``HOME``, ``NO_COLOR=1`` and ``TERM=dumb``, and are all closed at
-  teardown, pass or fail;
+  scratch ``HOME``, in the quiet environment (``TERM=dumb``, ``NO_COLOR=1``...),
+  and are all closed at teardown, pass or fail;
 - when such a test fails, a report section per session: the child, its state
   and the whole transcript in session-file form (also written to
   ``tmp_path/<name>.transcript``), and a traceback that ends in the test's

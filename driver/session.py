@@ -238,7 +238,9 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         (default Ctrl-], None for none) is typed; the session is then usable
         again. ``input_filter`` and ``output_filter`` may rewrite the bytes
         going each way. What was typed is in the transcript as ``>`` lines,
-        masked while the child had echo off (a password).
+        each the line the program got (edited by the terminal or by the
+        program's own line editor), a line nothing showed (a password)
+        masked; see ``driver record``.
         """
         child = self._child
         child.check_open()
