@@ -88,7 +88,7 @@ class TypedInput:
             return
         *ended, self._screen = (self._screen + text).split("\n")
         for line in ended:
-            if self._entered:
+            if self._entered and _is_line_of(self._entered[0], line):
                 self._resolve(self._entered.popleft(), line, ended=True)
             else:
                 self._transcript.record_output(line + "\n")
@@ -141,6 +141,20 @@ class TypedInput:
                 rest = rest[rest.index(caret) + len(caret) :]
         if rest.strip():  # printed after the line was entered
             record.record_output(rest + ("\n" if ended else ""))
+
+
+def _is_line_of(entry: _Entry, line: str) -> bool:
+    """Whether screen ``line`` is where ``entry`` was typed. Lines entered
+    together (a paste) reach a line editor one at a time, each after the
+    output of the one before: a line that neither starts with the prompt
+    nor shows the keys is that output. (The terminal's own echo, or a
+    password prompt's newline, comes at once: the next line is it.)"""
+    if not entry.editor:
+        return True
+    if entry.prompt and line.startswith(entry.prompt):
+        return True
+    keys = edited(entry.keys, editor=True)[0].rstrip()
+    return bool(keys) and shown(line).rstrip().endswith(keys)
 
 
 # How a screen line splits: (prompt, the line entered, secret, output after it).

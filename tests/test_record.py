@@ -186,6 +186,22 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
     replays(tmp_path, "SECRET_1=abc123")
 
 
+def test_record_lines_pasted_together_at_a_coloured_prompt(tmp_path: Path) -> None:
+    # Pasted lines reach bash one at a time, each after the last one's output.
+    bash = ["env", "PS1=\\[\\e[32m\\]ok\\[\\e[0m\\]$ ", "bash", "--norc", "--noprofile"]
+    recorded = recording(
+        tmp_path,
+        bash,
+        [("$ ", "echo one\recho two\r"), ("two\n", ""), ("$ ", "echo é日本\r"), ("$ ", "exit\r")],
+    )
+    prompt = "\\e[32mok\\e[0m$  (esc)\n"
+    assert recorded.endswith(
+        f"{prompt}> echo one\none\n{prompt}> echo two\ntwo\n"
+        f"{prompt}> echo é日本\né日本\n{prompt}> exit\nexit\n[0]\n"
+    )
+    replays(tmp_path)
+
+
 def test_record_python_with_blocks_completion_and_getpass(tmp_path: Path) -> None:
     recorded = recording(
         tmp_path,
