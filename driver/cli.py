@@ -185,6 +185,10 @@ def _record(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    problem = _unwritable(args.output)
+    if problem:
+        print(f"driver record: cannot write {args.output}: {problem}", file=sys.stderr)
+        return 2
     try:
         # In the environment `driver run` gives it, so that the replay sees
         # the same output: a dumb terminal, no colour, no bracketed paste.
@@ -203,10 +207,34 @@ def _record(args: argparse.Namespace) -> int:
     )
     if args.output is None:
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         args.output.write_text(text, encoding="utf-8")
-        print(f"driver record: wrote {args.output}", file=sys.stderr)
+    except OSError as error:  # checked before, yet it failed: the session is not lost
+        sys.stdout.write(text)
+        print(
+            f"driver record: could not write {args.output} ({error.strerror});"
+            " the session file is above",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"driver record: wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _unwritable(path: Path | None) -> str:
+    """Why ``path`` cannot be written (checked before the session, so that
+    it is not lost at the end), or "" when it can."""
+    if path is None:
+        return ""
+    if path.is_dir():
+        return "it is a directory"
+    if path.exists():
+        return "" if path.is_file() and os.access(path, os.W_OK) else "not a writable file"
+    parent = path.parent
+    if not parent.is_dir():
+        return f"no directory {parent}"
+    return "" if os.access(parent, os.W_OK) else f"directory {parent} is not writable"
 
 
 def _duration(seconds: float) -> str:

@@ -186,6 +186,22 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
     replays(tmp_path, "SECRET_1=abc123")
 
 
+def test_record_a_control_c_that_interrupts_a_running_command(tmp_path: Path) -> None:
+    # The terminal echoes ^C; bash ends the line. (The command says when it
+    # runs, so that the ^C, typed and replayed, reaches it and not bash.)
+    bash = ["env", "PS1=$ ", "bash", "--norc", "--noprofile"]
+    command = "sh -c 'echo started; exec sleep 30'"
+    recorded = recording(
+        tmp_path,
+        bash,
+        [("$ ", f"{command}\r"), ("started\n", "\x03"), ("$ ", "echo after\r"), ("$ ", "exit\r")],
+    )
+    assert recorded.endswith(
+        f"\\$\n> {command}\nstarted\n%control c\n\\$\n> echo after\nafter\n\\$\n> exit\nexit\n[0]\n"
+    )
+    replays(tmp_path)
+
+
 def test_record_lines_pasted_together_at_a_coloured_prompt(tmp_path: Path) -> None:
     # Pasted lines reach bash one at a time, each after the last one's output.
     bash = ["env", "PS1=\\[\\e[32m\\]ok\\[\\e[0m\\]$ ", "bash", "--norc", "--noprofile"]
@@ -347,3 +363,26 @@ def test_shown_applies_backspaces_returns_and_erasures() -> None:
 )
 def test_edited_is_the_line_the_keys_make(keys: str, editor: bool, line: str, exact: bool) -> None:
     assert edited(keys, editor=editor) == (line, exact)
+
+
+def test_record_to_a_path_that_cannot_be_written(tmp_path: Path) -> None:
+    # Checked before the session starts; a write that still fails prints the file.
+    for output, problem in [
+        (tmp_path / "no-such-dir" / "x.session", "no directory"),
+        (tmp_path, "it is a directory"),
+    ]:
+        argv = [*DRIVER, "record", "-o", str(output), "--", "echo", "hi"]
+        with driver.spawn(argv, backend="pty", timeout=30) as terminal:
+            message = terminal.read()
+            assert terminal.wait() == 2
+        assert f"driver record: cannot write {output}: {problem}" in message
+        assert "Traceback" not in message
+    if not Path("/proc/version").is_file():
+        pytest.skip("no /proc/version to fail a write")
+    argv = [*DRIVER, "record", "-o", "/proc/version", "--", "echo", "kept"]
+    with driver.spawn(argv, backend="pty", timeout=30) as terminal:
+        shown = terminal.read()
+        assert terminal.wait() == 1
+    assert "$ echo kept\nkept\n[0]\n" in shown
+    assert "driver record: could not write /proc/version" in shown
+    assert "Traceback" not in shown

@@ -268,6 +268,10 @@ class _Run:
     def send(self, step: Step) -> None:
         assert self.session is not None
         session = self.session
+        if step.kind in ("control", "signal") and self.pending_echo:
+            # The line before it is taken in first (its echo shows that): a
+            # ^C that overtook it would hit the program reading it instead.
+            self.drop_echo()
         text = self.expand(step.text, step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
@@ -347,6 +351,11 @@ class _Run:
                 echoed = next(filter(None, (re.match(p, arrived) for p in patterns)), None)
                 if echoed is not None:  # the echo, whole: taken out
                     session.expect(rf"\A[\s\S]{{{echoed.end()}}}")
+                    if _CARET.fullmatch(echo):
+                        # A ^C the terminal echoed at the end of a line ends
+                        # that line, as the echo of a line does.
+                        self.prompt_open = True
+                        self.drop_echo()
                     return
                 if not expected.startswith(_without_line_end_blanks(arrived.lstrip(" \t"))):
                     return  # something else came: it was not echoed
@@ -570,6 +579,10 @@ class _Run:
             return
         self.keep_output_until_exit(None)
         self.check_status(None)
+
+
+# How a terminal echoes a control character (ECHOCTL): ^C, ^Z, ^\\.
+_CARET = re.compile(r"\^[@-_?]")
 
 
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
