@@ -11,6 +11,7 @@ when it sees it. Both questions are answered here, from the text alone.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A control character, or an escape sequence (CSI with its parameters, or
 # ESC and one character).
@@ -21,17 +22,25 @@ def shown(text: str, start: str = "") -> str:
     """The line a terminal shows once ``text`` is written after ``start``
     (cursor at its end): what backspaces, carriage returns and erasures
     leave, blanks included."""
-    cells = list(start)
-    cursor = len(cells)
+    # One cell per column; a wide character (CJK) fills two, the second
+    # holding "" so that joining the cells gives the text.
+    cells: list[str] = []
+    cursor = 0
 
     def put(char: str) -> None:
         nonlocal cursor
-        cells.extend(" " * (cursor - len(cells)))
-        if cursor < len(cells):
-            cells[cursor] = char
-        else:
-            cells.append(char)
-        cursor += 1
+        width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        cells.extend(" " * (cursor + width - len(cells)))
+        if cells[cursor] == "":  # half of a wide character goes: all of it does
+            cells[cursor - 1] = " "
+        end = cursor + width
+        if end < len(cells) and cells[end] == "":
+            cells[end] = " "
+        cells[cursor:end] = [char, ""][:width]
+        cursor = end
+
+    for char in start:
+        put(char)
 
     position = 0
     for found in _CONTROL_OR_SEQUENCE.finditer(text):

@@ -146,15 +146,16 @@ class TypedInput:
 def _is_line_of(entry: _Entry, line: str) -> bool:
     """Whether screen ``line`` is where ``entry`` was typed. Lines entered
     together (a paste) reach a line editor one at a time, each after the
-    output of the one before: a line that neither starts with the prompt
-    nor shows the keys is that output. (The terminal's own echo, or a
-    password prompt's newline, comes at once: the next line is it.)"""
-    if not entry.editor:
+    output of the one before; keys typed while a command runs are echoed
+    after what it printed so far: a line that neither starts with the
+    prompt nor shows the keys is such output. (Where nothing echoes, the
+    program ends the line itself, at once: the next line is it.)"""
+    if entry.kind != "line" or not (entry.editor or entry.echo):
         return True
     if entry.prompt and line.startswith(entry.prompt):
         return True
-    keys = edited(entry.keys, editor=True)[0].rstrip()
-    return bool(keys) and shown(line).rstrip().endswith(keys)
+    keys = edited(entry.keys, editor=entry.editor)[0].rstrip()
+    return not keys or shown(line).rstrip().endswith(keys)
 
 
 # How a screen line splits: (prompt, the line entered, secret, output after it).

@@ -202,6 +202,18 @@ def test_record_a_control_c_that_interrupts_a_running_command(tmp_path: Path) ->
     replays(tmp_path)
 
 
+def test_record_wide_characters_edited_with_cursor_keys(tmp_path: Path) -> None:
+    # Each CJK character fills two columns; readline steps back over both.
+    bash = ["env", "PS1=$ ", "bash", "--norc", "--noprofile"]
+    recorded = recording(
+        tmp_path,
+        bash,
+        [("$ ", "echo 日本語"), ("語", f"{LEFT}{BACKSPACE}X\r"), ("$ ", "exit\r")],
+    )
+    assert recorded.endswith("\\$\n> echo 日X語\n日X語\n\\$\n> exit\nexit\n[0]\n")
+    replays(tmp_path)
+
+
 def test_record_lines_pasted_together_at_a_coloured_prompt(tmp_path: Path) -> None:
     # Pasted lines reach bash one at a time, each after the last one's output.
     bash = ["env", "PS1=\\[\\e[32m\\]ok\\[\\e[0m\\]$ ", "bash", "--norc", "--noprofile"]
@@ -345,6 +357,8 @@ def test_shown_applies_backspaces_returns_and_erasures() -> None:
     assert shown("ab\x07c") == "abc"  # a bell changes nothing
     assert shown("x\b \b", start="$ ") == "$  "  # blanks are kept
     assert shown("\r<tail", start="$ echo ") == "<tailo "  # over the prompt
+    assert shown("日本語\b\b\b\bX") == "日X 語"  # two columns each
+    assert shown("\b\b\bX", start="日本") == " X本"  # half a wide character goes whole
 
 
 @pytest.mark.parametrize(
