@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import codecs
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ._line_editing import edited, hides, shown
@@ -51,6 +51,7 @@ class _Entry:
     editor: bool  # the program edited the line (canonical mode off)
     echo: bool  # the terminal echoed the keys
     control: str = ""  # for "control": the key's name ("c")
+    listed: list[str] = field(default_factory=list)  # shown while it was typed
 
 
 class TypedInput:
@@ -64,6 +65,10 @@ class TypedInput:
         self._prompt: str | None = None  # the screen line when its first key came
         self._screen = ""  # output since the last newline, not recorded yet
         self._entered: deque[_Entry] = deque()  # waiting for their line to end
+        # Lines a line editor showed while a line was being typed (the list
+        # that Tab shows): its display, unless the line ends up elsewhere.
+        self._listed: list[str] = []
+        self._echo_to_skip = ""  # of keys sent one by one (see _key)
 
     def typed(self, data: bytes) -> None:
         """Keys from the person, as read from their terminal."""
@@ -76,20 +81,44 @@ class TypedInput:
                 self._enter("control", _SIGNAL_KEYS[key])
             elif key == _EOF_KEY and not edited(self._keys, editor=self._editing())[0]:
                 self._enter("eof")
+            elif self._editing() and self._terminal.echo and not self._keys:
+                self._key(key)
             else:
                 if self._prompt is None:
                     self._prompt = self._screen
                 self._keys += key
+
+    def _key(self, key: str) -> None:
+        """A key taken as it is typed: the terminal echoes it but edits
+        nothing (out of canonical mode, echo on: ``read -n1``, "press a key")."""
+        self._transcript.record_output(self._screen)
+        self._screen = ""
+        self._transcript.record_sent(key)
+        self._echo_to_skip += key
 
     def output(self, text: str) -> None:
         """Output from the child (decoded, ``\\r\\n`` made ``\\n``)."""
         if self._terminal is None:
             self._transcript.record_output(text)
             return
+        if self._echo_to_skip:
+            common = next(
+                (
+                    i
+                    for i, (a, b) in enumerate(zip(text, self._echo_to_skip, strict=False))
+                    if a != b
+                ),
+                min(len(text), len(self._echo_to_skip)),
+            )
+            text, self._echo_to_skip = text[common:], self._echo_to_skip[common:]
+            if text:
+                self._echo_to_skip = ""
         *ended, self._screen = (self._screen + text).split("\n")
         for line in ended:
             if self._entered and _is_line_of(self._entered[0], line):
                 self._resolve(self._entered.popleft(), line, ended=True)
+            elif self._prompt is not None and self._editing():
+                self._listed.append(line)
             else:
                 self._transcript.record_output(line + "\n")
 
@@ -98,6 +127,9 @@ class TypedInput:
         while self._entered:
             line, self._screen = self._screen, ""
             self._resolve(self._entered.popleft(), line, ended=False)
+        for line in self._listed:
+            self._transcript.record_output(line + "\n")
+        self._listed = []
         if self._screen:
             self._transcript.record_output(self._screen)
             self._screen = ""
@@ -118,12 +150,17 @@ class TypedInput:
         entry = _Entry(
             kind, keys, self._screen if prompt is None else prompt,
             editor=not terminal.canonical, echo=terminal.echo, control=control,
+            listed=self._listed,
         )  # fmt: skip
+        self._listed = []
         self._entered.append(entry)
 
     def _resolve(self, entry: _Entry, line: str, *, ended: bool) -> None:
         """Record the screen ``line`` that ``entry`` ended: prompt, step, output."""
         record = self._transcript
+        if entry.listed and not line.startswith(entry.prompt):
+            for listed in entry.listed:  # not the line editor's: the program's output
+                record.record_output(listed + "\n")
         if entry.kind == "line":
             split = _editor_line if entry.editor else _terminal_line
             prompt, sent, secret, rest = split(entry, line)

@@ -164,7 +164,8 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
             ("$ ", "ech\t"),  # completed by bash: the screen says what it became
             ("echo ", "done\r"),
             ("$ ", f"{UP}\r"),  # recalled from history
-            ("$ ", "given up\x03"),  # ^C abandons the line
+            ("$ ", "given up"),
+            ("given up", "\x03"),  # ^C abandons the line
             ("$ ", 'read -s -p "pw: " PW; echo ${#PW}\r'),
             ("pw: ", "sesame\r"),  # echo off, canonical: a password
             ("$ ", "\x04"),  # ^D at an empty line: bash ends
@@ -198,6 +199,34 @@ def test_record_a_control_c_that_interrupts_a_running_command(tmp_path: Path) ->
     )
     assert recorded.endswith(
         f"\\$\n> {command}\nstarted\n%control c\n\\$\n> echo after\nafter\n\\$\n> exit\nexit\n[0]\n"
+    )
+    replays(tmp_path)
+
+
+def test_record_a_completion_list_and_a_single_key(tmp_path: Path) -> None:
+    # Tab, Tab lists the candidates and redraws the line: all display. A key
+    # read without Enter (read -n1) is `%send`, at its place.
+    (tmp_path / "alpha1").touch()
+    (tmp_path / "alpha2").touch()
+    bash = ["env", "PS1=$ ", "bash", "--norc", "--noprofile"]
+    recorded = recording(
+        tmp_path,
+        bash,
+        [
+            ("$ ", f"cd {tmp_path}\r"),
+            ("$ ", "echo al\t"),
+            ("pha", "\t\t"),  # completed as far as one name goes; then a list
+            ("alpha2", ""),
+            ("$ echo alpha", "1\r"),
+            ("$ ", "read -n1 -p 'ok? ' a; echo; echo got $a\r"),
+            ("ok? ", "y"),
+            ("$ ", "exit\r"),
+        ],
+    )
+    assert recorded.endswith(
+        f"\\$\n> cd {tmp_path}\n\\$\n> echo alpha1\nalpha1\n"
+        "\\$\n> read -n1 -p 'ok? ' a; echo; echo got $a\nok?\n%send y\n\ngot y\n"
+        "\\$\n> exit\nexit\n[0]\n"
     )
     replays(tmp_path)
 
