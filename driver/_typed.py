@@ -101,18 +101,15 @@ class TypedInput:
         if self._terminal is None:
             self._transcript.record_output(text)
             return
-        if self._echo_to_skip:
-            common = next(
-                (
-                    i
-                    for i, (a, b) in enumerate(zip(text, self._echo_to_skip, strict=False))
-                    if a != b
-                ),
-                min(len(text), len(self._echo_to_skip)),
-            )
-            text, self._echo_to_skip = text[common:], self._echo_to_skip[common:]
-            if text:
-                self._echo_to_skip = ""
+        skip = self._echo_to_skip
+        if skip:  # the echo of keys sent one by one, which may come in pieces
+            if text.startswith(skip):
+                text, skip = text[len(skip) :], ""
+            elif skip.startswith(text):
+                text, skip = "", skip[len(text) :]
+            else:
+                skip = ""  # something else came: it was not echoed
+            self._echo_to_skip = skip
         *ended, self._screen = (self._screen + text).split("\n")
         for line in ended:
             if self._entered and _is_line_of(self._entered[0], line):
