@@ -3,7 +3,8 @@
 Regexes are searched with the ``regex`` package, not ``re``: one ``re``
 search cannot be interrupted (and holds the GIL, so no thread can stop it),
 and a pattern that backtracks catastrophically (``(a+)+$``) would hold an
-expect far past its deadline. ``regex`` takes a timeout per search. Its
+expect far past its deadline. ``regex`` takes a timeout per search (in
+CPU time: a starved process overruns by the factor it is starved). Its
 syntax is ``re``'s (its default version 0 is compatible); a compiled
 ``re.Pattern`` is recompiled from its pattern and flags.
 """

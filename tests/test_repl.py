@@ -14,6 +14,7 @@ import pytest
 
 import driver
 from driver import repl
+from helpers import FIXTURES
 from postgres import server
 
 Profile = Callable[..., driver.Repl]
@@ -351,6 +352,19 @@ def test_psql_cancels_never_lose_the_race(postgres: list[str]) -> None:
             with pytest.raises(driver.IncompleteCommand):
                 db.run(f"select {n}")
             assert db.run(f"select {n} as n;").split("\n")[2].strip() == str(n)
+
+
+def test_after_an_interrupt_the_sync_waits_for_the_prompt_that_interrupt_brings() -> None:
+    # The first ^C does nothing, so the sync after it is an error with a
+    # prompt; each later ^C drops a line that comes before its own prompt.
+    # Taking the earlier prompt for the interrupt's lost every sync (psql, CI).
+    sync = "say {} {};".format
+    argv = [sys.executable, str(FIXTURES / "slow_interrupts.py")]
+    with driver.Repl(argv, prompt="db> ", continuation_prompt="..> ",
+                     sync_command=lambda token: sync(token[:5], token[5:])) as db:  # fmt: skip
+        with pytest.raises(driver.IncompleteCommand):
+            db.run("select 1")
+        assert db.run("say A B;") == "AB"
 
 
 def test_a_command_a_terminal_would_split_is_refused() -> None:

@@ -234,11 +234,12 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
     answer to an earlier one, and the REPL stays out of step.
     """
     repl.in_step = False
-    if repl.sync_command is None:
-        # A prompt already here answers something earlier, not the interrupt.
-        yield Discard()
     wait = FIRST_INTERRUPT_WAIT
     for attempt in range(INTERRUPT_ATTEMPTS):
+        # A prompt already here answers something earlier (the command, an
+        # earlier interrupt or sync), not this interrupt: a sync sent on it
+        # could reach the REPL while it still handles the interrupt.
+        yield Discard()
         yield Interrupt(first if attempt == 0 else None)
         # The prompt the interrupt brings: the sync is sent only once the
         # REPL is done handling the interrupt (psql loses a line sent sooner).
