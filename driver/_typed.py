@@ -51,6 +51,7 @@ class _Entry:
     editor: bool  # the program edited the line (canonical mode off)
     echo: bool  # the terminal echoed the keys
     control: str = ""  # for "control": the key's name ("c")
+    screen: str = ""  # the screen line when it was pressed
     listed: list[str] = field(default_factory=list)  # shown while it was typed
 
 
@@ -138,6 +139,8 @@ class TypedInput:
         return self._terminal is not None and not self._terminal.canonical
 
     def _enter(self, kind: str, control: str = "") -> None:
+        if kind == "control" and self._pressed_again(control):
+            return
         keys, prompt = self._keys, self._prompt
         self._keys, self._prompt = "", None
         terminal = self._terminal
@@ -147,10 +150,21 @@ class TypedInput:
         entry = _Entry(
             kind, keys, self._screen if prompt is None else prompt,
             editor=not terminal.canonical, echo=terminal.echo, control=control,
-            listed=self._listed,
+            screen=self._screen, listed=self._listed,
         )  # fmt: skip
         self._listed = []
         self._entered.append(entry)
+
+    def _pressed_again(self, control: str) -> bool:
+        """Whether ^C (say) is pressed again before the line it was pressed on
+        has ended: the first press changed nothing on the screen (bash's
+        readline loses a ^C that comes while it redraws the line, and a
+        person presses it again). One step replays what the person saw."""
+        last = self._entered[-1] if self._entered else None
+        return (
+            last is not None and last.kind == "control" and last.control == control
+            and not self._keys and self._screen == last.screen
+        )  # fmt: skip
 
     def _resolve(self, entry: _Entry, line: str, *, ended: bool) -> None:
         """Record the screen ``line`` that ``entry`` ended: prompt, step, output."""

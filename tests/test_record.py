@@ -4,6 +4,7 @@ terminal as a person would (waiting for each prompt), then runs the file."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -28,9 +29,14 @@ def record(tmp_path: Path, *command: str) -> driver.Session:
 def recording(tmp_path: Path, command: list[str], keys: list[tuple[str, str]]) -> str:
     """Record ``command``, typing each ``(prompt, keys)`` once the prompt shows."""
     with record(tmp_path, *command) as terminal:
-        for prompt, typed in keys:
+        for (prompt, typed), (answer, _) in zip(keys, [*keys[1:], ("", "")], strict=True):
             terminal.expect_exact(prompt)
             terminal.send(typed)
+            answered = re.compile(f"(?={re.escape(answer)})")  # left unread
+            if typed == "\x03" and terminal.expect([answered, driver.TIMEOUT], 3).index:
+                # bash's readline loses a ^C that comes while it redraws the
+                # line (it acts at the next key): a person presses it again
+                terminal.send(typed)
         terminal.expect_exact("driver record: wrote")
         assert terminal.wait() == 0
     return (tmp_path / "recorded.session").read_text()
@@ -166,7 +172,7 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
             ("$ ", f"{UP}\r"),  # recalled from history
             ("$ ", "given up"),
             ("given up", "\x03"),  # ^C abandons the line
-            ("$ ", 'read -s -p "pw: " PW; echo ${#PW}\r'),
+            ("$ ", 'read -s -p "pw"": " PW; echo ${#PW}\r'),  # its echo does not show "pw: "
             ("pw: ", "sesame\r"),  # echo off, canonical: a password
             ("$ ", "\x04"),  # ^D at an empty line: bash ends
         ],
@@ -181,7 +187,7 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
         "\\$\n> echo done\ndone\n"
         "\\$\n> echo done\ndone\n"
         "\\$\n%control c\n"
-        '\\$\n> read -s -p "pw: " PW; echo \\${#PW} (esc)\npw:\n> ${SECRET_1}\n6\n'
+        '\\$\n> read -s -p "pw"": " PW; echo \\${#PW} (esc)\npw:\n> ${SECRET_1}\n6\n'
         "\\$\n%eof\nexit\n[0]\n"
     )
     replays(tmp_path, "SECRET_1=abc123")
@@ -218,14 +224,15 @@ def test_record_a_completion_list_and_a_single_key(tmp_path: Path) -> None:
             ("pha", "\t\t"),  # completed as far as one name goes; then a list
             ("alpha2", ""),
             ("$ echo alpha", "1\r"),
-            ("$ ", "read -n1 -p 'ok? ' a; echo; echo got $a\r"),
+            # the prompt is spelled so that the command's echo does not show it
+            ("$ ", "read -n1 -p 'ok''? ' a; echo; echo got $a\r"),
             ("ok? ", "y"),
             ("$ ", "exit\r"),
         ],
     )
     assert recorded.endswith(
         f"\\$\n> cd {tmp_path}\n\\$\n> echo alpha1\nalpha1\n"
-        "\\$\n> read -n1 -p 'ok? ' a; echo; echo got $a\nok?\n%send y\n\ngot y\n"
+        "\\$\n> read -n1 -p 'ok''? ' a; echo; echo got $a\nok?\n%send y\n\ngot y\n"
         "\\$\n> exit\nexit\n[0]\n"
     )
     replays(tmp_path)
@@ -361,6 +368,24 @@ def test_a_line_editor_showing_nothing_or_stars_is_reading_a_password(tmp_path: 
         "name:\n> ada\npin:\n> ${SECRET_1}\ncode:\n> ${SECRET_2}\nhello ada, 4 + 5\n[0]\n"
     )
     replays(tmp_path, "SECRET_1=9999", "SECRET_2=plugh")
+
+
+def test_a_control_key_pressed_again_on_the_same_line_is_one_step(tmp_path: Path) -> None:
+    # The first ^C changed nothing on the screen (bash's readline can lose
+    # one): the person pressed it again, and the file says what they saw.
+    program = FIXTURES / "second_interrupt.py"
+    with record(tmp_path, PY, str(program)) as terminal:
+        terminal.expect_exact("> ")
+        terminal.send("draft")
+        terminal.expect_exact("draft")
+        terminal.send("\x03")
+        terminal.send("\x03")
+        terminal.expect_exact("\n> ")
+        terminal.send("exit\r")
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert recorded.endswith("\n\\>\n%control c\n\\>\n> exit\n[0]\n"), recorded
 
 
 def test_replay_takes_a_long_line_that_a_line_editor_scrolled(tmp_path: Path) -> None:
