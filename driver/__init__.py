@@ -1,34 +1,68 @@
-"""driver: drive interactive, line-oriented programs over pipes or a pty."""
+"""driver: drive interactive, line-oriented programs over pipes or a pty.
 
-from . import repl as repl
-from ._child import Deadline as Deadline
-from ._core import Match as Match
+The public names are imported when first used: ``import driver`` (and so the
+pytest plugin, which every pytest run in the environment loads) costs
+almost nothing until a session is started. The errors are imported at
+once: they are small, and ``except driver.Timeout`` should not load the rest.
+Each public class is marked ``@public`` where it is defined (``_public.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING, Any
+
 from ._errors import EOF as EOF
 from ._errors import DecodeError as DecodeError
 from ._errors import DriverError as DriverError
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
-from ._masking import Secret as Secret
-from ._policy import CONTINUE as CONTINUE
-from .aio import AsyncReader as AsyncReader
-from .aio import AsyncSession as AsyncSession
-from .aio import aspawn as aspawn
-from .repl import AsyncRepl as AsyncRepl
-from .repl import IncompleteCommand as IncompleteCommand
-from .repl import OutOfStep as OutOfStep
-from .repl import Repl as Repl
-from .run import RunResult as RunResult
-from .run import run as run
-from .session import Reader as Reader
-from .session import Session as Session
-from .session import spawn as spawn
+
+if TYPE_CHECKING:
+    from . import repl as repl
+    from ._child import Deadline as Deadline
+    from ._core import Match as Match
+    from ._masking import Secret as Secret
+    from ._policy import CONTINUE as CONTINUE
+    from ._run import RunResult as RunResult
+    from ._run import run as run
+    from .aio import AsyncReader as AsyncReader
+    from .aio import AsyncSession as AsyncSession
+    from .aio import aspawn as aspawn
+    from .repl import AsyncRepl as AsyncRepl
+    from .repl import IncompleteCommand as IncompleteCommand
+    from .repl import OutOfStep as OutOfStep
+    from .repl import Repl as Repl
+    from .session import Reader as Reader
+    from .session import Session as Session
+    from .session import spawn as spawn
+
+__version__ = "0.2.0.dev0"
 
 #: An expect pattern-list entry that matches when the deadline passes.
 TIMEOUT = Timeout
 
-__version__ = "0.1.0"
-
+# Each public name imported on first use, by the module that defines it.
+_LAZY = {
+    "CONTINUE": "._policy",
+    "AsyncReader": ".aio",
+    "AsyncRepl": ".repl",
+    "AsyncSession": ".aio",
+    "Deadline": "._child",
+    "IncompleteCommand": ".repl",
+    "Match": "._core",
+    "OutOfStep": ".repl",
+    "Reader": ".session",
+    "Repl": ".repl",
+    "RunResult": "._run",
+    "Secret": "._masking",
+    "Session": ".session",
+    "aspawn": ".aio",
+    "run": "._run",
+    "spawn": ".session",
+}
 
 __all__ = [
     "CONTINUE",
@@ -57,8 +91,26 @@ __all__ = [
     "spawn",
 ]
 
-# Tracebacks and reprs say driver.Timeout, not driver._errors.Timeout.
-for _name in __all__:
-    if isinstance(globals()[_name], type):
-        globals()[_name].__module__ = __name__
-del _name
+
+def __getattr__(name: str) -> Any:
+    if name == "repl":
+        return importlib.import_module(".repl", __name__)
+    if name not in _LAZY:
+        raise AttributeError(f"module 'driver' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(_LAZY[name], __name__)
+    except (ImportError, AttributeError) as error:
+        if os.name == "posix":
+            raise
+        raise ImportError(
+            f"driver.{name} needs a POSIX system (Linux, macOS, a BSD): it starts programs"
+            " with fork() and reads them with poll(). Windows support is designed in"
+            " docs/platforms.rst, not built."
+        ) from error
+    value = getattr(module, name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

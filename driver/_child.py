@@ -26,10 +26,14 @@ from ._errors import (
     SpawnError,
     Timeout,
     describe_child,
+    shell_hint,
 )
 from ._masking import Secret, Secrets
+from ._patterns import Entry, Regex, literal_hint
+from ._public import public
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
+from .backends._process import reading_stdin
 from .backends._spawn import check_dimensions
 from .backends.pipe import PipeBackend
 from .backends.pty import PtyBackend, Terminal
@@ -39,16 +43,30 @@ _BUFFERING_HINT = (
     " (Python, C stdio and most programs buffer when not writing to a terminal)."
     ' Spawn with backend="pty", or make the child flush (python3 -u, stdbuf -oL).'
 )
+_OPEN_LINE_HINT = (
+    "hint: the last thing sent ended without a newline (send(), not send_line()), so a"
+    " program that reads lines is still waiting for the rest of that line. Use"
+    " send_line(), which adds the newline, or send the newline now."
+)
 
 E = TypeVar("E", Timeout, EOF)
 
 
+@public
 class Deadline:
     """One overall deadline that several calls share.
 
     Pass it as ``timeout=`` to any call that waits: each waits only for what
     is left of it. ``Deadline(5)`` ends 5 seconds after it is made;
     ``Deadline(None)`` never ends.
+
+    Args:
+        seconds: from now until the end: 0 or more, or None (or
+            ``math.inf``) for no end.
+
+    Raises:
+        ValueError: a negative number or NaN.
+        TypeError: not a number.
     """
 
     __slots__ = ("seconds", "when")
@@ -59,7 +77,11 @@ class Deadline:
         self.when = math.inf if self.seconds is None else time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        """Seconds left (0 once passed; ``math.inf`` for none)."""
+        """Seconds left.
+
+        Returns:
+            What is left of it (0 once passed, ``math.inf`` for no end).
+        """
         return max(0.0, self.when - time.monotonic())
 
     def __repr__(self) -> str:
@@ -130,6 +152,19 @@ def _check_log(log: object) -> None:
         )
 
 
+def _shown_spawn_error(error: SpawnError, argv: list[Any], secrets: Secrets) -> SpawnError:
+    """``error`` as it may be shown: with the hint if argv holds shell syntax
+    (the likely reason a command copied from a shell cannot start), secrets masked."""
+    hint = shell_hint(argv)
+    if not hint and not secrets:
+        return error
+    message = f"{error.message}\n{hint}" if hint else error.message
+    shown = SpawnError(secrets.mask(message), error.errno)
+    if not secrets:  # the OS's reason holds no secret; with secrets, no context shows
+        shown.__cause__ = error.__cause__
+    return shown
+
+
 class Child:
     """One spawned child: backend, buffers, transcript, options."""
 
@@ -192,9 +227,9 @@ class Child:
                     given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
                 )
         except SpawnError as error:
-            if not secrets:
+            failure = _shown_spawn_error(error, given, secrets)
+            if failure is error:
                 raise
-            failure = SpawnError(secrets.mask(error.message), error.errno)
         if failure is not None:  # raised here, so that it has no context to show
             raise failure
         try:
@@ -225,6 +260,8 @@ class Child:
         self.closed = False
         #: Whether a wait for the exit that usually follows EOF was done.
         self.exit_after_eof_awaited = False
+        #: Whether the last thing sent ended mid-line (a send() without "\n").
+        self.line_open = False
 
     # -- facts ----------------------------------------------------------
 
@@ -300,7 +337,20 @@ class Child:
         data = self.encode(text, secret=secret) + end
         shown = data if self.kind is bytes else str(text) + end.decode()
         self.transcript.record_sent(shown, secret=secret)
+        if shown:
+            last = shown[-1:] if isinstance(shown, str) else shown[-1:].decode("latin-1")
+            # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
+            self.line_open = last not in ("\n\r" if self.terminal is not None else "\n")
         return data
+
+    def add_secret_patterns(self, spec: Any) -> None:
+        """A pattern given as a :class:`Secret` (or compiled from one) is a secret
+        from now on, as a value sent as one is: neither it nor output holding
+        its text ever shows."""
+        for item in spec if isinstance(spec, (list, tuple)) else [spec]:
+            text = getattr(item, "pattern", item)
+            if isinstance(text, Secret):
+                self.transcript.secrets.add(text)
 
     def shown(self, output: Any) -> Any:
         """Output as an error may show it: secrets masked, in str or bytes."""
@@ -330,12 +380,14 @@ class Child:
             return None
         data = self.terminal.control_bytes(char)
         self.transcript.record_directive(f"%control {char}")
+        self.line_open = False  # ^D hands an open line over, ^C and ^U drop it
         return data
 
     def eof_bytes(self) -> bytes | None:
         """send_eof: the terminal's EOF byte to write, or None to close a pipe's input."""
         self.check_open()
         self.transcript.record_directive("%eof")
+        self.line_open = False  # the child gets what is open, then EOF
         if self.terminal is None:
             if self.backend.input_fd is not None:
                 self.backend.close_input()
@@ -414,6 +466,8 @@ class Child:
     ) -> E:
         """A Timeout or EOF carrying what a person needs to see: output, transcript, child."""
         buffer = self.buffers["stdout"] if buffer is None else buffer
+        # Whatever went wrong, a command line copied from a shell is a likely cause.
+        hint = "\n".join(part for part in (hint, shell_hint(self.argv)) if part)
         return kind(
             self.shown(message),
             pattern=self.shown(pattern),
@@ -427,19 +481,61 @@ class Child:
         )
 
     def timeout_error(
-        self, buffer: OutputBuffer, what: str, timeout: TimeoutArg, *, quiet: bool, hint: str = ""
+        self,
+        buffer: OutputBuffer,
+        what: str,
+        timeout: TimeoutArg,
+        *,
+        quiet: bool,
+        hint: str = "",
+        entries: Sequence[Entry[Any]] = (),
     ) -> Timeout:
+        """``entries``: the patterns waited for; ``quiet``: nothing came meanwhile."""
         waited = self.waited(timeout)
-        # Nothing came, and nothing unread is waiting: the child may be buffering.
-        nothing_unread = buffer.consumed == buffer.end
-        if quiet and nothing_unread and self.terminal is None and self.process.poll() is None:
-            hint = _BUFFERING_HINT
+        hint = hint or self._timeout_hint(buffer, entries, quiet=quiet)
         message = f"timed out after {waited} s waiting for {what} from {self.describe()}"
         return self._error(Timeout, message, what, buffer=buffer, timeout=waited, hint=hint)
 
-    def eof_error(self, buffer: OutputBuffer, what: str) -> EOF:
+    def _timeout_hint(
+        self, buffer: OutputBuffer, entries: Sequence[Entry[Any]], *, quiet: bool
+    ) -> str:
+        """The likeliest cause that shows, first the surest: a regex whose text
+        came as written, a line sent without its end, output held in a buffer."""
+        hint = self._literal_hint(buffer, entries)
+        if hint:
+            return hint
+        if self._line_left_open():
+            return _OPEN_LINE_HINT
+        # Nothing came, and nothing unread is waiting: the child may be buffering.
+        nothing_unread = buffer.consumed == buffer.end
+        if quiet and nothing_unread and self.terminal is None and self.process.poll() is None:
+            return _BUFFERING_HINT
+        return ""
+
+    def _line_left_open(self) -> bool:
+        """Whether the last thing sent ended mid-line while the child reads its
+        input: a program that reads lines then waits for the end of that one."""
+        if not self.line_open or self.process.poll() is not None:
+            return False
+        if self.terminal is not None:
+            try:
+                if not self.terminal.canonical:
+                    return False  # the program reads by key: it got every byte
+            except OSError:
+                return False
+        return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
+
+    def eof_error(self, buffer: OutputBuffer, what: str, entries: Sequence[Entry[Any]] = ()) -> EOF:
         message = f"{self.describe()} closed its output before {what} appeared"
-        return self._error(EOF, message, what, buffer=buffer)
+        hint = self._literal_hint(buffer, entries)
+        return self._error(EOF, message, what, buffer=buffer, hint=hint)
+
+    def _literal_hint(self, buffer: OutputBuffer, entries: Sequence[Entry[Any]]) -> str:
+        """:func:`literal_hint` on the unconsumed output, read only if a regex was
+        waited for (it may be large)."""
+        if not any(isinstance(entry, Regex) for entry in entries):
+            return ""
+        return literal_hint(entries, buffer.unconsumed(), self.transcript.secrets.hide)
 
     def write_timeout_error(self, unwritten: int, total: int, timeout: TimeoutArg) -> Timeout:
         waited = self.waited(timeout)

@@ -21,6 +21,7 @@ import regex
 
 from ._errors import EOF, DecodeError, Timeout
 from ._patterns import Entry, Exact, Regex, is_sentinel
+from ._public import public
 
 # str in a text session, bytes in a bytes one (encoding=None).
 Text = Any
@@ -41,6 +42,7 @@ _COMPACT_AT = 1 << 16
 _JOIN_SMALL = 1 << 12
 
 
+@public
 class Match(Generic[AnyStr]):
     """What an expect found.
 
@@ -67,7 +69,18 @@ class Match(Generic[AnyStr]):
         self.re = match
 
     def group(self, key: int | str = 0) -> AnyStr | Any:
-        """A group of a regex match; group 0 is the whole match for every kind."""
+        """A group of a regex match; group 0 is the whole match for every kind.
+
+        Args:
+            key: the group's number or name.
+
+        Returns:
+            The group's text (None for a group that did not take part).
+
+        Raises:
+            IndexError: no such group, or a group other than 0 of an entry
+                that is not a regex.
+        """
         if self.re is not None:
             return self.re.group(key)
         if key == 0:
@@ -75,7 +88,11 @@ class Match(Generic[AnyStr]):
         raise IndexError(f"no group {key!r}: entry {self.index} is not a regex")
 
     def groups(self) -> tuple[AnyStr | Any, ...]:
-        """All groups of a regex match; ``()`` for an exact or EOF/TIMEOUT entry."""
+        """All groups of a regex match.
+
+        Returns:
+            Each group's text in order; ``()`` for an exact or EOF/TIMEOUT entry.
+        """
         return self.re.groups() if self.re is not None else ()
 
     def __repr__(self) -> str:

@@ -13,6 +13,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from ._public import public
+
 _SHOWN_OUTPUT_CHARS = 2000
 
 
@@ -42,6 +44,78 @@ def _shortened(argument: str, limit: int = 200) -> str:
     return f"{argument[:limit]}...({len(argument) - limit} more characters)"
 
 
+#: Words a shell reads as syntax (a pipe, a redirection, a list of commands)
+#: and a program almost never takes as an argument of its own.
+_SHELL_OPERATORS = frozenset({"|", "|&", "||", "&&", ";", "&", "<", ">", ">>", "2>", "2>&1", "&>"})
+#: Programs that do take some of them (``expr 1 \| 0``, ``[ a \< b ]``,
+#: ``find . -exec rm {} \;``): no hint for these.
+_TAKE_OPERATORS = frozenset({"expr", "test", "[", "find"})
+#: How the line of :func:`shell_hint` starts.
+_SHELL_HINT = "hint: argv["
+
+
+def shell_syntax(argv: Sequence[object]) -> list[int]:
+    """Where ``argv`` holds a word a shell reads as syntax (``|``, ``&&``, ``>``,
+    ``/tmp;``...), as a command line copied from a shell does; empty if nowhere."""
+    words = _words(argv)
+    if not words or os.path.basename(words[0]) in _TAKE_OPERATORS:
+        return []
+    last = len(words) - 1
+    return [i for i in range(1, len(words)) if _is_shell_syntax(words[i], i == last)]
+
+
+def shell_hint(argv: Sequence[object]) -> str:
+    """A hint when ``argv`` holds shell syntax: no shell runs it, so the program
+    gets ``|`` as an argument. Empty if it holds none."""
+    found = shell_syntax(argv)
+    if not found:
+        return ""
+    words = _words(argv)
+    command = " ".join(_as_shell_word(word, i in found) for i, word in enumerate(words))
+    return (
+        f"{_SHELL_HINT}{found[0]}] {words[found[0]]!r} reaches the program as an argument:"
+        " no shell is involved, so pipes, redirections, && and ; mean nothing here. To run"
+        f" a shell command line, spawn {['sh', '-c', command]!r}; for a shell session,"
+        " use driver.repl.sh() or driver.repl.bash()."
+    )
+
+
+def without_shell_hint(text: str) -> str:
+    """An error's ``text`` without the line of :func:`shell_hint` (always its
+    last), for a caller that gives its own advice (a session file's ``%shell``)."""
+    head, found, tail = text.rpartition("\n" + _SHELL_HINT)
+    return head if found and "\n" not in tail else text
+
+
+def _words(argv: Sequence[object]) -> list[str]:
+    """``argv`` as text; empty if an argument is not text (that error stands alone)."""
+    words = []
+    for argument in argv:
+        word = os.fspath(argument) if isinstance(argument, (str, os.PathLike)) else None
+        if not isinstance(word, str):
+            return []
+        words.append(word)
+    return words
+
+
+def _is_shell_syntax(word: str, last: bool) -> bool:
+    if word in _SHELL_OPERATORS:
+        return True
+    # shlex.split("cd /tmp; ls") gives "/tmp;". A ";" that ends the last word
+    # ("python3 -c 'x = 1;'") or a word with spaces ("select 1;") is more
+    # likely the program's own text.
+    return not last and len(word) > 1 and word.endswith(";") and word.split() == [word]
+
+
+def _as_shell_word(word: str, syntax: bool) -> str:
+    """``word`` as a shell command line should hold it: syntax bare, the rest quoted."""
+    if not syntax:
+        return shlex.quote(_shortened(word))
+    if word in _SHELL_OPERATORS:
+        return word
+    return shlex.quote(_shortened(word[:-1])) + ";"
+
+
 def _show_output(output: str | bytes) -> str:
     if not output:
         return "no unconsumed output"
@@ -57,10 +131,12 @@ def _show_transcript(transcript_tail: str) -> str:
     return "\nlast lines of the transcript:\n" + textwrap.indent(transcript_tail, "    | ")
 
 
+@public
 class DriverError(Exception):
     """Base of every error driver raises."""
 
 
+@public
 class SpawnError(DriverError, OSError):
     """The program could not be started. Also an :class:`OSError`."""
 
@@ -75,6 +151,7 @@ class SpawnError(DriverError, OSError):
         return self.message
 
 
+@public
 class SessionClosed(DriverError):
     """The session was used after :meth:`Session.close`."""
 
@@ -114,22 +191,36 @@ class _WaitError(DriverError):
         return text
 
 
+@public
 class Timeout(_WaitError, TimeoutError):
     """Nothing expected arrived before the deadline. Also a :class:`TimeoutError`.
 
     As an entry in an expect pattern list (``driver.TIMEOUT``), it is returned
     as a match instead of raised.
+
+    Attributes:
+        pattern: what was waited for, as the message names it.
+        timeout: the seconds waited (None for no limit).
+        output: the unconsumed output (all of it; the message shows a
+            bounded piece), secrets masked.
+        transcript_tail: the last lines of the transcript.
+        argv: the command, secrets masked.
+        pid: the child's process id.
+        returncode: the child's returncode then, None while it ran.
     """
 
 
+@public
 class EOF(_WaitError, EOFError):
     """The child closed its output before what was expected arrived.
 
     Also an :class:`EOFError`. As an entry in an expect pattern list
-    (``driver.EOF``), it is returned as a match instead of raised.
+    (``driver.EOF``), it is returned as a match instead of raised. It
+    carries the attributes of :class:`Timeout`.
     """
 
 
+@public
 class DecodeError(DriverError, UnicodeError):
     """Output that does not decode with the session's encoding.
 

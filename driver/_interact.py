@@ -13,9 +13,7 @@ import contextlib
 import os
 import select
 import signal
-import termios
 import threading
-import tty
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -23,6 +21,7 @@ from ._core import OutputBuffer
 from ._errors import DriverError
 from ._policy import EXIT_AFTER_EOF_SECONDS
 from ._typed import TypedInput
+from .backends._posix import termios, tty
 
 if TYPE_CHECKING:
     from ._child import Child

@@ -25,12 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from ._public import public
+
 MASK = "********"
 #: The shortest piece of a secret that is masked wherever it stands;
 #: secrets shorter than this are masked only as whole words.
 PIECE = 4
 
 
+@public
 class Secret(str):
     """A str to send that must never be shown: ``send_line(driver.Secret(pw))``.
 
@@ -61,6 +64,8 @@ class Secrets:
             for decoded in {value.decode("utf-8", "surrogateescape"), _escaped(value)}:
                 self.add(decoded)
             return
+        # A Secret's own repr is masked: its repr variant below must be the value's.
+        value = str(value)
         if not value or value in self._values:
             return
         self._values.add(value)

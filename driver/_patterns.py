@@ -19,6 +19,7 @@ from typing import Any, AnyStr, Generic, Union
 import regex
 
 from ._errors import EOF, Timeout
+from ._masking import Secret
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,52 @@ def _check_kind(value: str | bytes, kind: type, hide: Hide) -> None:
         f"pattern {hide(value)!r} is str but this is a bytes session (encoding=None);"
         " pass a bytes pattern, or spawn with an encoding"
     )
+
+
+#: The characters that make a regex's text differ from the text it matches.
+_SPECIAL = "\\.^$*+?{}[]()|"
+
+
+def literal_hint(entries: Sequence[Entry[Any]], output: Any, hide: Hide = _shown_as_is) -> str:
+    """A hint when the text of a regex entry stands in ``output`` as written.
+
+    Called once the wait failed, so that regex did not match there: its
+    text was meant as plain text (``expect("Continue? [y/N] ")``).
+    """
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Regex) or not entry.compiled.pattern:
+            continue
+        source = entry.compiled.pattern
+        if source not in output:
+            continue
+        which = entry.show(hide)
+        if len(entries) > 1:
+            which = f"entry {index} of the list, {which}"
+        # A secret's special characters would tell something about it.
+        secret = isinstance(source, Secret) or hide(source) != source
+        special = [] if secret else _special_characters(source)
+        return (
+            f"hint: the output holds the text of {which} as written, but a pattern is"
+            f" read as a regex, where {_are_special(special)}. Use expect_exact to find"
+            " text as written (or re.escape() it where a regex is needed)."
+        )
+    return ""
+
+
+def _special_characters(source: str | bytes) -> list[str]:
+    """The special characters ``source`` holds, each once, in order."""
+    text = source if isinstance(source, str) else source.decode("latin-1")
+    return [char for char in dict.fromkeys(text) if char in _SPECIAL]
+
+
+def _are_special(special: list[str]) -> str:
+    """As in: '?', '[' and ']' are special and do not match themselves."""
+    if not special:
+        return "some characters are special and do not match themselves"
+    if len(special) == 1:
+        return f"'{special[0]}' is special and does not match itself"
+    listed = ", ".join(f"'{char}'" for char in special[:-1])
+    return f"{listed} and '{special[-1]}' are special and do not match themselves"
 
 
 def describe(entries: Sequence[Entry[Any]], hide: Hide = _shown_as_is) -> str:

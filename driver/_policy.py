@@ -126,7 +126,8 @@ def until(
             return result
         if timed_out:
             quiet = buffer.end == arrived_before
-            raise child.timeout_error(buffer, what, timeout, quiet=quiet)
+            entries = () if search is None else search.entries
+            raise child.timeout_error(buffer, what, timeout, quiet=quiet, entries=entries)
         timed_out = not (yield Wait(deadline))
 
 
@@ -160,7 +161,7 @@ def _at_an_end(
         if search is not None and (found := search.finish(EOF)) is not None:
             return found
         yield from _exit_after_eof(child)
-        raise child.eof_error(buffer, what)
+        raise child.eof_error(buffer, what, () if search is None else search.entries)
     if timed_out and search is not None:
         return search.finish(Timeout)
     return None
@@ -179,6 +180,7 @@ def expect(
 ) -> Steps[Match[Any]]:
     """Wait for any pattern of ``spec`` (see Reader.expect)."""
     child.check_open()
+    child.add_secret_patterns(spec)
     hide = child.transcript.secrets.hide
     search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind, hide=hide))
     return (

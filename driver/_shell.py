@@ -64,6 +64,9 @@ class ReaderBase(Generic[AnyStr]):
 
         Takes in what the child's output already holds first (a bounded
         amount), so it is current.
+
+        Returns:
+            That output; empty if nothing is waiting.
         """
         self._child.read_ready()
         text: AnyStr = self._buffer.take_unconsumed()
@@ -101,9 +104,13 @@ class SessionBase(ReaderBase[AnyStr]):
         return self._child.process.poll()
 
     def waiting_for_input(self) -> bool | None:
-        """Whether the child is blocked reading its input right now (it has
-        said all it will until it is sent something); None where that cannot
-        be seen (it is read from Linux's /proc)."""
+        """Whether the child is blocked reading its input right now.
+
+        Returns:
+            True if it has said all it will until it is sent something;
+            False if not, or it has exited; None where that cannot be seen
+            (it is read from Linux's /proc).
+        """
         return reading_stdin(self.pid) if self.alive else False
 
     @property
@@ -150,7 +157,15 @@ class SessionBase(ReaderBase[AnyStr]):
         return self._child.transcript.render()
 
     def render_transcript(self, *, placeholders: bool = False) -> str:
-        """The transcript; with ``placeholders``, secret inputs as ``${SECRET_n}``."""
+        """The transcript, as :attr:`transcript`.
+
+        Args:
+            placeholders: write secret inputs as ``${SECRET_1}``... (as
+                ``driver record`` does) instead of ``********``.
+
+        Returns:
+            The exchange so far in session-file form.
+        """
         return self._child.transcript.render(placeholders=placeholders)
 
     @property
@@ -159,17 +174,36 @@ class SessionBase(ReaderBase[AnyStr]):
         return self._child.transcript.secret_lines
 
     def add_secret(self, text: str | bytes) -> None:
-        """Mask ``text`` wherever it would show (a value the program prints, say)."""
+        """Mask ``text`` wherever driver shows text from now on.
+
+        Args:
+            text: the secret value (a token the program prints, say).
+        """
         if text:
             self._child.transcript.secrets.add(text)
 
     def mask(self, text: AnyStr) -> AnyStr:
-        """``text`` as driver shows it anywhere: every secret replaced by ``********``."""
+        """``text`` as driver shows it anywhere.
+
+        Args:
+            text: any text or bytes.
+
+        Returns:
+            ``text`` with every secret, and every piece of one, replaced by
+            ``********``.
+        """
         masked: AnyStr = self._child.shown(text)
         return masked
 
     def send_signal(self, sig: int) -> None:
-        """Send signal ``sig`` to the child process (not its group), as subprocess does."""
+        """Send signal ``sig`` to the child process (not its group), as subprocess does.
+
+        Args:
+            sig: the signal number (``signal.SIGUSR1``...).
+
+        Raises:
+            driver.SessionClosed: the session is closed.
+        """
         self._child.signal(sig)
 
     def terminate(self) -> None:
@@ -181,7 +215,15 @@ class SessionBase(ReaderBase[AnyStr]):
         self._child.process.signal_group(signal.SIGKILL)
 
     def set_window_size(self, rows: int, cols: int) -> None:
-        """Resize the child's terminal (pty backend); it receives SIGWINCH."""
+        """Resize the child's terminal (pty backend); it receives SIGWINCH.
+
+        Args:
+            rows: the new height, in lines.
+            cols: the new width, in characters.
+
+        Raises:
+            driver.DriverError: the session has no terminal (pipe backend).
+        """
         self._child.needs_terminal("set_window_size()").set_window_size(rows, cols)
 
     def abort(self) -> int:
@@ -189,6 +231,9 @@ class SessionBase(ReaderBase[AnyStr]):
 
         For when waiting politely is not possible (an event loop that is
         gone, a teardown that must not block). Safe to call twice.
+
+        Returns:
+            The child's returncode (``-9`` when the kill ended it).
         """
         if self._child.closed:
             return self._child.process.reap()
@@ -199,7 +244,12 @@ class SessionBase(ReaderBase[AnyStr]):
         """Stop watching the child's fds (before they are closed)."""
 
     def describe(self) -> str:
-        """The child for a message, e.g. ```python3 repl.py` (pid 4711, running)``."""
+        """The child for a message.
+
+        Returns:
+            Its command, pid and state, as in
+            ```python3 repl.py` (pid 4711, running)``.
+        """
         return self._child.describe()
 
     def __repr__(self) -> str:

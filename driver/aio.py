@@ -24,6 +24,7 @@ from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
 from ._errors import EOF
 from ._policy import Steps, Wait
+from ._public import public
 from ._shell import ReaderBase, SessionBase
 from ._transcript import DEFAULT_LIMIT
 
@@ -177,6 +178,7 @@ class AsyncEngine:
                 (self.loop.remove_writer if writing else self.loop.remove_reader)(fd)
 
 
+@public
 class AsyncReader(ReaderBase[AnyStr]):
     """Reads one output stream of an async session; the async twin of :class:`driver.Reader`."""
 
@@ -185,25 +187,80 @@ class AsyncReader(ReaderBase[AnyStr]):
         self._engine = engine
 
     async def read_line(self, timeout: TimeoutArg = None) -> AnyStr:
-        """The next line of output, without its newline (see :meth:`driver.Reader.read_line`)."""
+        """The next line of output, without its newline.
+
+        Args:
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            The line.
+
+        Raises:
+            driver.Timeout: as for :meth:`driver.Reader.read_line`.
+            driver.EOF: as for :meth:`driver.Reader.read_line`.
+        """
         return await self._engine.run(self._read_line_steps(timeout))
 
     async def read(self, timeout: TimeoutArg = None) -> AnyStr:
-        """Everything up to EOF (the child closing its output)."""
+        """Everything up to EOF (the child closing its output).
+
+        Args:
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            The output not yet consumed, up to EOF.
+
+        Raises:
+            driver.Timeout: as for :meth:`driver.Reader.read`.
+        """
         return await self._engine.run(self._read_steps(timeout))
 
     async def expect(self, pattern: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
-        """Wait for a regex or any of a list of them (see :meth:`driver.Reader.expect`)."""
+        """Wait for a regex or any of a list of them.
+
+        Args:
+            pattern: as for :meth:`driver.Reader.expect`.
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            The :class:`driver.Match`.
+
+        Raises:
+            driver.Timeout: as for :meth:`driver.Reader.expect`.
+            driver.EOF: as for :meth:`driver.Reader.expect`.
+        """
         return await self._engine.run(self._expect_steps(pattern, timeout, False))
 
     async def expect_exact(self, text: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
-        """Like :meth:`expect`, for literal strings (no regex syntax)."""
+        """Like :meth:`expect`, for literal strings (no regex syntax).
+
+        Args:
+            text: as for :meth:`driver.Reader.expect_exact`.
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            The :class:`driver.Match`.
+
+        Raises:
+            driver.Timeout: as for :meth:`driver.Reader.expect`.
+            driver.EOF: as for :meth:`driver.Reader.expect`.
+        """
         return await self._engine.run(self._expect_steps(text, timeout, True))
 
     async def dispatch(
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg = None, *, exact: bool = False
     ) -> Match[AnyStr]:
-        """A Tcl-style dialogue (see :meth:`driver.Reader.dispatch`); handlers may be coroutines."""
+        """A Tcl-style dialogue (see :meth:`driver.Reader.dispatch`).
+
+        Args:
+            handlers: as for :meth:`driver.Reader.dispatch`; a handler may
+                also be a coroutine function.
+            timeout: one deadline for the whole dialogue.
+            exact: the patterns are literal strings.
+
+        Returns:
+            The :class:`driver.Match` that ended the dialogue.
+        """
         return await self._engine.run(self._dispatch_steps(handlers, timeout, exact))
 
     def __aiter__(self) -> AsyncIterator[AnyStr]:
@@ -216,6 +273,7 @@ class AsyncReader(ReaderBase[AnyStr]):
             raise StopAsyncIteration from None
 
 
+@public
 class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
     """A running child driven from asyncio. Create it with :func:`driver.aspawn`.
 
@@ -247,14 +305,30 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
     async def send(self, text: AnyStr, *, secret: bool = False) -> None:
         """Send ``text`` as is; returns once the child's input took every byte.
 
-        With ``secret=True`` the text never appears in the transcript, the log
-        or an error message (shown as ``********``), even if the child echoes it.
         Concurrent sends from several tasks each reach the child whole.
+
+        Args:
+            text: as for :meth:`driver.Session.send`.
+            secret: never show the text (it shows as ``********``), even if
+                the child echoes it.
+
+        Raises:
+            driver.Timeout: the child stopped reading its input.
+            driver.EOF: the child's input is closed.
         """
         await self._write(policy.write(self._child, self._child.outgoing(text, secret=secret)))
 
     async def send_line(self, text: AnyStr | Literal[""] = "", *, secret: bool = False) -> None:
-        """Send ``text`` and a newline (``secret`` as for :meth:`send`)."""
+        """Send ``text`` and a newline.
+
+        Args:
+            text: as for :meth:`send`; empty sends a bare newline.
+            secret: as for :meth:`send`.
+
+        Raises:
+            driver.Timeout: as for :meth:`send`.
+            driver.EOF: as for :meth:`send`.
+        """
         data = self._child.outgoing(text, b"\n", secret=secret)
         await self._write(policy.write(self._child, data))
 
@@ -263,7 +337,14 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         await self._write(policy.send_eof(self._child))
 
     async def send_control(self, char: str) -> None:
-        """Send Ctrl-``char``; on the pipe backend only ``"d"`` (closes stdin)."""
+        """Send Ctrl-``char``; on the pipe backend only ``"d"`` (closes stdin).
+
+        Args:
+            char: as for :meth:`driver.Session.send_control`.
+
+        Raises:
+            driver.DriverError: on the pipe backend, any ``char`` but ``"d"``.
+        """
         await self._write(policy.control(self._child, char))
 
     async def interrupt(self) -> None:
@@ -271,13 +352,30 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         await self._write(policy.interrupt(self._child))
 
     async def wait_echo_off(self, timeout: TimeoutArg = None) -> None:
-        """Wait until the child turns the terminal's echo off (see the sync twin)."""
+        """Wait until the child turns the terminal's echo off (see the sync twin).
+
+        Args:
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Raises:
+            driver.Timeout: echo was still on at the deadline.
+        """
         await self._engine.run(policy.echo_off(self._child, timeout))
 
     # -- lifecycle --------------------------------------------------------
 
     async def wait(self, timeout: TimeoutArg = None) -> int:
-        """Wait for the child to exit; its returncode. Output keeps being read meanwhile."""
+        """Wait for the child to exit. Output keeps being read meanwhile.
+
+        Args:
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            The child's returncode (``-N`` for signal N).
+
+        Raises:
+            driver.Timeout: the child was still running at the deadline.
+        """
         return await self._engine.run(policy.wait(self._child, timeout))
 
     async def close(self, grace: float = 1.0) -> int:
@@ -285,6 +383,12 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
 
         Cancelled (``asyncio.wait_for``, a task cancelled), it kills the group
         and reaps the child before the cancellation goes on.
+
+        Args:
+            grace: seconds to wait before each signal (0 or more).
+
+        Returns:
+            The child's returncode (``-N`` for signal N).
         """
         return await self._engine.run(policy.close(self._child, grace, self._release_engine))
 
@@ -332,9 +436,21 @@ async def aspawn(
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
-    Takes the options of :func:`driver.spawn`. Starting the child (fork and
-    exec) is the only step that runs on the loop without awaiting; it takes
-    about a millisecond.
+    Starting the child (fork and exec) is the only step that runs on the
+    loop without awaiting; it takes about a millisecond.
+
+    Args:
+        argv: as for :func:`driver.spawn`; so are all the other options.
+
+    Returns:
+        The running session, an ``AsyncSession[str]``, or an
+        ``AsyncSession[bytes]`` with ``encoding=None``.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        RuntimeError: no event loop is running.
+        ValueError: a bad option value, before anything starts.
+        TypeError: an option of the wrong type, before anything starts.
     """
     loop = asyncio.get_running_loop()  # first: without a loop, nothing starts
     child = Child(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import __version__
 from ._environment import quiet_env
 from ._errors import DriverError
 from .session import spawn
@@ -30,6 +31,19 @@ from .sessionfile import (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``driver`` command.
+
+    Args:
+        argv: the arguments after ``driver`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 when every file passed or the recording was
+        written, 1 otherwise, 2 for a command that cannot run as given,
+        130 when interrupted.
+
+    Raises:
+        SystemExit: for a command line argparse cannot parse (status 2).
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -53,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="driver", description="Run, update and record session files."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"driver {__version__} (linedriver on PyPI)"
     )
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="run session files and report what did not match")

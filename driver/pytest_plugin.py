@@ -19,25 +19,19 @@ import sys
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._environment import quiet_env
 from ._errors import DriverError
-from .aio import AsyncSession
-from .aio import aspawn as aspawn_session
-from .cli import seconds_option
-from .session import Session
-from .session import spawn as spawn_session
-from .sessionfile import (
-    FileResult,
-    SessionFileError,
-    run_file,
-    seconds,
-    session_text,
-    update_file,
-)  # fmt: skip
+
+# pytest loads this plugin in every run in the environment, for projects that
+# never use it: what starts sessions or reads session files is imported when
+# a test first needs it (``import driver`` itself is lazy).
+if TYPE_CHECKING:
+    from .aio import AsyncSession
+    from .session import Session
+    from .sessionfile import FileResult
 
 _BACKENDS = ("pipe", "pty")
 #: Seconds a child has to exit after EOF (then SIGTERM, SIGKILL) at teardown.
@@ -50,7 +44,7 @@ _TEARDOWN_GRACE = 0.5
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("driver", "driver: interactive programs under test")
     group.addoption(
-        "--driver-timeout", type=seconds_option("--driver-timeout"), metavar="SECONDS",
+        "--driver-timeout", type=_timeout_option, metavar="SECONDS",
         help="default timeout of spawn/aspawn sessions and session-file steps",
     )  # fmt: skip
     group.addoption(
@@ -63,7 +57,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
     parser.addini("driver_timeout", "default timeout (seconds) of spawn/aspawn", default="10")
     parser.addini("driver_backend", "default backend of spawn/aspawn: pipe or pty", default="pipe")
-    parser.addini("driver_session_glob", "session files collected as tests", default="*.session")
+    parser.addini(
+        "driver_session_glob",
+        "session files collected as tests: glob patterns matched against the end of each"
+        " path (tests/*.session); none by default",
+        type="args", default=[],
+    )  # fmt: skip
+
+
+def _timeout_option(text: str) -> float:
+    from .cli import seconds_option
+
+    return seconds_option("--driver-timeout")(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _defaults(request: pytest.FixtureRequest) -> dict[str, Any]:
     """timeout and backend for a test: the marker, else the command line, else the ini."""
+    from .sessionfile import seconds
+
     config = request.config
     try:
         ini_timeout = seconds(config.getini("driver_timeout"), "driver_timeout (ini)")
@@ -113,6 +120,8 @@ class _Started:
             session.read_available()  # so a child that exited shows all it printed
         timeout = "no timeout" if session.timeout is None else f"timeout {session.timeout} s"
         header = f"# {session.describe()}, backend {session.backend}, {timeout}"
+        from .sessionfile import session_text
+
         argv = [session.mask(argument) for argument in session.argv]
         body = session_text(argv, session.transcript, session.returncode)
         return f"{header}\n{body}"
@@ -131,6 +140,8 @@ class _Sessions:
         self.mine: list[_Started] = []
 
     def options(self, options: dict[str, Any]) -> dict[str, Any]:
+        from ._environment import quiet_env
+
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
         # What every session a test starts sees, unless the test says otherwise.
@@ -163,6 +174,9 @@ def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
     Takes the options of :func:`driver.spawn`, plus ``name=`` for the report
     and the transcript file. ``env`` is added to the test's environment.
     """
+    from . import Session
+    from . import spawn as spawn_session
+
     sessions = _Sessions(request, tmp_path)
 
     def start(argv: Any, *, name: str | None = None, **options: Any) -> Session[Any]:
@@ -183,6 +197,9 @@ def aspawn(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[..., Awaitable[AsyncSession[Any]]]]:
     """driver.aspawn for this test (await it); like ``spawn`` otherwise."""
+    from . import AsyncSession
+    from . import aspawn as aspawn_session
+
     sessions = _Sessions(request, tmp_path)
 
     async def start(argv: Any, *, name: str | None = None, **options: Any) -> AsyncSession[Any]:
@@ -245,10 +262,18 @@ def _is_driver_error(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    glob = parent.config.getini("driver_session_glob")
-    if file_path.match(glob):
-        return SessionFileCollector.from_parent(parent, path=file_path)
-    return None
+    """A session file is a test where the project says so (``driver_session_glob``)
+    or when named on the command line; a file that is not one (other tools
+    keep SQLite databases as ``*.session``) is left alone, wherever it is."""
+    patterns = parent.config.getini("driver_session_glob")
+    named = parent.session.isinitpath(file_path) and file_path.suffix == ".session"
+    if not named and not any(file_path.match(pattern) for pattern in patterns):
+        return None
+    from .sessionfile import looks_like_session_file
+
+    if not looks_like_session_file(file_path):
+        return None
+    return SessionFileCollector.from_parent(parent, path=file_path)
 
 
 class SessionFileCollector(pytest.File):
@@ -279,6 +304,8 @@ class SessionFileItem(pytest.Item):
     """Runs a session file; with --driver-update, rewrites it from what happened."""
 
     def runtest(self) -> None:
+        from .sessionfile import run_file, update_file
+
         config = self.config
         result = run_file(
             _shown(self.path),
@@ -299,6 +326,8 @@ class SessionFileItem(pytest.Item):
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
+        from .sessionfile import SessionFileError
+
         error = excinfo.value
         if isinstance(error, SessionFileError):
             return str(error)

@@ -17,6 +17,7 @@ from ._core import Match
 from ._errors import EOF
 from ._interact import interact
 from ._policy import Steps, Wait
+from ._public import public
 from ._shell import ReaderBase, SessionBase
 from ._transcript import DEFAULT_LIMIT
 
@@ -108,6 +109,7 @@ class Engine:
         self._watching = ()
 
 
+@public
 class Reader(ReaderBase[AnyStr]):
     """Reads one output stream of a session: ``read_line``, ``read``, ``expect``.
 
@@ -122,15 +124,42 @@ class Reader(ReaderBase[AnyStr]):
     def read_line(self, timeout: TimeoutArg = None) -> AnyStr:
         """The next line of output, without its newline.
 
-        At EOF an unterminated last line is returned once; then
-        :class:`driver.EOF` is raised. ``timeout`` (seconds, default the
-        session's, or a :class:`driver.Deadline`) is an overall deadline;
-        :class:`driver.Timeout` carries the unconsumed output.
+        At EOF an unterminated last line is returned once; the call after it
+        raises :class:`driver.EOF`.
+
+        Args:
+            timeout: seconds for the whole call (0: only what has arrived),
+                None for the session's default, or a :class:`driver.Deadline`
+                shared with other calls.
+
+        Returns:
+            The line (``str``, or ``bytes`` in a bytes session).
+
+        Raises:
+            driver.Timeout: no whole line came in time. It carries the
+                unconsumed output, which stays readable.
+            driver.EOF: the output ended and every line was read.
+            driver.DecodeError: the next output does not decode.
+            driver.SessionClosed: the session is closed.
         """
         return self._engine.run(self._read_line_steps(timeout))
 
     def read(self, timeout: TimeoutArg = None) -> AnyStr:
-        """Everything up to EOF (the child closing its output)."""
+        """Everything up to EOF (the child closing its output).
+
+        Args:
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            The output not yet consumed, up to EOF; empty once it was all read.
+
+        Raises:
+            driver.Timeout: the output did not end in time; what came stays
+                readable.
+            driver.DecodeError: the output does not decode (the text before
+                the bad bytes is returned first).
+            driver.SessionClosed: the session is closed.
+        """
         return self._engine.run(self._read_steps(timeout))
 
     def expect(self, pattern: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
@@ -139,12 +168,44 @@ class Reader(ReaderBase[AnyStr]):
         The list may hold ``driver.EOF`` and ``driver.TIMEOUT``: when that
         happens its entry is returned instead of raised. The match starting
         earliest in the output wins; ties go to the lowest index. Consumes
-        through the end of the match. A dict runs :meth:`dispatch`.
+        through the end of the match (a ``TIMEOUT`` entry consumes nothing;
+        an ``EOF`` entry, the rest). Sets :attr:`before`, :attr:`after` and
+        :attr:`match`.
+
+        Args:
+            pattern: a regex (``str``, or a compiled pattern), ``driver.EOF``,
+                ``driver.TIMEOUT``, or a list of them. A dict runs
+                :meth:`dispatch`.
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            The :class:`driver.Match`; its ``index`` is the entry's position.
+
+        Raises:
+            driver.Timeout: nothing matched in time (and no ``TIMEOUT``
+                entry); what came stays readable.
+            driver.EOF: the output ended first (and no ``EOF`` entry).
+            ValueError: a pattern is not a valid regex, or the list is empty.
+            TypeError: a pattern of the wrong kind (bytes in a text session).
         """
         return self._engine.run(self._expect_steps(pattern, timeout, False))
 
     def expect_exact(self, text: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
-        """Like :meth:`expect`, for literal strings (no regex syntax)."""
+        """Like :meth:`expect`, for literal strings (no regex syntax).
+
+        Args:
+            text: a string, ``driver.EOF``, ``driver.TIMEOUT``, or a list of
+                them. A dict runs :meth:`dispatch` with ``exact=True``.
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            The :class:`driver.Match`.
+
+        Raises:
+            driver.Timeout: as for :meth:`expect`.
+            driver.EOF: as for :meth:`expect`.
+            ValueError: an empty string, or an empty list.
+        """
         return self._engine.run(self._expect_steps(text, timeout, True))
 
     def dispatch(
@@ -152,12 +213,23 @@ class Reader(ReaderBase[AnyStr]):
     ) -> Match[AnyStr]:
         """A Tcl-style dialogue: wait for any pattern of ``handlers`` and run its handler.
 
-        ``handlers`` maps patterns (as for :meth:`expect`, or literal strings
-        with ``exact=True``; ``driver.EOF``/``driver.TIMEOUT`` too) to a
-        callable taking the :class:`driver.Match`, or None. A handler that
-        returns ``driver.CONTINUE`` keeps the dialogue going (Tcl's
-        ``exp_continue``); anything else ends it and the match is returned.
-        ``timeout`` is one deadline for the whole dialogue.
+        A handler that returns ``driver.CONTINUE`` keeps the dialogue going
+        (Tcl's ``exp_continue``); anything else ends it.
+
+        Args:
+            handlers: maps patterns (as for :meth:`expect`, or literal strings
+                with ``exact``; ``driver.EOF``/``driver.TIMEOUT`` too) to a
+                callable taking the :class:`driver.Match`, or None.
+            timeout: one deadline for the whole dialogue (as for
+                :meth:`read_line`).
+            exact: the patterns are literal strings.
+
+        Returns:
+            The :class:`driver.Match` that ended the dialogue.
+
+        Raises:
+            driver.Timeout: as for :meth:`expect`.
+            driver.EOF: as for :meth:`expect`.
         """
         return self._engine.run(self._dispatch_steps(handlers, timeout, exact))
 
@@ -171,6 +243,7 @@ class Reader(ReaderBase[AnyStr]):
             raise StopIteration from None
 
 
+@public
 class Session(Reader[AnyStr], SessionBase[AnyStr]):
     """A running child program, driven line by line. Create it with :func:`driver.spawn`.
 
@@ -195,26 +268,56 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
         Returns once the child's input took every byte, reading its output
         meanwhile so neither side can block the other; times out (session
-        timeout) if the child stops reading. With ``secret=True`` the text
-        never appears in the transcript, the log or an error message (shown as
-        ``********``), even if the child echoes it back.
+        timeout) if the child stops reading.
+
+        Args:
+            text: what to send: ``str`` (``bytes`` in a bytes session). A
+                :class:`driver.Secret` is sent as a secret.
+            secret: never show the text in the transcript, the log or an
+                error message (it shows as ``********``), even if the child
+                echoes it back.
+
+        Raises:
+            driver.Timeout: the child stopped reading its input.
+            driver.EOF: the child's input is closed (``send_eof()`` was
+                called, or the child exited).
+            driver.SessionClosed: the session is closed.
+            TypeError: ``bytes`` to a text session, or ``str`` to a bytes one.
         """
         self._engine.run(policy.write(self._child, self._child.outgoing(text, secret=secret)))
 
     def send_line(self, text: AnyStr | Literal[""] = "", *, secret: bool = False) -> None:
-        """Send ``text`` and a newline (``secret`` as for :meth:`send`)."""
+        """Send ``text`` and a newline (``\\n``).
+
+        Args:
+            text: as for :meth:`send`; empty sends a bare newline.
+            secret: as for :meth:`send`.
+
+        Raises:
+            driver.Timeout: as for :meth:`send`.
+            driver.EOF: as for :meth:`send`.
+        """
         data = self._child.outgoing(text, b"\n", secret=secret)
         self._engine.run(policy.write(self._child, data))
 
     def send_eof(self) -> None:
-        """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
+        """End the child's input: pipe: close its stdin; pty: the EOF character (^D).
+
+        Raises:
+            driver.SessionClosed: the session is closed.
+        """
         self._engine.run(policy.send_eof(self._child))
 
     def send_control(self, char: str) -> None:
         """Send Ctrl-``char`` (``"c"``, ``"d"``, ``"z"``, ``"["``...).
 
-        Needs a terminal (pty); on the pipe backend only ``"d"`` works: it
-        closes stdin, as ^D would end input on a terminal.
+        Args:
+            char: the key pressed with Ctrl: a letter, or one of ``@[\\]^_?``.
+
+        Raises:
+            driver.DriverError: on the pipe backend, any ``char`` but ``"d"``
+                (which closes stdin, as ^D would end input on a terminal).
+            ValueError: no control character goes with ``char``.
         """
         self._engine.run(policy.control(self._child, char))
 
@@ -235,12 +338,19 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         until the method returns, whatever happens) and the child's output
         goes to their screen, unconsumed output first; window size changes
         are passed on. Returns when the child exits or ``escape_character``
-        (default Ctrl-], None for none) is typed; the session is then usable
-        again. ``input_filter`` and ``output_filter`` may rewrite the bytes
-        going each way. What was typed is in the transcript as ``>`` lines,
-        each the line the program got (edited by the terminal or by the
-        program's own line editor), a line nothing showed (a password)
-        masked; see ``driver record``.
+        is typed; the session is then usable again. What was typed is in the
+        transcript as ``>`` lines, each the line the program got (edited by
+        the terminal or by the program's own line editor), a line nothing
+        showed (a password) masked; see ``driver record``.
+
+        Args:
+            escape_character: the key that hands the session back (default
+                Ctrl-]); None for none.
+            input_filter: rewrites the bytes typed before they go to the child.
+            output_filter: rewrites the child's output before it is shown.
+
+        Raises:
+            driver.SessionClosed: the session is closed.
         """
         child = self._child
         child.check_open()
@@ -262,27 +372,49 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         That is how a password prompt announces itself. Sessions start with
         echo off unless spawned with ``echo=True``, so use this with echo on.
         Output keeps being read meanwhile.
+
+        Args:
+            timeout: as for :meth:`read_line`.
+
+        Raises:
+            driver.Timeout: echo was still on at the deadline.
+            driver.DriverError: the session has no terminal (pipe backend).
         """
         self._engine.run(policy.echo_off(self._child, timeout))
 
     # -- lifecycle --------------------------------------------------------
 
     def wait(self, timeout: TimeoutArg = None) -> int:
-        """Wait for the child to exit; its returncode (``-N`` for signal N).
+        """Wait for the child to exit.
 
         Output keeps being read (and kept) meanwhile, so a child blocked on a
         full pipe still gets to exit.
+
+        Args:
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            The child's returncode (its exit status, or ``-N`` for signal N).
+
+        Raises:
+            driver.Timeout: the child was still running at the deadline.
         """
         return self._engine.run(policy.wait(self._child, timeout))
 
     def close(self, grace: float = 1.0) -> int:
-        """End the child and release everything; its returncode. Safe to call twice.
+        """End the child and release everything. Safe to call twice.
 
         Sends EOF and waits ``grace`` seconds for the child to exit, then
         SIGTERM to its process group and waits ``grace`` again, then SIGKILL.
         Whatever else is left in the group then gets SIGTERM and, after
         ``grace``, SIGKILL. Always reaps: if close is interrupted (^C, an
         error), the group is killed and the child reaped before that goes on.
+
+        Args:
+            grace: seconds to wait before each signal (0 or more).
+
+        Returns:
+            The child's returncode (``-N`` for signal N).
         """
         return self._engine.run(policy.close(self._child, grace, self._release_engine))
 
@@ -353,10 +485,15 @@ def spawn(
             keeps in memory, the most recent (default 1 MiB); None keeps it
             all. ``log`` gets the full record either way.
 
+    Returns:
+        The running session, a ``Session[str]``, or a ``Session[bytes]``
+        with ``encoding=None``.
+
     Raises:
-        SpawnError: the program cannot start (missing, not executable, a bad
-            ``cwd``, ``env`` or argument); it names the bad value.
-        ValueError, TypeError: a bad option, before anything starts.
+        driver.SpawnError: the program cannot start (missing, not executable,
+            a bad ``cwd``, ``env`` or argument); it names the bad value.
+        ValueError: a bad option value, before anything starts.
+        TypeError: an option of the wrong type, before anything starts.
     """
     return Session(
         Child(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import driver
 from helpers import FIXTURES, driver_command
 
 DRIVER = [sys.executable, "-m", "driver"]
@@ -131,6 +133,17 @@ def test_the_console_script_is_installed() -> None:
         pytest.skip("driver is not installed in this environment (pip install -e .)")
     done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "record" in done.stdout
+
+
+def test_version_is_the_package_s_and_the_distribution_s() -> None:
+    done = driver_command("--version")
+    assert done.returncode == 0
+    assert done.stdout == f"driver {driver.__version__} (linedriver on PyPI)\n"
+    try:
+        installed = importlib.metadata.version("linedriver")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("linedriver is not installed in this environment (pip install -e .)")
+    assert installed == driver.__version__
 
 
 def test_the_shipped_installer_session_passes() -> None:

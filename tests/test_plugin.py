@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -324,7 +325,13 @@ PASSING = (
 FAILING = PASSING.replace("\nhi\n", "\nho\n")
 
 
+def session_files_wanted(pytester: pytest.Pytester, pattern: str = "*.session") -> None:
+    """The project says where its session files are (nothing is collected otherwise)."""
+    pytester.makeini(f"[pytest]\ndriver_session_glob = {pattern}\n")
+
+
 def test_session_files_are_collected_and_run(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     pytester.makefile(".session", passing=PASSING, failing=FAILING)
     pytester.makefile(".txt", ignored=FAILING)
     result = run(pytester, "-v")
@@ -340,6 +347,7 @@ def test_session_files_are_collected_and_run(pytester: pytest.Pytester) -> None:
 
 
 def test_a_broken_session_file_and_a_missing_program(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     pytester.makefile(".session", broken="> too early\n%what\n")
     pytester.makefile(".session", absent="%require no-such-program-xyz\n$ no-such-program-xyz\n")
     result = run(pytester, "-rs")
@@ -352,7 +360,7 @@ def test_a_broken_session_file_and_a_missing_program(pytester: pytest.Pytester) 
 
 
 def test_a_custom_glob_and_only_the_paths_asked_for(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\ndriver_session_glob = *.golden\n")
+    session_files_wanted(pytester, "*.golden")
     pytester.makefile(".golden", one=PASSING)
     pytester.makefile(".session", not_a_test=FAILING)
     pytester.mkdir("elsewhere").joinpath("two.golden").write_text(FAILING)
@@ -361,6 +369,7 @@ def test_a_custom_glob_and_only_the_paths_asked_for(pytester: pytest.Pytester) -
 
 
 def test_driver_update_rewrites_session_files(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     pytester.makefile(".session", failing=FAILING, stuck="%timeout 0.2\n$ sleep 5\nnever\n")
     result = run(pytester, "--driver-update")
     result.assert_outcomes(passed=1, failed=1)
@@ -371,6 +380,7 @@ def test_driver_update_rewrites_session_files(pytester: pytest.Pytester) -> None
 
 
 def test_a_secret_in_a_session_file_is_never_reported(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     text = PASSING.replace("> hi\nhi\n", "> ${TOKEN}\nwrong\n")
     pytester.makefile(".session", secret="%secret TOKEN\n" + text)
     result = run(pytester)
@@ -379,6 +389,7 @@ def test_a_secret_in_a_session_file_is_never_reported(pytester: pytest.Pytester)
 
 
 def test_under_xdist_each_worker_runs_its_own(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     pytest.importorskip("xdist")
     for n in range(4):
         pytester.makefile(".session", **{f"file{n}": FAILING})
@@ -416,9 +427,9 @@ def test_the_readme_example_fails_as_shown(pytester: pytest.Pytester) -> None:
     readme = (FIXTURES.parent / "README.rst").read_text()
     section = readme.split("Testing your CLI with driver\n")[1].split("Pipe or pty?\n")[0]
     blocks = re.findall(r"\.\. code-block:: \w+\n\n((?:   .*\n|\n)+)", section)
-    code, session_file, failure = (textwrap.dedent(block) for block in blocks)
+    code, ini, session_file, failure = (textwrap.dedent(block) for block in blocks)
     tests = pytester.mkdir("tests")
-    for block in (code, session_file):
+    for block in (code, ini, session_file):
         label, content = block.split("\n", 1)  # "# tests/<name>", then the file
         (pytester.path / label.removeprefix("# ")).write_text(content.rstrip("\n") + "\n")
     (tests / "greet.py").write_text('name = input("Your name? ")\nprint(f"Hello {name}")\n')
@@ -432,7 +443,34 @@ def test_the_readme_example_fails_as_shown(pytester: pytest.Pytester) -> None:
             assert re.sub(r"`.*`|pid \d+", "", line) in re.sub(r"`.*`|pid \d+", "", report)
 
 
+def test_a_project_that_never_asked_for_session_files_is_left_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    # Telethon and Pyrogram keep SQLite databases as *.session; a text file
+    # that is a session file is not a test either unless the project says so.
+    database = sqlite3.connect(pytester.path / "account.session")
+    database.execute("create table sessions (dc_id integer, auth_key blob)")
+    database.execute("insert into sessions values (2, x'00ff10')")
+    database.commit()
+    database.close()
+    pytester.makefile(".session", looks_like_one=FAILING)
+    make_tests(pytester, "def test_mine():\n    pass\n")
+    for ini in ["", "[pytest]\ndriver_session_glob =\n"]:  # no option; an empty one
+        if ini:
+            pytester.makeini(ini)
+        result = run(pytester, "-v")
+        result.assert_outcomes(passed=1)
+        assert ".session" not in result.stdout.str()
+    session_files_wanted(pytester)  # asked for: the session file, never the database
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "looks_like_one.session::looks_like_one FAILED" in result.stdout.str()
+    assert "account.session" not in result.stdout.str()
+    run(pytester, "looks_like_one.session").assert_outcomes(failed=1)  # named: run
+
+
 def test_files_that_cannot_be_session_files_fail_with_a_message(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester)
     os.mkfifo(pytester.path / "fifo.session")  # not collected; the run must not wait on it
     (pytester.path / "binary.session").write_bytes(b"$ echo hi\n\xff\n")
     (pytester.path / "nul.session").write_bytes(b"$ echo a\x00b\n")

@@ -14,19 +14,18 @@ from __future__ import annotations
 import _signal
 import contextlib
 import errno
-import fcntl
 import gc
 import os
 import shlex
 import shutil
 import signal
 import stat
-import termios
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn, TypeAlias
 
 from .._errors import SpawnError, command_line
+from ._posix import fcntl, require_fork, require_terminal, termios
 
 Argv: TypeAlias = Sequence[str | os.PathLike[str]]
 Cwd: TypeAlias = str | os.PathLike[str] | None
@@ -60,6 +59,8 @@ def check(
     env: Mapping[str, str] | None,
     cwd: Cwd,
     dimensions: tuple[int, int] | None = None,
+    *,
+    terminal: bool = False,
 ) -> str:
     """The program's path once everything a spawn needs is valid; else SpawnError.
 
@@ -67,10 +68,12 @@ def check(
     empty or holding a non-string or a NUL; env not a mapping of strings or
     with a name that is empty or holds ``=``; cwd missing, not a directory
     or not enterable; dimensions not two whole numbers from 1 to 65535; the
-    program not found on env's PATH or not executable.
+    program not found on env's PATH or not executable; no fork (or, for a
+    ``terminal``, no POSIX terminal) in this Python.
     """
     _check_argv(argv)
     command = command_line(argv)
+    (require_terminal if terminal else require_fork)(command)
     _check_env(env, command)
     _check_cwd(cwd, command)
     if dimensions is not None:

@@ -9,18 +9,17 @@ and controlling terminal; the master is driver's. What only a terminal can do
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import select
 import struct
 import sys
-import termios
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from .._errors import DriverError, InputClosed, SpawnError, command_line
 from . import READ_SIZE, Backend
+from ._posix import fcntl, termios
 from ._process import ChildProcess
 from ._spawn import Argv, Cwd, check, fork_exec, kill_and_reap
 
@@ -179,7 +178,7 @@ class PtyBackend(Backend):
         echo: bool,
         dimensions: tuple[int, int],
     ) -> None:
-        program = check(argv, env, cwd, dimensions)
+        program = check(argv, env, cwd, dimensions, terminal=True)
         master, slave = os.openpty()  # both close-on-exec
         try:
             _set_up_terminal(slave, echo, dimensions, argv)

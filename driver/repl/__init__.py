@@ -68,7 +68,26 @@ def python(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``)."""
+    """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``).
+
+    Args:
+        *args: more arguments, after ``-i`` (a script to run first, say).
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.python(executable, args), session, options)
 
 
@@ -78,7 +97,26 @@ def bash(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """An interactive bash without startup files or line editing."""
+    """An interactive bash without startup files or line editing.
+
+    Args:
+        *args: more arguments for bash, after ``-i``.
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.bash(executable, args), session, options)
 
 
@@ -88,7 +126,26 @@ def sh(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """An interactive POSIX sh."""
+    """An interactive POSIX sh.
+
+    Args:
+        *args: more arguments for sh, after ``-i``.
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.sh(executable, args), session, options)
 
 
@@ -99,7 +156,27 @@ def sqlite3(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """The sqlite3 shell on ``database`` (in memory by default)."""
+    """The sqlite3 shell on ``database`` (in memory by default).
+
+    Args:
+        database: the database file, or ``:memory:``.
+        *args: more arguments for sqlite3, before ``database``.
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.sqlite3(executable, args, database), session, options)
 
 
@@ -109,7 +186,26 @@ def node(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """A Node.js REPL."""
+    """A Node.js REPL.
+
+    Args:
+        *args: more arguments for node (before its ``-e``).
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.node(executable, args), session, options)
 
 
@@ -119,7 +215,26 @@ def psql(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """psql, with ``args`` saying where to connect (``-h``, ``-d``...): no pager, no readline."""
+    """psql, with ``args`` saying where to connect (``-h``, ``-d``...): no pager, no readline.
+
+    Args:
+        *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.psql(executable, args), session, options)
 
 
@@ -129,7 +244,26 @@ def gdb(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """gdb, with ``args`` naming the program: no pagination, confirmation or styling."""
+    """gdb, with ``args`` naming the program: no pagination, confirmation or styling.
+
+    Args:
+        *args: the program to debug, and more arguments for gdb.
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.gdb(executable, args), session, options)
 
 
@@ -140,7 +274,27 @@ def pdb(
     session: Session[str] | None = None,
     **options: Options,
 ) -> Repl:
-    """``script`` under pdb, stopped at its first line; ``args`` are its arguments."""
+    """``script`` under pdb, stopped at its first line; ``args`` are its arguments.
+
+    Args:
+        script: the Python file to debug.
+        *args: its arguments.
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+    """
     return _sync(_profiles.pdb(executable, [script, *args]), session, options)
 
 
@@ -150,7 +304,22 @@ def apython(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`python` for asyncio: ``async with driver.repl.apython() as py``."""
+    """:func:`python` for asyncio: ``async with driver.repl.apython() as py``.
+
+    Args:
+        *args: more arguments, after ``-i`` (a script to run first, say).
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.python(executable, args), session, options)
 
 
@@ -160,7 +329,22 @@ def abash(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`bash` for asyncio."""
+    """:func:`bash` for asyncio.
+
+    Args:
+        *args: more arguments for bash, after ``-i``.
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.bash(executable, args), session, options)
 
 
@@ -170,7 +354,22 @@ def ash(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`sh` for asyncio."""
+    """:func:`sh` for asyncio.
+
+    Args:
+        *args: more arguments for sh, after ``-i``.
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.sh(executable, args), session, options)
 
 
@@ -181,7 +380,23 @@ def asqlite3(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`sqlite3` for asyncio."""
+    """:func:`sqlite3` for asyncio.
+
+    Args:
+        database: the database file, or ``:memory:``.
+        *args: more arguments for sqlite3, before ``database``.
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.sqlite3(executable, args, database), session, options)
 
 
@@ -191,7 +406,22 @@ def anode(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`node` for asyncio."""
+    """:func:`node` for asyncio.
+
+    Args:
+        *args: more arguments for node (before its ``-e``).
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.node(executable, args), session, options)
 
 
@@ -201,7 +431,22 @@ def apsql(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`psql` for asyncio."""
+    """:func:`psql` for asyncio.
+
+    Args:
+        *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.psql(executable, args), session, options)
 
 
@@ -211,7 +456,22 @@ def agdb(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`gdb` for asyncio."""
+    """:func:`gdb` for asyncio.
+
+    Args:
+        *args: the program to debug, and more arguments for gdb.
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.gdb(executable, args), session, options)
 
 
@@ -222,5 +482,21 @@ def apdb(
     session: AsyncSession[str] | None = None,
     **options: Options,
 ) -> AsyncRepl:
-    """:func:`pdb` for asyncio."""
+    """:func:`pdb` for asyncio.
+
+    Args:
+        script: the Python file to debug.
+        *args: its arguments.
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+    """
     return _async(_profiles.pdb(executable, [script, *args]), session, options)

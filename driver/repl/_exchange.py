@@ -20,7 +20,8 @@ from typing import Union
 from .._core import Match
 from .._errors import EOF, DriverError
 from .._masking import Secret
-from ..run import Answers
+from .._public import public
+from .._run import Answers
 
 Prompt = Union[str, "re.Pattern[str]"]
 #: How a half-entered command is abandoned: a line, EOF, or None for ^C.
@@ -42,14 +43,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
+@public
 class IncompleteCommand(DriverError):
     """The REPL asked for more input after the whole command was sent.
 
     The command was cancelled (^C, or the REPL's own way) and the REPL is at
-    its prompt again.
+    its prompt again. Where a profile can tell beforehand (sqlite3), an
+    incomplete command is refused unsent.
     """
 
 
+@public
 class OutOfStep(DriverError):
     """A REPL could not be brought back to its prompt after a command was
     interrupted (a timeout, a cancellation): its answers cannot be trusted.

@@ -11,6 +11,7 @@ from .._child import Deadline
 from .._core import Match
 from .._environment import quiet_env
 from .._errors import EOF, DriverError, Timeout
+from .._public import public
 from ..aio import AsyncSession, aspawn
 from ..session import Session, spawn
 from . import _exchange as exchange
@@ -127,6 +128,7 @@ _ARGS_DOC = """
 """
 
 
+@public
 class Repl(_Common):
     """A REPL driven by its prompts: ``run(command)`` returns that command's
     output, or raises.
@@ -176,24 +178,44 @@ class Repl(_Common):
     ) -> str:
         """Run ``command`` (lines joined by ``\\n``) and return its output.
 
-        The output is what the REPL printed between the command and its next
-        prompt, without the echo of the command and the trailing newline.
-        ``responses`` answers questions the command asks on the way (a regex
-        to an answer, as in :func:`driver.run`); they stay in the output.
+        Args:
+            command: one or more lines; a :class:`driver.Secret` is sent as
+                a secret.
+            timeout: seconds for the whole command (None: the session's
+                timeout), or a :class:`driver.Deadline`.
+            responses: answers to questions the command asks on the way (a
+                regex to an answer, or to a list of answers used in order, as
+                in :func:`driver.run`); the questions stay in the output.
+
+        Returns:
+            What the REPL printed between the command and its next prompt,
+            without the echo of the command and the trailing newline.
 
         Raises:
             IncompleteCommand: the REPL still wanted more input after the
-                last line; it was cancelled and is usable again.
+                last line; it was cancelled (or, where the profile can tell
+                beforehand, never sent) and is usable again.
             OutOfStep: an earlier run was interrupted and the REPL could not
-                be brought back to its prompt.
+                be brought back to its prompt, or it has no ``sync_command``
+                to find out.
             driver.EOF: the REPL exited; the error carries its returncode.
             driver.Timeout: no prompt came back within ``timeout``; the next
                 run interrupts the command first.
+            ValueError: the command or an answer holds a control character
+                a terminal acts on (a lone ``\\r``, ^C...).
         """
         return self._carry_out(exchange.run(command, self._state, responses), timeout)
 
     def interrupt(self, timeout: float | Deadline | None = None) -> None:
-        """Interrupt what the REPL is doing (^C) and bring it back in step now."""
+        """Interrupt what the REPL is doing (^C) and bring it back in step now.
+
+        Args:
+            timeout: as for :meth:`run`.
+
+        Raises:
+            OutOfStep: the REPL did not come back to its prompt after
+                repeated interrupts.
+        """
         self._carry_out(exchange.resync(self._state), timeout)
         self._state.in_step = True
 
@@ -222,7 +244,14 @@ class Repl(_Common):
             return str(done.value)
 
     def close(self, grace: float = 1.0) -> int:
-        """Leave the REPL (its exit command, then EOF) and end the session."""
+        """Leave the REPL (its exit command, then EOF) and end the session.
+
+        Args:
+            grace: as for :meth:`driver.Session.close`.
+
+        Returns:
+            The REPL's returncode.
+        """
         if self._exit_command and self.session.alive:
             try:
                 self.session.send_line(self._exit_command)
@@ -242,8 +271,12 @@ class Repl(_Common):
         self.close()
 
 
+@public
 class AsyncRepl(_Common):
-    """The asyncio twin of :class:`Repl`: ``async with`` starts it, ``await run()``."""
+    """The asyncio twin of :class:`Repl`.
+
+    ``async with`` starts it (or ``await repl.start()``); ``await repl.run(command)``.
+    """
 
     __doc__ = (__doc__ or "") + _ARGS_DOC
 
@@ -276,13 +309,22 @@ class AsyncRepl(_Common):
 
     @property
     def session(self) -> AsyncSession[str]:
-        """The session under the REPL (once started)."""
+        """The session under the REPL; a :class:`driver.DriverError` until it is started."""
         if self._session is None:
             raise DriverError("the REPL is not started: use `async with` or await start()")
         return self._session
 
     async def start(self) -> AsyncRepl:
-        """Start the REPL (``async with`` does this)."""
+        """Start the REPL (``async with`` does this).
+
+        Returns:
+            The REPL itself, started and at its prompt.
+
+        Raises:
+            driver.SpawnError: the program cannot start.
+            driver.Timeout: its first prompt did not come in time.
+            driver.EOF: it exited before its first prompt.
+        """
         if isinstance(self._command, AsyncSession):
             self._session = self._command
         else:
@@ -303,11 +345,33 @@ class AsyncRepl(_Common):
         *,
         responses: Responses | None = None,
     ) -> str:
-        """Run ``command`` and return its output (see :meth:`Repl.run`)."""
+        """Run ``command`` and return its output (see :meth:`Repl.run`).
+
+        Args:
+            command: as for :meth:`Repl.run`.
+            timeout: as for :meth:`Repl.run`.
+            responses: as for :meth:`Repl.run`.
+
+        Returns:
+            What the REPL printed between the command and its next prompt.
+
+        Raises:
+            IncompleteCommand: as for :meth:`Repl.run`.
+            OutOfStep: as for :meth:`Repl.run`.
+            driver.EOF: the REPL exited.
+            driver.Timeout: no prompt came back within ``timeout``.
+        """
         return await self._carry_out(exchange.run(command, self._state, responses), timeout)
 
     async def interrupt(self, timeout: float | Deadline | None = None) -> None:
-        """Interrupt what the REPL is doing and bring it back in step now."""
+        """Interrupt what the REPL is doing and bring it back in step now.
+
+        Args:
+            timeout: as for :meth:`Repl.run`.
+
+        Raises:
+            OutOfStep: the REPL did not come back to its prompt.
+        """
         await self._carry_out(exchange.resync(self._state), timeout)
         self._state.in_step = True
 
@@ -336,7 +400,14 @@ class AsyncRepl(_Common):
             return str(done.value)
 
     async def close(self, grace: float = 1.0) -> int:
-        """Leave the REPL (its exit command, then EOF) and end the session."""
+        """Leave the REPL (its exit command, then EOF) and end the session.
+
+        Args:
+            grace: as for :meth:`driver.Session.close`.
+
+        Returns:
+            The REPL's returncode.
+        """
         session = self.session
         if self._exit_command and session.alive:
             try:

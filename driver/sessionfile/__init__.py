@@ -17,11 +17,20 @@ programs printed. That one text is the ``.err`` file of a failure, the right
 side of its diff, and what ``--update`` writes.
 """
 
-from ._format import SessionFile, SessionFileError, Step, parse, seconds, session_text
+from ._format import (
+    SessionFile,
+    SessionFileError,
+    Step,
+    looks_like_session_file,
+    parse,
+    seconds,
+    session_text,
+)
 from ._result import Failure, FileResult, update_file
 from ._run import run_file
 
 __all__ = [
-    "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "parse", "run_file",
+    "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "looks_like_session_file",
+    "parse", "run_file",
     "seconds", "session_text", "update_file",
 ]  # fmt: skip

@@ -164,8 +164,41 @@ def read(path: Path) -> str:
         ) from None
 
 
+#: How much of a file tells whether it is a session file at all.
+_SNIFF_BYTES = 64 << 10
+_SESSION_LINE = re.compile(r"^(?:\$ |> |%[a-z])", re.MULTILINE)
+
+
+def looks_like_session_file(path: Path) -> bool:
+    """Whether ``path`` is a session file at all, however broken: a regular
+    file with a ``$ command``, ``> input`` or ``%directive`` line and no
+    binary (a NUL) before it. Other tools name their own files ``*.session``
+    too (SQLite databases, for one); those are not ours to read, let alone fail."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # opening a FIFO would wait
+            return False
+        with open(path, "rb") as file:
+            head = file.read(_SNIFF_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return False
+    ours = _SESSION_LINE.search(head)
+    return ours is not None and "\0" not in head[: ours.start()]
+
+
 def parse(path: Path, text: str | None = None) -> SessionFile:
-    """Read and check a session file; every problem is a SessionFileError."""
+    """Read and check a session file, before anything runs.
+
+    Args:
+        path: the file.
+        text: its text, if already read (``path`` then only names it).
+
+    Returns:
+        The file's lines and steps.
+
+    Raises:
+        SessionFileError: every problem found, each as ``file:line: message``
+            (or a file that cannot be one: not UTF-8, a FIFO, too large...).
+    """
     text = read(path) if text is None else text
     lines = text.splitlines()
     steps: list[Step] = []

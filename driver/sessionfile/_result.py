@@ -14,6 +14,14 @@ from ._format import SessionFileError, shortened
 
 @dataclass
 class Failure:
+    """One step of a session file that did not match.
+
+    Attributes:
+        line: its line number in the file (from 1).
+        step: the line as written.
+        message: what went wrong, secrets masked.
+    """
+
     line: int
     step: str
     message: str
@@ -21,7 +29,21 @@ class Failure:
 
 @dataclass
 class FileResult:
-    """What running one session file found."""
+    """What running one session file found.
+
+    Attributes:
+        path: the file.
+        failures: each step that did not match, as a :class:`Failure`.
+        expected: the file as it was.
+        actual: the file rewritten from what the programs printed: what
+            ``--update`` writes and a ``.err`` file holds.
+        seconds: how long the run took.
+        complete: False when a command stopped following the script (a
+            timeout, output that ended early, a program that did not
+            start); ``actual`` then holds the rest of the file as written.
+        skipped: why the file did not run (a ``%require`` program that is
+            not installed), else None.
+    """
 
     path: Path
     failures: list[Failure]
@@ -37,13 +59,19 @@ class FileResult:
 
     @property
     def passed(self) -> bool:
+        """True when every step matched (a skipped file passes too)."""
         return not self.failures
 
     def report(self, *, full: bool = True) -> str:
         """Each failure as ``file:line: step`` and what went wrong, then the diff.
 
-        Without ``full``, only each message's first line and its hints: the
-        rest (the transcript's tail) repeats what the diff shows.
+        Args:
+            full: each message whole; without it, only each message's first
+                line and its hints (the rest, the transcript's tail, repeats
+                what the diff shows).
+
+        Returns:
+            The report, as ``driver run`` shows it.
         """
         lines = []
         for failure in self.failures:
@@ -56,6 +84,11 @@ class FileResult:
         return "\n".join([*lines, self.diff().rstrip("\n")])
 
     def diff(self) -> str:
+        """The file as it was against :attr:`actual`.
+
+        Returns:
+            A unified diff; empty when they are alike.
+        """
         return "".join(
             difflib.unified_diff(
                 self.expected.splitlines(keepends=True),
@@ -67,10 +100,19 @@ class FileResult:
 
 
 def update_file(result: FileResult) -> bool:
-    """Rewrite the file from what the programs printed (atomically); True if it changed.
+    """Rewrite the file from what the programs printed, atomically.
 
-    An incomplete result is refused: what the programs would have printed
-    after the point where the run stopped is not known.
+    Args:
+        result: what :func:`run_file` returned for the file.
+
+    Returns:
+        True if the file changed; False if it already said what happened.
+
+    Raises:
+        ValueError: the result is incomplete (the run stopped early): what
+            the programs would have printed after that point is not known.
+        SessionFileError: the file cannot be written (read-only, a full
+            disk); it is left as it was.
     """
     if not result.complete:
         raise ValueError(f"{result.path}: the run stopped early, so it is not rewritten")

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from .._child import Deadline
 from .._core import Match
 from .._environment import quiet_env
-from .._errors import EOF, DriverError, SpawnError, Timeout
+from .._errors import EOF, DriverError, SpawnError, Timeout, shell_syntax, without_shell_hint
 from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
 from .._transcript import escape_output_line, output_line, unescape
@@ -60,11 +60,6 @@ class _Settings:
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     shell: str | None = None  # %shell: run `$` lines with this shell
-
-
-# Words a shell would act on; passed to a program as arguments they are a
-# sign the line was meant for a shell.
-_SHELL_WORDS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1", "|&"}
 
 
 class _Run:
@@ -144,6 +139,8 @@ class _Run:
             self.show(escape_output_line(self.mask(line)))
 
     def fail(self, step: Step, message: str) -> None:
+        # In a session file the fix is %shell, not the sh -c that driver's hint names.
+        message = without_shell_hint(message)
         if self.shell_hint:  # once, with the command's first failure
             message, self.shell_hint = f"{message}\n{self.shell_hint}", ""
         self.failures.append(Failure(step.line, step.raw, self.mask(message)))
@@ -239,11 +236,12 @@ class _Run:
         else:
             # Split first, then expand each word: a value is never re-split or re-quoted.
             argv = [self.expand(word, step) for word in words]
-            acted_on = sorted(_SHELL_WORDS.intersection(words))
+            acted_on = shell_syntax(words)
             if acted_on:
                 self.shell_hint = (
-                    f"hint: `$` lines run the program itself, not a shell, so {acted_on[0]!r}"
-                    " reached it as an argument; put `%shell` above the line to run it with sh"
+                    f"hint: `$` lines run the program itself, not a shell, so"
+                    f" {words[acted_on[0]]!r} reached it as an argument; put `%shell` above"
+                    " the line to run it with sh"
                 )
         self.show(step.raw)
         try:
@@ -615,7 +613,25 @@ def run_file(
     backend: str | None = None,
     log: TextIO | None = None,
 ) -> FileResult:
-    """Run one session file; the result says what failed and what actually happened."""
+    """Run one session file; the result says what failed and what actually happened.
+
+    Args:
+        path: the session file.
+        variables: values for ``${NAME}``, over the environment's (as
+            ``driver run --var``).
+        timeout: seconds per step, instead of the file's ``%timeout``.
+        backend: ``"pipe"`` or ``"pty"``, instead of the file's ``%backend``.
+        log: a text file that receives the exchange live, as ``driver run``
+            shows it.
+
+    Returns:
+        A :class:`FileResult`; its ``skipped`` says why, when a ``%require``
+        program is missing.
+
+    Raises:
+        SessionFileError: the file cannot run as written (a problem
+            :func:`parse` finds, a variable that is not set).
+    """
     started = time.monotonic()
     session_file = parse(path)
     expected = "\n".join(session_file.lines) + "\n"

@@ -10,9 +10,11 @@ from typing import Any
 from ._core import Match
 from ._errors import EOF, DriverError, Timeout
 from ._policy import CONTINUE
+from ._public import public
 from .session import spawn
 
 
+@public
 @dataclass(frozen=True)
 class RunResult:
     """What :func:`driver.run` returns."""
@@ -63,12 +65,29 @@ def run(
 ) -> RunResult:
     """Run ``argv`` to the end, answering each prompt it shows.
 
-    ``responses`` maps a regex to the answer sent (with a newline) each time
-    it matches: a str is sent every time, a list is used in order, and
-    running out is an error naming the prompt. ``timeout`` is one deadline
-    for the whole run; :class:`driver.Timeout` then carries all the output so
-    far. Runs on a pty by default, since programs that ask questions usually
-    ask a terminal. Other options are those of :func:`driver.spawn`.
+    Runs on a pty by default, since programs that ask questions usually ask
+    a terminal.
+
+    Args:
+        argv: the program and its arguments, as for :func:`driver.spawn`.
+        responses: maps a regex to the answer sent (with a newline) each time
+            it matches: a str is sent every time, a list is used in order. A
+            :class:`driver.Secret` answer shows as ``********``.
+        timeout: one deadline in seconds for the whole run; None for none.
+        backend: ``"pty"`` (the default here) or ``"pipe"``.
+        cwd: as for :func:`driver.spawn`.
+        env: as for :func:`driver.spawn`.
+        **spawn_options: the other options of :func:`driver.spawn`.
+
+    Returns:
+        A :class:`RunResult` once the program has exited.
+
+    Raises:
+        driver.Timeout: the run took longer than ``timeout``; it carries all
+            the output so far.
+        driver.DriverError: a prompt came back more times than its list has
+            answers; the message names it and shows the output so far.
+        driver.SpawnError: the program cannot start.
     """
     prompts = list(responses or {})
     answers = [Answers(prompt, (responses or {})[prompt]) for prompt in prompts]

@@ -1,0 +1,64 @@
+"""The checks CI runs (``bash .ci/run`` calls these), each in its own virtualenv.
+
+``nox`` runs them all; ``nox -s tests-3.12`` one. A Python this machine
+lacks is skipped, saying so (CI runs on every CPython 3.10+ it has).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+import nox
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+nox.options.sessions = ["lint", "docs", "tests", "sdist"]
+nox.options.error_on_missing_interpreters = False
+nox.options.reuse_existing_virtualenvs = False
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The whole suite, as the README's Quick start runs it."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
+                *session.posargs)  # fmt: skip
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy (the dev extra)."""
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", "driver", "tests", "scripts", "fixtures", "noxfile.py")
+    session.run("ruff", "format", "--check", "driver", "tests", "scripts", "fixtures", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation, warnings as errors, and its examples run."""
+    session.install("-e", ".[docs]")
+    for builder in ("html", "doctest"):
+        session.run("sphinx-build", "-W", "--keep-going", "-q", "-b", builder,
+                    "docs", f"docs/_build/{builder}")  # fmt: skip
+
+
+@nox.session
+def sdist(session: nox.Session) -> None:
+    """The suite from an unpacked sdist, installed from it, as a packager runs it."""
+    session.install("build")
+    # Outside the project: a test's temporary project must not find ours above it.
+    out = Path(tempfile.mkdtemp(prefix="linedriver-sdist-"))
+    out.chmod(0o755)  # the tests' PostgreSQL server runs as another user, in here
+    session.run("python", "-m", "build", "--sdist", "--outdir", str(out), silent=True)
+    (archive,) = out.glob("linedriver-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(out, filter="data")
+    unpacked = out / archive.name.removesuffix(".tar.gz")
+    session.install(f"{archive}[test]")
+    session.chdir(unpacked)
+    session.run("python", "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
+                env={"TMPDIR": str(out)})  # fmt: skip
+    shutil.rmtree(out)
