@@ -173,7 +173,8 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
         return True
     if result.passed:
         _remove(error_file)
-        print(f"PASS {result.path} ({_duration(result.seconds)})", file=out, flush=True)
+        if not args.quiet:  # --quiet: only failures and the summary
+            print(f"PASS {result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
     print(f"FAIL {result.path} ({_duration(result.seconds)})", file=out)
     print(result.report(full=args.verbose), file=out)
