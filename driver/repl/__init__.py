@@ -14,7 +14,8 @@ another build of it, ``session=`` to take over a session already running
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..aio import AsyncSession
 from ..session import Session
@@ -46,6 +47,51 @@ __all__ = [
 ]
 
 Options = Any  # the options of driver.spawn, with env= and quiet=
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What every profile's docstring ends with: its own arguments come first.
+_COMMON_ARGS = {
+    Repl: """
+        executable: another build of the program to run.
+        session: a session already running (a remote shell over ``ssh``,
+            say) to set up and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.Repl`, started and at its prompt.
+
+    Raises:
+        driver.SpawnError: the program cannot start.
+        driver.Timeout: its first prompt did not come in time.
+        driver.EOF: it exited before its first prompt.
+""",
+    AsyncRepl: """
+        executable: another build of the program to run.
+        session: an :class:`driver.AsyncSession` already running, to set up
+            and drive instead of starting one.
+        **options: ``env`` (the environment; the quiet settings are added
+            unless ``quiet=False``), ``quiet`` (default True: a dumb
+            terminal, no colour), and the options of
+            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+
+    Returns:
+        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
+        (or ``await repl.start()``).
+""",
+}
+
+
+def _profile(kind: type[Repl | AsyncRepl]) -> Callable[[F], F]:
+    """Ends a profile's docstring with the arguments and results all profiles share."""
+
+    def document(function: F) -> F:
+        function.__doc__ = (function.__doc__ or "").rstrip() + _COMMON_ARGS[kind]
+        return function
+
+    return document
 
 
 def _sync(profile: _profiles.Profile, session: Session[str] | None, options: Options) -> Repl:
@@ -62,6 +108,7 @@ def _async(
     return profile.start(AsyncRepl, session, env, quiet, options)
 
 
+@_profile(Repl)
 def python(
     *args: str,
     executable: str | None = None,
@@ -72,25 +119,11 @@ def python(
 
     Args:
         *args: more arguments, after ``-i`` (a script to run first, say).
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.python(executable, args), session, options)
 
 
+@_profile(Repl)
 def bash(
     *args: str,
     executable: str | None = None,
@@ -101,25 +134,11 @@ def bash(
 
     Args:
         *args: more arguments for bash, after ``-i``.
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.bash(executable, args), session, options)
 
 
+@_profile(Repl)
 def sh(
     *args: str,
     executable: str | None = None,
@@ -130,25 +149,11 @@ def sh(
 
     Args:
         *args: more arguments for sh, after ``-i``.
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.sh(executable, args), session, options)
 
 
+@_profile(Repl)
 def sqlite3(
     database: str = ":memory:",
     *args: str,
@@ -161,25 +166,11 @@ def sqlite3(
     Args:
         database: the database file, or ``:memory:``.
         *args: more arguments for sqlite3, before ``database``.
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.sqlite3(executable, args, database), session, options)
 
 
+@_profile(Repl)
 def node(
     *args: str,
     executable: str | None = None,
@@ -190,25 +181,11 @@ def node(
 
     Args:
         *args: more arguments for node (before its ``-e``).
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.node(executable, args), session, options)
 
 
+@_profile(Repl)
 def psql(
     *args: str,
     executable: str | None = None,
@@ -219,25 +196,11 @@ def psql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.psql(executable, args), session, options)
 
 
+@_profile(Repl)
 def gdb(
     *args: str,
     executable: str | None = None,
@@ -248,25 +211,11 @@ def gdb(
 
     Args:
         *args: the program to debug, and more arguments for gdb.
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.gdb(executable, args), session, options)
 
 
+@_profile(Repl)
 def pdb(
     script: str,
     *args: str,
@@ -279,25 +228,11 @@ def pdb(
     Args:
         script: the Python file to debug.
         *args: its arguments.
-        executable: another build of the program to run.
-        session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.Repl`, started and at its prompt.
-
-    Raises:
-        driver.SpawnError: the program cannot start.
-        driver.Timeout: its first prompt did not come in time.
-        driver.EOF: it exited before its first prompt.
     """
     return _sync(_profiles.pdb(executable, [script, *args]), session, options)
 
 
+@_profile(AsyncRepl)
 def apython(
     *args: str,
     executable: str | None = None,
@@ -308,21 +243,11 @@ def apython(
 
     Args:
         *args: more arguments, after ``-i`` (a script to run first, say).
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.python(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def abash(
     *args: str,
     executable: str | None = None,
@@ -333,21 +258,11 @@ def abash(
 
     Args:
         *args: more arguments for bash, after ``-i``.
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.bash(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def ash(
     *args: str,
     executable: str | None = None,
@@ -358,21 +273,11 @@ def ash(
 
     Args:
         *args: more arguments for sh, after ``-i``.
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.sh(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def asqlite3(
     database: str = ":memory:",
     *args: str,
@@ -385,21 +290,11 @@ def asqlite3(
     Args:
         database: the database file, or ``:memory:``.
         *args: more arguments for sqlite3, before ``database``.
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.sqlite3(executable, args, database), session, options)
 
 
+@_profile(AsyncRepl)
 def anode(
     *args: str,
     executable: str | None = None,
@@ -410,21 +305,11 @@ def anode(
 
     Args:
         *args: more arguments for node (before its ``-e``).
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.node(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def apsql(
     *args: str,
     executable: str | None = None,
@@ -435,21 +320,11 @@ def apsql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.psql(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def agdb(
     *args: str,
     executable: str | None = None,
@@ -460,21 +335,11 @@ def agdb(
 
     Args:
         *args: the program to debug, and more arguments for gdb.
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.gdb(executable, args), session, options)
 
 
+@_profile(AsyncRepl)
 def apdb(
     script: str,
     *args: str,
@@ -487,16 +352,5 @@ def apdb(
     Args:
         script: the Python file to debug.
         *args: its arguments.
-        executable: another build of the program to run.
-        session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
-
-    Returns:
-        The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
-        (or ``await repl.start()``).
     """
     return _async(_profiles.pdb(executable, [script, *args]), session, options)
