@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
+
+import pytest
 
 import driver
 
@@ -38,3 +41,19 @@ def test_spawn_signature_is_the_documented_one() -> None:
         "stderr", "echo", "dimensions", "log", "newline",
         "transcript_limit",
     ]  # fmt: skip
+
+
+def test_the_distribution_says_what_it_is() -> None:
+    try:
+        metadata = importlib.metadata.metadata("linedriver")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("linedriver is not installed in this environment (pip install -e .)")
+    classifiers = metadata.get_all("Classifier") or []
+    for version in ("3.10", "3.11", "3.12", "3.13"):
+        assert f"Programming Language :: Python :: {version}" in classifiers
+    assert "Framework :: Pytest" in classifiers
+    assert any(c.startswith("Development Status ::") for c in classifiers)
+    assert "LICENSE" in (metadata.get_all("License-File") or [])
+    assert metadata["Requires-Python"] == ">=3.10"
+    entry_points = importlib.metadata.entry_points(group="pytest11")
+    assert any(ep.value == "driver.pytest_plugin" for ep in entry_points)
