@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .repl import Repl as Repl
     from .session import Reader as Reader
     from .session import Session as Session
+    from .session import attach as attach
     from .session import spawn as spawn
 
 __version__ = "0.2.0.dev0"
@@ -60,6 +61,7 @@ _LAZY = {
     "Secret": "._masking",
     "Session": ".session",
     "aspawn": ".aio",
+    "attach": ".session",
     "run": "._run",
     "spawn": ".session",
 }
@@ -86,6 +88,7 @@ __all__ = [
     "SpawnError",
     "Timeout",
     "aspawn",
+    "attach",
     "repl",
     "run",
     "spawn",

@@ -14,7 +14,7 @@ import os
 import shlex
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO, TypedDict, TypeVar
 
 from ._core import OutputBuffer
@@ -34,7 +34,7 @@ from ._public import public
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._process import reading_stdin
-from .backends._spawn import check_dimensions
+from .backends._spawn import check_dimensions, check_ignored_signals
 from .backends.pipe import PipeBackend
 from .backends.pty import PtyBackend, Terminal
 
@@ -108,6 +108,7 @@ class SpawnOptions(TypedDict, total=False):
     log: TextIO | None
     newline: str | None
     transcript_limit: int | None
+    ignore_signals: tuple[int, ...]
 
 
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
@@ -172,7 +173,7 @@ class Child:
         self,
         argv: str | Sequence[str],
         *,
-        backend: str = "pipe",
+        backend: str | Backend = "pipe",
         cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float | None = 10.0,
@@ -184,8 +185,10 @@ class Child:
         log: TextIO | None = None,
         newline: str | None = None,
         transcript_limit: int | None = DEFAULT_LIMIT,
+        ignore_signals: tuple[int, ...] = (),
     ) -> None:
         # Every option is checked before anything starts.
+        ignored = check_ignored_signals(ignore_signals)
         self.timeout = check_timeout(timeout)
         _check_codec(encoding, errors)
         if newline not in (None, ""):
@@ -193,7 +196,7 @@ class Child:
                 f"newline={newline!r}: expected None (\\r\\n read as \\n) or '' (line ends"
                 " kept as they came)"
             )
-        if backend not in ("pipe", "pty"):
+        if not isinstance(backend, Backend) and backend not in ("pipe", "pty"):
             raise ValueError(f"backend={backend!r}: expected 'pipe' or 'pty'")
         if backend == "pty" and stderr != "stdout":
             raise ValueError(
@@ -220,11 +223,15 @@ class Child:
         self.backend: Backend
         failure: SpawnError | None = None
         try:
-            if backend == "pipe":
-                self.backend = PipeBackend(given, cwd=cwd_str, env=env, stderr=stderr)
+            if isinstance(backend, Backend):  # attached: started elsewhere, given whole
+                self.backend = backend
+            elif backend == "pipe":
+                self.backend = PipeBackend(
+                    given, cwd=cwd_str, env=env, stderr=stderr, ignored=ignored
+                )
             else:
                 self.backend = PtyBackend(
-                    given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions
+                    given, cwd=cwd_str, env=env, echo=echo, dimensions=dimensions, ignored=ignored
                 )
         except SpawnError as error:
             failure = _shown_spawn_error(error, given, secrets)
@@ -262,11 +269,16 @@ class Child:
         self.exit_after_eof_awaited = False
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open = False
+        #: Called with each piece of stdout as it is read (str or bytes, as the session).
+        self.read_tap: Callable[[Any], object] | None = None
+        #: Called with each thing sent, as it is about to be written.
+        self.send_tap: Callable[[Any], object] | None = None
 
     # -- facts ----------------------------------------------------------
 
     @property
-    def pid(self) -> int:
+    def pid(self) -> int | None:
+        """The child's pid; None for an attached fd, which has no child."""
         return self.process.pid
 
     def describe(self) -> str:
@@ -337,6 +349,8 @@ class Child:
         data = self.encode(text, secret=secret) + end
         shown = data if self.kind is bytes else str(text) + end.decode()
         self.transcript.record_sent(shown, secret=secret)
+        if self.send_tap is not None and shown:
+            self.send_tap(shown)
         if shown:
             last = shown[-1:] if isinstance(shown, str) else shown[-1:].decode("latin-1")
             # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
@@ -416,6 +430,8 @@ class Child:
             self.open_outputs -= 1
         if name == "stdout":
             self.transcript.record_output(text)
+            if text and self.read_tap is not None:
+                self.read_tap(text)
 
     def read_ready(self, limit: int = 1 << 20) -> None:
         """Take in what the outputs already hold, without waiting. At most
@@ -523,6 +539,8 @@ class Child:
                     return False  # the program reads by key: it got every byte
             except OSError:
                 return False
+        if self.pid is None:
+            return True  # an attached fd: the other end may well wait for the line
         return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
 
     def eof_error(self, buffer: OutputBuffer, what: str, entries: Sequence[Entry[Any]] = ()) -> EOF:

@@ -335,6 +335,13 @@ class OutputBuffer:
         """Consume and return everything read and not yet consumed."""
         return self._storage.take(self._storage.end)
 
+    def replace_unconsumed(self, text: Text) -> None:
+        """Drop the unconsumed text and read ``text`` in its place; output
+        still to come follows it."""
+        storage = self._storage
+        storage.take(storage.end)
+        storage.append(text)
+
     def text_from(self, start: int) -> Text:
         return self._storage.slice(start)
 
@@ -376,6 +383,16 @@ class OutputBuffer:
             return None
         return self._storage.take(self._storage.end)
 
+    def read_some(self, limit: int) -> Text | None:
+        """Up to ``limit`` characters of what has arrived, or ``None`` until
+        some has (after EOF too, with :attr:`exhausted` true)."""
+        storage = self._storage
+        if storage.consumed == storage.end:
+            if self.failure is not None:
+                self.raise_if_undecodable()
+            return None
+        return storage.take(min(storage.end, storage.consumed + limit))
+
     def take_match(self, start: int, stop: int) -> tuple[Text, Text]:
         """Consume through ``stop``; returns (before, matched)."""
         before = self._storage.take(start)
@@ -402,9 +419,14 @@ class Search:
         buffer: OutputBuffer,
         entries: Sequence[Entry[Any]],
         window: int = DEFAULT_WINDOW,
+        *,
+        within: int | None = None,
     ) -> None:
         self._buffer = buffer
         self.entries = list(entries)
+        # Only a match inside the last ``within`` characters of the unread
+        # text counts (pexpect's searchwindowsize); None: anywhere.
+        self._within = within
         self._searched_to = -1  # nothing searched yet
         self._full_size = 0
         exact_overlap = [len(e.text) - 1 for e in self.entries if isinstance(e, Exact)]
@@ -445,11 +467,12 @@ class Search:
     def _search(self, full: bool) -> Match[Any] | None:
         buffer = self._buffer
         consumed, end = buffer.consumed, buffer.end
+        floor = consumed if self._within is None else max(consumed, end - self._within)
         if full:
-            start = consumed
+            start = floor
             self._full_size = max(end - consumed, self._window)
         else:
-            start = max(consumed, self._searched_to - self._lookback)
+            start = max(floor, self._searched_to - self._lookback)
         # One character before the searched text keeps ^ and \b honest there.
         context = 1 if start > consumed else 0
         segment = buffer.text_from(start - context)
@@ -471,6 +494,8 @@ class Search:
                 continue
             assert isinstance(entry, Regex)
             try:
+                if entry.anchored and floor > consumed:
+                    continue  # the unconsumed start lies outside the window
                 if entry.anchored:
                     # \A: it can match at the unconsumed start only. Tried there
                     # alone; a search would try (and, on repetitive text, slowly

@@ -30,7 +30,8 @@ from ._child import Child, Deadline, TimeoutArg
 from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
-from .backends._process import ChildProcess, running
+from .backends import Process
+from .backends._process import running
 
 T = TypeVar("T")
 
@@ -176,13 +177,25 @@ def _exit_after_eof(child: Child) -> Steps[None]:
 
 
 def expect(
-    child: Child, buffer: OutputBuffer, spec: Any, timeout: TimeoutArg, *, exact: bool
+    child: Child,
+    buffer: OutputBuffer,
+    spec: Any,
+    timeout: TimeoutArg,
+    *,
+    exact: bool,
+    window: int | None = None,
 ) -> Steps[Match[Any]]:
     """Wait for any pattern of ``spec`` (see Reader.expect)."""
     child.check_open()
+    if window is not None and (type(window) is not int or window < 1):
+        raise ValueError(
+            f"window={window!r}: expected how many of the last characters to search"
+            " (1 or more), or None for all"
+        )
     child.add_secret_patterns(spec)
     hide = child.transcript.secrets.hide
-    search = Search(buffer, compile_patterns(spec, exact=exact, kind=child.kind, hide=hide))
+    entries = compile_patterns(spec, exact=exact, kind=child.kind, hide=hide)
+    search = Search(buffer, entries, within=window)
     return (
         yield from until(
             child, buffer, search.step, describe(search.entries, hide), timeout, search
@@ -381,7 +394,7 @@ def _end_survivors(child: Child, grace: float) -> Steps[None]:
     yield from _gone_by(survivors, time.monotonic() + max(grace, 1.0))
 
 
-def _signal_survivors(process: ChildProcess, survivors: list[int], sig: int) -> None:
+def _signal_survivors(process: Process, survivors: list[int], sig: int) -> None:
     """The group while the exited child holds its id; else (reaped behind our
     back, SIGCHLD ignored) each survivor, whose pid its own life holds."""
     if process.signal_group(sig):

@@ -23,8 +23,9 @@ class RunResult:
     argv: list[str]
     #: The exit status, or ``-N`` for signal N.
     returncode: int
-    #: Everything the program printed (``\\r\\n`` normalised).
-    output: str
+    #: Everything the program printed (``\\r\\n`` normalised); bytes as
+    #: they came with ``encoding=None``.
+    output: Any
     #: The exchange in session-file form, answers as ``> `` lines.
     transcript: str
 
@@ -32,13 +33,14 @@ class RunResult:
 class Answers:
     """The answers for one prompt: a str every time, a list in order."""
 
-    def __init__(self, prompt: str, answers: str | Sequence[str]) -> None:
+    def __init__(self, prompt: Any, answers: Any) -> None:
         self.prompt = prompt
-        self.given = [answers] if isinstance(answers, str) else list(answers)
-        self._next: Iterator[str] | None = None if isinstance(answers, str) else iter(self.given)
+        every_time = isinstance(answers, (str, bytes))  # bytes in a bytes session
+        self.given = [answers] if every_time else list(answers)
+        self._next: Iterator[Any] | None = None if every_time else iter(self.given)
         self.used = 0
 
-    def next(self, argv: Sequence[str], output: str) -> str:
+    def next(self, argv: Sequence[str], output: Any) -> Any:
         self.used += 1
         if self._next is None:
             return self.given[0]
@@ -91,14 +93,15 @@ def run(
     """
     prompts = list(responses or {})
     answers = [Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
-    printed: list[str] = []
+    printed: list[Any] = []
     with spawn(
         argv, backend=backend, cwd=cwd, env=env, timeout=timeout, **spawn_options
     ) as session:
+        empty = session.before  # "" or b"": nothing is matched yet
 
-        def answer(match: Match[str]) -> object:
+        def answer(match: Match[Any]) -> object:
             printed.append(match.before + match.text)
-            reply = answers[match.index].next(session.argv, session.mask("".join(printed)))
+            reply = answers[match.index].next(session.argv, session.mask(empty.join(printed)))
             session.send_line(reply)
             return CONTINUE
 
@@ -107,10 +110,10 @@ def run(
         try:
             printed.append(session.dispatch(handlers, timeout).before)
         except Timeout as error:
-            error.output = session.mask("".join(printed)) + str(error.output)
+            error.output = session.mask(empty.join(printed)) + error.output
             raise
         returncode = session.wait()
-        return RunResult(session.argv, returncode, "".join(printed), session.transcript)
+        return RunResult(session.argv, returncode, empty.join(printed), session.transcript)
 
 
 def _ordinal(n: int) -> str:

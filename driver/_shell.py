@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, AnyStr, Generic
 
 from ._child import Child, TimeoutArg, check_timeout
@@ -41,10 +41,19 @@ class ReaderBase(Generic[AnyStr]):
         buffer = self._buffer
         return until(self._child, buffer, buffer.read_all, "EOF", timeout)
 
-    def _expect_steps(self, spec: Any, timeout: TimeoutArg, exact: bool) -> Steps[Match[AnyStr]]:
+    def _read_some_steps(self, limit: int, timeout: TimeoutArg) -> Steps[AnyStr]:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit={limit!r}: expected how many characters at most (1 or more)")
+        buffer = self._buffer
+        return until(self._child, buffer, lambda: buffer.read_some(limit), "output", timeout)
+
+    def _expect_steps(
+        self, spec: Any, timeout: TimeoutArg, exact: bool, window: int | None = None
+    ) -> Steps[Match[AnyStr]]:
         if isinstance(spec, Mapping):
             return self._dispatch_steps(spec, timeout, exact)
-        return self._matched(expect(self._child, self._buffer, spec, timeout, exact=exact))
+        steps = expect(self._child, self._buffer, spec, timeout, exact=exact, window=window)
+        return self._matched(steps)
 
     def _dispatch_steps(
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg, exact: bool
@@ -58,6 +67,25 @@ class ReaderBase(Generic[AnyStr]):
         found = yield from steps
         self.before, self.after, self.match = found.before, found.text, found
         return found
+
+    @property
+    def unconsumed(self) -> AnyStr:
+        """What has arrived and is not yet consumed; settable.
+
+        Reading it consumes nothing. Setting it replaces that output (``""``
+        drops it); output still to come follows what was set.
+        """
+        text: AnyStr = self._buffer.unconsumed()
+        return text
+
+    @unconsumed.setter
+    def unconsumed(self, text: AnyStr) -> None:
+        if not isinstance(text, self._child.kind):
+            raise TypeError(
+                f"unconsumed = {type(text).__name__}: this session reads"
+                f" {self._child.kind.__name__}"
+            )
+        self._buffer.replace_unconsumed(text)
 
     def read_available(self) -> AnyStr:
         """What has arrived and is not yet consumed, without waiting; consumes it.
@@ -77,10 +105,14 @@ class SessionBase(ReaderBase[AnyStr]):
     """The members of a session that never wait."""
 
     _kind = "Session"
+    #: Whether this object ends the child when it is dropped unclosed (a
+    #: view of another session's child does not).
+    _owner = True
 
     @property
-    def pid(self) -> int:
-        """The child's process id (also its process group id)."""
+    def pid(self) -> int | None:
+        """The child's process id (also its process group id); None for a
+        session attached to an fd (:func:`driver.attach`), which has no child."""
         return self._child.pid
 
     @property
@@ -90,7 +122,7 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def backend(self) -> str:
-        """``"pipe"`` or ``"pty"``."""
+        """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd."""
         return self._child.backend.name
 
     @property
@@ -111,7 +143,10 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        return reading_stdin(self.pid) if self.alive else False
+        pid = self.pid
+        if pid is None:
+            return None  # an attached fd: what is at the other end cannot be seen
+        return reading_stdin(pid) if self.alive else False
 
     @property
     def alive(self) -> bool:
@@ -131,6 +166,29 @@ class SessionBase(ReaderBase[AnyStr]):
     @timeout.setter
     def timeout(self, value: float | None) -> None:
         self._child.timeout = check_timeout(value)
+
+    @property
+    def on_read(self) -> Callable[[AnyStr], object] | None:
+        """A callable given each piece of output as it is read, or None; settable.
+
+        It sees the output unmasked, before any read consumes it (a live
+        view, a progress display, a log of your own). The transcript and
+        ``log`` are kept either way.
+        """
+        return self._child.read_tap
+
+    @on_read.setter
+    def on_read(self, tap: Callable[[AnyStr], object] | None) -> None:
+        self._child.read_tap = _checked_tap(tap, "on_read")
+
+    @property
+    def on_send(self) -> Callable[[AnyStr], object] | None:
+        """A callable given everything sent, as it is sent (secrets too), or None; settable."""
+        return self._child.send_tap
+
+    @on_send.setter
+    def on_send(self, tap: Callable[[AnyStr], object] | None) -> None:
+        self._child.send_tap = _checked_tap(tap, "on_send")
 
     @property
     def echo(self) -> bool:
@@ -214,6 +272,27 @@ class SessionBase(ReaderBase[AnyStr]):
         """Send SIGKILL to the child's process group (nothing once it is reaped)."""
         self._child.process.signal_group(signal.SIGKILL)
 
+    @property
+    def window_size(self) -> tuple[int, int]:
+        """(rows, cols) of the child's terminal (pty backend).
+
+        Raises:
+            driver.DriverError: the session has no terminal (pipe backend).
+        """
+        return self._child.needs_terminal("window_size").window_size
+
+    def fileno(self) -> int:
+        """The fd the child's output is read from (a pty's master, or the stdout pipe).
+
+        For watching it with select or an event loop of your own; reading
+        from it takes output past driver, which then never sees it.
+
+        Raises:
+            driver.SessionClosed: the session is closed.
+        """
+        self._child.check_open()
+        return self._child.backend.output_fds["stdout"]
+
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH.
 
@@ -257,7 +336,7 @@ class SessionBase(ReaderBase[AnyStr]):
 
     def __del__(self) -> None:
         child = getattr(self, "_child", None)
-        if child is None or child.closed:
+        if child is None or child.closed or not self._owner:
             return
         warnings.warn(
             f"session {child.describe()} was never closed; use a `with` block or call close()",
@@ -269,3 +348,9 @@ class SessionBase(ReaderBase[AnyStr]):
             self._release_engine()
         finally:
             child.abort()
+
+
+def _checked_tap(tap: Any, name: str) -> Any:
+    if tap is not None and not callable(tap):
+        raise TypeError(f"{name}={tap!r}: expected a callable taking the text, or None")
+    return tap

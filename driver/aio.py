@@ -215,12 +215,31 @@ class AsyncReader(ReaderBase[AnyStr]):
         """
         return await self._engine.run(self._read_steps(timeout))
 
-    async def expect(self, pattern: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
+    async def read_some(self, limit: int = 1 << 16, timeout: TimeoutArg = None) -> AnyStr:
+        """Output as it comes, up to ``limit`` characters, waiting only until something has.
+
+        Args:
+            limit: as for :meth:`driver.Reader.read_some`.
+            timeout: as for :meth:`driver.Reader.read_line`.
+
+        Returns:
+            At least one character, at most ``limit``.
+
+        Raises:
+            driver.Timeout: as for :meth:`driver.Reader.read_some`.
+            driver.EOF: as for :meth:`driver.Reader.read_some`.
+        """
+        return await self._engine.run(self._read_some_steps(limit, timeout))
+
+    async def expect(
+        self, pattern: Any, timeout: TimeoutArg = None, *, window: int | None = None
+    ) -> Match[AnyStr]:
         """Wait for a regex or any of a list of them.
 
         Args:
             pattern: as for :meth:`driver.Reader.expect`.
             timeout: as for :meth:`driver.Reader.read_line`.
+            window: as for :meth:`driver.Reader.expect`.
 
         Returns:
             The :class:`driver.Match`.
@@ -229,14 +248,17 @@ class AsyncReader(ReaderBase[AnyStr]):
             driver.Timeout: as for :meth:`driver.Reader.expect`.
             driver.EOF: as for :meth:`driver.Reader.expect`.
         """
-        return await self._engine.run(self._expect_steps(pattern, timeout, False))
+        return await self._engine.run(self._expect_steps(pattern, timeout, False, window))
 
-    async def expect_exact(self, text: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
+    async def expect_exact(
+        self, text: Any, timeout: TimeoutArg = None, *, window: int | None = None
+    ) -> Match[AnyStr]:
         """Like :meth:`expect`, for literal strings (no regex syntax).
 
         Args:
             text: as for :meth:`driver.Reader.expect_exact`.
             timeout: as for :meth:`driver.Reader.read_line`.
+            window: as for :meth:`driver.Reader.expect`.
 
         Returns:
             The :class:`driver.Match`.
@@ -245,7 +267,7 @@ class AsyncReader(ReaderBase[AnyStr]):
             driver.Timeout: as for :meth:`driver.Reader.expect`.
             driver.EOF: as for :meth:`driver.Reader.expect`.
         """
-        return await self._engine.run(self._expect_steps(text, timeout, True))
+        return await self._engine.run(self._expect_steps(text, timeout, True, window))
 
     async def dispatch(
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg = None, *, exact: bool = False
@@ -283,9 +305,12 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
 
     _kind = "AsyncSession"
 
-    def __init__(self, child: Child, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, child: Child, loop: asyncio.AbstractEventLoop, *, owner: bool = True
+    ) -> None:
         engine = AsyncEngine(child, loop)
         super().__init__(child, "stdout", engine)
+        self._owner = owner
         #: Reader of the child's stderr with ``stderr="pipe"``, else None.
         self.stderr: AsyncReader[AnyStr] | None = (
             AsyncReader(child, "stderr", engine) if "stderr" in child.buffers else None
@@ -433,6 +458,7 @@ async def aspawn(
     log: TextIO | None = None,
     newline: str | None = None,
     transcript_limit: int | None = DEFAULT_LIMIT,
+    ignore_signals: tuple[int, ...] = (),
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
@@ -468,5 +494,6 @@ async def aspawn(
         log=log,
         newline=newline,
         transcript_limit=transcript_limit,
+        ignore_signals=ignore_signals,
     )
     return AsyncSession(child, loop)

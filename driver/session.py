@@ -7,6 +7,7 @@ import os
 import select
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
@@ -22,7 +23,11 @@ from ._shell import ReaderBase, SessionBase
 from ._transcript import DEFAULT_LIMIT
 
 if TYPE_CHECKING:
+    import asyncio
+
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from .aio import AsyncSession
 
 T = TypeVar("T")
 
@@ -162,7 +167,31 @@ class Reader(ReaderBase[AnyStr]):
         """
         return self._engine.run(self._read_steps(timeout))
 
-    def expect(self, pattern: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
+    def read_some(self, limit: int = 1 << 16, timeout: TimeoutArg = None) -> AnyStr:
+        """Output as it comes: what has arrived, up to ``limit`` characters,
+        waiting only until something has.
+
+        For a stream that is not made of lines (a progress bar, a binary
+        protocol) or to pass output on as it comes.
+
+        Args:
+            limit: the most characters (bytes in a bytes session) to return.
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            At least one character, at most ``limit``.
+
+        Raises:
+            driver.Timeout: nothing came in time.
+            driver.EOF: the output ended and all of it was read.
+            driver.DecodeError: the next output does not decode.
+            ValueError: ``limit`` is not 1 or more.
+        """
+        return self._engine.run(self._read_some_steps(limit, timeout))
+
+    def expect(
+        self, pattern: Any, timeout: TimeoutArg = None, *, window: int | None = None
+    ) -> Match[AnyStr]:
         """Wait for a regex (a str, or a compiled pattern) or any of a list of them.
 
         The list may hold ``driver.EOF`` and ``driver.TIMEOUT``: when that
@@ -177,6 +206,9 @@ class Reader(ReaderBase[AnyStr]):
                 ``driver.TIMEOUT``, or a list of them. A dict runs
                 :meth:`dispatch`.
             timeout: as for :meth:`read_line`.
+            window: only a match within the last ``window`` characters of
+                the unread output counts (pexpect's ``searchwindowsize``);
+                None (the default) searches all of it.
 
         Returns:
             The :class:`driver.Match`; its ``index`` is the entry's position.
@@ -188,15 +220,18 @@ class Reader(ReaderBase[AnyStr]):
             ValueError: a pattern is not a valid regex, or the list is empty.
             TypeError: a pattern of the wrong kind (bytes in a text session).
         """
-        return self._engine.run(self._expect_steps(pattern, timeout, False))
+        return self._engine.run(self._expect_steps(pattern, timeout, False, window))
 
-    def expect_exact(self, text: Any, timeout: TimeoutArg = None) -> Match[AnyStr]:
+    def expect_exact(
+        self, text: Any, timeout: TimeoutArg = None, *, window: int | None = None
+    ) -> Match[AnyStr]:
         """Like :meth:`expect`, for literal strings (no regex syntax).
 
         Args:
             text: a string, ``driver.EOF``, ``driver.TIMEOUT``, or a list of
                 them. A dict runs :meth:`dispatch` with ``exact=True``.
             timeout: as for :meth:`read_line`.
+            window: as for :meth:`expect`.
 
         Returns:
             The :class:`driver.Match`.
@@ -206,7 +241,7 @@ class Reader(ReaderBase[AnyStr]):
             driver.EOF: as for :meth:`expect`.
             ValueError: an empty string, or an empty list.
         """
-        return self._engine.run(self._expect_steps(text, timeout, True))
+        return self._engine.run(self._expect_steps(text, timeout, True, window))
 
     def dispatch(
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg = None, *, exact: bool = False
@@ -260,6 +295,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         self.stderr: Reader[AnyStr] | None = (
             Reader(child, "stderr", engine) if "stderr" in child.buffers else None
         )
+        self._views: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSession[AnyStr]]
+        self._views = weakref.WeakKeyDictionary()
 
     # -- sending ----------------------------------------------------------
 
@@ -382,6 +419,31 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         """
         self._engine.run(policy.echo_off(self._child, timeout))
 
+    def as_async(self) -> AsyncSession[AnyStr]:
+        """This session's child, driven from the running event loop.
+
+        For code that is partly asyncio: the :class:`driver.AsyncSession`
+        shares this session's output, position, matches and transcript, so
+        calls on either carry on where the other stopped. Use one at a time.
+        Closing either closes the child; dropping the view does not.
+
+        Returns:
+            An AsyncSession on the running loop (the same one each time on
+            the same loop).
+
+        Raises:
+            RuntimeError: no event loop is running.
+        """
+        import asyncio
+
+        from .aio import AsyncSession
+
+        loop = asyncio.get_running_loop()
+        view = self._views.get(loop)
+        if view is None:
+            view = self._views[loop] = AsyncSession(self._child, loop, owner=False)
+        return view
+
     # -- lifecycle --------------------------------------------------------
 
     def wait(self, timeout: TimeoutArg = None) -> int:
@@ -420,6 +482,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
     def _release_engine(self) -> None:
         self._engine.release()
+        for view in list(self._views.values()):
+            view._release_engine()  # no loop may watch the fds about to close
 
     def __enter__(self) -> Session[AnyStr]:
         return self
@@ -456,6 +520,7 @@ def spawn(
     log: TextIO | None = None,
     newline: str | None = None,
     transcript_limit: int | None = DEFAULT_LIMIT,
+    ignore_signals: tuple[int, ...] = (),
 ) -> Session[Any]:
     """Start ``argv`` and return a :class:`Session` driving it.
 
@@ -484,6 +549,9 @@ def spawn(
         transcript_limit: how many characters of the exchange the transcript
             keeps in memory, the most recent (default 1 MiB); None keeps it
             all. ``log`` gets the full record either way.
+        ignore_signals: signals the child starts with ignored, say
+            ``(signal.SIGHUP,)`` for one that must outlive its terminal
+            (as ``nohup``). Every other signal starts at its default.
 
     Returns:
         The running session, a ``Session[str]``, or a ``Session[bytes]``
@@ -510,5 +578,69 @@ def spawn(
             log=log,
             newline=newline,
             transcript_limit=transcript_limit,
+            ignore_signals=ignore_signals,
         )
     )
+
+
+def attach(
+    fd: Any,
+    *,
+    name: str | None = None,
+    close_fd: bool = True,
+    timeout: float | None = 10.0,
+    encoding: str | None = "utf-8",
+    errors: str = "strict",
+    log: TextIO | None = None,
+    newline: str | None = None,
+    transcript_limit: int | None = DEFAULT_LIMIT,
+) -> Session[Any]:
+    """Drive an fd opened elsewhere: a socket, a serial line, a pty's master.
+
+    The session reads and matches as one of :func:`spawn` does; there is no
+    child, so ``pid`` is None and signals go nowhere. ``send_eof()`` ends
+    the input (a socket's sending half is shut down), after which ``alive``
+    is False; ``close()`` does that and releases the fd, without a grace
+    period.
+
+    Args:
+        fd: an fd number, or an object with ``fileno()`` (a socket, a file
+            opened for reading and writing). It is made non-blocking.
+        name: how messages and the transcript name it (default ``fd N``).
+        close_fd: close the fd with the session; False leaves it open (the
+            socket object that owns it, say), in the blocking mode found.
+        timeout, encoding, errors, log, newline, transcript_limit: as for
+            :func:`spawn`.
+
+    Returns:
+        The session, a ``Session[str]``, or a ``Session[bytes]`` with
+        ``encoding=None``.
+
+    Raises:
+        OSError: ``fd`` is not open.
+        TypeError: ``fd`` is neither an int nor has ``fileno()``.
+    """
+    from .backends.fd import FdBackend
+
+    number = fd if isinstance(fd, int) and not isinstance(fd, bool) else None
+    if number is None:
+        fileno = getattr(fd, "fileno", None)
+        if not callable(fileno):
+            raise TypeError(f"attach({fd!r}): expected an fd number or an object with fileno()")
+        number = fileno()
+    backend = FdBackend(number, owned=close_fd)
+    try:
+        child = Child(
+            [name or f"fd {number}"],
+            backend=backend,
+            timeout=timeout,
+            encoding=encoding,
+            errors=errors,
+            log=log,
+            newline=newline,
+            transcript_limit=transcript_limit,
+        )
+    except BaseException:
+        backend.close()
+        raise
+    return Session(child)

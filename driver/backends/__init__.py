@@ -15,11 +15,29 @@ from __future__ import annotations
 import abc
 import signal
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ._process import ChildProcess
     from .pty import Terminal
+
+
+class Process(Protocol):
+    """What a session needs of its child: a :class:`~driver.backends._process.ChildProcess`,
+    or for an attached fd the :class:`~driver.backends.fd.Endpoint` standing in for one."""
+
+    @property
+    def pid(self) -> int | None: ...
+    @property
+    def exit_fd(self) -> int | None: ...
+    @property
+    def returncode(self) -> int | None: ...
+    def poll(self) -> int | None: ...
+    def reap(self) -> int: ...
+    def signal(self, sig: int) -> None: ...
+    def signal_group(self, sig: int) -> bool: ...
+    def group_survivors(self) -> list[int] | None: ...
+    def close(self) -> None: ...
+
 
 # A pipe holds 64 KiB; asking for more only makes each read allocate more.
 READ_SIZE = 1 << 16
@@ -31,11 +49,11 @@ class Backend(abc.ABC):
     @property
     @abc.abstractmethod
     def name(self) -> str:
-        """``"pipe"`` or ``"pty"``: for people (reprs, reports), never for decisions."""
+        """``"pipe"``, ``"pty"`` or ``"fd"``: for people (reprs, reports), never for decisions."""
 
     @property
     @abc.abstractmethod
-    def process(self) -> ChildProcess:
+    def process(self) -> Process:
         """The child process: its exit, reaping and signals."""
 
     @property

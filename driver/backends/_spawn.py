@@ -243,6 +243,7 @@ def fork_exec(
     *,
     stdio: tuple[int | None, int | None, int | None],
     controlling_terminal: bool,
+    ignored: tuple[int, ...] = (),
 ) -> int:
     """Start ``program`` in a new session; its pid once exec has succeeded.
 
@@ -250,11 +251,13 @@ def fork_exec(
     the parent's); with ``controlling_terminal`` fd 0 must be a terminal,
     which becomes the child's controlling terminal. The child closes every
     other fd, enters ``cwd``, resets every signal to its default with an
-    empty mask (unlike Popen, which keeps ignored signals and the mask) and
-    execs. A failure there raises SpawnError naming the step; the child is
-    then reaped. The arguments are trusted: run ``check`` first.
+    empty mask (unlike Popen, which keeps ignored signals and the mask), then
+    ignores the ``ignored`` signals (as nohup does SIGHUP), and execs. A
+    failure there raises SpawnError naming the step; the child is then reaped.
+    The arguments are trusted: run ``check`` first.
     """
     encoded = _Encoded(program, argv, env, cwd)
+    encoded.ignored = ignored
     duplicates, child_stdio = _above_stdio(stdio)
     try:
         read_end, write_end = _error_pipe()
@@ -294,6 +297,7 @@ class _Encoded:
         env: Mapping[str, str] | None,
         cwd: Cwd,
     ) -> None:
+        self.ignored: tuple[int, ...] = ()
         self.program = os.fsencode(program)
         self.argv = [os.fsencode(arg) for arg in argv]
         source = os.environb if env is None else env
@@ -384,6 +388,8 @@ def _exec_child(
             os.chdir(encoded.cwd)
         step = "signals"
         _reset_signals()
+        for sig in encoded.ignored:
+            _signal.signal(sig, _signal.SIG_IGN)
         step = "exec"
         os.execve(encoded.program, encoded.argv, encoded.env)
     except BaseException as exc:
@@ -439,3 +445,19 @@ def _close_all(fds: Sequence[int]) -> None:
             os.close(fd)
         except OSError:
             pass
+
+
+def check_ignored_signals(signals: object) -> tuple[int, ...]:
+    """``signals`` as the signal numbers a child may start with ignored."""
+    if isinstance(signals, (str, bytes)) or not isinstance(signals, (tuple, list, set, frozenset)):
+        raise TypeError(
+            f"ignore_signals={signals!r}: expected a sequence of signals, such as (signal.SIGHUP,)"
+        )
+    numbers = []
+    for sig in signals:
+        if isinstance(sig, bool) or not isinstance(sig, int) or sig not in _signal.valid_signals():
+            raise ValueError(f"ignore_signals: {sig!r} is not a signal number")
+        if sig in (_signal.SIGKILL, _signal.SIGSTOP):
+            raise ValueError(f"ignore_signals: {_signal.Signals(sig).name} cannot be ignored")
+        numbers.append(int(sig))
+    return tuple(numbers)

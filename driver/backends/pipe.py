@@ -38,6 +38,7 @@ class PipeBackend(Backend):
         cwd: Cwd,
         env: Mapping[str, str] | None,
         stderr: str,
+        ignored: tuple[int, ...] = (),
     ) -> None:
         if stderr not in _STDERR_MODES:
             raise ValueError(
@@ -49,7 +50,7 @@ class PipeBackend(Backend):
         # an fd number that was reused.
         ours, theirs = _pipes(stderr)
         try:
-            self._process = _start(program, argv, env, cwd, theirs)
+            self._process = _start(program, argv, env, cwd, theirs, ignored)
         except BaseException:
             _close_all(ours.values())
             raise
@@ -151,9 +152,14 @@ def _start(
     env: Mapping[str, str] | None,
     cwd: Cwd,
     stdio: tuple[int, int, int | None],
+    ignored: tuple[int, ...],
 ) -> ChildProcess:
-    if _popen_leaks_signals():
-        pid = fork_exec(program, argv, env, cwd, stdio=stdio, controlling_terminal=False)
+    # Popen cannot start a child with a signal ignored (but by preexec_fn,
+    # which runs Python in the child): our own fork can.
+    if ignored or _popen_leaks_signals():
+        pid = fork_exec(
+            program, argv, env, cwd, stdio=stdio, controlling_terminal=False, ignored=ignored
+        )
         return ChildProcess(pid)
     try:
         popen = subprocess.Popen(

@@ -177,13 +177,20 @@ class PtyBackend(Backend):
         env: Mapping[str, str] | None,
         echo: bool,
         dimensions: tuple[int, int],
+        ignored: tuple[int, ...] = (),
     ) -> None:
         program = check(argv, env, cwd, dimensions, terminal=True)
         master, slave = os.openpty()  # both close-on-exec
         try:
             _set_up_terminal(slave, echo, dimensions, argv)
             pid = fork_exec(
-                program, argv, env, cwd, stdio=(slave, slave, slave), controlling_terminal=True
+                program,
+                argv,
+                env,
+                cwd,
+                stdio=(slave, slave, slave),
+                controlling_terminal=True,
+                ignored=ignored,
             )
         except BaseException:
             os.close(master)

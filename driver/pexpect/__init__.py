@@ -1,0 +1,33 @@
+"""pexpect's API on driver: ``import driver.pexpect as pexpect``.
+
+Scripts written for pexpect 4.9 run unchanged, with driver underneath: no
+50 ms sleep before each send or after close, a search that stays linear
+however long the output, long lines on a pty intact, nothing lost at a
+timeout, ``expect(async_=True)`` without threads. See the docs' "Coming
+from pexpect" for the few deliberate differences.
+"""
+
+from __future__ import annotations
+
+from .exceptions import EOF, TIMEOUT, ExceptionPexpect
+from .pty_spawn import spawn, spawnu
+from .run import run, runu
+from .spawnbase import SpawnBase
+from .utils import split_command_line, which
+
+#: The pexpect version whose API this follows.
+__version__ = "4.9.0"
+__revision__ = ""
+
+__all__ = [
+    "EOF",
+    "TIMEOUT",
+    "ExceptionPexpect",
+    "SpawnBase",
+    "run",
+    "runu",
+    "spawn",
+    "spawnu",
+    "split_command_line",
+    "which",
+]

@@ -1,0 +1,79 @@
+"""pexpect's ``PopenSpawn``: a program on pipes, driven by driver."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+from collections.abc import Mapping
+from typing import Any
+
+import driver
+
+from .exceptions import ExceptionPexpect
+from .spawnbase import SpawnBase
+
+
+class PopenSpawn(SpawnBase):
+    """pexpect's ``PopenSpawn``: ``cmd`` with its stdin and stdout (stderr merged)
+    on pipes. Lines end as the child writes them (``os.linesep`` is ``crlf``)."""
+
+    def __init__(
+        self,
+        cmd: str | list[str],
+        timeout: float | None = 30,
+        maxread: int = 2000,
+        searchwindowsize: int | None = None,
+        logfile: Any = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        encoding: str | None = None,
+        codec_errors: str = "strict",
+        preexec_fn: Any = None,
+    ) -> None:
+        super().__init__(timeout, maxread, searchwindowsize, logfile, encoding, codec_errors)
+        if preexec_fn is not None:
+            raise ExceptionPexpect(
+                "preexec_fn is not supported: driver runs no Python code in the child"
+                " between fork and exec"
+            )
+        self.crlf = self.linesep
+        argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
+        session = driver.spawn(argv, backend="pipe", cwd=cwd, env=env, **self._driver_options())
+        self._drive(session)
+        self.pid = session.pid
+        self.child_fd = session.fileno()
+        self.name = f"<{' '.join(argv)}>"
+
+    def sendeof(self) -> None:
+        """Close the child's stdin."""
+        self._session.send_eof()
+
+    def kill(self, sig: int) -> None:
+        """Send ``sig`` to the child (SIGTERM for SIGINT, as pexpect does on Windows)."""
+        if self._session.alive:
+            self._session.send_signal(sig)
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the child."""
+        self.kill(signal.SIGTERM)
+
+    def isalive(self) -> bool:
+        """Whether the child is running; once it is not, the exit status is set."""
+        alive: bool = self._session.alive
+        if not alive:
+            self._record_returncode(self._session.returncode)
+        return alive
+
+    def wait(self) -> int | None:
+        """Wait for the child to exit; its exit status (None if a signal ended it)."""
+        session = self._session
+        returncode = session.returncode if session.closed else session.wait(self._waited(None))
+        self._record_returncode(returncode)
+        return self.exitstatus
+
+    def close(self, force: bool = True) -> None:
+        """End the child (EOF, then SIGTERM, then SIGKILL) and release its pipes."""
+        if not self.closed:
+            self._record_returncode(self._session.close(grace=0.5))
+            self.closed = True

@@ -1,0 +1,422 @@
+"""What every pexpect spawn class shares, over a :class:`driver.Session`.
+
+pexpect's names and results are translated here and nowhere else: patterns
+in (strings compiled with DOTALL, pexpect's EOF and TIMEOUT classes), the
+index out, ``before``/``after``/``match`` set as pexpect sets them, driver's
+errors raised as pexpect's. The waiting, matching and buffering are
+driver's: linear search, nothing lost at a timeout, no sleep before a send.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import driver
+
+from .exceptions import EOF, TIMEOUT, ExceptionPexpect
+
+#: pexpect's message for a pattern of the wrong kind (its tests match "must be one of").
+_BAD_PATTERN = (
+    "Argument must be one of StringTypes, EOF, TIMEOUT, SRE_Pattern, or a list of those type. {!r}"
+)
+#: The sentinels of an expect list, as driver spells them.
+_SENTINELS = {EOF: driver.EOF, TIMEOUT: driver.TIMEOUT}
+
+
+class SpawnBase:
+    """pexpect's spawn API over a driver session; see :class:`driver.pexpect.spawn`.
+
+    A subclass starts the session (a pty, a pipe, an fd) and hands it to
+    :meth:`_drive`.
+    """
+
+    encoding: str | None = None
+    pid: int | None = None
+    flag_eof = False
+
+    def __init__(
+        self,
+        timeout: float | None = 30,
+        maxread: int = 2000,
+        searchwindowsize: int | None = None,
+        logfile: Any = None,
+        encoding: str | None = None,
+        codec_errors: str = "strict",
+    ) -> None:
+        self.stdin, self.stdout, self.stderr = sys.stdin, sys.stdout, sys.stderr
+        self.searcher = None
+        self.ignorecase = False
+        self.before: Any = None
+        self.after: Any = None
+        self.match: Any = None
+        self.match_index: int | None = None
+        self.terminated = True
+        self.exitstatus: int | None = None
+        self.signalstatus: int | None = None
+        self.status: int | None = None
+        self.child_fd = -1
+        self.timeout = timeout
+        self.delimiter = EOF
+        self.logfile = logfile
+        self.logfile_read: Any = None
+        self.logfile_send: Any = None
+        self.maxread = maxread
+        self.searchwindowsize = searchwindowsize
+        # driver never sleeps to synchronise: a delay is waited only if you set one.
+        self.delaybeforesend: float | None = None
+        self.delayafterclose = 0.1
+        self.delayafterterminate = 0.1
+        self.delayafterread: float | None = None
+        self.softspace = False
+        self.name = "<" + repr(self) + ">"
+        self.closed = True
+        self.encoding = encoding
+        self.codec_errors = codec_errors
+        self.string_type: type = bytes if encoding is None else str
+        self.crlf: Any = b"\r\n" if encoding is None else "\r\n"
+        self.linesep: Any = os.linesep.encode("ascii") if encoding is None else os.linesep
+        self.allowed_string_types: tuple[type, ...] = (bytes, str) if encoding is None else (str,)
+        self._session: Any = None
+
+    # -- the driver session ------------------------------------------------
+
+    def _drive(self, session: driver.Session[Any]) -> None:
+        """Take ``session`` over: its taps feed the logfiles."""
+        self._session = session
+        session.on_read = self._logged_read
+        session.on_send = self._logged_send
+        self.closed = False
+        self.terminated = False
+
+    def _driver_options(self) -> dict[str, Any]:
+        """The options every session of this object is spawned with."""
+        if self.encoding is None:
+            return {"encoding": None, "timeout": None}
+        # pexpect hands text over as the child wrote it: no line-end translation.
+        return {
+            "encoding": self.encoding,
+            "errors": self.codec_errors,
+            "newline": "",
+            "timeout": None,
+        }
+
+    def _logged_read(self, data: Any) -> None:
+        self._log(data, "read")
+
+    def _logged_send(self, data: Any) -> None:
+        self._log(data, "send")
+
+    def _log(self, data: Any, direction: str) -> None:
+        for log in (self.logfile, self.logfile_send if direction == "send" else self.logfile_read):
+            if log is not None:
+                log.write(data)
+                log.flush()
+
+    @staticmethod
+    def _waited(timeout: float | None) -> Any:
+        """A pexpect timeout (seconds, None for none) as driver takes it."""
+        return driver.Deadline(None) if timeout is None else max(0.0, timeout)
+
+    def _timeout_for(self, timeout: float | None) -> Any:
+        return self._waited(self.timeout if timeout == -1 else timeout)
+
+    # -- strings --------------------------------------------------------------
+
+    def _coerce_expect_string(self, s: Any) -> Any:
+        if self.encoding is None and not isinstance(s, bytes):
+            return s.encode("ascii")
+        return s
+
+    def _coerce_expect_re(self, r: re.Pattern[Any]) -> re.Pattern[Any]:
+        """A compiled pattern of the session's kind (a str one is encoded for bytes)."""
+        pattern = r.pattern
+        if self.encoding is None and not isinstance(pattern, bytes):
+            return re.compile(pattern.encode("utf-8"), r.flags & ~re.UNICODE)
+        if self.encoding is not None and isinstance(pattern, bytes):
+            return re.compile(pattern.decode("utf-8"), r.flags)
+        return r
+
+    def _coerce_send_string(self, s: Any) -> Any:
+        if self.encoding is None and not isinstance(s, bytes):
+            return s.encode("utf-8")
+        if self.encoding is not None and isinstance(s, bytes):
+            return s.decode("utf-8")
+        return s
+
+    def _empty(self) -> Any:
+        return b"" if self.encoding is None else ""
+
+    # -- patterns ---------------------------------------------------------------
+
+    def compile_pattern_list(self, patterns: Any) -> list[Any]:
+        """``patterns`` (one, or a list) as compiled regexes and EOF/TIMEOUT classes."""
+        if patterns is None:
+            return []
+        if not isinstance(patterns, list):
+            patterns = [patterns]
+        flags = re.DOTALL | (re.IGNORECASE if self.ignorecase else 0)
+        compiled: list[Any] = []
+        for p in patterns:
+            if isinstance(p, self.allowed_string_types):
+                compiled.append(re.compile(self._coerce_expect_string(p), flags))
+            elif p in (EOF, TIMEOUT):
+                compiled.append(p)
+            elif isinstance(p, re.Pattern):
+                compiled.append(self._coerce_expect_re(p))
+            else:
+                raise TypeError(_BAD_PATTERN.format(type(p)))
+        return compiled
+
+    def _exact_list(self, patterns: Any) -> list[Any]:
+        if isinstance(patterns, (*self.allowed_string_types, type)) or patterns in (EOF, TIMEOUT):
+            patterns = [patterns]
+        if not isinstance(patterns, list):
+            raise TypeError(_BAD_PATTERN.format(type(patterns)))
+        exact = []
+        for p in patterns:
+            if isinstance(p, self.allowed_string_types):
+                exact.append(self._coerce_expect_string(p))
+            elif p in (EOF, TIMEOUT):
+                exact.append(p)
+            else:
+                raise TypeError(_BAD_PATTERN.format(type(p)))
+        return exact
+
+    # -- expect -------------------------------------------------------------------
+
+    def expect(
+        self,
+        pattern: Any,
+        timeout: float | None = -1,
+        searchwindowsize: int | None = -1,
+        async_: bool = False,
+        **kw: Any,
+    ) -> Any:
+        """Wait for ``pattern`` (a regex, EOF, TIMEOUT, or a list); the index that matched."""
+        async_ = _async_flag(async_, kw)
+        compiled = self.compile_pattern_list(pattern)
+        return self.expect_list(compiled, timeout, searchwindowsize, async_)
+
+    def expect_list(
+        self,
+        pattern_list: list[Any],
+        timeout: float | None = -1,
+        searchwindowsize: int | None = -1,
+        async_: bool = False,
+        **kw: Any,
+    ) -> Any:
+        """:meth:`expect` for a list already compiled by :meth:`compile_pattern_list`."""
+        async_ = _async_flag(async_, kw)
+        return self._expect(pattern_list, timeout, searchwindowsize, async_, exact=False)
+
+    def expect_exact(
+        self,
+        pattern_list: Any,
+        timeout: float | None = -1,
+        searchwindowsize: int | None = -1,
+        async_: bool = False,
+        **kw: Any,
+    ) -> Any:
+        """Like :meth:`expect`, for literal strings."""
+        async_ = _async_flag(async_, kw)
+        exact = self._exact_list(pattern_list)
+        return self._expect(exact, timeout, searchwindowsize, async_, exact=True)
+
+    def _expect(
+        self, entries: list[Any], timeout: Any, window: Any, async_: bool, *, exact: bool
+    ) -> Any:
+        if window == -1:
+            window = self.searchwindowsize
+        # An empty list waits for the end: EOF, raised as nothing was expected.
+        spec = [_SENTINELS.get(entry, entry) for entry in entries] or [driver.EOF]
+        waited = self._timeout_for(timeout)
+        options = {"exact": exact, "window": window}
+        if async_:
+            return self._expect_async(entries, spec, waited, options)
+        self._check_open()
+        try:
+            found = self._session_expect(spec, waited, **options)
+        except (driver.EOF, driver.Timeout) as error:
+            raise self._failed(error, entries) from None
+        return self._found(found, entries)
+
+    def _session_expect(self, spec: list[Any], waited: Any, *, exact: bool, window: Any) -> Any:
+        expect = self._session.expect_exact if exact else self._session.expect
+        return expect(spec, waited, window=window)
+
+    async def _expect_async(
+        self, entries: list[Any], spec: list[Any], waited: Any, options: dict[str, Any]
+    ) -> int:
+        self._check_open()
+        view = self._session.as_async()
+        expect = view.expect_exact if options["exact"] else view.expect
+        try:
+            found = await expect(spec, waited, window=options["window"])
+        except (driver.EOF, driver.Timeout) as error:
+            raise self._failed(error, entries) from None
+        return self._found(found, entries)
+
+    def _found(self, found: driver.Match[Any], entries: list[Any]) -> int:
+        self.before = found.before
+        if not entries:  # the end came, and nothing was expected
+            self.after, self.match, self.match_index = EOF, None, None
+            self._at_eof()
+            raise EOF(f"End Of File (EOF).\n{self}")
+        entry = entries[found.index]
+        if entry in (EOF, TIMEOUT):
+            self.after = self.match = entry
+            if entry is EOF:
+                self._at_eof()
+        else:
+            self.after = found.text
+            self.match = found.re if found.re is not None else found.text
+        self.match_index = found.index
+        return found.index
+
+    def _failed(self, error: driver.DriverError, entries: list[Any]) -> ExceptionPexpect:
+        """pexpect's exception for a driver EOF or Timeout, ``before``/``after`` set."""
+        self.before = self._session.unconsumed
+        self.match = self.match_index = None
+        shown = f"{self}\nsearcher: {entries!r}"
+        if isinstance(error, driver.EOF):
+            self._session.unconsumed = self._empty()  # pexpect empties its buffer at EOF
+            self.after = EOF
+            self._at_eof()
+            return EOF(f"End Of File (EOF).\n{shown}\n{error}")
+        self.after = TIMEOUT
+        return TIMEOUT(f"Timeout exceeded.\n{shown}\n{error}")
+
+    def _at_eof(self) -> None:
+        self.flag_eof = True
+
+    def _check_open(self) -> None:
+        if self._session is None or self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    # -- the buffer ---------------------------------------------------------------
+
+    @property
+    def buffer(self) -> Any:
+        """What has been read and not yet matched; settable."""
+        if self._session is None:
+            return self._empty()
+        return self._session.unconsumed
+
+    @buffer.setter
+    def buffer(self, value: Any) -> None:
+        self._session.unconsumed = value
+
+    # -- reading -----------------------------------------------------------------
+
+    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> Any:
+        """Up to ``size`` characters, waiting at most ``timeout`` for the first."""
+        self._check_open()
+        if size < 1:
+            return self._empty()
+        try:
+            return self._session.read_some(size, self._timeout_for(timeout))
+        except driver.Timeout:
+            raise TIMEOUT("Timeout exceeded.") from None
+        except driver.EOF:
+            self._at_eof()
+            raise EOF("End Of File (EOF).") from None
+
+    def read(self, size: int = -1) -> Any:
+        """``size`` characters (fewer at EOF); everything up to EOF if negative."""
+        if size == 0:
+            return self._empty()
+        if size < 0:
+            self.expect(self.delimiter)
+            return self.before
+        chunk = re.compile(self._coerce_expect_string(f".{{{size}}}"), re.DOTALL)
+        if self.expect([chunk, self.delimiter]) == 0:
+            return self.after
+        return self.before
+
+    def readline(self, size: int = -1) -> Any:
+        """The next line with its ``\\r\\n``; what is left at EOF (empty once all is read)."""
+        if size == 0:
+            return self._empty()
+        if self.expect([self.crlf, self.delimiter]) == 0:
+            return self.before + self.crlf
+        return self.before
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.readline, self._empty())
+
+    def readlines(self, sizehint: int = -1) -> list[Any]:
+        """Every line up to EOF, each with its line end."""
+        return list(self)
+
+    # -- writing ----------------------------------------------------------------
+
+    def send(self, s: Any) -> int:
+        """Send ``s``; the number of bytes written."""
+        self._check_open()
+        if self.delaybeforesend:
+            time.sleep(self.delaybeforesend)  # sleep-ok: only when a user asks for it
+        s = self._coerce_send_string(s)
+        data = s if isinstance(s, bytes) else s.encode(self.encoding or "utf-8", self.codec_errors)
+        self._session.send(s)
+        return len(data)
+
+    def sendline(self, s: Any = "") -> int:
+        """Send ``s`` and ``os.linesep``; the number of bytes written."""
+        return self.send(self._coerce_send_string(s) + self.linesep)
+
+    def write(self, s: Any) -> None:
+        """Send ``s`` (file-like)."""
+        self.send(s)
+
+    def writelines(self, sequence: Any) -> None:
+        """Send each string of ``sequence``; no line ends are added."""
+        for s in sequence:
+            self.write(s)
+
+    def flush(self) -> None:
+        """Nothing to flush: every send is written at once."""
+
+    def fileno(self) -> int:
+        """The fd the child's output is read from."""
+        return self.child_fd
+
+    def isatty(self) -> bool:
+        return False
+
+    # -- the end -------------------------------------------------------------------
+
+    def eof(self) -> bool:
+        """Whether EOF was seen."""
+        return self.flag_eof
+
+    def _record_returncode(self, returncode: int | None) -> None:
+        if returncode is None:
+            return
+        self.terminated = True
+        if returncode >= 0:
+            self.exitstatus, self.signalstatus, self.status = returncode, None, returncode << 8
+        else:
+            self.exitstatus, self.signalstatus, self.status = None, -returncode, -returncode
+
+    def __enter__(self) -> SpawnBase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self, force: bool = True) -> None:  # pragma: no cover - each kind has its own
+        raise NotImplementedError
+
+
+def _async_flag(async_: bool, kw: dict[str, Any]) -> bool:
+    """pexpect also takes ``async=`` (before ``async`` became a keyword)."""
+    if "async" in kw:
+        async_ = kw.pop("async")
+    if kw:
+        raise TypeError(f"Unknown keyword arguments: {sorted(kw)}")
+    return async_
