@@ -524,7 +524,14 @@ class Child:
             return _OPEN_LINE_HINT
         # Nothing came, and nothing unread is waiting: the child may be buffering.
         nothing_unread = buffer.consumed == buffer.end
-        if quiet and nothing_unread and self.terminal is None and self.process.poll() is None:
+        has_child = self.pid is not None  # an attached fd has none to hold output back
+        if (
+            quiet
+            and nothing_unread
+            and self.terminal is None
+            and has_child
+            and self.process.poll() is None
+        ):
             return _BUFFERING_HINT
         return ""
 

@@ -19,10 +19,11 @@ _SHOWN_OUTPUT_CHARS = 2000
 
 
 def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
-    """`python3 repl.py` (pid 4711, exited with status 1), for messages."""
-    command = command_line(argv)
+    """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
+    an attached fd (no pid) its name, as given."""
     if pid is None:
-        return f"`{command}`"
+        return f"`{' '.join(argv)}`"
+    command = command_line(argv)
     if returncode is None:
         state = "running"
     elif returncode < 0:

@@ -340,7 +340,8 @@ def close(child: Child, grace: object, release_engine: Callable[[], None]) -> St
         return child.process.reap()
     grace = check_grace(grace)
     try:
-        yield from _end_politely(child, grace)
+        if child.pid is not None:  # an attached fd has no child to end: it is released
+            yield from _end_politely(child, grace)
     except BaseException:
         release_engine()
         child.abort()

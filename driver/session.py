@@ -607,8 +607,9 @@ def attach(
         fd: an fd number, or an object with ``fileno()`` (a socket, a file
             opened for reading and writing). It is made non-blocking.
         name: how messages and the transcript name it (default ``fd N``).
-        close_fd: close the fd with the session; False leaves it open (the
-            socket object that owns it, say), in the blocking mode found.
+        close_fd: close the fd with the session (an object given is closed
+            itself, so it never closes the number later); False leaves it
+            open, in the blocking mode found.
         timeout, encoding, errors, log, newline, transcript_limit: as for
             :func:`spawn`.
 
@@ -622,13 +623,15 @@ def attach(
     """
     from .backends.fd import FdBackend
 
-    number = fd if isinstance(fd, int) and not isinstance(fd, bool) else None
-    if number is None:
+    holder = None if isinstance(fd, int) and not isinstance(fd, bool) else fd
+    if holder is None:
+        number = fd
+    else:
         fileno = getattr(fd, "fileno", None)
         if not callable(fileno):
             raise TypeError(f"attach({fd!r}): expected an fd number or an object with fileno()")
         number = fileno()
-    backend = FdBackend(number, owned=close_fd)
+    backend = FdBackend(number, owned=close_fd, holder=holder)
     try:
         child = Child(
             [name or f"fd {number}"],

@@ -50,6 +50,12 @@ class Blocking:
         self._target = target
         self._loop = loop
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._target, name, value)  # a settable property of the session
+
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         if isinstance(value, driver.AsyncReader):

@@ -46,3 +46,20 @@ def test_timeout_carries_all_the_output_so_far() -> None:
         driver.run(fixture("questions.py"), responses={r"name\?.*\] ": "ada"}, timeout=0.5)
     assert "Your name? [anonymous] " in caught.value.output
     assert "Password: " in caught.value.output
+
+
+def test_a_bytes_run_answers_and_returns_bytes_as_they_came() -> None:
+    result = driver.run(
+        fixture("questions.py"),
+        responses={rb"\? \[\w+\] ": b"ada", rb"Password: ": b"pw", rb"\(\d\) ": [b"y", b"n"]},
+        encoding=None,
+    )
+    assert isinstance(result.output, bytes)
+    assert b"name=ada password-length=2 answers=y,n\r\n" in result.output  # \r\n kept
+
+
+def test_a_bytes_run_that_times_out_carries_the_output_as_bytes() -> None:
+    with pytest.raises(driver.Timeout) as caught:
+        driver.run(fixture("questions.py"), {rb"name\?.*\] ": b"ada"}, timeout=0.5, encoding=None)
+    assert isinstance(caught.value.output, bytes)
+    assert b"Your name? [anonymous] " in caught.value.output

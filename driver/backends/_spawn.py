@@ -458,6 +458,6 @@ def check_ignored_signals(signals: object) -> tuple[int, ...]:
         if isinstance(sig, bool) or not isinstance(sig, int) or sig not in _signal.valid_signals():
             raise ValueError(f"ignore_signals: {sig!r} is not a signal number")
         if sig in (_signal.SIGKILL, _signal.SIGSTOP):
-            raise ValueError(f"ignore_signals: {_signal.Signals(sig).name} cannot be ignored")
+            raise ValueError(f"ignore_signals: {signal.Signals(sig).name} cannot be ignored")
         numbers.append(int(sig))
     return tuple(numbers)

@@ -65,13 +65,17 @@ class FdBackend(Backend):
         fd: readable, and writable for sends; made non-blocking.
         owned: close the fd with the session (else it is left open, in
             blocking mode as found).
+        holder: the object the fd came from (a socket, a file), if any. It
+            is what gets closed, so that it never closes the number later,
+            when the number may be another file's.
     """
 
-    def __init__(self, fd: int, *, owned: bool) -> None:
+    def __init__(self, fd: int, *, owned: bool, holder: object = None) -> None:
         mode = os.fstat(fd).st_mode  # OSError (EBADF) for an fd that is not open
         self._fd: int | None = fd
         self._input_open = True
         self._owned = owned
+        self._holder = holder
         self._is_socket = stat.S_ISSOCK(mode)
         self._was_blocking = os.get_blocking(fd)
         os.set_blocking(fd, False)
@@ -139,7 +143,12 @@ class FdBackend(Backend):
         if fd is None:
             return
         if self._owned:
-            os.close(fd)
+            with contextlib.suppress(OSError):  # EBADF: its opener closed it already
+                close = getattr(self._holder, "close", None)
+                if callable(close):
+                    close()
+                else:
+                    os.close(fd)
         else:
             with contextlib.suppress(OSError):
                 os.set_blocking(fd, self._was_blocking)

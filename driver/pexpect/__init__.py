@@ -18,6 +18,8 @@ from .utils import split_command_line, which
 #: The pexpect version whose API this follows.
 __version__ = "4.9.0"
 __revision__ = ""
+#: pexpect ran on Python 2 as well; this is always Python 3.
+PY3 = True
 
 __all__ = [
     "EOF",

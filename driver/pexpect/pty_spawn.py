@@ -52,21 +52,29 @@ class spawn(SpawnBase):
         self.echo = echo
         self.ignore_sighup = ignore_sighup
         self.use_poll = use_poll
+        self._spawn(command, [] if args is None else args, preexec_fn, dimensions)
+
+    def _spawn(
+        self,
+        command: Any,
+        args: Any = (),
+        preexec_fn: Any = None,
+        dimensions: tuple[int, int] | None = None,
+    ) -> None:
         if preexec_fn is not None:
             raise ExceptionPexpect(
                 "preexec_fn is not supported: driver runs no Python code in the child"
                 " between fork and exec. Set the child up before (env, cwd,"
                 " ignore_sighup) or in the program it runs (a shell's `trap`, `ulimit`)."
             )
-        self._spawn(command, [] if args is None else args, dimensions)
-
-    def _spawn(self, command: Any, args: Any, dimensions: tuple[int, int] | None) -> None:
         if isinstance(command, int):
             raise ExceptionPexpect(
                 "Command is an int type. If this is a file descriptor then maybe you want"
                 " to use fdpexpect.fdspawn which takes an existing file descriptor instead"
                 " of a command string."
             )
+        if isinstance(args, tuple):
+            args = list(args)
         if not isinstance(args, list):
             raise TypeError("The argument, args, must be a list.")
         if args:
@@ -126,6 +134,12 @@ class spawn(SpawnBase):
         return "\n".join(lines)
 
     # -- the child -----------------------------------------------------------
+
+    def _at_eof(self) -> None:
+        # EOF on a terminal means the child is ending: its status is known
+        # (driver gave it a moment to exit) and recorded, as pexpect does.
+        super()._at_eof()
+        self.isalive()
 
     def isalive(self) -> bool:
         """Whether the child is running; once it is not, the exit status is set."""

@@ -38,23 +38,24 @@ def run(
         patterns, responses = list(events), list(events.values())
     else:  # EOF or the timeout ends the run
         patterns, responses = None, []
-    output = []
+    # The callbacks see these by name (they are given locals()), as in pexpect.
+    child_result_list: list[Any] = []
     event_count = 0
     try:
         while True:
             try:
                 index = child.expect(patterns)
             except (EOF, TIMEOUT):  # the end of the run, not an error
-                output.append(child.before)
+                child_result_list.append(child.before)
                 break
             after = child.after if isinstance(child.after, child.allowed_string_types) else b""
-            output.append(child.before + after if after else child.before)
+            child_result_list.append(child.before + after if after else child.before)
             if _answer(child, responses[index], locals()):
                 break
             event_count += 1
     finally:
         child.close()
-    text = child.string_type().join(output)
+    text = child.string_type().join(child_result_list)
     return (text, child.exitstatus) if withexitstatus else text
 
 
