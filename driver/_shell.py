@@ -14,6 +14,7 @@ from typing import Any, AnyStr, Generic
 
 from ._child import Child, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer
+from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from .backends._process import reading_stdin
 
@@ -110,10 +111,17 @@ class SessionBase(ReaderBase[AnyStr]):
     _owner = True
 
     @property
-    def pid(self) -> int | None:
-        """The child's process id (also its process group id); None for a
-        session attached to an fd (:func:`driver.attach`), which has no child."""
-        return self._child.pid
+    def pid(self) -> int:
+        """The child's process id (also its process group id).
+
+        Raises:
+            driver.DriverError: the session is attached to an fd
+                (:func:`driver.attach`): there is no child.
+        """
+        pid = self._child.pid
+        if pid is None:
+            raise DriverError(f"{self.describe()} is an attached fd: there is no child process")
+        return pid
 
     @property
     def argv(self) -> list[str]:
@@ -143,7 +151,7 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        pid = self.pid
+        pid = self._child.pid
         if pid is None:
             return None  # an attached fd: what is at the other end cannot be seen
         return reading_stdin(pid) if self.alive else False

@@ -598,7 +598,7 @@ def attach(
     """Drive an fd opened elsewhere: a socket, a serial line, a pty's master.
 
     The session reads and matches as one of :func:`spawn` does; there is no
-    child, so ``pid`` is None and signals go nowhere. ``send_eof()`` ends
+    child, so it has no ``pid`` and signals go nowhere. ``send_eof()`` ends
     the input (a socket's sending half is shut down), after which ``alive``
     is False; ``close()`` does that and releases the fd, without a grace
     period.

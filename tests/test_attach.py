@@ -13,7 +13,9 @@ import driver
 def test_a_socket_is_driven_both_ways_and_send_eof_shuts_its_sending_half() -> None:
     ours, peer = socket.socketpair()
     with peer, driver.attach(ours, name="the peer") as s:
-        assert (s.pid, s.backend, s.alive) == (None, "fd", True)
+        assert (s.backend, s.alive) == ("fd", True)
+        with pytest.raises(driver.DriverError, match="no child process"):
+            s.pid  # noqa: B018
         peer.sendall(b"hello\nprompt> ")
         assert s.read_line() == "hello"
         s.expect_exact("prompt> ")
@@ -64,4 +66,3 @@ def test_bad_fds_are_refused_before_anything_starts() -> None:
         driver.attach(read_end)
     with pytest.raises(TypeError, match="fileno"):
         driver.attach("0")
-

@@ -9,9 +9,9 @@ import os
 import signal
 
 import pytest
-from helpers import Spawn, python
 
 import driver
+from helpers import Spawn, python
 
 # Writes abcdef without a newline, then waits for its input to end.
 ABCDEF = python("import sys; sys.stdout.write('abcdef'); sys.stdout.flush(); sys.stdin.read()")
@@ -108,7 +108,8 @@ def test_a_child_can_start_with_a_signal_ignored(backend: str) -> None:
 
 
 def test_as_async_shares_the_session_with_asyncio_code() -> None:
-    with driver.spawn(python("for n in range(3): print(n, flush=True)\nimport sys; sys.stdin.read()")) as s:
+    counter = python("for n in range(3): print(n, flush=True)\nimport sys; sys.stdin.read()")
+    with driver.spawn(counter) as s:
 
         async def first_line() -> tuple[str, bool]:
             view = s.as_async()
