@@ -16,7 +16,8 @@ compared with, to damp a noisy machine):
    peak memory of the driving process (each variant runs in a fresh process).
 6. the installer dialogue on a pty (five answers, two of them passwords):
    fixtures/sessions/installer.session run by driver.sessionfile, against
-   the same dialogue written as a pexpect script with its defaults.
+   the same dialogue written as a pexpect script with its defaults, and that
+   script unchanged on driver.pexpect.
 
 Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb]
 """
@@ -48,6 +49,7 @@ import pexpect.popen_spawn
 import pexpect.replwrap
 
 import driver
+import driver.pexpect
 from driver.sessionfile import run_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -485,10 +487,11 @@ def driver_session_file() -> float:
     return time.perf_counter() - started
 
 
-def pexpect_installer() -> float:
+def pexpect_installer(module: Any = pexpect) -> float:
+    """The dialogue as a pexpect script, run with ``module`` as pexpect."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        child = pexpect.spawn(PYTHON, [str(INSTALLER), "--prefix", scratch], encoding="utf-8")
+        child = module.spawn(PYTHON, [str(INSTALLER), "--prefix", scratch], encoding="utf-8")
         for prompt, answer in [
             (r"Install directory\? \[.*\] ", ""),
             (r"Administrator name\? \[admin\] ", "ada"),
@@ -499,7 +502,7 @@ def pexpect_installer() -> float:
             child.expect(prompt)
             child.sendline(answer)
         child.expect(r"Installed \d+ files\.")
-        child.expect(pexpect.EOF)
+        child.expect(module.EOF)
         child.close()
         subprocess.run(["cat", f"{scratch}/app.conf"], capture_output=True, check=True)
     return time.perf_counter() - started
@@ -507,12 +510,19 @@ def pexpect_installer() -> float:
 
 def installer_dialogue(repeats: int) -> list[Row]:
     group = "installer dialogue, pty"
+    on_driver = "pexpect script on driver.pexpect"
     best = interleaved(
-        repeats, {"driver session file": driver_session_file, "pexpect": pexpect_installer}
+        repeats,
+        {
+            "driver session file": driver_session_file,
+            "pexpect": pexpect_installer,
+            on_driver: lambda: pexpect_installer(driver.pexpect),
+        },
     )
     return [
         Row(group, "driver session file", best["driver session file"], "ms"),
         Row(group, "pexpect", best["pexpect"], "ms", "driver session file", "same answers"),
+        Row(group, on_driver, best[on_driver], "ms", "pexpect", "the same script, unchanged"),
     ]
 
 
