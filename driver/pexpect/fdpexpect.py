@@ -57,6 +57,9 @@ class fdspawn(SpawnBase):
         try:
             os.fstat(self.child_fd)
         except OSError:
+            # Closed by its opener: let go of the number now, while it is
+            # free, so that no later close can take it from its next owner.
+            self.close()
             return False
         return True
 

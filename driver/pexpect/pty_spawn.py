@@ -9,6 +9,7 @@ from typing import Any
 
 import driver
 
+from .._environment import INPUTRC
 from .exceptions import ExceptionPexpect
 from .spawnbase import SpawnBase
 from .utils import split_command_line, which
@@ -52,12 +53,12 @@ class spawn(SpawnBase):
         self.echo = echo
         self.ignore_sighup = ignore_sighup
         self.use_poll = use_poll
-        self._spawn(command, [] if args is None else args, preexec_fn, dimensions)
+        self._spawn(command, args, preexec_fn, dimensions)
 
     def _spawn(
         self,
         command: Any,
-        args: Any = (),
+        args: Any = None,
         preexec_fn: Any = None,
         dimensions: tuple[int, int] | None = None,
     ) -> None:
@@ -73,8 +74,8 @@ class spawn(SpawnBase):
                 " to use fdpexpect.fdspawn which takes an existing file descriptor instead"
                 " of a command string."
             )
-        if isinstance(args, tuple):
-            args = list(args)
+        if args is None:
+            args = []
         if not isinstance(args, list):
             raise TypeError("The argument, args, must be a list.")
         if args:
@@ -94,7 +95,7 @@ class spawn(SpawnBase):
             self.args,
             backend="pty",
             cwd=self.cwd,
-            env=self.env,
+            env=_without_bracketed_paste(self.env),
             echo=self.echo,
             dimensions=dimensions or (24, 80),
             ignore_signals=ignored,
@@ -235,13 +236,14 @@ class spawn(SpawnBase):
             self._session.send_control(char.lower())
         except ValueError:
             return 0
-        self._log(bytes([ord(char.lower()) & 0x1F]), "send")
+        self._log_control(bytes([ord(char.lower()) & 0x1F]))
         return 1
 
     def sendeof(self) -> None:
         """Send the terminal's EOF character (^D), ending the input line."""
         self._check_open()
         self._session.send_eof()
+        self._log_control(b"\x04")
 
     def sendintr(self) -> None:
         """Send the terminal's interrupt character (^C)."""
@@ -265,3 +267,13 @@ def spawnu(*args: Any, **kwargs: Any) -> spawn:
     """``spawn`` with ``encoding="utf-8"`` unless another is given."""
     kwargs.setdefault("encoding", "utf-8")
     return spawn(*args, **kwargs)
+
+
+def _without_bracketed_paste(env: Mapping[str, str] | None) -> dict[str, str]:
+    """``env`` (default: this process's) with driver's readline settings unless
+    it names its own INPUTRC: readline then never wraps a prompt in
+    bracketed-paste escapes (bash 5.1 and later do by default), which no
+    script that matches prompts wants to see."""
+    chosen = dict(os.environ if env is None else env)
+    chosen.setdefault("INPUTRC", INPUTRC)
+    return chosen

@@ -117,6 +117,10 @@ class SpawnBase:
                 log.write(data)
                 log.flush()
 
+    def _log_control(self, byte: bytes) -> None:
+        """Log a control character written to the terminal, as a send."""
+        self._log(byte if self.encoding is None else byte.decode("ascii"), "send")
+
     @staticmethod
     def _waited(timeout: float | None) -> Any:
         """A pexpect timeout (seconds, None for none) as driver takes it."""
