@@ -14,7 +14,7 @@ from pathlib import Path
 import nox
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-nox.options.sessions = ["lint", "docs", "tests", "sdist"]
+nox.options.sessions = ["lint", "docs", "tests", "pexpect_suite", "sdist"]
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = False
 
@@ -43,6 +43,13 @@ def docs(session: nox.Session) -> None:
     for builder in ("html", "doctest"):
         session.run("sphinx-build", "-W", "--keep-going", "-q", "-b", builder,
                     "docs", f"docs/_build/{builder}")  # fmt: skip
+
+
+@nox.session
+def pexpect_suite(session: nox.Session) -> None:
+    """pexpect 4.9.0's own test suite, downloaded, run against driver.pexpect."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/pexpect_suite.py", *session.posargs)
 
 
 @nox.session

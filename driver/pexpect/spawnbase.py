@@ -9,10 +9,12 @@ driver's: linear search, nothing lost at a timeout, no sleep before a send.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -88,8 +90,11 @@ class SpawnBase:
     def _drive(self, session: driver.Session[Any]) -> None:
         """Take ``session`` over: its taps feed the logfiles."""
         self._session = session
-        session.on_read = self._logged_read
-        session.on_send = self._logged_send
+        # The taps hold this object weakly: a spawn nobody holds is collected
+        # (and ends its child, as pexpect's does) as soon as it is dropped.
+        me = weakref.ref(self)
+        session.on_read = lambda data: _log_to(me, data, "read")
+        session.on_send = lambda data: _log_to(me, data, "send")
         self.closed = False
         self.terminated = False
 
@@ -104,12 +109,6 @@ class SpawnBase:
             "newline": "",
             "timeout": None,
         }
-
-    def _logged_read(self, data: Any) -> None:
-        self._log(data, "read")
-
-    def _logged_send(self, data: Any) -> None:
-        self._log(data, "send")
 
     def _log(self, data: Any, direction: str) -> None:
         for log in (self.logfile, self.logfile_send if direction == "send" else self.logfile_read):
@@ -407,6 +406,13 @@ class SpawnBase:
         else:
             self.exitstatus, self.signalstatus, self.status = None, -returncode, -returncode
 
+    def __del__(self) -> None:
+        # pexpect ends the child of a spawn that is dropped unclosed, quietly.
+        session = getattr(self, "_session", None)
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                session.abort()
+
     def __enter__(self) -> SpawnBase:
         return self
 
@@ -415,6 +421,12 @@ class SpawnBase:
 
     def close(self, force: bool = True) -> None:  # pragma: no cover - each kind has its own
         raise NotImplementedError
+
+
+def _log_to(spawn: weakref.ref[SpawnBase], data: Any, direction: str) -> None:
+    target = spawn()
+    if target is not None:
+        target._log(data, direction)
 
 
 def _async_flag(async_: bool, kw: dict[str, Any]) -> bool:
