@@ -410,7 +410,7 @@ class SpawnBase:
         # pexpect ends the child of a spawn that is dropped unclosed, quietly.
         session = getattr(self, "_session", None)
         if session is not None and not session.closed:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(OSError, driver.DriverError):  # the fds went with the process
                 session.abort()
 
     def __enter__(self) -> SpawnBase:
