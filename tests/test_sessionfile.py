@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from driver import spawn
 from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
+from driver.sessionfile._run import _Run
 from helpers import FIXTURES
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
@@ -240,6 +242,39 @@ def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
         "%secret PASSWORD\n$ ${PY} ${FIXTURES}/getpass_prompt.py\nPassword:\n> ${PASSWORD}\n"
         "got a password of 6 characters\n",
         variables={"PASSWORD": "sesame"},
+    )
+
+
+def test_a_line_taken_as_a_prompt_before_its_newline_came_then_its_echo(tmp_path: Path) -> None:
+    # A pty read can split a line from its "\r\n"; the line before a `>` is
+    # then matched as a prompt still open. What follows is the newline, then
+    # the terminal's echo of the sent line: both are taken, not only the
+    # newline (the echo "hello" once showed as the program's first line).
+    # The split cannot be timed from outside, so the run stands at that
+    # point: the line taken, its newline arrived but not read.
+    program = "print('starting'); print(input().upper())"
+    path = write(tmp_path, f'$ ${{PY}} -c "{program}"\nstarting\n> hello\nHELLO\n')
+    run = _Run(parse(path), VARIABLES, None, None)
+    with spawn([sys.executable, "-c", program], backend="pty", echo=True) as session:
+        run.session = session
+        session.expect(r"starting(?=\n)")
+        run.prompt_open = True
+        run.send(next(step for step in run.file.steps if step.kind == "send_line"))
+        run.drop_echo(line_follows=True)
+        assert session.read_line() == "HELLO"
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_line_whose_newline_comes_after_the_echo(tmp_path: Path, blank: bool) -> None:
+    # An unbuffered program writes a line and its newline apart; the echo of
+    # the line sent after it can come between them. The newline after the
+    # echo is the prompt line's own, unless the file expects a blank line.
+    program = (
+        "import sys; sys.stdout.write('starting'); line = input(); print(); print(line.upper())"
+    )
+    expected = "\n" if blank else ""
+    assert_passes(
+        tmp_path, f'$ ${{PY}} -c "{program}"\nstarting\n> hello\n{expected}HELLO\n', backend="pty"
     )
 
 

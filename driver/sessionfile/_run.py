@@ -104,6 +104,7 @@ class _Run:
         self.pending_echo = ""
         self.prompt_open = False  # the last prompt matched before its newline
         self.editor_echo = False  # the pending echo is one line, a line editor's
+        self.echo_shown = False  # the terminal echoed the first of those sends
         self.echo_to_restore = False  # echo was turned off for a long line (see send)
         self.shell_hint = ""  # for the current command's first failure
 
@@ -306,6 +307,8 @@ class _Run:
         if not self.session.has_terminal or kind in ("eof", "signal"):
             return ""  # nothing echoes on a pipe; EOF and signals echo nothing
         shown = self.session.echo
+        if not self.pending_echo:
+            self.echo_shown = shown
         if kind == "control":
             # ECHOCTL shows most control characters as ^X; these it does not.
             return f"^{text.upper()}" if shown and text.lower() not in "dijmqs" else ""
@@ -315,52 +318,46 @@ class _Run:
         # it itself (readline) or ends the prompt line (getpass); see drop_echo.
         return text + "\n" if shown or self.prompt_open else ""
 
-    def drop_echo(self) -> None:
+    def drop_echo(self, *, line_follows: bool = False) -> None:
         """Consume the echo of the sends since the last output, if that is what comes next.
 
         A terminal echoes what is typed (the rest of an open prompt line, or a
         line of its own); a password prompt echoes nothing but its program
         ends the line; and a prompt matched before its newline arrived still
-        has that newline to come. Waits only while what has arrived could
-        still be the start of that echo.
+        has that newline to come. ``line_follows``: the file expects a line
+        that is not blank next. Waits only while what has arrived could still
+        be the start of that echo.
         """
-        echo, open_prompt, editor = self.pending_echo, self.prompt_open, self.editor_echo
-        self.pending_echo, self.prompt_open, self.editor_echo = "", False, False
+        echo, open_prompt, shown = self.pending_echo, self.prompt_open, self.echo_shown
+        editor = self.editor_echo
+        self.pending_echo, self.prompt_open, self.echo_shown = "", False, False
+        self.editor_echo = False
         if not (echo or open_prompt) or self.session is None:
             return
         session = self.session
-        patterns: list[str] = []
-        if echo:
-            # Blanks before a line end, and at the start: the end of a prompt
-            # ("> ") may arrive after the prompt matched.
-            exact = re.escape(echo).replace("\\\n", r"[ \t]*\n")
-            patterns.append(rf"\A[ \t]*{exact}")
-        one_line = echo.endswith("\n") and echo.count("\n") == 1
-        if open_prompt and (not echo or one_line):
-            patterns.append(r"\A[ \t]*\n")  # the end of the prompt's own line
-        expected = _without_line_end_blanks(echo or "\n")
+        forms = _echo_forms(echo, open_prompt=open_prompt, shown=shown, line_follows=line_follows)
         try:
             if editor and self.drop_editor_echo(session, echo[:-1]):
                 return
+            ended = False
             while True:
                 # What has arrived, unconsumed (a lookahead reads without taking).
                 ahead = session.expect(rf"\A(?=(?P<ahead>[\s\S]{{0,{len(echo) + 64}}}))", 0)
                 arrived = str(ahead.group("ahead"))
-                echoed = next(filter(None, (re.match(p, arrived) for p in patterns)), None)
-                if echoed is not None:  # the echo, whole: taken out
-                    session.expect(rf"\A[\s\S]{{{echoed.end()}}}")
+                whole, partial = _echo_in(arrived, forms)
+                if partial and not ended:
+                    # It could still be the start of (a longer form of) the echo: wait for more.
+                    more = session.expect([rf"\A(?=[\s\S]{{{len(arrived) + 1}}})", EOF])
+                    ended = more.index == 1
+                    continue
+                if whole:  # the echo, whole: taken out
+                    session.expect(rf"\A[\s\S]{{{whole}}}")
                     if _CARET.fullmatch(echo):
                         # A ^C the terminal echoed at the end of a line ends
                         # that line, as the echo of a line does.
                         self.prompt_open = True
                         self.drop_echo()
-                    return
-                if not expected.startswith(_without_line_end_blanks(arrived.lstrip(" \t"))):
-                    return  # something else came: it was not echoed
-                # It could still be the start of the echo: wait for more.
-                more = session.expect([rf"\A(?=[\s\S]{{{len(arrived) + 1}}})", EOF])
-                if more.index == 1:
-                    return
+                return  # else something else came: it was not echoed
         except Timeout as error:
             # What the echo is spells out what was sent, a password too: say what it is.
             error.pattern = "the echo of what was sent"
@@ -386,8 +383,8 @@ class _Run:
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
         """The next line must match ``step``; after `...`, some later line must."""
-        self.drop_echo()
         pattern = self.line_pattern(step)
+        self.drop_echo(line_follows=pattern.fullmatch("") is None)
         skipping, self.skipping = self.skipping, False
         # A prompt may match before its newline; a literal line too long to be
         # a prompt is read as a line (a regex of it would be costly to build).
@@ -591,6 +588,49 @@ def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     if scripts not in path.split(os.pathsep):
         env["PATH"] = f"{path}{os.pathsep}{scripts}" if path else scripts
     return env
+
+
+def _echo_forms(echo: str, *, open_prompt: bool, shown: bool, line_follows: bool) -> list[str]:
+    """What the terminal may show for the ``echo`` of the sends since the last output.
+
+    After a prompt that matched before its line ended (``open_prompt``), that
+    line's end may come too. Alone, when the program reads without the
+    terminal's echo: getpass ends the line itself. With the echo the terminal
+    ``shown``, when the "prompt" was a whole line whose newline came late: a
+    pty read can split a line from its newline, and a program that writes the
+    two apart (unbuffered) can be overtaken by the echo. A lone line end after
+    the echo is taken only when the file expects a non-blank line next
+    (``line_follows``), so a blank line the program prints is never lost.
+    """
+    one_line = echo.endswith("\n") and echo.count("\n") == 1
+    forms = [echo] if echo else []
+    if open_prompt and echo and shown:
+        forms.append("\n" + echo)
+        if one_line and line_follows:
+            forms.append(echo + "\n")
+    if open_prompt and (not echo or one_line):
+        forms.append("\n")
+    return forms
+
+
+def _echo_in(arrived: str, forms: list[str]) -> tuple[int, bool]:
+    """How the output that ``arrived`` starts with one of the ``forms`` of an
+    echo: the length of the longest found whole (0: none), and whether more
+    output could still make a longer one.
+
+    Blanks at the start and before a line end do not count: the end of a
+    prompt ("> ") may arrive after the prompt matched.
+    """
+    whole = 0
+    for form in forms:
+        pattern = r"\A[ \t]*" + re.escape(form).replace("\\\n", r"[ \t]*\n")
+        found = re.match(pattern, arrived)
+        if found is not None:
+            whole = max(whole, found.end())
+    start = _without_line_end_blanks(arrived.lstrip(" \t"))
+    longer = (_without_line_end_blanks(form) for form in forms)
+    partial = any(len(form) > len(start) and form.startswith(start) for form in longer)
+    return whole, partial
 
 
 def _without_line_end_blanks(text: str) -> str:
