@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._policy import CONTINUE as CONTINUE
     from ._run import RunResult as RunResult
     from ._run import run as run
+    from ._screen import Screen as Screen
     from .aio import AsyncReader as AsyncReader
     from .aio import AsyncSession as AsyncSession
     from .aio import aspawn as aspawn
@@ -58,6 +59,7 @@ _LAZY = {
     "Reader": ".session",
     "Repl": ".repl",
     "RunResult": "._run",
+    "Screen": "._screen",
     "Secret": "._masking",
     "Session": ".session",
     "aspawn": ".aio",
@@ -80,6 +82,7 @@ __all__ = [
     "Match",
     "OutOfStep",
     "Reader",
+    "Screen",
     "Repl",
     "RunResult",
     "Secret",

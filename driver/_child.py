@@ -31,6 +31,8 @@ from ._errors import (
 from ._masking import Secret, Secrets
 from ._patterns import Entry, Regex, literal_hint
 from ._public import public
+from ._screen import TERM as SCREEN_TERM
+from ._screen import Screen, key_bytes
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._process import reading_stdin
@@ -109,6 +111,8 @@ class SpawnOptions(TypedDict, total=False):
     newline: str | None
     transcript_limit: int | None
     ignore_signals: tuple[int, ...]
+    screen: bool
+    strip_ansi: bool
 
 
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
@@ -186,6 +190,8 @@ class Child:
         newline: str | None = None,
         transcript_limit: int | None = DEFAULT_LIMIT,
         ignore_signals: tuple[int, ...] = (),
+        screen: bool = False,
+        strip_ansi: bool = False,
     ) -> None:
         # Every option is checked before anything starts.
         ignored = check_ignored_signals(ignore_signals)
@@ -213,6 +219,17 @@ class Child:
                 " the exchange to keep in memory (a positive int), or None for all"
             )
         check_dimensions(dimensions)
+        #: The terminal's screen, kept from the raw output (screen=True), or None.
+        self.screen: Screen | None = None
+        if screen:
+            if backend != "pty":
+                raise ValueError(
+                    f"screen=True needs backend='pty' (got {backend!r}): a screen is"
+                    " what a terminal shows"
+                )
+            self.screen = Screen(*dimensions)
+            # The screen is an xterm's: the program must draw for one.
+            env = {**(os.environ if env is None else env), "TERM": SCREEN_TERM}
         given = shlex.split(argv) if isinstance(argv, str) else list(argv)
         self.encoding = encoding
         self.errors = errors
@@ -240,7 +257,7 @@ class Child:
         if failure is not None:  # raised here, so that it has no context to show
             raise failure
         try:
-            self._take_over(given, encoding, errors, newline)
+            self._take_over(given, encoding, errors, newline, strip_ansi)
             self.transcript = Transcript(log, transcript_limit)
             for secret in secrets:
                 self.transcript.secrets.add(secret)
@@ -254,19 +271,23 @@ class Child:
         encoding: str | None,
         errors: str,
         newline: str | None,
+        strip_ansi: bool,
     ) -> None:
         """Everything but the child: names, buffers, transcript."""
         self.argv = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.process = self.backend.process
         self.terminal: Terminal | None = self.backend.terminal
         self.buffers: dict[str, OutputBuffer] = {
-            name: OutputBuffer(encoding, errors, newline) for name in self.backend.output_fds
+            name: OutputBuffer(encoding, errors, newline)  # STRIP-PENDING
+            for name in self.backend.output_fds
         }
         self.open_outputs = len(self.buffers)  # not yet at EOF
         #: Set once the session is closed: the child reaped, every fd released.
         self.closed = False
         #: Whether a wait for the exit that usually follows EOF was done.
         self.exit_after_eof_awaited = False
+        #: How many bytes of stdout were read so far.
+        self.received = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open = False
         #: Called with each piece of stdout as it is read (str or bytes, as the session).
@@ -381,6 +402,27 @@ class Child:
             encoding=error.encoding, offset=error.offset, raw=raw, reason=error.reason
         )
 
+    def needs_screen(self, what: str) -> Screen:
+        """The screen, for ``what``; an error that says how to get one if none
+        is kept. (It stays readable once the session is closed.)"""
+        if self.screen is None:
+            raise DriverError(
+                f"{what} needs a screen: spawn {self.describe()} with screen=True"
+                " (and backend='pty')"
+            )
+        return self.screen
+
+    def key_bytes(self, names: Sequence[str]) -> bytes:
+        """The bytes the keys ``names`` send, in the cursor-key mode the screen
+        is in (normal without a screen); recorded as ``%key`` lines."""
+        self.check_open()
+        if not names:
+            raise ValueError("send_key() needs at least one key name, such as 'enter'")
+        application = self.screen is not None and self.screen.cursor_keys_application
+        data = b"".join(key_bytes(name, application=application) for name in names)
+        self.transcript.record_directive(f"%key {' '.join(names)}")
+        return data
+
     def control(self, char: str) -> bytes | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
         self.check_open()
@@ -423,6 +465,10 @@ class Child:
     def on_output(self, name: str, data: bytes) -> None:
         """Bytes read from output ``name``; ``b""`` means it reached EOF."""
         buffer = self.buffers[name]
+        if name == "stdout":
+            self.received += len(data)
+            if self.screen is not None and data:
+                self.screen.feed(data)
         if data:
             text = buffer.feed(data)
         else:
@@ -494,6 +540,7 @@ class Child:
             pid=self.pid,
             returncode=self.process.returncode,
             hint=self.shown(hint),
+            screen=self.shown(self.screen.snapshot()) if self.screen is not None else "",
         )
 
     def timeout_error(

@@ -172,6 +172,7 @@ class _WaitError(DriverError):
         pid: int | None = None,
         returncode: int | None = None,
         hint: str = "",
+        screen: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -183,10 +184,16 @@ class _WaitError(DriverError):
         self.pid = pid
         self.returncode = returncode
         self.hint = hint
+        self.screen = screen
 
     def __str__(self) -> str:
-        parts = [self.message, _show_output(self.output)]
-        text = "\n".join(parts) + _show_transcript(self.transcript_tail)
+        if self.screen:
+            # What a full-screen program wrote is escape sequences: the
+            # screen they drew is what a person can read.
+            text = f"{self.message}\n{textwrap.indent(self.screen, '    ')}"
+        else:
+            parts = [self.message, _show_output(self.output)]
+            text = "\n".join(parts) + _show_transcript(self.transcript_tail)
         if self.hint:
             text += "\n" + self.hint
         return text
@@ -208,6 +215,9 @@ class Timeout(_WaitError, TimeoutError):
         argv: the command, secrets masked.
         pid: the child's process id.
         returncode: the child's returncode then, None while it ran.
+        screen: a snapshot of the screen, for a session that keeps one
+            (``screen=True``), else ``""``; the message shows it instead of
+            the output and the transcript.
     """
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import select
 import signal
 import time
@@ -26,7 +27,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from ._child import Child, Deadline, TimeoutArg
+from ._child import Child, Deadline, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
@@ -282,6 +283,87 @@ def echo_off(child: Child, timeout: TimeoutArg) -> Steps[None]:
         if now >= deadline:
             raise child.echo_timeout_error(timeout)
         yield Wait(min(deadline, now + LOOK_AGAIN_SECONDS))
+
+
+# -- the screen -------------------------------------------------------------------
+
+
+def expect_screen(
+    child: Child,
+    pattern: Any,
+    timeout: TimeoutArg,
+    *,
+    region: tuple[int, int, int, int] | None,
+    exact: bool,
+) -> Steps[re.Match[str]]:
+    """Wait until the screen (or ``region`` of it) shows ``pattern``."""
+    screen = child.needs_screen("expect_screen()")
+    compiled = _screen_pattern(pattern, exact)
+    if region is not None:
+        screen.region(*region)  # a bad region is refused before any wait
+    buffer = child.buffers["stdout"]
+    where = "the screen" if region is None else f"the screen's region {region}"
+    what = f"{where} to show {compiled.pattern!r}"
+    searched = -1
+
+    def attempt() -> re.Match[str] | None:
+        nonlocal searched
+        if screen.version == searched:
+            return None  # drawn the same as when last searched
+        searched = screen.version
+        found = screen.search(compiled, region)
+        if found is not None:
+            # The output drawn so far is what the match was made of: consumed,
+            # so a screen session's buffer does not grow without end.
+            buffer.take_unconsumed()
+        return found
+
+    return (yield from until(child, buffer, attempt, what, timeout))
+
+
+def _screen_pattern(pattern: Any, exact: bool) -> re.Pattern[str]:
+    if isinstance(pattern, re.Pattern) and not exact and isinstance(pattern.pattern, str):
+        return pattern
+    if not isinstance(pattern, str):
+        raise TypeError(
+            f"expect_screen({pattern!r}): expected a str"
+            f"{'' if exact else ' regex or a compiled one'}: the screen is text"
+        )
+    try:
+        # ^ and $ anchor at each row, as a person reads a screen.
+        return re.compile(re.escape(pattern) if exact else pattern, re.MULTILINE)
+    except re.error as error:
+        raise ValueError(f"expect_screen({pattern!r}): not a valid regex: {error}") from None
+
+
+def settle(child: Child, quiet: float, timeout: TimeoutArg) -> Steps[None]:
+    """Wait until the child's output pauses for ``quiet`` seconds, or ends.
+
+    Whether a full-screen program has finished drawing cannot be seen from
+    outside (curses programs poll with timeouts, pagers read /dev/tty): a
+    pause in its output is the one sign every program gives.
+    """
+    child.check_open()
+    checked = check_timeout(quiet, "quiet")
+    if checked is None or checked <= 0:
+        raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
+    buffer = child.buffers["stdout"]
+    deadline = child.deadline(timeout)
+    received, since = child.received, time.monotonic()
+    while not buffer.eof:
+        now = time.monotonic()
+        if child.received != received:
+            received, since = child.received, now
+        elif now >= since + checked:
+            return
+        if now >= deadline:
+            hint = (
+                "hint: the program never stopped writing (a clock, a spinner, top):"
+                " wait for what it shows with expect_screen() instead"
+            )
+            what = f"the output to pause for {checked} s"
+            raise child.timeout_error(buffer, what, timeout, quiet=False, hint=hint)
+        yield Wait(min(deadline, since + checked))
 
 
 # -- the child's exit ---------------------------------------------------------

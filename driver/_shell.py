@@ -16,6 +16,7 @@ from ._child import Child, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer
 from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
+from ._screen import Screen
 from .backends._process import reading_stdin
 
 
@@ -312,6 +313,25 @@ class SessionBase(ReaderBase[AnyStr]):
             driver.DriverError: the session has no terminal (pipe backend).
         """
         self._child.needs_terminal("set_window_size()").set_window_size(rows, cols)
+        if self._child.screen is not None:
+            self._child.screen.resize(rows, cols)
+
+    @property
+    def has_screen(self) -> bool:
+        """Whether the session keeps a screen (``screen=True``)."""
+        return self._child.screen is not None
+
+    @property
+    def screen(self) -> Screen:
+        """The terminal's screen as it stands (``screen=True``): rows, cursor, regions.
+
+        It is drawn from every byte of output as it is read, whether or not
+        a read consumed it.
+
+        Raises:
+            driver.DriverError: the session keeps no screen.
+        """
+        return self._child.needs_screen("screen")
 
     def abort(self) -> int:
         """Kill the process group at once, reap and release; no EOF, no grace.

@@ -14,6 +14,7 @@ import contextlib
 import inspect
 import math
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
@@ -389,6 +390,26 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
 
     # -- lifecycle --------------------------------------------------------
 
+    async def expect_screen(
+        self,
+        pattern: str | re.Pattern[str],
+        timeout: TimeoutArg = None,
+        *,
+        region: tuple[int, int, int, int] | None = None,
+        exact: bool = False,
+    ) -> re.Match[str]:
+        """Wait until the screen shows ``pattern``; see :meth:`driver.Session.expect_screen`."""
+        steps = policy.expect_screen(self._child, pattern, timeout, region=region, exact=exact)
+        return await self._engine.run(steps)
+
+    async def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
+        """Wait until the output pauses; see :meth:`driver.Session.settle`."""
+        await self._engine.run(policy.settle(self._child, quiet, timeout))
+
+    async def send_key(self, *names: str) -> None:
+        """Press keys by name; see :meth:`driver.Session.send_key`."""
+        await self._write(policy.write(self._child, self._child.key_bytes(names)))
+
     async def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit. Output keeps being read meanwhile.
 
@@ -459,6 +480,8 @@ async def aspawn(
     newline: str | None = None,
     transcript_limit: int | None = DEFAULT_LIMIT,
     ignore_signals: tuple[int, ...] = (),
+    screen: bool = False,
+    strip_ansi: bool = False,
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
@@ -495,5 +518,7 @@ async def aspawn(
         newline=newline,
         transcript_limit=transcript_limit,
         ignore_signals=ignore_signals,
+        screen=screen,
+        strip_ansi=strip_ansi,
     )
     return AsyncSession(child, loop)

@@ -124,6 +124,10 @@ class _Started:
 
         argv = [session.mask(argument) for argument in session.argv]
         body = session_text(argv, session.transcript, session.returncode)
+        if session.has_screen:
+            # A full-screen program's transcript is escape sequences: the
+            # screen they drew is what a person can read.
+            body += "\n# the " + session.mask(session.screen.snapshot())
         return f"{header}\n{body}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import select
 import sys
 import time
@@ -419,6 +420,74 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         """
         self._engine.run(policy.echo_off(self._child, timeout))
 
+    # -- the screen -------------------------------------------------------
+
+    def expect_screen(
+        self,
+        pattern: str | re.Pattern[str],
+        timeout: TimeoutArg = None,
+        *,
+        region: tuple[int, int, int, int] | None = None,
+        exact: bool = False,
+    ) -> re.Match[str]:
+        """Wait until the screen shows ``pattern`` (``screen=True``).
+
+        The screen's rows, trailing blanks removed, are joined with ``\\n``
+        (:attr:`driver.Screen.text`) and searched each time output is drawn,
+        under one deadline. Consumes the output drawn so far.
+
+        Args:
+            pattern: a regex (``str`` or compiled), or with ``exact`` a text.
+            timeout: as for :meth:`read_line`.
+            region: ``(top, left, bottom, right)``: search only those rows
+                and columns (from 0, ends excluded).
+            exact: ``pattern`` is a text to find, not a regex.
+
+        Returns:
+            The :class:`re.Match` in the screen's text.
+
+        Raises:
+            driver.Timeout: the screen did not show it in time; the message
+                shows the screen, the cursor marked.
+            driver.EOF: the output ended first; the message shows the screen.
+            driver.DriverError: the session keeps no screen.
+            ValueError: a bad regex or region.
+        """
+        steps = policy.expect_screen(self._child, pattern, timeout, region=region, exact=exact)
+        return self._engine.run(steps)
+
+    def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
+        """Wait until the output pauses for ``quiet`` seconds (or ends).
+
+        A full-screen program that is done drawing stops writing; whether it
+        is done cannot be seen otherwise. Prefer :meth:`expect_screen` for
+        what the screen must show: it returns as soon as it does.
+
+        Args:
+            quiet: seconds without output that count as a pause.
+            timeout: as for :meth:`read_line`.
+
+        Raises:
+            driver.Timeout: the output never paused that long in time.
+        """
+        self._engine.run(policy.settle(self._child, quiet, timeout))
+
+    def send_key(self, *names: str) -> None:
+        """Press keys by name: ``send_key("down", "down", "enter")``.
+
+        Sends the bytes an xterm sends (the ``TERM`` a screen session's child
+        gets), cursor keys in the mode the program asked for. Names:
+        ``enter``, ``tab``, ``shift-tab``, ``esc``, ``backspace``, ``space``,
+        ``up``, ``down``, ``left``, ``right``, ``home``, ``end``,
+        ``insert``, ``delete``, ``pageup``, ``pagedown``, ``f1``-``f12``,
+        ``ctrl-X``, ``alt-X`` and any single character.
+
+        Raises:
+            ValueError: a name that is not a key's.
+            driver.Timeout: as for :meth:`send`.
+        """
+        self._engine.run(policy.write(self._child, self._child.key_bytes(names)))
+
     def as_async(self) -> AsyncSession[AnyStr]:
         """This session's child, driven from the running event loop.
 
@@ -521,6 +590,8 @@ def spawn(
     newline: str | None = None,
     transcript_limit: int | None = DEFAULT_LIMIT,
     ignore_signals: tuple[int, ...] = (),
+    screen: bool = False,
+    strip_ansi: bool = False,
 ) -> Session[Any]:
     """Start ``argv`` and return a :class:`Session` driving it.
 
@@ -552,6 +623,12 @@ def spawn(
         ignore_signals: signals the child starts with ignored, say
             ``(signal.SIGHUP,)`` for one that must outlive its terminal
             (as ``nohup``). Every other signal starts at its default.
+        screen: pty only: keep the terminal's screen (:attr:`Session.screen`), for a
+            full-screen program; the child gets ``TERM=xterm``. Needs pyte:
+            ``pip install 'linedriver[screen]'``.
+        strip_ansi: remove terminal escape sequences (colours, cursor
+            moves, titles) from the output that reads and expects see, for
+            a line program that colours whatever ``TERM`` says.
 
     Returns:
         The running session, a ``Session[str]``, or a ``Session[bytes]``
@@ -579,6 +656,8 @@ def spawn(
             newline=newline,
             transcript_limit=transcript_limit,
             ignore_signals=ignore_signals,
+            screen=screen,
+            strip_ansi=strip_ansi,
         )
     )
 

@@ -18,6 +18,10 @@ compared with, to damp a noisy machine):
    fixtures/sessions/installer.session run by driver.sessionfile, against
    the same dialogue written as a pexpect script with its defaults, and that
    script unchanged on driver.pexpect.
+7. a screen: 1 and 4 MB of top-like frames (colours, cursor moves) drawn by
+   driver.Screen, against pyte's own stream (the emulator driver uses), and
+   through a pty to ``expect_screen`` on the last frame; MB/s alike at both
+   sizes shows the cost is linear.
 
 Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb]
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -526,6 +531,74 @@ def installer_dialogue(repeats: int) -> list[Row]:
     ]
 
 
+# -- 7. a screen ---------------------------------------------------------------------
+
+
+def frames(size: int) -> bytes:
+    """About ``size`` bytes of 24x80 frames drawn as top draws them, the last one marked."""
+    row = "\x1b[1m%5d\x1b[m \x1b[32mroot\x1b[m   20   0 %8d %s\x1b[K\r\n"
+    frame_rows = (row % (i, i * 7, "x" * 40) for i in range(23))
+    frame = ("\x1b[H" + "".join(frame_rows)).encode()
+    count = max(1, size // len(frame))
+    return frame * count + b"\x1b[H" + MARKER.encode()
+
+
+def pyte_alone(data: bytes) -> float:
+    import pyte
+
+    started = time.perf_counter()
+    screen = pyte.Screen(80, 24)
+    stream = pyte.ByteStream(screen)
+    for start in range(0, len(data), 1 << 16):
+        stream.feed(data[start : start + (1 << 16)])
+    assert MARKER in screen.display[0]
+    return time.perf_counter() - started
+
+
+def driver_screen_feed(data: bytes) -> float:
+    from driver._screen import Screen
+
+    started = time.perf_counter()
+    screen = Screen(24, 80)
+    for start in range(0, len(data), 1 << 16):
+        screen.feed(data[start : start + (1 << 16)])
+    assert MARKER in screen.lines[0]
+    return time.perf_counter() - started
+
+
+def driver_expect_screen(path: str) -> float:
+    started = time.perf_counter()
+    argv = ["cat", path]
+    with driver.spawn(argv, backend="pty", screen=True, timeout=300) as session:
+        session.expect_screen(MARKER, exact=True)
+    return time.perf_counter() - started
+
+
+def screens(sizes: list[int], repeats: int) -> list[Row]:
+    rows = []
+    for size in sizes:
+        data = frames(size)
+        with tempfile.NamedTemporaryFile(suffix=".frames") as file:
+            file.write(data)
+            file.flush()
+            best = interleaved(
+                repeats,
+                {
+                    "pyte stream": functools.partial(pyte_alone, data),
+                    "driver Screen.feed": functools.partial(driver_screen_feed, data),
+                    "driver expect_screen": functools.partial(driver_expect_screen, file.name),
+                },
+            )
+        group = f"screen: {size // MB} MB of frames"
+        mb = len(data) / MB
+        rows.append(Row(group, "pyte stream", best["pyte stream"], "s", None,
+                        f"{mb / best['pyte stream']:.1f} MB/s"))  # fmt: skip
+        for name in ("driver Screen.feed", "driver expect_screen"):
+            note = f"{mb / best[name]:.1f} MB/s"
+            rows.append(Row(group, name, best[name], "s", "pyte stream", note))
+    return rows
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory. (Not ru_maxrss: Linux carries that
     across exec, so a fresh process would report its parent's peak.)"""
@@ -624,6 +697,7 @@ def main() -> None:
     rows += repl_commands(200 if not args.quick else 50, repeats)
     rows += many_at_once(sessions, many_trips)
     rows += installer_dialogue(repeats)
+    rows += screens([1 * MB, 4 * MB], 1 if args.quick else 3)
     print(table(rows, args.rst))
     print()
     print("targets:")

@@ -39,7 +39,7 @@ def test_spawn_signature_is_the_documented_one() -> None:
     assert parameters == [
         "argv", "backend", "cwd", "env", "timeout", "encoding", "errors",
         "stderr", "echo", "dimensions", "log", "newline",
-        "transcript_limit", "ignore_signals",
+        "transcript_limit", "ignore_signals", "screen", "strip_ansi",
     ]  # fmt: skip
 
 

@@ -105,6 +105,26 @@ def test_an_assertion_failure_shows_the_sessions_too(pytester: pytest.Pytester) 
     assert "$ sh -c 'read x; echo got $x'\n> abc\ngot abc\n" in result.stdout.str()
 
 
+def test_a_session_with_a_screen_reports_the_screen(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pyte", reason="the screen needs pyte: pip install 'linedriver[screen]'")
+    make_tests(
+        pytester,
+        """
+        def test_menu(spawn):
+            code = "import os, sys; os.write(1, b'\\x1b[2J\\x1b[5;3H[ Install ]'); sys.stdin.read()"
+            s = spawn([sys.executable, "-c", code], backend="pty", screen=True, name="menu")
+            s.expect_screen("Install")
+            assert s.screen.lines[4] == "  [ Quit ]"
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    report = result.stdout.str()
+    assert "- driver session menu -" in report
+    assert "# the screen 24x80, cursor at row 4, col 13:\n" in report
+    assert "  4 |  [ Install ]\n" + " " * 18 + "^ cursor" in report
+
+
 def test_a_passing_test_adds_no_report(pytester: pytest.Pytester) -> None:
     make_tests(
         pytester,

@@ -1,0 +1,257 @@
+"""A terminal screen kept from a pty session's output: what a person would see.
+
+A full-screen program (a menu, an editor, a pager, ``top``) draws with
+escape sequences: its text is split by colour codes and cursor moves, so
+no regex over the output finds what the screen shows. A :class:`Screen` is
+fed the raw bytes the child wrote (before decoding and newline translation,
+which would move the cursor where the terminal does not) and renders them
+as an xterm does. The emulation is pyte's, an optional dependency
+(``pip install 'linedriver[screen]'``); this module adds what a test needs
+on top: the alternate screen that editors and pagers restore on exit, the
+bytes each named key sends, a search and a snapshot for a failure message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ._errors import DriverError
+from ._public import public
+
+#: What a screen session's child is told it runs on (``TERM``): the keys
+#: below are the bytes an xterm sends.
+TERM = "xterm"
+
+#: Keys whose bytes do not depend on the terminal's modes.
+_KEYS = {
+    "enter": b"\r",
+    "return": b"\r",
+    "tab": b"\t",
+    "shift-tab": b"\x1b[Z",
+    "esc": b"\x1b",
+    "escape": b"\x1b",
+    "backspace": b"\x7f",
+    "space": b" ",
+    "insert": b"\x1b[2~",
+    "delete": b"\x1b[3~",
+    "pageup": b"\x1b[5~",
+    "pagedown": b"\x1b[6~",
+    "f1": b"\x1bOP",
+    "f2": b"\x1bOQ",
+    "f3": b"\x1bOR",
+    "f4": b"\x1bOS",
+    "f5": b"\x1b[15~",
+    "f6": b"\x1b[17~",
+    "f7": b"\x1b[18~",
+    "f8": b"\x1b[19~",
+    "f9": b"\x1b[20~",
+    "f10": b"\x1b[21~",
+    "f11": b"\x1b[23~",
+    "f12": b"\x1b[24~",
+}
+#: Cursor keys: ESC [ X normally, ESC O X once the program asks for
+#: "application cursor keys" (DECCKM), as curses programs, vim and less do.
+_CURSOR_KEYS = {"up": b"A", "down": b"B", "right": b"C", "left": b"D", "home": b"H", "end": b"F"}
+#: ctrl- with a punctuation mark: the control characters that are not letters.
+_CONTROL_MARKS = {"@": 0, "space": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31, "?": 127}
+
+#: pyte keeps a private mode N as N << 5 in Screen.mode.
+_PRIVATE = 5
+_DECCKM = 1 << _PRIVATE
+#: The private modes that switch to the alternate screen and back.
+_ALTERNATE_MODES = {47, 1047, 1049}
+
+KEY_NAMES = (
+    "a single character, enter, tab, shift-tab, esc, backspace, space, up, down, left,"
+    " right, home, end, insert, delete, pageup, pagedown, f1..f12, ctrl-X, alt-X"
+)
+
+
+def key_bytes(name: str, *, application: bool = False) -> bytes:
+    """The bytes an xterm sends for key ``name``; ``application``: cursor
+    keys in application mode (DECCKM).
+
+    Raises:
+        ValueError: not a key name.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"key {name!r}: expected a key name (str), such as 'down' or 'ctrl-c'")
+    if len(name) == 1:
+        return name.encode()
+    key = name.lower()
+    if key in _KEYS:
+        return _KEYS[key]
+    if key in _CURSOR_KEYS:
+        return (b"\x1bO" if application else b"\x1b[") + _CURSOR_KEYS[key]
+    modifier, _, rest = key.partition("-")
+    if modifier == "ctrl" and len(rest) == 1 and "a" <= rest <= "z":
+        return bytes([ord(rest) - ord("a") + 1])
+    if modifier == "ctrl" and rest in _CONTROL_MARKS:
+        return bytes([_CONTROL_MARKS[rest]])
+    if modifier == "alt" and rest:
+        return b"\x1b" + key_bytes(name[4:], application=application)
+    raise ValueError(f"key {name!r} is not a key name; the names: {KEY_NAMES}")
+
+
+def _pyte() -> Any:
+    try:
+        import pyte
+    except ImportError:
+        raise DriverError(
+            "screen=True needs pyte, which emulates the terminal: pip install 'linedriver[screen]'"
+        ) from None
+    return pyte
+
+
+@public
+class Screen:
+    """The terminal a pty session's child draws on, as it stands now.
+
+    Rows and columns count from 0, as the cursor does. Each row is the text
+    shown on it, trailing blanks removed; colours and attributes are not kept.
+    """
+
+    def __init__(self, rows: int, cols: int) -> None:
+        pyte = _pyte()
+        screen_class, stream_class = _emulator(pyte)
+        self._screen = screen_class(cols, rows)
+        self._stream = stream_class(self._screen)
+        #: How many times output was drawn: a match is looked for again only
+        #: when it changed.
+        self.version = 0
+
+    def feed(self, data: bytes) -> None:
+        """Draw output the child wrote (any piece of it: a sequence split
+        between two pieces is drawn when its end comes)."""
+        self._stream.feed(data)
+        self.version += 1
+
+    def resize(self, rows: int, cols: int) -> None:
+        self._screen.resize(rows, cols)
+        self.version += 1
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return self._screen.lines, self._screen.columns
+
+    @property
+    def lines(self) -> list[str]:
+        """Every row as it shows, trailing blanks removed."""
+        return [row.rstrip() for row in self._screen.display]
+
+    @property
+    def text(self) -> str:
+        """The rows joined with ``\\n``: what :meth:`driver.Session.expect_screen` searches."""
+        return "\n".join(self.lines)
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """(row, col) of the cursor."""
+        return self._screen.cursor.y, self._screen.cursor.x
+
+    @property
+    def cursor_keys_application(self) -> bool:
+        """Whether the program asked for application cursor keys (DECCKM)."""
+        return _DECCKM in self._screen.mode
+
+    def region(self, top: int, left: int, bottom: int, right: int) -> list[str]:
+        """The rows ``top`` to ``bottom`` and columns ``left`` to ``right``
+        (ends excluded, as in a slice), trailing blanks removed.
+
+        Raises:
+            ValueError: the region is empty or outside the screen.
+        """
+        rows, cols = self.size
+        if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
+            raise ValueError(
+                f"region ({top}, {left}, {bottom}, {right}): expected"
+                f" 0 <= top < bottom <= {rows} and 0 <= left < right <= {cols}"
+                " (rows and columns count from 0; the ends are excluded)"
+            )
+        return [row[left:right].rstrip() for row in self._screen.display[top:bottom]]
+
+    def search(
+        self, pattern: re.Pattern[str], region: tuple[int, int, int, int] | None = None
+    ) -> re.Match[str] | None:
+        """``pattern`` searched in :attr:`text`, or in a region's rows joined with ``\\n``."""
+        text = self.text if region is None else "\n".join(self.region(*region))
+        return pattern.search(text)
+
+    def snapshot(self) -> str:
+        """The screen for a person to read: numbered rows, the cursor marked
+        under its row, blank rows at the end left out."""
+        lines = self.lines
+        row, col = self.cursor
+        shown = max((i for i, line in enumerate(lines) if line), default=-1)
+        shown = max(shown, row)
+        rows, cols = self.size
+        out = [f"screen {rows}x{cols}, cursor at row {row}, col {col}:"]
+        for number, line in enumerate(lines[: shown + 1]):
+            out.append(f"{number:>3} |{line}")
+            if number == row:
+                out.append(f"{' ' * (5 + col)}^ cursor")  # under "NNN |" and col
+        if shown + 1 < rows:
+            out.append(f"    (rows {shown + 1}-{rows - 1} blank)")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        rows, cols = self.size
+        return f"<driver.Screen {rows}x{cols} cursor={self.cursor}>"
+
+
+_EMULATOR: Any = None
+
+
+def _emulator(pyte: Any) -> tuple[Any, Any]:
+    """pyte's Screen with the alternate screen, and its byte stream made
+    robust (made once: pyte is imported only here)."""
+    global _EMULATOR
+    if _EMULATOR is None:
+
+        class Stream(pyte.ByteStream):  # type: ignore[misc]
+            """A sequence pyte fails on (``CSI ? 4 m``, which vim sends, raises
+            in 0.8.2) is skipped: the rest of the output is still drawn."""
+
+            def _send_to_parser(self, data: str) -> bool | None:
+                try:
+                    result: bool | None = super()._send_to_parser(data)
+                except Exception:  # pyte has reset its parser to plain text
+                    return True
+                return result
+
+        class Emulator(pyte.Screen):  # type: ignore[misc]
+            """An xterm's alternate screen, which pyte lacks: a pager or an
+            editor draws on it, and on exit the screen before comes back."""
+
+            saved: Any = None
+
+            def set_mode(self, *modes: int, **kwargs: Any) -> None:
+                if kwargs.get("private") and _ALTERNATE_MODES.intersection(modes):
+                    self.saved = _copy_rows(self.buffer.items()), self.cursor.x, self.cursor.y
+                    self.erase_in_display(2)
+                super().set_mode(*(m for m in modes if m not in _ALTERNATE_MODES), **kwargs)
+
+            def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+                alternate = kwargs.get("private") and _ALTERNATE_MODES.intersection(modes)
+                if alternate and self.saved is not None:
+                    rows, x, y = self.saved
+                    self.saved = None
+                    self.buffer.clear()
+                    for number, row in rows:
+                        self.buffer[number].update(row)
+                    self.cursor.x, self.cursor.y = x, y
+                    self.dirty.update(range(self.lines))
+                super().reset_mode(*(m for m in modes if m not in _ALTERNATE_MODES), **kwargs)
+
+        _EMULATOR = Emulator, Stream
+    return _EMULATOR  # type: ignore[no-any-return]
+
+
+def _copy_rows(rows: Iterable[tuple[int, dict[int, Any]]]) -> list[tuple[int, dict[int, Any]]]:
+    return [(number, dict(row)) for number, row in rows]

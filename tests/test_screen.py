@@ -1,0 +1,267 @@
+"""Full-screen programs: a screen drawn from the raw output, keys by name,
+and failures that show the screen. Real programs: whiptail, vim, less, top."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+import driver
+from driver._screen import key_bytes
+
+pytest.importorskip("pyte", reason="the screen needs pyte: pip install 'linedriver[screen]'")
+
+
+def needs(program: str, package: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        shutil.which(program) is None, reason=f"{program} not found: apt-get install {package}"
+    )
+
+
+def screen_session(argv: list[str], **options: object) -> driver.Session[str]:
+    return driver.spawn(argv, backend="pty", screen=True, **options)  # type: ignore[arg-type]
+
+
+def printer(code: str) -> list[str]:
+    """A child that writes ``code``'s text raw (no newline translation of its own)."""
+    return [sys.executable, "-c", f"import os, sys; os.write(1, {code!r}.encode()); sys.stdin.read()"]
+
+
+# -- the screen itself ------------------------------------------------------------
+
+
+def test_colour_codes_split_text_that_the_screen_shows_whole() -> None:
+    # As top draws "Tasks:": bold and colour codes inside the words.
+    code = "\x1b[2J\x1b[H\x1b[1mTa\x1b[0;31msks:\x1b[m \x1b[1m42 \x1b[0mtotal\r\n  cursor here"
+    with screen_session(printer(code)) as session:
+        found = session.expect_screen(r"Tasks: (\d+) total")
+        assert found.group(1) == "42"
+        session.expect_screen("cursor here", exact=True)
+        assert session.screen.lines[:2] == ["Tasks: 42 total", "  cursor here"]
+        assert session.screen.cursor == (1, 13)
+        assert session.screen.region(0, 0, 1, 5) == ["Tasks"]
+
+
+def test_a_carriage_return_overwrites_the_row_as_on_a_terminal() -> None:
+    with screen_session(printer("progress 10%\rprogress 99%\r\nnext")) as session:
+        session.expect_screen("^next$")
+        assert session.screen.lines[:2] == ["progress 99%", "next"]
+        assert session.unconsumed == ""  # what the screen matched was consumed
+
+
+def test_a_region_is_searched_alone_and_a_bad_one_is_refused() -> None:
+    with screen_session(printer("left    right\r\nbelow")) as session:
+        session.expect_screen("below")
+        session.expect_screen("^right$", region=(0, 8, 1, 20))
+        with pytest.raises(driver.Timeout):
+            session.expect_screen("below", timeout=0.2, region=(0, 0, 1, 80))
+        with pytest.raises(ValueError, match=r"region \(0, 0, 30, 80\).*<= 24"):
+            session.expect_screen("x", region=(0, 0, 30, 80))
+
+
+def test_the_alternate_screen_gives_back_what_was_there() -> None:
+    code = "before\x1b[?1049h\x1b[Hon the alternate screen\x1b[?1049lafter"
+    with screen_session(printer(code)) as session:
+        session.expect_screen("beforeafter")
+        assert "alternate" not in session.screen.text
+
+
+def test_a_sequence_the_emulator_fails_on_loses_nothing_after_it() -> None:
+    # pyte 0.8.2 raises on a private SGR (CSI ? 4 m), which vim sends.
+    with screen_session(printer("one \x1b[?4m two")) as session:
+        session.expect_screen("one  two")
+
+
+def test_resizing_the_terminal_resizes_the_screen() -> None:
+    with screen_session(printer("x"), dimensions=(10, 30)) as session:
+        assert session.screen.size == (10, 30)
+        session.set_window_size(12, 40)
+        assert session.screen.size == (12, 40)
+
+
+# -- failures show the screen -------------------------------------------------------
+
+
+def test_a_timeout_shows_the_screen_with_the_cursor_marked() -> None:
+    with screen_session(printer("\x1b[2J\x1b[3;5HMenu\x1b[4;5HQuit\x1b[4;5H")) as session:
+        session.expect_screen("Quit")
+        with pytest.raises(driver.Timeout) as caught:
+            session.expect_screen("Help", timeout=0.2)
+    message = str(caught.value)
+    assert "the screen to show 'Help'" in message
+    assert "      2 |    Menu\n" in message
+    assert "      3 |    Quit\n" + " " * 13 + "^ cursor" in message
+    assert "\x1b" not in message  # the screen, not the escape sequences
+    assert caught.value.screen.startswith("screen 24x80, cursor at row 3, col 4:")
+
+
+def test_a_secret_on_the_screen_is_masked_in_the_failure() -> None:
+    with screen_session(printer("token: hunter2-xyz")) as session:
+        session.add_secret("hunter2-xyz")
+        session.expect_screen("token")
+        with pytest.raises(driver.Timeout) as caught:
+            session.expect_screen("never", timeout=0.2)
+    assert "hunter2" not in str(caught.value)
+    assert "token: ********" in str(caught.value)
+
+
+def test_eof_before_the_screen_shows_it_shows_the_screen() -> None:
+    with screen_session([sys.executable, "-c", "print('done drawing')"]) as session:
+        with pytest.raises(driver.EOF) as caught:
+            session.expect_screen("never")
+    assert "done drawing" in str(caught.value)
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+def test_a_screen_needs_a_pty_and_a_session_without_one_says_how_to_get_it() -> None:
+    with pytest.raises(ValueError, match="screen=True needs backend='pty'"):
+        driver.spawn(["true"], screen=True)
+    with driver.spawn(["cat"], backend="pty") as session:
+        with pytest.raises(driver.DriverError, match="spawn .* with screen=True"):
+            session.expect_screen("x")
+        with pytest.raises(driver.DriverError, match="screen=True"):
+            session.screen  # noqa: B018
+
+
+def test_bad_patterns_and_keys_are_refused_with_the_fix() -> None:
+    with screen_session(printer("x")) as session:
+        with pytest.raises(ValueError, match="not a valid regex"):
+            session.expect_screen("(")
+        with pytest.raises(TypeError, match="the screen is text"):
+            session.expect_screen(b"x")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="'dwon' is not a key name; the names: a single"):
+            session.send_key("dwon")
+        with pytest.raises(ValueError, match="at least one key name"):
+            session.send_key()
+
+
+def test_key_names_give_an_xterms_bytes() -> None:
+    assert key_bytes("enter") == b"\r"
+    assert key_bytes("Down") == b"\x1b[B"
+    assert key_bytes("down", application=True) == b"\x1bOB"
+    assert key_bytes("ctrl-c") == b"\x03"
+    assert key_bytes("ctrl-[") == b"\x1b"
+    assert key_bytes("alt-x") == b"\x1bx"
+    assert key_bytes("f5") == b"\x1b[15~"
+    assert key_bytes("q") == b"q"
+
+
+def test_keys_follow_the_cursor_mode_the_program_asks_for() -> None:
+    # The child turns application cursor keys on (as curses does), then shows what it reads.
+    code = (
+        "import os, sys, tty; tty.setraw(0); os.write(1, b'\\x1b[?1hready');"
+        " os.write(1, repr(os.read(0, 16)).encode())"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("ready")
+        session.send_key("up")
+        session.expect_screen(r"b'\x1bOA'", exact=True)
+
+
+def test_settle_returns_once_the_output_pauses_and_at_its_end() -> None:
+    with screen_session(printer("drawn")) as session:
+        session.settle(quiet=0.05)
+        assert "drawn" in session.screen.text
+    with screen_session([sys.executable, "-c", "print('bye')"]) as session:
+        session.settle(quiet=60)  # the output ends: nothing more can come
+        assert "bye" in session.screen.text
+    with screen_session(printer("x")) as session, pytest.raises(ValueError, match="quiet=0"):
+        session.settle(quiet=0)
+
+
+def test_settle_times_out_on_a_program_that_never_stops_drawing() -> None:
+    code = "import os, itertools\nfor i in itertools.count(): os.write(1, b'\\r%d' % i)"
+    with screen_session([sys.executable, "-c", code]) as session:
+        with pytest.raises(driver.Timeout, match="never stopped writing"):
+            session.settle(quiet=5, timeout=0.5)
+
+
+def test_a_screen_sessions_buffer_is_consumed_as_the_screen_is_matched() -> None:
+    code = "import os\nfor i in range(2000): os.write(1, b'\\x1b[H\\x1b[2Jframe %d' % i)"
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("frame 1999")
+        assert len(session.unconsumed) < 100
+
+
+# -- real programs --------------------------------------------------------------------
+
+
+@needs("whiptail", "whiptail")
+def test_a_whiptail_menu_moved_down_two_items_gives_the_third_tag(tmp_path: Path) -> None:
+    chosen = tmp_path / "chosen"
+    menu = "whiptail --menu Pick 15 40 4 a Apple b Banana c Cherry 2> " + str(chosen)
+    with screen_session(["sh", "-c", menu]) as session:
+        session.expect_screen(r"Apple[\s\S]*Banana[\s\S]*Cherry")
+        session.send_key("down", "down", "enter")
+        assert session.wait() == 0
+    assert chosen.read_text() == "c"
+
+
+@needs("whiptail", "whiptail")
+def test_a_whiptail_yesno_answered_no_exits_1() -> None:
+    with screen_session(["whiptail", "--yesno", "Proceed?", "8", "40"]) as session:
+        session.expect_screen(r"<Yes>.*<No>")
+        session.send_key("tab", "enter")
+        assert session.wait() == 1
+
+
+@needs("vim", "vim")
+def test_vim_inserts_text_and_writes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    env = {**os.environ, "HOME": str(tmp_path)}
+    with screen_session(["vim", "-u", "NONE", "-N", "-n", str(path)], env=env) as session:
+        session.expect_screen(r'notes\.txt" \[New\]')
+        session.send("ihello from driver")
+        session.send_key("esc")
+        session.expect_screen("^hello from driver$")
+        session.send(":wq")
+        session.send_key("enter")
+        assert session.wait() == 0
+    assert path.read_text() == "hello from driver\n"
+
+
+@needs("less", "less")
+def test_less_searches_a_long_file_and_quits(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("".join(f"line {n}{' needle' * (n == 700)}\n" for n in range(1000)))
+    env = {**os.environ, "LESS": "", "LESSHISTFILE": "-"}
+    with screen_session(["less", str(path)], env=env) as session:
+        session.expect_screen("^line 22$")
+        session.send("/needle")
+        session.send_key("enter")
+        session.expect_screen("^line 700 needle$", region=(0, 0, 1, 80))
+        session.send_key("q")
+        assert session.wait() == 0
+
+
+@needs("top", "procps")
+def test_top_shows_its_task_count() -> None:
+    with screen_session(["top"]) as session:
+        found = session.expect_screen(r"Tasks:\s+(\d+) total")
+        assert int(found.group(1)) > 0
+        session.send_key("q")
+        assert session.wait() == 0
+
+
+@needs("whiptail", "whiptail")
+def test_the_async_session_keeps_a_screen(tmp_path: Path) -> None:
+    chosen = tmp_path / "chosen"
+    menu = "whiptail --menu Pick 15 40 4 a Apple b Banana c Cherry 2> " + str(chosen)
+
+    async def scenario() -> int:
+        session = await driver.aspawn(["sh", "-c", menu], backend="pty", screen=True)
+        async with session:
+            await session.expect_screen("Cherry")
+            await session.send_key("down", "enter")
+            await session.settle(quiet=0.05)
+            return await session.wait()
+
+    assert asyncio.run(scenario()) == 0
+    assert chosen.read_text() == "b"
