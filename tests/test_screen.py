@@ -29,7 +29,8 @@ def screen_session(argv: list[str], **options: object) -> driver.Session[str]:
 
 def printer(code: str) -> list[str]:
     """A child that writes ``code``'s text raw (no newline translation of its own)."""
-    return [sys.executable, "-c", f"import os, sys; os.write(1, {code!r}.encode()); sys.stdin.read()"]
+    program = f"import os, sys; os.write(1, {code!r}.encode()); sys.stdin.read()"
+    return [sys.executable, "-c", program]
 
 
 # -- the screen itself ------------------------------------------------------------
@@ -111,9 +112,9 @@ def test_a_secret_on_the_screen_is_masked_in_the_failure() -> None:
 
 
 def test_eof_before_the_screen_shows_it_shows_the_screen() -> None:
-    with screen_session([sys.executable, "-c", "print('done drawing')"]) as session:
-        with pytest.raises(driver.EOF) as caught:
-            session.expect_screen("never")
+    argv = [sys.executable, "-c", "print('done drawing')"]
+    with screen_session(argv) as session, pytest.raises(driver.EOF) as caught:
+        session.expect_screen("never")
     assert "done drawing" in str(caught.value)
 
 
@@ -124,7 +125,7 @@ def test_a_screen_needs_a_pty_and_a_session_without_one_says_how_to_get_it() -> 
     with pytest.raises(ValueError, match="screen=True needs backend='pty'"):
         driver.spawn(["true"], screen=True)
     with driver.spawn(["cat"], backend="pty") as session:
-        with pytest.raises(driver.DriverError, match="spawn .* with screen=True"):
+        with pytest.raises(driver.DriverError, match=r"spawn .* with screen=True"):
             session.expect_screen("x")
         with pytest.raises(driver.DriverError, match="screen=True"):
             session.screen  # noqa: B018
@@ -178,9 +179,11 @@ def test_settle_returns_once_the_output_pauses_and_at_its_end() -> None:
 
 def test_settle_times_out_on_a_program_that_never_stops_drawing() -> None:
     code = "import os, itertools\nfor i in itertools.count(): os.write(1, b'\\r%d' % i)"
-    with screen_session([sys.executable, "-c", code]) as session:
-        with pytest.raises(driver.Timeout, match="never stopped writing"):
-            session.settle(quiet=5, timeout=0.5)
+    with (
+        screen_session([sys.executable, "-c", code]) as session,
+        pytest.raises(driver.Timeout, match="never stopped writing"),
+    ):
+        session.settle(quiet=5, timeout=0.5)
 
 
 def test_a_screen_sessions_buffer_is_consumed_as_the_screen_is_matched() -> None:
