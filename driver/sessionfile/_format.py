@@ -1,7 +1,8 @@
 """The session-file format: reading a file into steps, and writing one.
 
 One step per line: ``$ command``, ``> text``, expected output (literal,
-`` (re)`` or `` (glob)``), ``...``, ``[N]``, ``%directive``, ``# comment``.
+`` (re)`` or `` (glob)``), ``...``, ``[N]``, ``%directive``, ``# comment``;
+under ``%screen``, ``| row`` lines, a block of them one step.
 :func:`parse` checks a whole file before anything runs and reports every
 problem as ``file:line: message``.
 """
@@ -13,11 +14,12 @@ import re
 import shlex
 import signal as signals
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._errors import DriverError
+from .._screen import key_bytes
 from .._transcript import ESC_SUFFIX, MARKER_START, unescape
 from ..backends.pty import control_bytes
 
@@ -27,9 +29,14 @@ _PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
 _STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
 _DIRECTIVES = {
     "timeout", "backend", "env", "cwd", "secret", "require", "send", "eof", "control", "signal",
-    "shell",
+    "shell", "screen", "key",
 }  # fmt: skip
-SENDS = {"send_line", "send", "eof", "control", "signal"}
+SENDS = {"send_line", "send", "eof", "control", "signal", "key"}
+#: A screen's size when ``%screen`` does not say (rows, columns).
+DEFAULT_SCREEN = (24, 80)
+_SCREEN_SIZE = re.compile(r"([0-9]+)x([0-9]+)")
+_MAX_WINDOW = 65535  # a terminal's rows and columns are unsigned shorts
+_UNDER_SCREEN = "under %screen the program's output is its screen: expect it with `| ` lines"
 
 
 # A `$` line's words, as a POSIX shell quotes them: blanks separate them,
@@ -102,11 +109,14 @@ class Step:
     """One line of a session file that does something."""
 
     line: int  # 1-based
-    kind: str  # command, send_line, send, eof, control, signal, output, skip, status, set
+    # command, send_line, send, eof, control, signal, key, output, skip, status, set,
+    # screen (a block of rows), row (one of its rows)
+    kind: str
     text: str = ""  # as written, markers removed
-    match: str = "literal"  # output: literal, re, glob
-    raw: str = ""  # the whole line as written
+    match: str = "literal"  # output and row: literal, re, glob
+    raw: str = ""  # the whole line as written (a screen block: its lines)
     escaped: bool = False  # an (esc) line: text holds backslash escapes
+    rows: list[Step] = field(default_factory=list)  # a screen block's rows, in order
 
 
 @dataclass
@@ -202,36 +212,74 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
     text = read(path) if text is None else text
     lines = text.splitlines()
     steps: list[Step] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (line, "file:line: message")
     started = False
+    screen = False  # %screen is on for the commands from here on
+    on_screen = False  # the current command runs on a screen
     # Blank lines at the very end are an editor's habit, not expected output.
     last = len(lines)
     while last and not lines[last - 1]:
         last -= 1
     for number, raw in enumerate(lines[:last], 1):
         try:
-            step = _parse_line(raw, number)
+            step = _parse_line(raw, number, screen=on_screen)
         except ValueError as problem:
-            problems.append(f"{path}:{number}: {problem}")
-            started = started or raw.startswith("$ ")  # one problem, not one per line after
+            problems.append((number, f"{path}:{number}: {problem}"))
+            if raw.startswith("$ "):  # one problem, not one per line after
+                started, on_screen = True, screen
             continue
         if step is None:
             continue
         if step.kind == "command":
-            started = True
+            started, on_screen = True, screen
         elif step.kind in SENDS | {"output", "skip", "status"} and not started:
-            problems.append(
-                f"{path}:{number}: {_describe(step)} before any `$ command`: start a program first"
-            )
+            early = f"{_describe(step)} before any `$ command`: start a program first"
+            problems.append((number, f"{path}:{number}: {early}"))
+        elif step.kind == "set" and step.text.startswith("screen "):
+            screen = step.text != "screen off"
+        if step.kind == "row":
+            block = steps[-1] if steps and steps[-1].kind == "screen" else None
+            if block is None or block.rows[-1].line != number - 1:
+                block = Step(number, "screen")
+                steps.append(block)
+            block.rows.append(step)
+            block.raw = "\n".join(row.raw for row in block.rows)
+            continue
         steps.append(step)
+    for step in steps:
+        if step.kind == "screen":
+            try:
+                re.compile(screen_block_pattern(step.rows, _pattern_for_checking))
+            except (re.error, RecursionError, OverflowError, MemoryError) as exc:
+                bad = f"bad screen block (the {len(step.rows)} `|` lines from here): {exc}"
+                problems.append((step.line, f"{path}:{step.line}: {bad}"))
     if problems:
-        raise SessionFileError("\n".join(problems))
+        problems.sort(key=lambda problem: problem[0])  # (stable: a line's own order stays)
+        raise SessionFileError("\n".join(message for _, message in problems))
     return SessionFile(path, lines, steps)
 
 
-def _parse_line(raw: str, number: int) -> Step | None:
+def screen_block_pattern(rows: Sequence[Step], pattern: Callable[[Step], str]) -> str:
+    """The regex that finds a screen block's ``rows`` on a screen (its rows
+    joined with ``\\n``), given each row's own regex: the rows one after
+    another, each whole, starting at any row (for ``re.MULTILINE``)."""
+    return "^" + "\\n".join(f"(?:{pattern(row)})" for row in rows) + "$"
+
+
+def _pattern_for_checking(row: Step) -> str:
+    """A row's regex before the run, a variable standing for any text."""
+    if row.match == "re":
+        return VARIABLE.sub("x", row.text)
+    return "x"  # a literal or a glob is always a valid regex
+
+
+def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
+    """One line as a step (None: a comment); ``screen``: the command it
+    belongs to runs on a screen."""
     if raw == "#" or raw.startswith("# "):
         return None
+    if screen and not raw:
+        return None  # under %screen an empty line separates; output is not expected
     if "\0" in raw:
         raise ValueError(
             f"a NUL byte at column {raw.index(chr(0)) + 1}: no command, argument, variable"
@@ -261,22 +309,42 @@ def _parse_line(raw: str, number: int) -> Step | None:
         if escaped and step.kind == "send":
             step.text, step.escaped = step.text[: -len(ESC_SUFFIX)], True
         return step
+    if screen and raw.startswith("|"):
+        if not (body == "|" or body.startswith("| ")):
+            raise ValueError(
+                "a screen row is `| ` and the row's text (a bar and a space), or `|` alone"
+                " for an empty row"
+            )
+        return _expected(number, body[2:], raw, escaped=escaped, kind="row")
     if raw == "...":
+        if screen:
+            raise ValueError(
+                "`...` under %screen: a block of `| ` lines is found at any row of the screen"
+                " and the output between is not compared; leave the `...` out"
+            )
         return Step(number, "skip", raw=raw)
     if _STATUS.match(raw):
         status = raw[1:-1]
         if status.startswith("SIG") and not hasattr(signals.Signals, status):
             raise ValueError(f"unknown signal {status!r} in the exit status line")
         return Step(number, "status", status, raw=raw)
+    if screen:
+        raise ValueError(_UNDER_SCREEN)
+    return _expected(number, body, raw, escaped=escaped)
+
+
+def _expected(number: int, line: str, raw: str, *, escaped: bool, kind: str = "output") -> Step:
+    """An expected output line or screen row, ``line`` its text as written
+    (an (esc) line's without its suffix)."""
     if escaped:  # (its first character, if a marker's, is written as an escape)
-        return Step(number, "output", body, raw=raw, escaped=True)
-    if raw.startswith("\\") and MARKER_START.match(raw, 1):
-        return Step(number, "output", raw[1:], raw=raw)  # an escaped marker: literal
-    suffix = _PATTERN_SUFFIX.search(raw)
+        return Step(number, kind, line, raw=raw, escaped=True)
+    if line.startswith("\\") and MARKER_START.match(line, 1):
+        return Step(number, kind, line[1:], raw=raw)  # an escaped marker: literal
+    suffix = _PATTERN_SUFFIX.search(line)
     if suffix is None:
-        return Step(number, "output", raw, raw=raw)
-    body, kind = raw[: suffix.start()], suffix.group(1)
-    if kind == "re":
+        return Step(number, kind, line, raw=raw)
+    body, match = line[: suffix.start()], suffix.group(1)
+    if match == "re":
         try:
             re.compile(VARIABLE.sub("x", body))
         except re.error as exc:
@@ -285,7 +353,7 @@ def _parse_line(raw: str, number: int) -> Step | None:
             raise ValueError(
                 f"regex `{shortened(body, 80)}` is nested too deeply to compile"
             ) from None
-    return Step(number, "output", body, kind, raw=raw)
+    return Step(number, kind, body, match, raw=raw)
 
 
 def shortened(text: str, limit: int = 300) -> str:
@@ -303,6 +371,10 @@ def _parse_directive(raw: str, number: int) -> Step:
         return Step(number, "eof", raw=raw)
     if name == "shell" and not argument:
         argument = "sh"
+    if name == "screen":
+        return Step(number, "set", f"screen {_screen_size(argument)}", raw=raw)
+    if name == "key" and not argument.split():
+        raise ValueError("%key needs a key name (or several), such as enter, down or ctrl-c")
     if not argument and name != "send":
         raise ValueError(f"%{name} needs a value")
     if name == "timeout":
@@ -311,6 +383,13 @@ def _parse_directive(raw: str, number: int) -> Step:
         raise ValueError(f"%backend is pipe or pty; got {argument!r}")
     elif name == "env" and "=" not in argument:
         raise ValueError(f"%env takes NAME=VALUE; got {argument!r}")
+    elif name == "key":
+        for key in argument.split():
+            if "${" not in key:  # a variable's value is checked when it is sent
+                try:
+                    key_bytes(key)
+                except ValueError as exc:
+                    raise ValueError(f"%key: {exc}") from None
     elif name == "control":
         try:
             control_bytes(argument)
@@ -326,6 +405,30 @@ def _parse_directive(raw: str, number: int) -> Step:
     return Step(number, kind, argument if kind != "set" else f"{name} {argument}", raw=raw)
 
 
+def _screen_size(argument: str) -> str:
+    """``%screen``'s argument as ``ROWSxCOLS`` or ``off``; a ValueError naming the forms."""
+    if argument == "off":
+        return argument
+    if not argument:
+        return f"{DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]}"
+    size = _SCREEN_SIZE.fullmatch(argument)
+    if size is None or not all(1 <= int(n) <= _MAX_WINDOW for n in size.groups()):
+        raise ValueError(
+            f"%screen takes ROWSxCOLS (rows and columns from 1 to {_MAX_WINDOW}, say"
+            f" 24x80), off, or nothing for {DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]};"
+            f" got {argument!r}"
+        )
+    return f"{int(size.group(1))}x{int(size.group(2))}"
+
+
+def screen_size(text: str) -> tuple[int, int] | None:
+    """A checked ``%screen`` value (``ROWSxCOLS`` or ``off``) as (rows, cols), or None."""
+    if text == "off":
+        return None
+    rows, _, cols = text.partition("x")
+    return int(rows), int(cols)
+
+
 def _check_variables(raw: str) -> None:
     opened = raw.count("${")
     if opened != len(VARIABLE.findall(raw)):
@@ -338,6 +441,7 @@ def _describe(step: Step) -> str:
     return {
         "send_line": "`>` line", "send": "%send", "eof": "%eof", "control": "%control",
         "signal": "%signal", "output": "expected output", "skip": "`...`", "status": "exit status",
+        "key": "%key",
     }.get(step.kind, step.kind)  # fmt: skip
 
 

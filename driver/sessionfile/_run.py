@@ -1,5 +1,9 @@
 """Running a session file: each step against a live program, and the file
 rewritten from what the programs printed (the ``actual`` of a result).
+
+A command under ``%screen`` runs on a pty with a screen: its output is what
+the screen shows, checked block by block (``| `` lines), never its raw
+stream of escape sequences; its input is keys, with no echo to account for.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from .._environment import quiet_env
 from .._errors import EOF, DriverError, SpawnError, Timeout, shell_syntax, without_shell_hint
 from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
+from .._screen import key_bytes
 from .._transcript import escape_output_line, output_line, unescape
 from ..session import Session, spawn
 from ._format import (
+    DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
     SENDS,
     VARIABLE,
@@ -34,6 +40,8 @@ from ._format import (
     SessionFileError,
     Step,
     parse,
+    screen_block_pattern,
+    screen_size,
     shortened,
     split_command,
     status_text,
@@ -48,9 +56,11 @@ _PROMPT_CHECK_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class _Output:
-    """A line the program printed, kept for the actual file."""
+    """A line the program printed, kept for the actual file; ``row``: a row
+    of its screen, written as a ``| `` line."""
 
     text: str
+    row: bool = False
 
 
 @dataclass
@@ -60,6 +70,7 @@ class _Settings:
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     shell: str | None = None  # %shell: run `$` lines with this shell
+    screen: tuple[int, int] | None = None  # %screen: (rows, cols) of the commands' screen
 
 
 class _Run:
@@ -107,6 +118,7 @@ class _Run:
         self.echo_shown = False  # the terminal echoed the first of those sends
         self.echo_to_restore = False  # echo was turned off for a long line (see send)
         self.shell_hint = ""  # for the current command's first failure
+        self.on_screen = False  # the current command runs on a screen (%screen)
 
     # -- variables and secrets --
 
@@ -139,12 +151,14 @@ class _Run:
         for line in _lines(text):
             self.show(escape_output_line(self.mask(line)))
 
-    def fail(self, step: Step, message: str) -> None:
+    def fail(self, step: Step, message: str, *, written: str | None = None) -> None:
+        """``written``: the line the failure names, if not the step's (a screen block's first)."""
         # In a session file the fix is %shell, not the sh -c that driver's hint names.
         message = without_shell_hint(message)
         if self.shell_hint:  # once, with the command's first failure
             message, self.shell_hint = f"{message}\n{self.shell_hint}", ""
-        self.failures.append(Failure(step.line, step.raw, self.mask(message)))
+        raw = step.raw if written is None else written
+        self.failures.append(Failure(step.line, raw, self.mask(message)))
 
     # -- the steps --
 
@@ -159,7 +173,7 @@ class _Run:
                 raise
             except DriverError as error:
                 self.fail(step, str(error))
-                if isinstance(error, Timeout):
+                if isinstance(error, Timeout) and not self.on_screen:  # (a screen's: escapes)
                     self.show_output(str(error.output))
                     self.keep_output(str(error.output))  # say, a prompt that changed
                 self.abort()
@@ -171,7 +185,9 @@ class _Run:
         stop = len(self.file.lines) if step is None else step.line - 1
         for raw in self.file.lines[self.copied : stop]:
             self.keep(raw)
-        self.copied = max(self.copied, stop if step is None else step.line)
+        # (A screen block's lines are its own: up to its last.)
+        end = stop if step is None else step.rows[-1].line if step.rows else step.line
+        self.copied = max(self.copied, end)
 
     def do(self, step: Step, following: Step | None) -> None:
         kind = step.kind
@@ -185,6 +201,8 @@ class _Run:
             self.keep(step.raw)  # the command stopped following the script
         elif kind == "output":
             self.expect_output(step, prompt=following is not None and following.kind in SENDS)
+        elif kind == "screen":
+            self.expect_screen(step)
         elif kind == "skip":
             self.keep(step.raw)
             self.skipping = True  # until the next expected line matches
@@ -209,6 +227,8 @@ class _Run:
             self.settings.cwd = value
         elif name == "shell":
             self.settings.shell = None if value == "off" else value
+        elif name == "screen":
+            self.settings.screen = screen_size(value)
         elif name == "secret":  # (%require was checked before the run)
             # Unset, it is made up, so a recipe runs as is (a fresh password).
             self.variables.setdefault(value, secrets.token_urlsafe(12))
@@ -218,12 +238,18 @@ class _Run:
         self.keep(step.raw)
         self.command_step, self.status_checked, self.aborted = step, False, False
         self.skipping = self.input_ended = False
+        # What an earlier program's terminal would have echoed is not this one's to show.
+        self.pending_echo, self.prompt_open, self.echo_shown = "", False, False
+        self.editor_echo = False
         settings = self.settings
         timeout = settings.timeout
         backend = settings.backend
         if self.overrides is not None:
             timeout = self.overrides.timeout or timeout
             backend = self.overrides.backend or backend
+        self.on_screen = settings.screen is not None
+        if self.on_screen:
+            backend = "pty"  # a screen is a terminal's, whatever --backend says
         # The quiet environment (a dumb terminal, no colour): the output is
         # the same text on every machine, and what `driver record` saw.
         env = _with_interpreter_scripts(quiet_env())
@@ -249,9 +275,11 @@ class _Run:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; drop_echo keeps it out of the expected output.
             # Bytes that are not UTF-8 read as \xNN, in the file as in the output.
+            # A screen (which gets TERM=xterm) shows what a person would see.
             self.session = spawn(
                 argv, backend=backend, timeout=timeout, env=env, cwd=settings.cwd,
-                echo=True, errors="backslashreplace",
+                echo=True, errors="backslashreplace", screen=self.on_screen,
+                dimensions=settings.screen or DEFAULT_SCREEN,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -274,6 +302,41 @@ class _Run:
         text = self.expand(step.text, step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
+        keys = text.split() if step.kind == "key" else []
+        if step.kind == "key":
+            try:
+                if not keys:
+                    raise ValueError("no key name left once its variables were replaced")
+                for key in keys:
+                    key_bytes(key)
+            except ValueError as exc:  # names that came from a variable
+                raise SessionFileError(f"{self.file.path}:{step.line}: %key: {exc}") from None
+        if not self.on_screen:  # (a program on a screen draws what it likes: no echo)
+            self.expect_echo(step, text)
+        self.input_ended = self.input_ended or step.kind == "eof"
+        self.show(step.raw)
+        if step.kind == "send_line" and self.on_screen:
+            # Typed, then Enter: a full-screen program reads keys, and Enter
+            # sends a carriage return, not the newline send_line would.
+            session.send(text)
+            session.send_key("enter")
+        elif step.kind == "send_line":
+            session.send_line(text)
+        elif step.kind == "key":
+            session.send_key(*keys)
+        elif step.kind == "send":
+            session.send(text)
+        elif step.kind == "eof":
+            session.send_eof()
+        elif step.kind == "control":
+            session.send_control(text)
+        else:
+            session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
+
+    def expect_echo(self, step: Step, text: str) -> None:
+        """Note what the terminal will echo of this send (see drop_echo)."""
+        assert self.session is not None
+        session = self.session
         if self.echo_to_restore:
             session.echo, self.echo_to_restore = True, False
         long_line = step.kind == "send_line" and len(text.encode()) >= LONG_LINE
@@ -288,18 +351,6 @@ class _Run:
         editor = step.kind == "send_line" and session.has_terminal and not session.canonical
         self.pending_echo += self.echo_of(step.kind, text)
         self.editor_echo = editor and self.pending_echo == text + "\n"
-        self.input_ended = self.input_ended or step.kind == "eof"
-        self.show(step.raw)
-        if step.kind == "send_line":
-            session.send_line(text)
-        elif step.kind == "send":
-            session.send(text)
-        elif step.kind == "eof":
-            session.send_eof()
-        elif step.kind == "control":
-            session.send_control(text)
-        else:
-            session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
 
     def echo_of(self, kind: str, text: str) -> str:
         """What a terminal will show of a send before the program answers."""
@@ -314,6 +365,11 @@ class _Run:
             return f"^{text.upper()}" if shown and text.lower() not in "dijmqs" else ""
         if kind == "send":
             return text if shown else ""
+        if kind == "key":  # what the keys type; others show as the program has it
+            typed = (
+                _KEY_ECHO.get(key.lower(), key if len(key) == 1 else "") for key in text.split()
+            )
+            return "".join(typed) if shown else ""
         # A program that reads a line at an open prompt with echo off echoes
         # it itself (readline) or ends the prompt line (getpass); see drop_echo.
         return text + "\n" if shown or self.prompt_open else ""
@@ -412,6 +468,45 @@ class _Run:
             # would only turn this mismatch into a timeout).
             mismatched = True
 
+    def expect_screen(self, step: Step) -> None:
+        """The screen must show the block's rows, one under another, by the step's deadline.
+
+        A block that does not match fails with the screen as it stands, and
+        that screen goes to the actual file in its place; the command goes on
+        (its keys are sent and its status checked), so ``--update`` can
+        rewrite the block.
+        """
+        assert self.session is not None
+        session = self.session
+        pattern = re.compile(
+            screen_block_pattern(step.rows, lambda row: self.line_pattern(row).pattern),
+            re.MULTILINE,
+        )
+        try:
+            found = session.expect_screen(pattern)
+        except (Timeout, EOF) as error:
+            rows = step.rows
+            what = (
+                f"line {rows[0].line}"
+                if len(rows) == 1
+                else f"lines {rows[0].line}-{rows[-1].line} ({len(rows)} rows, one under another)"
+            )
+            why = (
+                f"within {error.timeout} s"
+                if isinstance(error, Timeout)
+                else "before the program's output ended"
+            )
+            message = f"the screen did not show {what} {why}; it shows:\n{error.screen}"
+            self.fail(step, message, written=rows[0].raw)
+            for row in _without_blank_ends(session.screen.lines) or [""]:
+                self.show(_screen_row(escape_output_line(self.mask(row))))
+                self.keep(_Output(row, row=True))
+            return
+        self.remember(found)
+        for row in found.group(0).split("\n"):
+            self.show(_screen_row(escape_output_line(self.mask(row))))
+        self.keep(step.raw)  # as written: variables and patterns stay
+
     def next_line(
         self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
     ) -> tuple[str | None, bool]:
@@ -479,7 +574,11 @@ class _Run:
         run came to know (a value captured later shows earlier too)."""
         named = {name: self.variables.get(name, "") for name in self.secret_names}
         lines = (
-            output_line(line.text, self.secrets, named) if isinstance(line, _Output) else line
+            line
+            if not isinstance(line, _Output)
+            else _screen_row(output_line(line.text, self.secrets, named))
+            if line.row
+            else output_line(line.text, self.secrets, named)
             for line in self.out
         )
         return "\n".join(lines) + "\n"
@@ -500,12 +599,16 @@ class _Run:
     def capture(self, pattern: re.Pattern[str], line: str) -> None:
         found = pattern.fullmatch(line)
         if found is not None:
-            captured = {k: v for k, v in found.groupdict().items() if v is not None}
-            self.variables.update(captured)
-            for name in self.secret_names & captured.keys():
-                self.secrets.add(captured[name])
-                if self.session is not None:
-                    self.session.add_secret(captured[name])
+            self.remember(found)
+
+    def remember(self, found: re.Match[str]) -> None:
+        """A match's named groups, as variables (and secrets, if declared)."""
+        captured = {k: v for k, v in found.groupdict().items() if v is not None}
+        self.variables.update(captured)
+        for name in self.secret_names & captured.keys():
+            self.secrets.add(captured[name])
+            if self.session is not None:
+                self.session.add_secret(captured[name])
 
     def missing(self, step: Step, why: str) -> None:
         self.fail(step, f"expected {step.raw!r}, but {why}")
@@ -525,9 +628,12 @@ class _Run:
         session = self.session
         if session is None:
             return
-        self.drop_echo()
         where = step if step is not None else self.command_step
         assert where is not None
+        if self.on_screen:
+            self.wait_for_screen_program(session, where)
+            return
+        self.drop_echo()
         if not self.input_ended and session.alive:
             with contextlib.suppress(OSError, DriverError):  # it may be exiting already
                 session.send_eof()
@@ -543,6 +649,22 @@ class _Run:
         if rest and not self.skipping:
             self.keep_output(rest)
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
+        self.skipping = False
+
+    def wait_for_screen_program(self, session: Session[str], where: Step) -> None:
+        """A program on a screen exits by the keys it was sent: its input is
+        not ended for it (a ^D is a key to it, and it may not take it as the
+        end), and what it wrote is not compared: the screen blocks were."""
+        try:
+            session.wait()
+        except Timeout as error:
+            self.fail(
+                where,
+                f"the program did not finish: {error}\nhint: a program on a screen is not sent"
+                " EOF when its lines run out; send the keys that quit it (%key) or %eof",
+            )
+            session.kill()
+        session.read_available()  # escape sequences, drawn on the screen already
         self.skipping = False
 
     def check_status(self, step: Step | None) -> None:
@@ -578,6 +700,19 @@ class _Run:
 
 # How a terminal echoes a control character (ECHOCTL): ^C, ^Z, ^\\.
 _CARET = re.compile(r"\^[@-_?]")
+# What a terminal echoes of a %key that types (the others: as the program has it).
+_KEY_ECHO = {"space": " ", "tab": "\t", "enter": "\n", "return": "\n"}
+
+
+def _screen_row(spelled: str) -> str:
+    """A screen row's line in a session file, given its spelling as an output line."""
+    return f"| {spelled}" if spelled else "|"
+
+
+def _without_blank_ends(rows: list[str]) -> list[str]:
+    """A screen's rows without the blank ones above and below what it shows."""
+    shown = [number for number, row in enumerate(rows) if row]
+    return rows[shown[0] : shown[-1] + 1] if shown else []
 
 
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
