@@ -278,7 +278,7 @@ class Child:
         self.process = self.backend.process
         self.terminal: Terminal | None = self.backend.terminal
         self.buffers: dict[str, OutputBuffer] = {
-            name: OutputBuffer(encoding, errors, newline)  # STRIP-PENDING
+            name: OutputBuffer(encoding, errors, newline, strip_ansi=strip_ansi)
             for name in self.backend.output_fds
         }
         self.open_outputs = len(self.buffers)  # not yet at EOF

@@ -20,6 +20,7 @@ from typing import Any, AnyStr, Generic
 import regex
 
 from ._errors import EOF, DecodeError, Timeout
+from ._escapes import EscapeFilter
 from ._patterns import Entry, Exact, Regex, is_sentinel
 from ._public import public
 
@@ -228,10 +229,19 @@ class OutputBuffer:
         newline: ``None`` turns ``\\r\\n`` (and ``\\r\\r\\n``) into ``\\n``
             in text; ``""`` keeps line ends as they came (lines still end at
             ``\\n``).
+        strip_ansi: remove terminal escape sequences (colours, cursor moves,
+            titles, charset switches) before the text enters the buffer, in
+            text and bytes buffers alike; see :class:`EscapeFilter`. The
+            text :meth:`feed` returns is the text without them.
     """
 
     def __init__(
-        self, encoding: str | None = "utf-8", errors: str = "strict", newline: str | None = None
+        self,
+        encoding: str | None = "utf-8",
+        errors: str = "strict",
+        newline: str | None = None,
+        *,
+        strip_ansi: bool = False,
     ) -> None:
         self.encoding = encoding
         empty: Any = "" if encoding is not None else b""
@@ -244,6 +254,7 @@ class OutputBuffer:
         )
         self._storage: _Storage = _Storage(empty)
         self._held_cr = empty  # trailing "\r"s wait to see if "\n" follows
+        self._escapes = EscapeFilter(type(empty)) if strip_ansi else None
         self._bytes_in = 0
         self.failure: DecodeError | None = None
         self._line_scan = 0  # absolute offset up to which there is no newline
@@ -297,6 +308,11 @@ class OutputBuffer:
         return combined[: exc.start].decode(encoding)
 
     def _store(self, text: Text, *, final: bool) -> Text:
+        if self._escapes is not None:
+            # Before "\r\n" is looked for: "\r\x1b[K\n" ends a line as "\r\n" does.
+            text = self._escapes.feed(text)
+            if final or self.failure is not None:  # no more text comes
+                text += self._escapes.finish()
         if not self._translate:
             self._storage.append(text)
             return text
