@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 import subprocess
 import sys
@@ -94,3 +95,33 @@ class SlowCallbacks(logging.Handler):
         message = record.getMessage()
         if message.startswith("Executing") and " took " in message:
             self.messages.append(message)
+
+
+def all_lines(
+    chunks: list[bytes],
+    encoding: str | None = "utf-8",
+    newline: str | None = None,
+    *,
+    strip_ansi: bool = False,
+) -> list[Any]:
+    """Every line an OutputBuffer gives for output read in ``chunks``, up to its EOF."""
+    from driver._core import OutputBuffer
+
+    buffer = OutputBuffer(encoding, "replace", newline, strip_ansi=strip_ansi)
+    lines = []
+    for chunk in chunks:
+        buffer.feed(chunk)
+        while (line := buffer.read_line()) is not None:
+            lines.append(line)
+    buffer.feed_eof()
+    while (line := buffer.read_line()) is not None:
+        lines.append(line)
+    assert buffer.exhausted
+    return lines
+
+
+def chunked(data: Any, cuts: list[int]) -> list[Any]:
+    """``data`` cut at ``cuts`` (taken modulo its length), as reads might deliver it."""
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    edges = [0, *points, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]

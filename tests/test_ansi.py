@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 import sys
 from pathlib import Path
@@ -14,10 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import driver
+import helpers
 from driver._core import OutputBuffer, Search
 from driver._errors import DecodeError
 from driver._escapes import EscapeFilter
 from driver._patterns import compile_patterns
+from helpers import chunked
 
 # The grammar the filter implements, written out once more as one regex: over
 # the whole output (shorter than the filter's limit) it must agree with it.
@@ -32,26 +33,10 @@ ORACLE = re.compile(
 )
 
 
-def chunked(data: Any, cuts: list[int]) -> list[Any]:
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
-
-
 def all_lines(
     chunks: list[bytes], encoding: str | None = "utf-8", newline: str | None = None
 ) -> list[Any]:
-    buffer = OutputBuffer(encoding, "replace", newline, strip_ansi=True)
-    lines = []
-    for chunk in chunks:
-        buffer.feed(chunk)
-        while (line := buffer.read_line()) is not None:
-            lines.append(line)
-    buffer.feed_eof()
-    while (line := buffer.read_line()) is not None:
-        lines.append(line)
-    assert buffer.exhausted
-    return lines
+    return helpers.all_lines(chunks, encoding, newline, strip_ansi=True)
 
 
 def expected_lines(text: str) -> list[str]:

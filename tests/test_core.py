@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -13,26 +12,7 @@ import driver
 from driver._core import OutputBuffer, Search
 from driver._errors import DecodeError, Timeout
 from driver._patterns import compile_patterns
-
-
-def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    edges = [0, *points, len(data)]
-    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
-
-
-def all_lines(chunks: list[bytes], encoding: str | None = "utf-8") -> list[object]:
-    buffer = OutputBuffer(encoding, "replace")
-    lines = []
-    for chunk in chunks:
-        buffer.feed(chunk)
-        while (line := buffer.read_line()) is not None:
-            lines.append(line)
-    buffer.feed_eof()
-    while (line := buffer.read_line()) is not None:
-        lines.append(line)
-    assert buffer.exhausted
-    return lines
+from helpers import all_lines, chunked
 
 
 def all_matches(
