@@ -92,3 +92,17 @@ def test_bash_prompts_come_without_bracketed_paste() -> None:
     assert "42" in child.before
     assert "\x1b[?2004" not in child.before + child.after
     child.close()
+
+
+def test_an_incomplete_bash_command_is_interrupted_every_time() -> None:
+    # A SIGINT sent the moment bash shows its continuation prompt can land
+    # before readline reads, and wake nothing: once in three here, with one
+    # signal. Each round that loses it fails; the interrupt is sent again.
+    from driver.pexpect import replwrap
+
+    bash = replwrap.bash()
+    for _ in range(12):
+        with pytest.raises(ValueError, match="input was incomplete"):
+            bash.run_command("echo '5 6")
+        assert bash.run_command("echo ok").strip() == "ok"
+    bash.child.close()

@@ -12,7 +12,13 @@ import sys
 from typing import Any
 
 from .._environment import quiet_env
+from .exceptions import TIMEOUT
 from .pty_spawn import spawn
+
+#: How long each SIGINT to an incomplete command waits for a prompt before it
+#: is sent again, and then the last wait: 1 s in all, as pexpect waits once.
+_INTERRUPT_WAITS = (0.1, 0.2, 0.3)
+_LAST_WAIT = 0.4
 
 PEXPECT_PROMPT = "[PEXPECT_PROMPT>"
 PEXPECT_CONTINUATION_PROMPT = "[PEXPECT_PROMPT+"
@@ -104,9 +110,19 @@ class REPLWrapper:
         return "".join([*output, self.child.before])
 
     def _incomplete(self, command: str) -> None:
-        """The REPL waits for the rest of ``command``: interrupt it, then say so."""
-        self.child.kill(signal.SIGINT)
-        self._expect_prompt(timeout=1)
+        """The REPL waits for the rest of ``command``: interrupt it, then say so.
+
+        A SIGINT that lands just before the REPL waits for input (bash has
+        printed its prompt, readline is not reading yet) wakes nothing: it
+        is sent again, as driver.Repl does, within pexpect's one second.
+        """
+        for wait in _INTERRUPT_WAITS:
+            self.child.kill(signal.SIGINT)
+            prompts = [self.prompt, self.continuation_prompt, TIMEOUT]
+            if self.child.expect_exact(prompts, timeout=wait) != 2:
+                break
+        else:
+            self._expect_prompt(timeout=_LAST_WAIT)  # pexpect's TIMEOUT, if none comes
         raise ValueError("Continuation prompt found - input was incomplete:\n" + command)
 
 
