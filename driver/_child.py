@@ -195,6 +195,10 @@ class Child:
     ) -> None:
         # Every option is checked before anything starts.
         ignored = check_ignored_signals(ignore_signals)
+        if screen and errors == "strict":
+            # The screen shows a byte that is not UTF-8 as a terminal does (as
+            # U+FFFD): the text reads see it the same way, not as an error.
+            errors = "replace"
         self.timeout = check_timeout(timeout)
         _check_codec(encoding, errors)
         if newline not in (None, ""):
@@ -227,7 +231,7 @@ class Child:
                     f"screen=True needs backend='pty' (got {backend!r}): a screen is"
                     " what a terminal shows"
                 )
-            self.screen = Screen(*dimensions)
+            self.screen = Screen(*dimensions)  # (too large a one is refused)
             # The screen is an xterm's: the program must draw for one.
             env = {**(os.environ if env is None else env), "TERM": SCREEN_TERM}
         given = shlex.split(argv) if isinstance(argv, str) else list(argv)

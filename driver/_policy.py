@@ -27,6 +27,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
+import regex
+
 from ._child import Child, Deadline, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
@@ -295,23 +297,33 @@ def expect_screen(
     *,
     region: tuple[int, int, int, int] | None,
     exact: bool,
-) -> Steps[re.Match[str]]:
+) -> Steps[regex.Match[str]]:
     """Wait until the screen (or ``region`` of it) shows ``pattern``."""
     screen = child.needs_screen("expect_screen()")
+    child.check_open()
     compiled = _screen_pattern(pattern, exact)
+    child.add_secret_patterns(pattern)  # a Secret pattern is a secret, as for expect
     if region is not None:
         screen.region(*region)  # a bad region is refused before any wait
     buffer = child.buffers["stdout"]
     where = "the screen" if region is None else f"the screen's region {region}"
-    what = f"{where} to show {compiled.pattern!r}"
+    shown = getattr(pattern, "pattern", pattern)
+    what = f"{where} to show {shown!r}"
+    deadline = child.deadline(timeout)
     searched = -1
 
-    def attempt() -> re.Match[str] | None:
+    def attempt() -> regex.Match[str] | None:
         nonlocal searched
         if screen.version == searched:
             return None  # drawn the same as when last searched
         searched = screen.version
-        found = screen.search(compiled, region)
+        try:
+            found: regex.Match[str] | None = screen.search(
+                compiled, region, timeout=_budget(deadline)
+            )
+        except TimeoutError:  # the regex's own search outlived the deadline
+            hint = _slow_hint(str(shown))
+            raise child.timeout_error(buffer, what, timeout, quiet=False, hint=hint) from None
         if found is not None:
             # The output drawn so far is what the match was made of: consumed,
             # so a screen session's buffer does not grow without end.
@@ -321,19 +333,23 @@ def expect_screen(
     return (yield from until(child, buffer, attempt, what, timeout))
 
 
-def _screen_pattern(pattern: Any, exact: bool) -> re.Pattern[str]:
-    if isinstance(pattern, re.Pattern) and not exact and isinstance(pattern.pattern, str):
-        return pattern
-    if not isinstance(pattern, str):
-        raise TypeError(
-            f"expect_screen({pattern!r}): expected a str"
-            f"{'' if exact else ' regex or a compiled one'}: the screen is text"
-        )
-    try:
-        # ^ and $ anchor at each row, as a person reads a screen.
-        return re.compile(re.escape(pattern) if exact else pattern, re.MULTILINE)
-    except re.error as error:
-        raise ValueError(f"expect_screen({pattern!r}): not a valid regex: {error}") from None
+def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
+    """``pattern`` compiled with the regex package, whose searches take a
+    deadline; ``^`` and ``$`` anchor at each row, as a person reads a screen."""
+    if not isinstance(exact, bool):
+        raise TypeError(f"exact={exact!r}: expected True or False")
+    if isinstance(pattern, (re.Pattern, regex.Pattern)) and not exact:
+        if isinstance(pattern.pattern, str):
+            return regex.compile(pattern.pattern, pattern.flags)
+    elif isinstance(pattern, str):
+        try:
+            return regex.compile(re.escape(pattern) if exact else pattern, regex.MULTILINE)
+        except regex.error as error:
+            raise ValueError(f"expect_screen({pattern!r}): not a valid regex: {error}") from None
+    raise TypeError(
+        f"expect_screen({pattern!r}): expected a str"
+        f"{'' if exact else ' regex or a compiled one'}: the screen is text"
+    )
 
 
 def settle(child: Child, quiet: float, timeout: TimeoutArg) -> Steps[None]:
@@ -344,8 +360,11 @@ def settle(child: Child, quiet: float, timeout: TimeoutArg) -> Steps[None]:
     pause in its output is the one sign every program gives.
     """
     child.check_open()
-    checked = check_timeout(quiet, "quiet")
-    if checked is None or checked <= 0:
+    try:
+        checked = check_timeout(quiet, "quiet")
+    except ValueError:
+        checked = None
+    if checked is None:
         raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
     buffer = child.buffers["stdout"]
     deadline = child.deadline(timeout)

@@ -13,7 +13,7 @@ bytes each named key sends, a search and a snapshot for a failure message.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,6 +62,13 @@ _PRIVATE = 5
 _DECCKM = 1 << _PRIVATE
 #: The private modes that switch to the alternate screen and back.
 _ALTERNATE_MODES = {47, 1047, 1049}
+#: 132-column mode (DECCOLM), which xterm ignores unless told: the terminal
+#: stays as wide as the pty says.
+_DECCOLM = 3
+#: How much of the screen a snapshot (an error message) shows at most.
+_SNAPSHOT_ROWS, _SNAPSHOT_COLS = 100, 200
+#: The largest screen kept: every search renders all of it.
+MAX_ROWS, MAX_COLS = 500, 1000
 
 KEY_NAMES = (
     "a single character, enter, tab, shift-tab, esc, backspace, space, up, down, left,"
@@ -95,6 +102,15 @@ def key_bytes(name: str, *, application: bool = False) -> bytes:
     raise ValueError(f"key {name!r} is not a key name; the names: {KEY_NAMES}")
 
 
+def check_size(rows: int, cols: int) -> None:
+    """Refuse a screen too large to search at each read."""
+    if rows > MAX_ROWS or cols > MAX_COLS:
+        raise ValueError(
+            f"a screen of {rows}x{cols}: at most {MAX_ROWS}x{MAX_COLS} (rows x columns);"
+            " every search renders the whole screen"
+        )
+
+
 def _pyte() -> Any:
     try:
         import pyte
@@ -114,6 +130,7 @@ class Screen:
     """
 
     def __init__(self, rows: int, cols: int) -> None:
+        check_size(rows, cols)
         pyte = _pyte()
         screen_class, stream_class = _emulator(pyte)
         self._screen = screen_class(cols, rows)
@@ -129,6 +146,7 @@ class Screen:
         self.version += 1
 
     def resize(self, rows: int, cols: int) -> None:
+        check_size(rows, cols)
         self._screen.resize(rows, cols)
         self.version += 1
 
@@ -165,7 +183,8 @@ class Screen:
             ValueError: the region is empty or outside the screen.
         """
         rows, cols = self.size
-        if not (0 <= top < bottom <= rows and 0 <= left < right <= cols):
+        whole = all(type(end) is int for end in (top, left, bottom, right))
+        if not (whole and 0 <= top < bottom <= rows and 0 <= left < right <= cols):
             raise ValueError(
                 f"region ({top}, {left}, {bottom}, {right}): expected"
                 f" 0 <= top < bottom <= {rows} and 0 <= left < right <= {cols}"
@@ -174,27 +193,41 @@ class Screen:
         return [row[left:right].rstrip() for row in self._screen.display[top:bottom]]
 
     def search(
-        self, pattern: re.Pattern[str], region: tuple[int, int, int, int] | None = None
-    ) -> re.Match[str] | None:
-        """``pattern`` searched in :attr:`text`, or in a region's rows joined with ``\\n``."""
+        self,
+        pattern: Any,
+        region: tuple[int, int, int, int] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Any:
+        """``pattern`` (a compiled ``re`` or ``regex`` pattern) searched in
+        :attr:`text`, or in a region's rows joined with ``\\n``.
+
+        ``timeout``: seconds the search may take (a ``regex`` pattern only);
+        past them it raises :class:`TimeoutError`.
+        """
         text = self.text if region is None else "\n".join(self.region(*region))
-        return pattern.search(text)
+        if timeout is None:
+            return pattern.search(text)
+        return pattern.search(text, timeout=timeout)
 
     def snapshot(self) -> str:
         """The screen for a person to read: numbered rows, the cursor marked
-        under its row, blank rows at the end left out."""
+        under its row, blank rows at the end left out. Bounded, however
+        large the screen: at most 100 rows of 200 characters."""
         lines = self.lines
         row, col = self.cursor
-        shown = max((i for i, line in enumerate(lines) if line), default=-1)
-        shown = max(shown, row)
+        last = max(max((i for i, line in enumerate(lines) if line), default=-1), row)
         rows, cols = self.size
         out = [f"screen {rows}x{cols}, cursor at row {row}, col {col}:"]
-        for number, line in enumerate(lines[: shown + 1]):
-            out.append(f"{number:>3} |{line}")
-            if number == row:
+        for number, line in enumerate(lines[: min(last + 1, _SNAPSHOT_ROWS)]):
+            cut = line[:_SNAPSHOT_COLS] + ("..." if len(line) > _SNAPSHOT_COLS else "")
+            out.append(f"{number:>3} |{cut}")
+            if number == row and col <= _SNAPSHOT_COLS:
                 out.append(f"{' ' * (5 + col)}^ cursor")  # under "NNN |" and col
-        if shown + 1 < rows:
-            out.append(f"    (rows {shown + 1}-{rows - 1} blank)")
+        if last + 1 > _SNAPSHOT_ROWS:
+            out.append(f"    (rows {_SNAPSHOT_ROWS}-{last} not shown)")
+        if last + 1 < rows:
+            out.append(f"    (rows {last + 1}-{rows - 1} blank)")
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -213,6 +246,7 @@ def _emulator(pyte: Any) -> tuple[Any, Any]:
     robust (made once: pyte is imported only here)."""
     global _EMULATOR
     if _EMULATOR is None:
+        width = pyte.screens.wcwidth  # how pyte measures a character
 
         class Stream(pyte.ByteStream):  # type: ignore[misc]
             """A sequence pyte fails on (``CSI ? 4 m``, which vim sends, raises
@@ -229,13 +263,14 @@ def _emulator(pyte: Any) -> tuple[Any, Any]:
             """An xterm's alternate screen, which pyte lacks: a pager or an
             editor draws on it, and on exit the screen before comes back."""
 
-            saved: Any = None
+            saved: Any = None  # the main screen, while the alternate one shows
 
             def set_mode(self, *modes: int, **kwargs: Any) -> None:
-                if kwargs.get("private") and _ALTERNATE_MODES.intersection(modes):
+                alternate = kwargs.get("private") and _ALTERNATE_MODES.intersection(modes)
+                if alternate and self.saved is None:  # (entered twice: still one main screen)
                     self.saved = _copy_rows(self.buffer.items()), self.cursor.x, self.cursor.y
                     self.erase_in_display(2)
-                super().set_mode(*(m for m in modes if m not in _ALTERNATE_MODES), **kwargs)
+                super().set_mode(*_kept(modes, kwargs), **kwargs)
 
             def reset_mode(self, *modes: int, **kwargs: Any) -> None:
                 alternate = kwargs.get("private") and _ALTERNATE_MODES.intersection(modes)
@@ -247,10 +282,32 @@ def _emulator(pyte: Any) -> tuple[Any, Any]:
                         self.buffer[number].update(row)
                     self.cursor.x, self.cursor.y = x, y
                     self.dirty.update(range(self.lines))
-                super().reset_mode(*(m for m in modes if m not in _ALTERNATE_MODES), **kwargs)
+                super().reset_mode(*_kept(modes, kwargs), **kwargs)
+
+            def draw(self, data: str) -> None:
+                # pyte stops drawing at a character of no width that combines
+                # with nothing (a zero-width joiner, U+FE0F after an emoji, a
+                # BOM): the rest of the text would be lost. A terminal shows
+                # nothing for them, and goes on.
+                if not (data.isascii() and data.isprintable()):
+                    data = "".join(c for c in data if _drawable(width(c), c))
+                super().draw(data)
 
         _EMULATOR = Emulator, Stream
     return _EMULATOR  # type: ignore[no-any-return]
+
+
+def _kept(modes: tuple[int, ...], options: dict[str, Any]) -> list[int]:
+    """The modes pyte is given: not the ones handled here or ignored, as xterm does."""
+    if not options.get("private"):
+        return list(modes)
+    return [mode for mode in modes if mode not in _ALTERNATE_MODES and mode != _DECCOLM]
+
+
+def _drawable(width: int, char: str) -> bool:
+    """Whether pyte can draw ``char``, ``width`` cells wide, or combine it
+    with the character before."""
+    return width > 0 or (width == 0 and unicodedata.combining(char) != 0)
 
 
 def _copy_rows(rows: Iterable[tuple[int, dict[int, Any]]]) -> list[tuple[int, dict[int, Any]]]:

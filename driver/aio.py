@@ -20,6 +20,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
 
+import regex
+
 from . import _policy as policy
 from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
@@ -397,7 +399,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         *,
         region: tuple[int, int, int, int] | None = None,
         exact: bool = False,
-    ) -> re.Match[str]:
+    ) -> regex.Match[str]:
         """Wait until the screen shows ``pattern``; see :meth:`driver.Session.expect_screen`."""
         steps = policy.expect_screen(self._child, pattern, timeout, region=region, exact=exact)
         return await self._engine.run(steps)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
 
+import regex
+
 from . import _policy as policy
 from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
@@ -429,7 +431,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         *,
         region: tuple[int, int, int, int] | None = None,
         exact: bool = False,
-    ) -> re.Match[str]:
+    ) -> regex.Match[str]:
         """Wait until the screen shows ``pattern`` (``screen=True``).
 
         The screen's rows, trailing blanks removed, are joined with ``\\n``
@@ -444,11 +446,13 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             exact: ``pattern`` is a text to find, not a regex.
 
         Returns:
-            The :class:`re.Match` in the screen's text.
+            The match in the screen's text (the ``regex`` package's match,
+            which has the methods of :class:`re.Match`).
 
         Raises:
-            driver.Timeout: the screen did not show it in time; the message
-                shows the screen, the cursor marked.
+            driver.Timeout: the screen did not show it in time (a regex
+                that backtracks past the deadline too); the message shows the
+                screen, the cursor marked.
             driver.EOF: the output ended first; the message shows the screen.
             driver.DriverError: the session keeps no screen.
             ValueError: a bad regex or region.

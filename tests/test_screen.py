@@ -63,6 +63,8 @@ def test_a_region_is_searched_alone_and_a_bad_one_is_refused() -> None:
             session.expect_screen("below", timeout=0.2, region=(0, 0, 1, 80))
         with pytest.raises(ValueError, match=r"region \(0, 0, 30, 80\).*<= 24"):
             session.expect_screen("x", region=(0, 0, 30, 80))
+        with pytest.raises(ValueError, match="rows and columns count from 0"):
+            session.expect_screen("x", region=(0.0, 0, 1.5, 80))  # type: ignore[arg-type]
 
 
 def test_the_alternate_screen_gives_back_what_was_there() -> None:
@@ -83,6 +85,42 @@ def test_resizing_the_terminal_resizes_the_screen() -> None:
         assert session.screen.size == (10, 30)
         session.set_window_size(12, 40)
         assert session.screen.size == (12, 40)
+
+
+def test_characters_of_no_width_lose_nothing_after_them() -> None:
+    # pyte 0.8.2 stops drawing at a zero-width joiner, U+FE0F after an
+    # emoji or a BOM: the rest of the text was lost.
+    text = "I \u2764\ufe0f tests, really\r\nfoo\u200bbar\r\n\ufeffhello world"
+    with screen_session(printer(text)) as session:
+        session.expect_screen("^hello world$")
+        assert session.screen.lines[:2] == ["I \u2764 tests, really", "foobar"]
+
+
+def test_a_byte_that_is_not_utf8_shows_as_a_terminal_shows_it() -> None:
+    code = "import os, sys; os.write(1, b'bad \\xff byte\\r\\nafter'); sys.stdin.read()"
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("^after$")
+        assert session.screen.lines[0] == "bad \ufffd byte"
+
+
+def test_the_alternate_screen_entered_twice_still_gives_back_the_main_one() -> None:
+    code = "main\x1b[?1049h\x1b[HALT A\x1b[?1049h\x1b[HALT B\x1b[?1049l!"
+    with screen_session(printer(code)) as session:
+        session.expect_screen("main!")
+        assert "ALT" not in session.screen.text
+
+
+def test_132_column_mode_is_ignored_as_xterm_does() -> None:
+    with screen_session(printer("\x1b[?3hwide?")) as session:
+        session.expect_screen("wide?", exact=True)
+        assert session.screen.size == (24, 80)
+
+
+def test_a_screen_too_large_to_search_is_refused_before_anything_starts() -> None:
+    with pytest.raises(ValueError, match="at most 500x1000"):
+        screen_session(["true"], dimensions=(600, 80))
+    with screen_session(printer("x")) as session, pytest.raises(ValueError, match="at most"):
+        session.set_window_size(80, 5000)
 
 
 # -- failures show the screen -------------------------------------------------------
@@ -109,6 +147,26 @@ def test_a_secret_on_the_screen_is_masked_in_the_failure() -> None:
             session.expect_screen("never", timeout=0.2)
     assert "hunter2" not in str(caught.value)
     assert "token: ********" in str(caught.value)
+
+
+def test_a_secret_pattern_is_masked_in_the_failure() -> None:
+    with screen_session(printer("token: hunter2-xyz")) as session:
+        session.expect_screen("token")
+        with pytest.raises(driver.Timeout) as caught:
+            session.expect_screen(driver.Secret("hunter2-xyz-abc"), timeout=0.2, exact=True)
+    assert "hunter2" not in str(caught.value) and "xyz" not in caught.value.pattern
+
+
+def test_a_slow_regex_does_not_hold_expect_screen_past_its_deadline() -> None:
+    # Nested repetition over rows of "a"s: exponential, even for the regex package.
+    code = "import os, sys; os.write(1, b'a' * 9_000 + b'\\r\\n!'); sys.stdin.read()"
+    with screen_session([sys.executable, "-c", code], dimensions=(110, 1000)) as session:
+        session.expect_screen("!", exact=True)
+        with pytest.raises(driver.Timeout) as caught:
+            session.expect_screen(r"(a+)+\nX", timeout=0.5)
+    message = str(caught.value)
+    assert "did not finish in time" in message
+    assert len(message) < 40_000  # the snapshot of a large screen is bounded too
 
 
 def test_eof_before_the_screen_shows_it_shows_the_screen() -> None:

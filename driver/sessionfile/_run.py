@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import regex
+
 from .._child import Deadline
 from .._core import Match
 from .._environment import quiet_env
@@ -496,7 +498,7 @@ class _Run:
                 if isinstance(error, Timeout)
                 else "before the program's output ended"
             )
-            message = f"the screen did not show {what} {why}; it shows:\n{error.screen}"
+            message = f"the screen did not show {what} {why}\n{error.screen}"
             self.fail(step, message, written=rows[0].raw)
             for row in _without_blank_ends(session.screen.lines) or [""]:
                 self.show(_screen_row(escape_output_line(self.mask(row))))
@@ -601,7 +603,7 @@ class _Run:
         if found is not None:
             self.remember(found)
 
-    def remember(self, found: re.Match[str]) -> None:
+    def remember(self, found: re.Match[str] | regex.Match[str]) -> None:
         """A match's named groups, as variables (and secrets, if declared)."""
         captured = {k: v for k, v in found.groupdict().items() if v is not None}
         self.variables.update(captured)
