@@ -166,9 +166,7 @@ def test_a_block_that_does_not_show_fails_with_the_screen(tmp_path: Path) -> Non
     [failure] = result.failures
     assert (failure.line, failure.step) == (4, "| *a Apple* (glob)")
     first, *snapshot = failure.message.splitlines()
-    assert first == (
-        "the screen did not show lines 4-5 (2 rows, one under another) within 1.0 s"
-    )
+    assert first == ("the screen did not show lines 4-5 (2 rows, one under another) within 1.0 s")
     assert snapshot[0].startswith("screen 24x80, cursor at row ")
     assert any(re.fullmatch(r" +\d+ \|.*b Banana.*", line) for line in snapshot)
     # The command went on after it: its keys were sent and its status checked.
