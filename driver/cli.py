@@ -14,20 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from ._environment import quiet_env
 from ._errors import DriverError
-from .session import spawn
-from .sessionfile import (
-    FileResult,
-    SessionFileError,
-    run_file,
-    seconds,
-    session_text,
-    update_file,
-)  # fmt: skip
+
+# The session layer loads inside main(), where a ^C is caught: a ^C while
+# the command starts must not end in a traceback.
+if TYPE_CHECKING:
+    from .sessionfile import FileResult
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,16 +39,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     Raises:
         SystemExit: for a command line argparse cannot parse (status 2).
     """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
     try:
-        variables = dict(_variable(text) for text in getattr(args, "var", None) or [])
-    except ValueError as problem:
-        parser.error(str(problem))
-    try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        try:
+            variables = dict(_variable(text) for text in getattr(args, "var", None) or [])
+        except ValueError as problem:
+            parser.error(str(problem))
         return _run(args, variables) if args.command == "run" else _record(args)
     except KeyboardInterrupt:
         print("driver: interrupted", file=sys.stderr)
@@ -100,6 +95,8 @@ def seconds_option(option: str) -> Callable[[str], float]:
 
     def parse(text: str) -> float:
         try:
+            from .sessionfile import seconds
+
             return seconds(text, option)
         except ValueError as problem:
             raise argparse.ArgumentTypeError(str(problem)) from None
@@ -115,6 +112,8 @@ def _variable(text: str) -> tuple[str, str]:
 
 
 def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
+    from .sessionfile import SessionFileError, run_file
+
     out = sys.stdout
     failed = skipped = 0
     files = [found for path in args.files for found in _session_files(path)]
@@ -159,6 +158,8 @@ def _remove(path: Path) -> None:
 
 
 def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
+    from .sessionfile import SessionFileError, update_file
+
     """Say how the file did; True if it passed (or was brought up to date)."""
     error_file = result.path.with_name(result.path.name + ".err")
     if args.update and result.complete:
@@ -190,6 +191,10 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from ._environment import quiet_env
+    from .session import spawn
+    from .sessionfile import session_text
+
     command = list(args.argv)
     if command[:1] == ["--"]:
         command = command[1:]

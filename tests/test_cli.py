@@ -151,3 +151,16 @@ def test_the_shipped_installer_session_passes() -> None:
     assert done.returncode == 0, done.stdout
     # The live exchange reads like the file: the password by its name only.
     assert "Administrator password:\n> ${ADMIN_PASSWORD}\n" in done.stdout
+
+
+def test_the_command_loads_the_session_layer_only_where_a_ctrl_c_is_caught() -> None:
+    # A ^C while `driver` starts once ended in a KeyboardInterrupt traceback:
+    # the console script imports driver.cli before main() can catch it. What
+    # takes time to load now loads inside main().
+    code = (
+        "import sys, driver.cli\n"
+        "heavy = [m for m in ('driver.session', 'driver.sessionfile') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
