@@ -54,6 +54,8 @@ _KEYS = {
 #: Cursor keys: ESC [ X normally, ESC O X once the program asks for
 #: "application cursor keys" (DECCKM), as curses programs, vim and less do.
 _CURSOR_KEYS = {"up": b"A", "down": b"B", "right": b"C", "left": b"D", "home": b"H", "end": b"F"}
+#: The modifier xterm encodes in a shifted, alt or ctrl cursor key.
+_CURSOR_MODIFIERS = {"shift": b"2", "alt": b"3", "ctrl": b"5"}
 #: ctrl- with a punctuation mark: the control characters that are not letters.
 _CONTROL_MARKS = {"@": 0, "space": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31, "?": 127}
 
@@ -72,7 +74,8 @@ MAX_ROWS, MAX_COLS = 500, 1000
 
 KEY_NAMES = (
     "a single character, enter, tab, shift-tab, esc, backspace, space, up, down, left,"
-    " right, home, end, insert, delete, pageup, pagedown, f1..f12, ctrl-X, alt-X"
+    " right, home, end (each also with shift-, alt- or ctrl-), insert, delete, pageup,"
+    " pagedown, f1..f12, ctrl-X, alt-X"
 )
 
 
@@ -93,6 +96,9 @@ def key_bytes(name: str, *, application: bool = False) -> bytes:
     if key in _CURSOR_KEYS:
         return (b"\x1bO" if application else b"\x1b[") + _CURSOR_KEYS[key]
     modifier, _, rest = key.partition("-")
+    if modifier in _CURSOR_MODIFIERS and rest in _CURSOR_KEYS:
+        # xterm's modified cursor keys: CSI 1 ; m X, in either cursor mode.
+        return b"\x1b[1;" + _CURSOR_MODIFIERS[modifier] + _CURSOR_KEYS[rest]
     if modifier == "ctrl" and len(rest) == 1 and "a" <= rest <= "z":
         return bytes([ord(rest) - ord("a") + 1])
     if modifier == "ctrl" and rest in _CONTROL_MARKS:

@@ -484,7 +484,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         ``enter``, ``tab``, ``shift-tab``, ``esc``, ``backspace``, ``space``,
         ``up``, ``down``, ``left``, ``right``, ``home``, ``end``,
         ``insert``, ``delete``, ``pageup``, ``pagedown``, ``f1``-``f12``,
-        ``ctrl-X``, ``alt-X`` and any single character.
+        ``ctrl-X``, ``alt-X`` and any single character; cursor keys and
+        ``home``/``end`` also with ``shift-``, ``alt-`` or ``ctrl-``.
 
         Raises:
             ValueError: a name that is not a key's.

@@ -208,6 +208,9 @@ def test_key_names_give_an_xterms_bytes() -> None:
     assert key_bytes("ctrl-c") == b"\x03"
     assert key_bytes("ctrl-[") == b"\x1b"
     assert key_bytes("alt-x") == b"\x1bx"
+    assert key_bytes("alt-down") == key_bytes("alt-down", application=True) == b"\x1b[1;3B"
+    assert key_bytes("ctrl-left") == b"\x1b[1;5D"
+    assert key_bytes("shift-end") == b"\x1b[1;2F"
     assert key_bytes("f5") == b"\x1b[15~"
     assert key_bytes("q") == b"q"
 
