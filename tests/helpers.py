@@ -125,3 +125,10 @@ def chunked(data: Any, cuts: list[int]) -> list[Any]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
     return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
+
+
+def write_session(tmp_path: Path, text: str, name: str = "example.session") -> Path:
+    """A session file holding ``text``, in ``tmp_path``."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

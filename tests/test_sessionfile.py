@@ -14,16 +14,14 @@ import pytest
 from driver import spawn
 from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
 from driver.sessionfile._run import _Run
-from helpers import FIXTURES
+from helpers import FIXTURES, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
 REPEATER = "$ ${PY} -u ${FIXTURES}/repeater.py"
 
 
 def write(tmp_path: Path, text: str, name: str = "example.session") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_session(tmp_path, text, name)
 
 
 def run(path: Path, **options: Any) -> FileResult:

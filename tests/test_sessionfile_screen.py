@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
-from helpers import ROOT
+from helpers import ROOT, write_session
 
 needs_pyte = pytest.mark.skipif(
     importlib.util.find_spec("pyte") is None,
@@ -30,9 +30,7 @@ ITEMS = "| *a Apple* (glob)\n| *b Banana* (glob)\n| *c Cherry* (glob)\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "screen.session") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_session(tmp_path, text, name)
 
 
 def run(path: Path, **options: Any) -> FileResult:
