@@ -115,6 +115,16 @@ class SpawnOptions(TypedDict, total=False):
     strip_ansi: bool
 
 
+def _held_escape_hint(held: str | bytes) -> str:
+    if not held:
+        return ""
+    shown = held[:80]
+    return (
+        f"note: strip_ansi holds back {len(held)} characters that began an escape sequence"
+        f" and are not readable until it ends (at most 4096) or the output does: {shown!r}"
+    )
+
+
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
     """``value`` as seconds to wait: a positive number, None or math.inf (no limit).
 
@@ -533,7 +543,8 @@ class Child:
         """A Timeout or EOF carrying what a person needs to see: output, transcript, child."""
         buffer = self.buffers["stdout"] if buffer is None else buffer
         # Whatever went wrong, a command line copied from a shell is a likely cause.
-        hint = "\n".join(part for part in (hint, shell_hint(self.argv)) if part)
+        parts = (hint, _held_escape_hint(buffer.held_escape()), shell_hint(self.argv))
+        hint = "\n".join(part for part in parts if part)
         return kind(
             self.shown(message),
             pattern=self.shown(pattern),

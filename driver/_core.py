@@ -343,6 +343,11 @@ class OutputBuffer:
         """At EOF with nothing left to read."""
         return self.eof and self._storage.consumed == self._storage.end
 
+    def held_escape(self) -> Text:
+        """With ``strip_ansi``: what arrived and is held back, not yet
+        readable, because it began an escape sequence that has not ended."""
+        return self._escapes.held if self._escapes is not None else self._empty
+
     def unconsumed(self) -> Text:
         """The text read from the child and not yet consumed (not consumed now either)."""
         return self._storage.slice(self._storage.consumed)

@@ -110,6 +110,11 @@ class EscapeFilter:
         self._scan(text, out)
         return self._empty.join(out)
 
+    @property
+    def held(self) -> Text:
+        """What is held back now: the start of a sequence not yet ended."""
+        return self._empty.join(self._held)
+
     def finish(self) -> Text:
         """The end of the output: what was held back, released as text."""
         held = self._empty.join(self._held)

@@ -312,9 +312,10 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.DriverError: the session has no terminal (pipe backend).
         """
-        self._child.needs_terminal("set_window_size()").set_window_size(rows, cols)
+        terminal = self._child.needs_terminal("set_window_size()")
         if self._child.screen is not None:
-            self._child.screen.resize(rows, cols)
+            self._child.screen.resize(rows, cols)  # first: it refuses a size too large
+        terminal.set_window_size(rows, cols)
 
     @property
     def has_screen(self) -> bool:

@@ -280,3 +280,15 @@ def test_strip_ansi_holds_on_a_pty_and_in_the_async_session() -> None:
             return await session.read_line()
 
     assert asyncio.run(scenario()) == "Done"
+
+
+def test_a_timeout_says_what_a_stray_escape_holds_back() -> None:
+    # A stray ESC ] (an OSC never ended) holds the lines after it back from
+    # reads, up to 4096 characters: the error says so, and shows them.
+    code = "import sys; sys.stdout.write('progress 50%\\n\\x1b]0;half a title\\nstep two\\n')"
+    with driver.spawn([sys.executable, "-c", code + "; input()"], strip_ansi=True) as session:
+        assert session.read_line() == "progress 50%"
+        with pytest.raises(driver.Timeout) as caught:
+            session.read_line(timeout=0.3)
+    assert re.search(r"strip_ansi holds back \d+ characters", str(caught.value))
+    assert "step two" in caught.value.hint

@@ -119,8 +119,10 @@ def test_132_column_mode_is_ignored_as_xterm_does() -> None:
 def test_a_screen_too_large_to_search_is_refused_before_anything_starts() -> None:
     with pytest.raises(ValueError, match="at most 500x1000"):
         screen_session(["true"], dimensions=(600, 80))
-    with screen_session(printer("x")) as session, pytest.raises(ValueError, match="at most"):
-        session.set_window_size(80, 5000)
+    with screen_session(printer("x")) as session:
+        with pytest.raises(ValueError, match="at most"):
+            session.set_window_size(80, 5000)
+        assert session.window_size == session.screen.size == (24, 80)  # both unchanged
 
 
 # -- failures show the screen -------------------------------------------------------
