@@ -735,13 +735,14 @@ def _echo_forms(echo: str, *, open_prompt: bool, shown: bool, line_follows: bool
     terminal's echo: getpass ends the line itself. With the echo the terminal
     ``shown``, when the "prompt" was a whole line whose newline came late: a
     pty read can split a line from its newline, and a program that writes the
-    two apart (unbuffered) can be overtaken by the echo. A lone line end after
+    two apart (unbuffered) can be overtaken by the echo. Only for the echo of
+    lines: a ^C's echo (bash redraws after it) keeps to the forms above. A lone line end after
     the echo is taken only when the file expects a non-blank line next
     (``line_follows``), so a blank line the program prints is never lost.
     """
     one_line = echo.endswith("\n") and echo.count("\n") == 1
     forms = [echo] if echo else []
-    if open_prompt and echo and shown:
+    if open_prompt and shown and echo.endswith("\n"):  # the echo of lines, not of ^C
         forms.append("\n" + echo)
         if one_line and line_follows:
             forms.append(echo + "\n")
