@@ -89,6 +89,19 @@ class ReaderBase(Generic[AnyStr]):
             )
         self._buffer.replace_unconsumed(text)
 
+    def peek(self) -> AnyStr:
+        """What has arrived and is not yet consumed, without waiting; consumes nothing.
+
+        Takes in what the child's output already holds first (a bounded
+        amount), so it is current: what :meth:`read_available` would return.
+
+        Returns:
+            That output; empty if nothing is waiting.
+        """
+        self._child.read_ready()
+        text: AnyStr = self._buffer.unconsumed()
+        return text
+
     def read_available(self) -> AnyStr:
         """What has arrived and is not yet consumed, without waiting; consumes it.
 

@@ -208,3 +208,13 @@ def test_cwd_and_env(spawn: Spawn, tmp_path: object) -> None:
     )
     assert s.read_line() == str(tmp_path)
     assert s.read_line() == "hi"
+
+
+def test_peek_shows_what_arrived_and_consumes_nothing() -> None:
+    with driver.spawn(python("print('one'); print('two'); input()")) as session:
+        session.expect_exact("two\n")  # both lines have arrived
+        assert session.peek() == ""
+        session.unconsumed = "kept\n"
+        assert session.peek() == "kept\n"
+        assert session.peek() == "kept\n"  # peeking twice consumes nothing
+        assert session.read_line() == "kept"
