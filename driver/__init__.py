@@ -22,9 +22,11 @@ from ._errors import Timeout as Timeout
 
 if TYPE_CHECKING:
     from . import repl as repl
-    from ._child import Deadline as Deadline
     from ._core import Match as Match
+    from ._deadline import Deadline as Deadline
     from ._masking import Secret as Secret
+    from ._options import SpawnOptions as SpawnOptions
+    from ._options import StreamOptions as StreamOptions
     from ._policy import CONTINUE as CONTINUE
     from ._run import RunResult as RunResult
     from ._run import run as run
@@ -52,7 +54,7 @@ _LAZY = {
     "AsyncReader": ".aio",
     "AsyncRepl": ".repl",
     "AsyncSession": ".aio",
-    "Deadline": "._child",
+    "Deadline": "._deadline",
     "IncompleteCommand": ".repl",
     "Match": "._core",
     "OutOfStep": ".repl",
@@ -62,6 +64,8 @@ _LAZY = {
     "Screen": "._screen",
     "Secret": "._masking",
     "Session": ".session",
+    "SpawnOptions": "._options",
+    "StreamOptions": "._options",
     "aspawn": ".aio",
     "attach": ".session",
     "run": "._run",
@@ -89,6 +93,8 @@ __all__ = [
     "Session",
     "SessionClosed",
     "SpawnError",
+    "SpawnOptions",
+    "StreamOptions",
     "Timeout",
     "aspawn",
     "attach",

@@ -1,135 +1,20 @@
 """The exceptions driver raises, all rooted at :class:`DriverError`.
 
-Every message is written for a person reading a failed test: it names the
-child, says what was waited for and for how long, shows what came instead,
-and suggests the next step.
+The classes alone: they hold the facts of a failure, and their words come
+from :mod:`driver._messages`, where every message is written for a person
+reading a failed test.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ._messages import decode_error_text, wait_error_text
 from ._public import public
 
-_SHOWN_OUTPUT_CHARS = 2000
-
-
-def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
-    """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
-    an attached fd (no pid) its name, as given."""
-    if pid is None:
-        return f"`{' '.join(argv)}`"
-    command = command_line(argv)
-    if returncode is None:
-        state = "running"
-    elif returncode < 0:
-        state = f"killed by signal {-returncode}"
-    else:
-        state = f"exited with status {returncode}"
-    return f"`{command}` (pid {pid}, {state})"
-
-
-def command_line(argv: Sequence[Any]) -> str:
-    """``argv`` as a shell would read it, for messages; a long argument shortened."""
-    return shlex.join(_shortened(os.fspath(argument)) for argument in argv)
-
-
-def _shortened(argument: str, limit: int = 200) -> str:
-    # A message stays readable, and bounded, whatever the command line holds.
-    if len(argument) <= limit:
-        return argument
-    return f"{argument[:limit]}...({len(argument) - limit} more characters)"
-
-
-#: Words a shell reads as syntax (a pipe, a redirection, a list of commands)
-#: and a program almost never takes as an argument of its own.
-_SHELL_OPERATORS = frozenset({"|", "|&", "||", "&&", ";", "&", "<", ">", ">>", "2>", "2>&1", "&>"})
-#: Programs that do take some of them (``expr 1 \| 0``, ``[ a \< b ]``,
-#: ``find . -exec rm {} \;``): no hint for these.
-_TAKE_OPERATORS = frozenset({"expr", "test", "[", "find"})
-#: How the line of :func:`shell_hint` starts.
-_SHELL_HINT = "hint: argv["
-
-
-def shell_syntax(argv: Sequence[object]) -> list[int]:
-    """Where ``argv`` holds a word a shell reads as syntax (``|``, ``&&``, ``>``,
-    ``/tmp;``...), as a command line copied from a shell does; empty if nowhere."""
-    words = _words(argv)
-    if not words or os.path.basename(words[0]) in _TAKE_OPERATORS:
-        return []
-    last = len(words) - 1
-    return [i for i in range(1, len(words)) if _is_shell_syntax(words[i], i == last)]
-
-
-def shell_hint(argv: Sequence[object]) -> str:
-    """A hint when ``argv`` holds shell syntax: no shell runs it, so the program
-    gets ``|`` as an argument. Empty if it holds none."""
-    found = shell_syntax(argv)
-    if not found:
-        return ""
-    words = _words(argv)
-    command = " ".join(_as_shell_word(word, i in found) for i, word in enumerate(words))
-    return (
-        f"{_SHELL_HINT}{found[0]}] {words[found[0]]!r} reaches the program as an argument:"
-        " no shell is involved, so pipes, redirections, && and ; mean nothing here. To run"
-        f" a shell command line, spawn {['sh', '-c', command]!r}; for a shell session,"
-        " use driver.repl.sh() or driver.repl.bash()."
-    )
-
-
-def without_shell_hint(text: str) -> str:
-    """An error's ``text`` without the line of :func:`shell_hint` (always its
-    last), for a caller that gives its own advice (a session file's ``%shell``)."""
-    head, found, tail = text.rpartition("\n" + _SHELL_HINT)
-    return head if found and "\n" not in tail else text
-
-
-def _words(argv: Sequence[object]) -> list[str]:
-    """``argv`` as text; empty if an argument is not text (that error stands alone)."""
-    words = []
-    for argument in argv:
-        word = os.fspath(argument) if isinstance(argument, (str, os.PathLike)) else None
-        if not isinstance(word, str):
-            return []
-        words.append(word)
-    return words
-
-
-def _is_shell_syntax(word: str, last: bool) -> bool:
-    if word in _SHELL_OPERATORS:
-        return True
-    # shlex.split("cd /tmp; ls") gives "/tmp;". A ";" that ends the last word
-    # ("python3 -c 'x = 1;'") or a word with spaces ("select 1;") is more
-    # likely the program's own text.
-    return not last and len(word) > 1 and word.endswith(";") and word.split() == [word]
-
-
-def _as_shell_word(word: str, syntax: bool) -> str:
-    """``word`` as a shell command line should hold it: syntax bare, the rest quoted."""
-    if not syntax:
-        return shlex.quote(_shortened(word))
-    if word in _SHELL_OPERATORS:
-        return word
-    return shlex.quote(_shortened(word[:-1])) + ";"
-
-
-def _show_output(output: str | bytes) -> str:
-    if not output:
-        return "no unconsumed output"
-    shown = output[-_SHOWN_OUTPUT_CHARS:]
-    cut = len(output) - len(shown)
-    prefix = f"last {len(shown)} of " if cut else ""
-    return f"unconsumed output ({prefix}{len(output)} chars):\n    {shown!r}"
-
-
-def _show_transcript(transcript_tail: str) -> str:
-    if not transcript_tail:
-        return ""
-    return "\nlast lines of the transcript:\n" + textwrap.indent(transcript_tail, "    | ")
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 
 @public
@@ -186,17 +71,26 @@ class _WaitError(DriverError):
         self.hint = hint
         self.screen = screen
 
+    def with_output(self, output: str | bytes) -> Self:
+        """A copy that shows ``output`` as the unconsumed output (an error is
+        never changed once raised: a caller that knows more raises a copy)."""
+        return type(self)(
+            self.message,
+            pattern=self.pattern,
+            timeout=self.timeout,
+            output=output,
+            transcript_tail=self.transcript_tail,
+            argv=self.argv,
+            pid=self.pid,
+            returncode=self.returncode,
+            hint=self.hint,
+            screen=self.screen,
+        )
+
     def __str__(self) -> str:
-        if self.screen:
-            # What a full-screen program wrote is escape sequences: the
-            # screen they drew is what a person can read.
-            text = f"{self.message}\n{textwrap.indent(self.screen, '    ')}"
-        else:
-            parts = [self.message, _show_output(self.output)]
-            text = "\n".join(parts) + _show_transcript(self.transcript_tail)
-        if self.hint:
-            text += "\n" + self.hint
-        return text
+        return wait_error_text(
+            self.message, self.output, self.transcript_tail, self.hint, self.screen
+        )
 
 
 @public
@@ -247,12 +141,7 @@ class DecodeError(DriverError, UnicodeError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return (
-            f"output byte {self.offset} does not decode as {self.encoding} ({self.reason});"
-            f" the bytes from there on are {self.raw[:40]!r}"
-            f'{"..." if len(self.raw) > 40 else ""}. Spawn with errors="replace" to'
-            f" substitute U+FFFD, or encoding=None for a bytes session."
-        )
+        return decode_error_text(self.encoding, self.offset, self.raw, self.reason)
 
 
 class InputClosed(DriverError):

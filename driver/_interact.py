@@ -24,7 +24,7 @@ from ._typed import TypedInput
 from .backends._posix import termios, tty
 
 if TYPE_CHECKING:
-    from ._child import Child
+    from ._state import SessionState
 
 Filter = Callable[[bytes], bytes]
 
@@ -32,7 +32,7 @@ _READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
 
 
 def interact(
-    child: Child,
+    child: SessionState,
     write: Callable[[bytes], None],
     end_input: Callable[[], None],
     *,
@@ -116,7 +116,7 @@ def interact(
                     return
 
 
-def _await_exit(child: Child) -> None:
+def _await_exit(child: SessionState) -> None:
     """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
     process = child.process
     if process.exit_fd is not None and process.poll() is None:
@@ -132,7 +132,7 @@ def _finally(action: Callable[[], None]) -> Iterator[None]:
         action()
 
 
-def _encode(child: Child, text: str | bytes) -> bytes:
+def _encode(child: SessionState, text: str | bytes) -> bytes:
     if isinstance(text, bytes):
         return text
     return text.encode(child.encoding or "utf-8", "replace")
@@ -155,7 +155,7 @@ def _raw(fd: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _interrupts_forwarded(child: Child) -> Iterator[None]:
+def _interrupts_forwarded(child: SessionState) -> Iterator[None]:
     """^C on this terminal interrupts the child (on a pipe), not this program."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set in the main thread
@@ -168,7 +168,7 @@ def _interrupts_forwarded(child: Child) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _window_size_forwarded(child: Child, fd: int) -> Iterator[None]:
+def _window_size_forwarded(child: SessionState, fd: int) -> Iterator[None]:
     """The child's terminal follows the user's size, now and on every SIGWINCH."""
     terminal = child.terminal
     if terminal is None:

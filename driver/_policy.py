@@ -29,10 +29,12 @@ from typing import Any, NamedTuple, TypeVar
 
 import regex
 
-from ._child import Child, Deadline, TimeoutArg, check_timeout
+from . import _messages as messages
 from ._core import Match, OutputBuffer, Search, SlowSearch
+from ._deadline import Deadline, check_timeout
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
+from ._state import SessionState, What
 from .backends import Process
 from .backends._process import running
 
@@ -63,8 +65,9 @@ class Call:
     argument: Any
 
 
-Step = Wait | Call
-Steps = Generator[Step, Any, T]
+#: What a policy yields to its shell.
+PolicyStep = Wait | Call
+Steps = Generator[PolicyStep, Any, T]
 
 
 class _Continue:
@@ -93,46 +96,45 @@ EXIT_AFTER_EOF_SECONDS = 1.0
 
 
 def until(
-    child: Child,
+    state: SessionState,
     buffer: OutputBuffer,
     attempt: Callable[[], T | None],
-    what: str,
-    timeout: TimeoutArg,
+    what: What,
+    deadline: Deadline,
     search: Search | None = None,
 ) -> Steps[T]:
     """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
-    child.check_open()
-    deadline = child.deadline(timeout)
+    state.check_open()
     arrived_before = buffer.end
     timed_out = False
     while True:
         if search is not None:
-            search.budget = _budget(deadline)
+            search.budget = _budget(deadline.when)
         undecodable: DecodeError | None = None
         try:
             result = attempt()
             if result is None and (buffer.eof or timed_out or buffer.failure is not None):
-                result = yield from _at_an_end(child, buffer, what, search, timed_out)
+                result = yield from _at_an_end(state, buffer, what, search, timed_out)
         except SlowSearch as slow:
             assert search is not None
             if (timed_out_entry := search.entry_for(Timeout)) is not None:
                 return timed_out_entry  # type: ignore[return-value]
-            raise child.timeout_error(
-                buffer, what, timeout, quiet=False, hint=_slow_hint(str(slow))
+            raise state.timeout_error(
+                buffer, what, deadline, quiet=False, hint=messages.slow_search_hint(str(slow))
             ) from None
         except DecodeError as error:
-            undecodable = child.decode_error(error)
+            undecodable = state.decode_error(error)
         if undecodable is not None:  # raised here, so that it has no context to show
             raise undecodable
         if result is not None:
-            if child.open_outputs == 0:
-                yield from _exit_after_eof(child)
+            if state.open_outputs == 0:
+                yield from _exit_after_eof(state)
             return result
         if timed_out:
             quiet = buffer.end == arrived_before
             entries = () if search is None else search.entries
-            raise child.timeout_error(buffer, what, timeout, quiet=quiet, entries=entries)
-        timed_out = not (yield Wait(deadline))
+            raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries)
+        timed_out = not (yield Wait(deadline.when))
 
 
 def _budget(deadline: float) -> float | None:
@@ -143,16 +145,8 @@ def _budget(deadline: float) -> float | None:
     return max(deadline - time.monotonic(), MIN_SEARCH_SECONDS)
 
 
-def _slow_hint(pattern: str) -> str:
-    return (
-        f"hint: searching for {pattern} did not finish in time; a pattern with nested"
-        " repetition such as (a+)+ can take exponential time on some output. Make it"
-        " unambiguous, anchor it, or use expect_exact."
-    )
-
-
 def _at_an_end(
-    child: Child, buffer: OutputBuffer, what: str, search: Search | None, timed_out: bool
+    state: SessionState, buffer: OutputBuffer, what: What, search: Search | None, timed_out: bool
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -164,61 +158,59 @@ def _at_an_end(
     if buffer.eof:
         if search is not None and (found := search.finish(EOF)) is not None:
             return found
-        yield from _exit_after_eof(child)
-        raise child.eof_error(buffer, what, () if search is None else search.entries)
+        yield from _exit_after_eof(state)
+        raise state.eof_error(buffer, what, () if search is None else search.entries)
     if timed_out and search is not None:
         return search.finish(Timeout)
     return None
 
 
-def _exit_after_eof(child: Child) -> Steps[None]:
+def _exit_after_eof(state: SessionState) -> Steps[None]:
     """Give a child whose output ended a moment to exit, so ``alive`` and the
     returncode in an EOF error are right."""
-    if not child.exit_after_eof_awaited:
-        child.exit_after_eof_awaited = True
-        yield from exited_by(child, time.monotonic() + EXIT_AFTER_EOF_SECONDS)
+    if not state.exit_after_eof_awaited:
+        state.exit_after_eof_awaited = True
+        yield from exited_by(state, time.monotonic() + EXIT_AFTER_EOF_SECONDS)
 
 
 def expect(
-    child: Child,
+    state: SessionState,
     buffer: OutputBuffer,
     spec: Any,
-    timeout: TimeoutArg,
+    deadline: Deadline,
     *,
     exact: bool,
     window: int | None = None,
 ) -> Steps[Match[Any]]:
     """Wait for any pattern of ``spec`` (see Reader.expect)."""
-    child.check_open()
+    state.check_open()
     if window is not None and (type(window) is not int or window < 1):
         raise ValueError(
             f"window={window!r}: expected how many of the last characters to search"
             " (1 or more), or None for all"
         )
-    child.add_secret_patterns(spec)
-    hide = child.transcript.secrets.hide
-    entries = compile_patterns(spec, exact=exact, kind=child.kind, hide=hide)
+    state.add_secret_patterns(spec)
+    hide = state.transcript.secrets.hide
+    entries = compile_patterns(spec, exact=exact, kind=state.kind, hide=hide)
     search = Search(buffer, entries, within=window)
-    return (
-        yield from until(
-            child, buffer, search.step, describe(search.entries, hide), timeout, search
-        )
-    )
+
+    def what() -> str:  # words built only for an error
+        return describe(search.entries, hide)
+
+    return (yield from until(state, buffer, search.step, what, deadline, search))
 
 
 def dispatch(
-    child: Child,
-    expect_one: Callable[[list[Any], TimeoutArg], Steps[Match[Any]]],
+    state: SessionState,
+    expect_one: Callable[[list[Any], Deadline], Steps[Match[Any]]],
     handlers: Mapping[Any, Any],
-    timeout: TimeoutArg,
+    deadline: Deadline,
 ) -> Steps[Match[Any]]:
     """A Tcl-style dialogue: expect any of ``handlers``, run its handler, until one
     returns something other than CONTINUE. One deadline for the whole dialogue."""
     patterns, actions = list(handlers), list(handlers.values())
-    if not isinstance(timeout, Deadline):
-        timeout = Deadline(child.timeout if timeout is None else timeout)
     while True:
-        found = yield from expect_one(patterns, timeout)
+        found = yield from expect_one(patterns, deadline)
         action = actions[found.index]
         outcome = None if action is None else (yield Call(action, found))
         if outcome is not CONTINUE:
@@ -228,88 +220,85 @@ def dispatch(
 # -- writing ----------------------------------------------------------------------
 
 
-def write(child: Child, data: bytes, timeout: TimeoutArg = None) -> Steps[None]:
+def write(state: SessionState, data: bytes, deadline: Deadline | None = None) -> Steps[None]:
     """Write all of ``data``, reading output meanwhile so neither side blocks the other."""
-    backend = child.backend
-    if child.terminal is not None:
-        data = child.terminal.prepare_input(data)
+    backend = state.backend
+    if state.terminal is not None:
+        data = state.terminal.prepare_input(data)
     view = memoryview(data)
-    deadline = math.nan  # the clock is read only if the input is full
     while view:
         try:
             view = view[backend.write(view) :]
         except InputClosed as exc:
-            raise child.input_closed_error() from exc
+            raise state.input_closed_error() from exc
         if view:
-            if math.isnan(deadline):
-                deadline = child.deadline(timeout)
-            if not (yield Wait(deadline, writing=True)):
-                raise child.write_timeout_error(len(view), len(data), timeout)
+            if deadline is None:  # the clock is read only if the input is full
+                deadline = state.deadline(None)
+            if not (yield Wait(deadline.when, writing=True)):
+                raise state.write_timeout_error(len(view), len(data), deadline)
 
 
-def send_eof(child: Child, timeout: TimeoutArg = None) -> Steps[None]:
+def send_eof(state: SessionState, deadline: Deadline | None = None) -> Steps[None]:
     """End the child's input: a pipe's is closed; a terminal gets its EOF byte."""
-    data = child.eof_bytes()
+    data = state.eof_bytes()
     if data is not None:
-        yield from write(child, data, timeout)
+        yield from write(state, data, deadline)
 
 
-def control(child: Child, char: str) -> Steps[None]:
+def control(state: SessionState, char: str) -> Steps[None]:
     """Ctrl-``char`` as a terminal sends it; on a pipe only ^D, which ends the input."""
-    data = child.control(char)
+    data = state.control(char)
     if data is None:
-        yield from send_eof(child)
+        yield from send_eof(state)
     else:
-        yield from write(child, data)
+        yield from write(state, data)
 
 
-def interrupt(child: Child) -> Steps[None]:
+def interrupt(state: SessionState) -> Steps[None]:
     """As Ctrl-C would: a terminal gets ^C; on pipes SIGINT goes to the process group."""
-    data = child.control("c") if child.terminal is not None else None
+    data = state.control("c") if state.terminal is not None else None
     if data is None:
-        child.signal(signal.SIGINT, group=True)
+        state.signal(signal.SIGINT, group=True)
     else:
-        yield from write(child, data)
+        yield from write(state, data)
 
 
 # -- terminal modes ---------------------------------------------------------------
 
 
-def echo_off(child: Child, timeout: TimeoutArg) -> Steps[None]:
+def echo_off(state: SessionState, deadline: Deadline) -> Steps[None]:
     """Wait until the child turns its terminal's echo off, reading output meanwhile."""
-    terminal = child.needs_terminal("wait_echo_off()")
-    deadline = child.deadline(timeout)
+    terminal = state.needs_terminal("wait_echo_off()")
     # No fd reports a change of terminal modes: look again at each wake-up.
     while terminal.echo:
         now = time.monotonic()
-        if now >= deadline:
-            raise child.echo_timeout_error(timeout)
-        yield Wait(min(deadline, now + LOOK_AGAIN_SECONDS))
+        if now >= deadline.when:
+            raise state.echo_timeout_error(deadline)
+        yield Wait(min(deadline.when, now + LOOK_AGAIN_SECONDS))
 
 
 # -- the screen -------------------------------------------------------------------
 
 
 def expect_screen(
-    child: Child,
+    state: SessionState,
     pattern: Any,
-    timeout: TimeoutArg,
+    deadline: Deadline,
     *,
     region: tuple[int, int, int, int] | None,
     exact: bool,
 ) -> Steps[regex.Match[str]]:
     """Wait until the screen (or ``region`` of it) shows ``pattern``."""
-    screen = child.needs_screen("expect_screen()")
-    child.check_open()
+    screen = state.needs_screen("expect_screen()")
+    state.check_open()
     compiled = _screen_pattern(pattern, exact)
-    child.add_secret_patterns(pattern)  # a Secret pattern is a secret, as for expect
+    state.add_secret_patterns(pattern)  # a Secret pattern is a secret, as for expect
     if region is not None:
         screen.region(*region)  # a bad region is refused before any wait
-    buffer = child.buffers["stdout"]
+    buffer = state.buffers["stdout"]
     where = "the screen" if region is None else f"the screen's region {region}"
     shown = getattr(pattern, "pattern", pattern)
     what = f"{where} to show {shown!r}"
-    deadline = child.deadline(timeout)
     searched = -1
 
     def attempt() -> regex.Match[str] | None:
@@ -319,18 +308,18 @@ def expect_screen(
         searched = screen.version
         try:
             found: regex.Match[str] | None = screen.search(
-                compiled, region, timeout=_budget(deadline)
+                compiled, region, timeout=_budget(deadline.when)
             )
         except TimeoutError:  # the regex's own search outlived the deadline
-            hint = _slow_hint(str(shown))
-            raise child.timeout_error(buffer, what, timeout, quiet=False, hint=hint) from None
+            hint = messages.slow_search_hint(str(shown))
+            raise state.timeout_error(buffer, what, deadline, quiet=False, hint=hint) from None
         if found is not None:
             # The output drawn so far is what the match was made of: consumed,
             # so a screen session's buffer does not grow without end.
             buffer.take_unconsumed()
         return found
 
-    return (yield from until(child, buffer, attempt, what, timeout))
+    return (yield from until(state, buffer, attempt, what, deadline))
 
 
 def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
@@ -352,45 +341,42 @@ def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
     )
 
 
-def settle(child: Child, quiet: float, timeout: TimeoutArg) -> Steps[None]:
+def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]:
     """Wait until the child's output pauses for ``quiet`` seconds, or ends.
 
     Whether a full-screen program has finished drawing cannot be seen from
     outside (curses programs poll with timeouts, pagers read /dev/tty): a
     pause in its output is the one sign every program gives.
     """
-    child.check_open()
+    state.check_open()
     try:
         checked = check_timeout(quiet, "quiet")
     except ValueError:
         checked = None
     if checked is None:
         raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
-    buffer = child.buffers["stdout"]
-    deadline = child.deadline(timeout)
-    received, since = child.received, time.monotonic()
+    buffer = state.buffers["stdout"]
+    received, since = state.received, time.monotonic()
     while not buffer.eof:
         now = time.monotonic()
-        if child.received != received:
-            received, since = child.received, now
+        if state.received != received:
+            received, since = state.received, now
         elif now >= since + checked:
             return
-        if now >= deadline:
-            hint = (
-                "hint: the program never stopped writing (a clock, a spinner, top):"
-                " wait for what it shows with expect_screen() instead"
-            )
+        if now >= deadline.when:
             what = f"the output to pause for {checked} s"
-            raise child.timeout_error(buffer, what, timeout, quiet=False, hint=hint)
-        yield Wait(min(deadline, since + checked))
+            raise state.timeout_error(
+                buffer, what, deadline, quiet=False, hint=messages.NEVER_SETTLES_HINT
+            )
+        yield Wait(min(deadline.when, since + checked))
 
 
 # -- the child's exit ---------------------------------------------------------
 
 
-def exited_by(child: Child, deadline: float) -> Steps[bool]:
+def exited_by(state: SessionState, deadline: float) -> Steps[bool]:
     """Wait until the child has exited (not reaped), reading output meanwhile."""
-    process = child.process
+    process = state.process
     while process.poll() is None:
         step = deadline if process.exit_fd is not None else _soon(deadline)
         in_time = yield Wait(step, exiting=True)
@@ -403,19 +389,19 @@ def _soon(deadline: float) -> float:
     return min(deadline, time.monotonic() + LOOK_AGAIN_SECONDS)
 
 
-def wait(child: Child, timeout: TimeoutArg) -> Steps[int]:
+def wait(state: SessionState, deadline: Deadline) -> Steps[int]:
     """Wait for the child to exit; its returncode. Output keeps being read."""
-    if child.closed:
-        return _returncode(child)
-    if not (yield from exited_by(child, child.deadline(timeout))):
-        raise child.timeout_error(
-            child.buffers["stdout"], "the child to exit", timeout, quiet=False
+    if state.closed:
+        return _returncode(state)
+    if not (yield from exited_by(state, deadline.when)):
+        raise state.timeout_error(
+            state.buffers["stdout"], "the child to exit", deadline, quiet=False
         )
-    return _returncode(child)
+    return _returncode(state)
 
 
-def _returncode(child: Child) -> int:
-    returncode = child.process.returncode
+def _returncode(state: SessionState) -> int:
+    returncode = state.process.returncode
     assert returncode is not None
     return returncode
 
@@ -429,7 +415,7 @@ def check_grace(grace: object) -> float:
     return float(grace)
 
 
-def close(child: Child, grace: object, release_engine: Callable[[], None]) -> Steps[int]:
+def close(state: SessionState, grace: object, release_engine: Callable[[], None]) -> Steps[int]:
     """End the child and release everything; its returncode (see Session.close).
 
     Whatever interrupts it (^C, a cancellation, an error) the process group
@@ -437,21 +423,21 @@ def close(child: Child, grace: object, release_engine: Callable[[], None]) -> St
     true only once the child is reaped. ``release_engine`` makes the shell
     stop watching the fds before they are closed.
     """
-    if child.closed:
-        return child.process.reap()
+    if state.closed:
+        return state.process.reap()
     grace = check_grace(grace)
     try:
-        if child.pid is not None:  # an attached fd has no child to end: it is released
-            yield from _end_politely(child, grace)
+        if state.pid is not None:  # an attached fd has no child to end: it is released
+            yield from _end_politely(state, grace)
     except BaseException:
         release_engine()
-        child.abort()
+        state.abort()
         raise
     release_engine()
-    return child.release()
+    return state.release()
 
 
-def _end_politely(child: Child, grace: float) -> Steps[None]:
+def _end_politely(state: SessionState, grace: float) -> Steps[None]:
     """End the child and everything in its process group, politely first.
 
     EOF, ``grace`` seconds, SIGTERM to the group, ``grace`` again, SIGKILL.
@@ -459,30 +445,30 @@ def _end_politely(child: Child, grace: float) -> Steps[None]:
     yet, so the id cannot have been reused), the group's survivors get
     SIGTERM and, after ``grace``, SIGKILL. The caller reaps and releases.
     """
-    process = child.process
+    process = state.process
     if process.poll() is None:
         # The child may be gone already, or not reading: a full terminal
         # input delays the escalation by the grace period at most.
         with contextlib.suppress(DriverError, OSError):
-            yield from send_eof(child, Deadline(grace))
+            yield from send_eof(state, Deadline(grace))
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            if (yield from exited_by(child, time.monotonic() + grace)):
+            if (yield from exited_by(state, time.monotonic() + grace)):
                 break
             process.signal_group(sig)
         else:
-            yield from exited_by(child, math.inf)  # SIGKILL cannot be caught
-    yield from _end_survivors(child, grace)
+            yield from exited_by(state, math.inf)  # SIGKILL cannot be caught
+    yield from _end_survivors(state, grace)
 
 
-def _end_survivors(child: Child, grace: float) -> Steps[None]:
-    process = child.process
+def _end_survivors(state: SessionState, grace: float) -> Steps[None]:
+    process = state.process
     survivors = process.group_survivors()
     if survivors is None:  # the platform cannot tell: whoever holds the output is one
-        if child.open_outputs == 0:
+        if state.open_outputs == 0:
             return
         process.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while child.open_outputs and (yield Wait(deadline)):
+        while state.open_outputs and (yield Wait(deadline)):
             pass
         process.signal_group(signal.SIGKILL)
         return

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._core import Match
 from ._errors import EOF, DriverError, Timeout
 from ._policy import CONTINUE
 from ._public import public
-from .session import spawn
+from .session import Session, spawn
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from ._options import SpawnOptions
+
+#: Where driver.run's options differ from spawn's: questions are usually
+#: asked of a terminal, and one deadline covers the whole run.
+RUN_DEFAULTS: SpawnOptions = {"backend": "pty", "timeout": 30.0}
 
 
 @public
@@ -59,11 +67,8 @@ def run(
     argv: str | Sequence[str],
     responses: Mapping[str, str | Sequence[str]] | None = None,
     *,
-    timeout: float | None = 30.0,
-    backend: str = "pty",
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    **spawn_options: Any,
+    encoding: str | None = "utf-8",
+    **options: Unpack[SpawnOptions],
 ) -> RunResult:
     """Run ``argv`` to the end, answering each prompt it shows.
 
@@ -75,11 +80,10 @@ def run(
         responses: maps a regex to the answer sent (with a newline) each time
             it matches: a str is sent every time, a list is used in order. A
             :class:`driver.Secret` answer shows as ``********``.
-        timeout: one deadline in seconds for the whole run; None for none.
-        backend: ``"pty"`` (the default here) or ``"pipe"``.
-        cwd: as for :func:`driver.spawn`.
-        env: as for :func:`driver.spawn`.
-        **spawn_options: the other options of :func:`driver.spawn`.
+        encoding: as for :func:`driver.spawn`.
+        **options: as for :func:`driver.spawn` (:class:`driver.SpawnOptions`),
+            but for two defaults: ``backend="pty"``, and ``timeout=30``, one
+            deadline in seconds for the whole run (None for none).
 
     Returns:
         A :class:`RunResult` once the program has exited.
@@ -94,9 +98,9 @@ def run(
     prompts = list(responses or {})
     answers = [Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
     printed: list[Any] = []
-    with spawn(
-        argv, backend=backend, cwd=cwd, env=env, timeout=timeout, **spawn_options
-    ) as session:
+    options = {**RUN_DEFAULTS, **options}
+    started: Session[Any] = spawn(argv, encoding=encoding, **options)
+    with started as session:
         empty = session.before  # "" or b"": nothing is matched yet
 
         def answer(match: Match[Any]) -> object:
@@ -108,10 +112,11 @@ def run(
         handlers: dict[Any, Any] = dict.fromkeys(prompts, answer)
         handlers[EOF] = None
         try:
-            printed.append(session.dispatch(handlers, timeout).before)
+            printed.append(session.dispatch(handlers).before)
         except Timeout as error:
-            error.output = session.mask(empty.join(printed)) + error.output
-            raise
+            # The output the answers consumed belongs with what the error shows.
+            output = session.mask(empty.join(printed)) + error.output
+            raise error.with_output(output) from None
         returncode = session.wait()
         return RunResult(session.argv, returncode, empty.join(printed), session.transcript)
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from ._line_editing import edited, hides, shown
 
 if TYPE_CHECKING:
-    from ._child import Child
+    from ._state import SessionState
 
 # Keys that a terminal turns into signals (ISIG), by their %control name.
 _SIGNAL_KEYS = {"\x03": "c", "\x1c": "\\", "\x1a": "z"}
@@ -58,7 +58,7 @@ class _Entry:
 class TypedInput:
     """Turns a person's keys and the child's output into transcript events."""
 
-    def __init__(self, child: Child) -> None:
+    def __init__(self, child: SessionState) -> None:
         self._transcript = child.transcript
         self._terminal = child.terminal
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")

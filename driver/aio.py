@@ -13,23 +13,23 @@ import asyncio
 import contextlib
 import inspect
 import math
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, TypeVar, overload
 
 import regex
 
 from . import _policy as policy
-from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
+from ._deadline import TimeoutArg
 from ._errors import EOF
+from ._options import SpawnOptions, resolve
 from ._policy import Steps, Wait
 from ._public import public
-from ._shell import ReaderBase, SessionBase
-from ._transcript import DEFAULT_LIMIT
+from ._session_base import ReaderBase, SessionBase
+from ._state import SessionState, start
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -45,11 +45,11 @@ class AsyncEngine:
     back-pressure as with the sync session.
     """
 
-    def __init__(self, child: Child, loop: asyncio.AbstractEventLoop) -> None:
-        self._child = child
+    def __init__(self, state: SessionState, loop: asyncio.AbstractEventLoop) -> None:
+        self._state = state
         #: The event loop the session lives on.
         self.loop = loop
-        self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
+        self._streams = {fd: name for name, fd in state.backend.output_fds.items()}
         self._reading: set[int] = set()
         self._waiters: list[asyncio.Future[None]] = []
         # One timer per session, armed for the earliest deadline any wait
@@ -85,10 +85,10 @@ class AsyncEngine:
     # -- loop callbacks ---------------------------------------------------
 
     def _on_readable(self, fd: int) -> None:
-        data = self._child.backend.read(fd)
+        data = self._state.backend.read(fd)
         if data is None:
             return
-        self._child.on_output(self._streams[fd], data)
+        self._state.on_output(self._streams[fd], data)
         if not data or not self._waiters:
             self._stop_reading(fd)  # at EOF, or read ahead enough for now
         self._wake()
@@ -112,7 +112,7 @@ class AsyncEngine:
 
     def _start_reading(self) -> None:
         for fd, stream in self._streams.items():
-            if fd not in self._reading and not self._child.buffers[stream].eof:
+            if fd not in self._reading and not self._state.buffers[stream].eof:
                 self.loop.add_reader(fd, self._on_readable, fd)
                 self._reading.add(fd)
 
@@ -139,7 +139,7 @@ class AsyncEngine:
         remaining = step.deadline - time.monotonic()
         if remaining <= 0:
             return False
-        if len(self._reading) < self._child.open_outputs:
+        if len(self._reading) < self._state.open_outputs:
             self._start_reading()
         if remaining != math.inf:
             self._arm_timer(self.loop.time() + remaining)
@@ -157,10 +157,10 @@ class AsyncEngine:
     def _watch_extra(self, step: Wait) -> list[tuple[bool, int]]:
         """Register what ``step`` also waits for; what to unregister after."""
         extra = []
-        input_fd = self._child.backend.input_fd
+        input_fd = self._state.backend.input_fd
         if step.writing and input_fd is not None:
             extra.append((True, input_fd))
-        exit_fd = self._child.process.exit_fd
+        exit_fd = self._state.process.exit_fd
         for fd in (*step.fds, *((exit_fd,) if step.exiting and exit_fd is not None else ())):
             extra.append((False, fd))
         for watch in extra:
@@ -185,8 +185,8 @@ class AsyncEngine:
 class AsyncReader(ReaderBase[AnyStr]):
     """Reads one output stream of an async session; the async twin of :class:`driver.Reader`."""
 
-    def __init__(self, child: Child, stream: str, engine: AsyncEngine) -> None:
-        super().__init__(child, stream)
+    def __init__(self, state: SessionState, stream: str, engine: AsyncEngine) -> None:
+        super().__init__(state, stream)
         self._engine = engine
 
     async def read_line(self, timeout: TimeoutArg = None) -> AnyStr:
@@ -309,14 +309,14 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
     _kind = "AsyncSession"
 
     def __init__(
-        self, child: Child, loop: asyncio.AbstractEventLoop, *, owner: bool = True
+        self, state: SessionState, loop: asyncio.AbstractEventLoop, *, owner: bool = True
     ) -> None:
-        engine = AsyncEngine(child, loop)
-        super().__init__(child, "stdout", engine)
+        engine = AsyncEngine(state, loop)
+        super().__init__(state, "stdout", engine)
         self._owner = owner
         #: Reader of the child's stderr with ``stderr="pipe"``, else None.
         self.stderr: AsyncReader[AnyStr] | None = (
-            AsyncReader(child, "stderr", engine) if "stderr" in child.buffers else None
+            AsyncReader(state, "stderr", engine) if "stderr" in state.buffers else None
         )
 
     @property
@@ -344,7 +344,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
             driver.Timeout: the child stopped reading its input.
             driver.EOF: the child's input is closed.
         """
-        await self._write(policy.write(self._child, self._child.outgoing(text, secret=secret)))
+        await self._write(policy.write(self._state, self._state.outgoing(text, secret=secret)))
 
     async def send_line(self, text: AnyStr | Literal[""] = "", *, secret: bool = False) -> None:
         """Send ``text`` and a newline.
@@ -357,12 +357,12 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
         """
-        data = self._child.outgoing(text, b"\n", secret=secret)
-        await self._write(policy.write(self._child, data))
+        data = self._state.outgoing(text, b"\n", secret=secret)
+        await self._write(policy.write(self._state, data))
 
     async def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D)."""
-        await self._write(policy.send_eof(self._child))
+        await self._write(policy.send_eof(self._state))
 
     async def send_control(self, char: str) -> None:
         """Send Ctrl-``char``; on the pipe backend only ``"d"`` (closes stdin).
@@ -373,11 +373,11 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.DriverError: on the pipe backend, any ``char`` but ``"d"``.
         """
-        await self._write(policy.control(self._child, char))
+        await self._write(policy.control(self._state, char))
 
     async def interrupt(self) -> None:
         """Interrupt the child as Ctrl-C would: pty: ^C; pipe: SIGINT to its process group."""
-        await self._write(policy.interrupt(self._child))
+        await self._write(policy.interrupt(self._state))
 
     async def wait_echo_off(self, timeout: TimeoutArg = None) -> None:
         """Wait until the child turns the terminal's echo off (see the sync twin).
@@ -388,7 +388,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: echo was still on at the deadline.
         """
-        await self._engine.run(policy.echo_off(self._child, timeout))
+        await self._engine.run(policy.echo_off(self._state, self.deadline(timeout)))
 
     # -- lifecycle --------------------------------------------------------
 
@@ -401,16 +401,18 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         exact: bool = False,
     ) -> regex.Match[str]:
         """Wait until the screen shows ``pattern``; see :meth:`driver.Session.expect_screen`."""
-        steps = policy.expect_screen(self._child, pattern, timeout, region=region, exact=exact)
+        steps = policy.expect_screen(
+            self._state, pattern, self.deadline(timeout), region=region, exact=exact
+        )
         return await self._engine.run(steps)
 
     async def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
         """Wait until the output pauses; see :meth:`driver.Session.settle`."""
-        await self._engine.run(policy.settle(self._child, quiet, timeout))
+        await self._engine.run(policy.settle(self._state, quiet, self.deadline(timeout)))
 
     async def send_key(self, *names: str) -> None:
         """Press keys by name; see :meth:`driver.Session.send_key`."""
-        await self._write(policy.write(self._child, self._child.key_bytes(names)))
+        await self._write(policy.write(self._state, self._state.key_bytes(names)))
 
     async def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit. Output keeps being read meanwhile.
@@ -424,7 +426,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: the child was still running at the deadline.
         """
-        return await self._engine.run(policy.wait(self._child, timeout))
+        return await self._engine.run(policy.wait(self._state, self.deadline(timeout)))
 
     async def close(self, grace: float = 1.0) -> int:
         """End the child and release everything (see :meth:`driver.Session.close`).
@@ -438,7 +440,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Returns:
             The child's returncode (``-N`` for signal N).
         """
-        return await self._engine.run(policy.close(self._child, grace, self._release_engine))
+        return await self._engine.run(policy.close(self._state, grace, self._release_engine))
 
     def _release_engine(self) -> None:
         # The loop may be closed already (waking a waiter then raises
@@ -469,21 +471,8 @@ async def aspawn(
 async def aspawn(
     argv: str | Sequence[str],
     *,
-    backend: str = "pipe",
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = 10.0,
     encoding: str | None = "utf-8",
-    errors: str = "strict",
-    stderr: str = "stdout",
-    echo: bool = False,
-    dimensions: tuple[int, int] = (24, 80),
-    log: TextIO | None = None,
-    newline: str | None = None,
-    transcript_limit: int | None = DEFAULT_LIMIT,
-    ignore_signals: tuple[int, ...] = (),
-    screen: bool = False,
-    strip_ansi: bool = False,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncSession[Any]:
     """Start ``argv`` and return an :class:`AsyncSession` on the running loop.
 
@@ -492,7 +481,9 @@ async def aspawn(
     few on a pty.
 
     Args:
-        argv: as for :func:`driver.spawn`; so are all the other options.
+        argv: as for :func:`driver.spawn`.
+        encoding: as for :func:`driver.spawn`.
+        **options: as for :func:`driver.spawn`: see :class:`driver.SpawnOptions`.
 
     Returns:
         The running session, an ``AsyncSession[str]``, or an
@@ -505,22 +496,5 @@ async def aspawn(
         TypeError: an option of the wrong type, before anything starts.
     """
     loop = asyncio.get_running_loop()  # first: without a loop, nothing starts
-    child = Child(
-        argv,
-        backend=backend,
-        cwd=cwd,
-        env=env,
-        timeout=timeout,
-        encoding=encoding,
-        errors=errors,
-        stderr=stderr,
-        echo=echo,
-        dimensions=dimensions,
-        log=log,
-        newline=newline,
-        transcript_limit=transcript_limit,
-        ignore_signals=ignore_signals,
-        screen=screen,
-        strip_ansi=strip_ansi,
-    )
-    return AsyncSession(child, loop)
+    state = start(argv, encoding, resolve(encoding, options, entry="aspawn"))
+    return AsyncSession(state, loop)

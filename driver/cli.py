@@ -191,7 +191,7 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from ._environment import quiet_env
+    from .environment import quiet_env
     from .session import spawn
     from .sessionfile import session_text
 

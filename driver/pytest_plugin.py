@@ -144,7 +144,7 @@ class _Sessions:
         self.mine: list[_Started] = []
 
     def options(self, options: dict[str, Any]) -> dict[str, Any]:
-        from ._environment import quiet_env
+        from .environment import quiet_env
 
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)

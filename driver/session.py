@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 import select
 import sys
@@ -11,23 +10,25 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, AnyStr, Literal, TextIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, TypeVar, overload
 
 import regex
 
 from . import _policy as policy
-from ._child import Child, SpawnOptions, TimeoutArg
 from ._core import Match
+from ._deadline import TimeoutArg
 from ._errors import EOF
 from ._interact import interact
+from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
 from ._policy import Steps, Wait
 from ._public import public
-from ._shell import ReaderBase, SessionBase
-from ._transcript import DEFAULT_LIMIT
+from ._session_base import ReaderBase, SessionBase
+from ._state import SessionState, start
 
 if TYPE_CHECKING:
     import asyncio
 
+    from _typeshed import HasFileno
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
     from .aio import AsyncSession
@@ -44,12 +45,12 @@ class Engine:
     session is freed (and warns) as soon as it is dropped.
     """
 
-    def __init__(self, child: Child) -> None:
-        self._child = child
+    def __init__(self, state: SessionState) -> None:
+        self._state = state
         self._poller = select.poll()
         self._watched: dict[int, int] = {}
         self._watching: tuple[object, ...] = ()  # the state _watched was made for
-        self._streams = {fd: name for name, fd in child.backend.output_fds.items()}
+        self._streams = {fd: name for name, fd in state.backend.output_fds.items()}
 
     def run(self, steps: Steps[T]) -> T:
         """Carry out ``steps`` to their end; their result."""
@@ -72,9 +73,9 @@ class Engine:
         Returns False once the deadline has passed (after a last look at the
         fds, so output that is already there is never reported missing).
         """
-        child = self._child
-        backend = child.backend
-        watching = (step.writing, step.exiting, step.fds, child.open_outputs, backend.input_fd)
+        state = self._state
+        backend = state.backend
+        watching = (step.writing, step.exiting, step.fds, state.open_outputs, backend.input_fd)
         if watching != self._watching:
             self._watch(step)
             self._watching = watching
@@ -86,19 +87,19 @@ class Engine:
             if stream is not None and mask & _READABLE:
                 data = backend.read(fd)
                 if data is not None:
-                    child.on_output(stream, data)
+                    state.on_output(stream, data)
         return remaining > 0 and (bool(events) or time.monotonic() < step.deadline)
 
     def _watch(self, step: Wait) -> None:
-        child = self._child
+        state = self._state
         wanted: dict[int, int] = {}
         for fd, stream in self._streams.items():
-            if not child.buffers[stream].eof:
+            if not state.buffers[stream].eof:
                 wanted[fd] = select.POLLIN
-        input_fd = child.backend.input_fd
+        input_fd = state.backend.input_fd
         if step.writing and input_fd is not None:
             wanted[input_fd] = wanted.get(input_fd, 0) | select.POLLOUT
-        exit_fd = child.process.exit_fd
+        exit_fd = state.process.exit_fd
         if step.exiting and exit_fd is not None:
             wanted[exit_fd] = select.POLLIN
         for fd in step.fds:
@@ -125,8 +126,8 @@ class Reader(ReaderBase[AnyStr]):
     by default); with ``stderr="pipe"``, ``session.stderr`` is another.
     """
 
-    def __init__(self, child: Child, stream: str, engine: Engine) -> None:
-        super().__init__(child, stream)
+    def __init__(self, state: SessionState, stream: str, engine: Engine) -> None:
+        super().__init__(state, stream)
         self._engine = engine
 
     def read_line(self, timeout: TimeoutArg = None) -> AnyStr:
@@ -291,12 +292,12 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
     that :meth:`close` ends as a whole.
     """
 
-    def __init__(self, child: Child) -> None:
-        engine = Engine(child)
-        super().__init__(child, "stdout", engine)
+    def __init__(self, state: SessionState) -> None:
+        engine = Engine(state)
+        super().__init__(state, "stdout", engine)
         #: Reader of the child's stderr with ``stderr="pipe"``, else None.
         self.stderr: Reader[AnyStr] | None = (
-            Reader(child, "stderr", engine) if "stderr" in child.buffers else None
+            Reader(state, "stderr", engine) if "stderr" in state.buffers else None
         )
         self._views: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSession[AnyStr]]
         self._views = weakref.WeakKeyDictionary()
@@ -324,7 +325,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             driver.SessionClosed: the session is closed.
             TypeError: ``bytes`` to a text session, or ``str`` to a bytes one.
         """
-        self._engine.run(policy.write(self._child, self._child.outgoing(text, secret=secret)))
+        self._engine.run(policy.write(self._state, self._state.outgoing(text, secret=secret)))
 
     def send_line(self, text: AnyStr | Literal[""] = "", *, secret: bool = False) -> None:
         """Send ``text`` and a newline (``\\n``).
@@ -337,8 +338,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
         """
-        data = self._child.outgoing(text, b"\n", secret=secret)
-        self._engine.run(policy.write(self._child, data))
+        data = self._state.outgoing(text, b"\n", secret=secret)
+        self._engine.run(policy.write(self._state, data))
 
     def send_eof(self) -> None:
         """End the child's input: pipe: close its stdin; pty: the EOF character (^D).
@@ -346,7 +347,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.SessionClosed: the session is closed.
         """
-        self._engine.run(policy.send_eof(self._child))
+        self._engine.run(policy.send_eof(self._state))
 
     def send_control(self, char: str) -> None:
         """Send Ctrl-``char`` (``"c"``, ``"d"``, ``"z"``, ``"["``...).
@@ -359,11 +360,11 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
                 (which closes stdin, as ^D would end input on a terminal).
             ValueError: no control character goes with ``char``.
         """
-        self._engine.run(policy.control(self._child, char))
+        self._engine.run(policy.control(self._state, char))
 
     def interrupt(self) -> None:
         """Interrupt the child as Ctrl-C would: pty: ^C; pipe: SIGINT to its process group."""
-        self._engine.run(policy.interrupt(self._child))
+        self._engine.run(policy.interrupt(self._state))
 
     def interact(
         self,
@@ -392,13 +393,13 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.SessionClosed: the session is closed.
         """
-        child = self._child
-        child.check_open()
+        state = self._state
+        state.check_open()
         sys.stdout.flush()
         interact(
-            child,
-            lambda data: self._engine.run(policy.write(child, data)),
-            lambda: self._engine.run(policy.send_eof(child)),
+            state,
+            lambda data: self._engine.run(policy.write(state, data)),
+            lambda: self._engine.run(policy.send_eof(state)),
             escape_character=escape_character,
             input_filter=input_filter,
             output_filter=output_filter,
@@ -420,7 +421,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             driver.Timeout: echo was still on at the deadline.
             driver.DriverError: the session has no terminal (pipe backend).
         """
-        self._engine.run(policy.echo_off(self._child, timeout))
+        self._engine.run(policy.echo_off(self._state, self.deadline(timeout)))
 
     # -- the screen -------------------------------------------------------
 
@@ -457,7 +458,9 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             driver.DriverError: the session keeps no screen.
             ValueError: a bad regex or region.
         """
-        steps = policy.expect_screen(self._child, pattern, timeout, region=region, exact=exact)
+        steps = policy.expect_screen(
+            self._state, pattern, self.deadline(timeout), region=region, exact=exact
+        )
         return self._engine.run(steps)
 
     def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
@@ -474,7 +477,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: the output never paused that long in time.
         """
-        self._engine.run(policy.settle(self._child, quiet, timeout))
+        self._engine.run(policy.settle(self._state, quiet, self.deadline(timeout)))
 
     def send_key(self, *names: str) -> None:
         """Press keys by name: ``send_key("down", "down", "enter")``.
@@ -491,7 +494,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             ValueError: a name that is not a key's.
             driver.Timeout: as for :meth:`send`.
         """
-        self._engine.run(policy.write(self._child, self._child.key_bytes(names)))
+        self._engine.run(policy.write(self._state, self._state.key_bytes(names)))
 
     def as_async(self) -> AsyncSession[AnyStr]:
         """This session's child, driven from the running event loop.
@@ -515,7 +518,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         loop = asyncio.get_running_loop()
         view = self._views.get(loop)
         if view is None:
-            view = self._views[loop] = AsyncSession(self._child, loop, owner=False)
+            view = self._views[loop] = AsyncSession(self._state, loop, owner=False)
         return view
 
     # -- lifecycle --------------------------------------------------------
@@ -535,7 +538,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: the child was still running at the deadline.
         """
-        return self._engine.run(policy.wait(self._child, timeout))
+        return self._engine.run(policy.wait(self._state, self.deadline(timeout)))
 
     def close(self, grace: float = 1.0) -> int:
         """End the child and release everything. Safe to call twice.
@@ -552,7 +555,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Returns:
             The child's returncode (``-N`` for signal N).
         """
-        return self._engine.run(policy.close(self._child, grace, self._release_engine))
+        return self._engine.run(policy.close(self._state, grace, self._release_engine))
 
     def _release_engine(self) -> None:
         self._engine.release()
@@ -582,58 +585,22 @@ def spawn(
 def spawn(
     argv: str | Sequence[str],
     *,
-    backend: str = "pipe",
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = 10.0,
     encoding: str | None = "utf-8",
-    errors: str = "strict",
-    stderr: str = "stdout",
-    echo: bool = False,
-    dimensions: tuple[int, int] = (24, 80),
-    log: TextIO | None = None,
-    newline: str | None = None,
-    transcript_limit: int | None = DEFAULT_LIMIT,
-    ignore_signals: tuple[int, ...] = (),
-    screen: bool = False,
-    strip_ansi: bool = False,
+    **options: Unpack[SpawnOptions],
 ) -> Session[Any]:
     """Start ``argv`` and return a :class:`Session` driving it.
 
     Args:
         argv: the program and its arguments; a str is split with
             :func:`shlex.split` (no shell is involved).
-        backend: ``"pipe"`` (the default) or ``"pty"`` for a program that needs
-            a terminal (prompts with getpass, line-buffers only on a tty, ...).
-        cwd, env: as for :class:`subprocess.Popen`.
-        timeout: default deadline in seconds of every read, expect, wait and
-            blocked send; None waits forever.
-        encoding: how output is decoded and input encoded; None gives a bytes
-            session, where every str in this API is bytes.
-        errors: decoding error handler; with ``"strict"`` bad output raises
-            :class:`driver.DecodeError`.
-        stderr: ``"stdout"`` (merged), ``"pipe"`` (read it from
-            ``session.stderr``), ``"devnull"`` or ``"inherit"``. On a pty
-            stderr is always the terminal.
-        echo: pty only: let the terminal echo what is sent (off by default, so
-            ``read_line`` returns the child's replies, not your input).
-        dimensions: pty only: (rows, cols) of the terminal.
-        log: a text file that receives the transcript live, line by line.
-        newline: ``None`` (the default) reads ``\\r\\n`` as ``\\n`` in a text
-            session; ``""`` keeps line ends as they came. A bytes session
-            never changes a byte.
-        transcript_limit: how many characters of the exchange the transcript
-            keeps in memory, the most recent (default 1 MiB); None keeps it
-            all. ``log`` gets the full record either way.
-        ignore_signals: signals the child starts with ignored, say
-            ``(signal.SIGHUP,)`` for one that must outlive its terminal
-            (as ``nohup``). Every other signal starts at its default.
-        screen: pty only: keep the terminal's screen (:attr:`Session.screen`), for a
-            full-screen program; the child gets ``TERM=xterm``. Needs pyte:
-            ``pip install 'linedriver[screen]'``.
-        strip_ansi: remove terminal escape sequences (colours, cursor
-            moves, titles) from the output that reads and expects see, for
-            a line program that colours whatever ``TERM`` says.
+        encoding: how output is decoded and input encoded (default
+            UTF-8); None gives a bytes session, where every str in this API
+            is bytes.
+        **options: the spawn options, each described in
+            :class:`driver.SpawnOptions`: ``backend``, ``cwd``, ``env``,
+            ``timeout``, ``errors``, ``stderr``, ``echo``, ``dimensions``,
+            ``log``, ``newline``, ``transcript_limit``, ``ignore_signals``,
+            ``screen``, ``strip_ansi``, ``quiet``.
 
     Returns:
         The running session, a ``Session[str]``, or a ``Session[bytes]``
@@ -645,39 +612,34 @@ def spawn(
         ValueError: a bad option value, before anything starts.
         TypeError: an option of the wrong type, before anything starts.
     """
-    return Session(
-        Child(
-            argv,
-            backend=backend,
-            cwd=cwd,
-            env=env,
-            timeout=timeout,
-            encoding=encoding,
-            errors=errors,
-            stderr=stderr,
-            echo=echo,
-            dimensions=dimensions,
-            log=log,
-            newline=newline,
-            transcript_limit=transcript_limit,
-            ignore_signals=ignore_signals,
-            screen=screen,
-            strip_ansi=strip_ansi,
-        )
-    )
+    return Session(start(argv, encoding, resolve(encoding, options)))
 
 
+@overload
 def attach(
-    fd: Any,
+    fd: int | HasFileno,
+    *,
+    name: str | None = ...,
+    close_fd: bool = ...,
+    encoding: str = ...,
+    **options: Unpack[StreamOptions],
+) -> Session[str]: ...
+@overload
+def attach(
+    fd: int | HasFileno,
+    *,
+    name: str | None = ...,
+    close_fd: bool = ...,
+    encoding: None,
+    **options: Unpack[StreamOptions],
+) -> Session[bytes]: ...
+def attach(
+    fd: int | HasFileno,
     *,
     name: str | None = None,
     close_fd: bool = True,
-    timeout: float | None = 10.0,
     encoding: str | None = "utf-8",
-    errors: str = "strict",
-    log: TextIO | None = None,
-    newline: str | None = None,
-    transcript_limit: int | None = DEFAULT_LIMIT,
+    **options: Unpack[StreamOptions],
 ) -> Session[Any]:
     """Drive an fd opened elsewhere: a socket, a serial line, a pty's master.
 
@@ -694,8 +656,10 @@ def attach(
         close_fd: close the fd with the session (an object given is closed
             itself, so it never closes the number later); False leaves it
             open, in the blocking mode found.
-        timeout, encoding, errors, log, newline, transcript_limit: as for
-            :func:`spawn`.
+        encoding: as for :func:`spawn`.
+        **options: the options of any session (:class:`driver.StreamOptions`):
+            ``timeout``, ``errors``, ``log``, ``newline``,
+            ``transcript_limit``, ``strip_ansi``.
 
     Returns:
         The session, a ``Session[str]``, or a ``Session[bytes]`` with
@@ -707,27 +671,20 @@ def attach(
     """
     from .backends.fd import FdBackend
 
-    holder = None if isinstance(fd, int) and not isinstance(fd, bool) else fd
-    if holder is None:
+    resolved = resolve(encoding, options, entry="attach", names=STREAM_OPTION_NAMES)
+    holder: object = None
+    if isinstance(fd, int) and not isinstance(fd, bool):
         number = fd
     else:
+        holder = fd
         fileno = getattr(fd, "fileno", None)
         if not callable(fileno):
             raise TypeError(f"attach({fd!r}): expected an fd number or an object with fileno()")
         number = fileno()
     backend = FdBackend(number, owned=close_fd, holder=holder)
     try:
-        child = Child(
-            [name or f"fd {number}"],
-            backend=backend,
-            timeout=timeout,
-            encoding=encoding,
-            errors=errors,
-            log=log,
-            newline=newline,
-            transcript_limit=transcript_limit,
-        )
+        state = SessionState(backend, [name or f"fd {number}"], encoding, resolved)
     except BaseException:
         backend.close()
         raise
-    return Session(child)
+    return Session(state)

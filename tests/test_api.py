@@ -34,15 +34,6 @@ def test_error_family() -> None:
     assert isinstance(driver.EOF, type)
 
 
-def test_spawn_signature_is_the_documented_one() -> None:
-    parameters = list(inspect.signature(driver.spawn).parameters)
-    assert parameters == [
-        "argv", "backend", "cwd", "env", "timeout", "encoding", "errors",
-        "stderr", "echo", "dimensions", "log", "newline",
-        "transcript_limit", "ignore_signals", "screen", "strip_ansi",
-    ]  # fmt: skip
-
-
 def test_the_distribution_says_what_it_is() -> None:
     try:
         metadata = importlib.metadata.metadata("linedriver")

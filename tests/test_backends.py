@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import driver
 from driver._errors import DriverError, InputClosed, SpawnError
 from driver.backends import Backend
 from driver.backends._process import ChildProcess
@@ -367,7 +368,7 @@ def test_pipe_stderr_modes(stderr: str, blocked: bool, capfd: pytest.CaptureFixt
 
 def test_pipe_stderr_mode_is_checked() -> None:
     with pytest.raises(ValueError, match="stderr='tty' is not one of 'stdout', 'pipe'"):
-        PipeBackend(["true"], cwd=None, env=None, stderr="tty")
+        driver.spawn(["true"], stderr="tty")  # type: ignore[typeddict-item]
 
 
 def test_argv_cwd_and_env_reach_the_child(start: Start, tmp_path: Path) -> None:

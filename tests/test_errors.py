@@ -48,7 +48,7 @@ def test_empty_argv(backend: str) -> None:
 
 
 def test_bad_options_name_the_choices() -> None:
-    with pytest.raises(ValueError, match="'pipe' or 'pty'"):
+    with pytest.raises(ValueError, match="'pipe', 'pty'"):
         driver.spawn(["true"], backend="ssh")
     with pytest.raises(ValueError, match="stderr='nowhere'"):
         driver.spawn(["true"], stderr="nowhere")

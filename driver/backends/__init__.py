@@ -13,11 +13,13 @@ do; they never compare a backend's name.
 from __future__ import annotations
 
 import abc
+import os
 import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from .._options import SpawnOptions
     from .pty import Terminal
 
 
@@ -101,3 +103,30 @@ def discard(backend: Backend) -> None:
     backend.process.signal_group(signal.SIGKILL)
     backend.process.reap()
     backend.close()
+
+
+def start(argv: list[str], options: SpawnOptions) -> Backend:
+    """Start ``argv`` on the backend ``options`` name (checked already), with
+    the options that backend takes. Where a new transport plugs in."""
+    cwd = options["cwd"]
+    cwd_str = os.fspath(cwd) if cwd is not None else None
+    if options["backend"] == "pty":
+        from .pty import PtyBackend
+
+        return PtyBackend(
+            argv,
+            cwd=cwd_str,
+            env=options["env"],
+            echo=options["echo"],
+            dimensions=options["dimensions"],
+            ignored=options["ignore_signals"],
+        )
+    from .pipe import PipeBackend
+
+    return PipeBackend(
+        argv,
+        cwd=cwd_str,
+        env=options["env"],
+        stderr=options["stderr"],
+        ignored=options["ignore_signals"],
+    )

@@ -24,7 +24,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn, TypeAlias
 
-from .._errors import SpawnError, command_line
+from .._errors import SpawnError
+from .._messages import command_line
 from ._posix import fcntl, require_fork, require_terminal, termios
 
 Argv: TypeAlias = Sequence[str | os.PathLike[str]]

@@ -14,8 +14,6 @@ from . import READ_SIZE, Backend
 from ._process import ChildProcess
 from ._spawn import Argv, Cwd, check, fork_exec, spawn_failure
 
-_STDERR_MODES = ("stdout", "pipe", "devnull", "inherit")
-
 # Python ignores SIGPIPE and SIGXFSZ itself, and Popen restores both in the
 # child; any other signal the parent ignores, Popen's child inherits ignored.
 _POPEN_RESTORES = {signal.SIGPIPE, signal.SIGXFSZ}
@@ -40,10 +38,6 @@ class PipeBackend(Backend):
         stderr: str,
         ignored: tuple[int, ...] = (),
     ) -> None:
-        if stderr not in _STDERR_MODES:
-            raise ValueError(
-                f"stderr={stderr!r} is not one of {', '.join(map(repr, _STDERR_MODES))}"
-            )
         program = check(argv, env, cwd)
         # The pipes are made here, not by Popen: the backend owns plain fds
         # whichever way the child starts, and no file object can later close

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .._errors import DriverError, InputClosed, SpawnError, command_line
+from .._errors import DriverError, InputClosed, SpawnError
+from .._messages import command_line
 from . import READ_SIZE, Backend
 from ._posix import fcntl, termios
 from ._process import ChildProcess

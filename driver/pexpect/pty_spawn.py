@@ -9,7 +9,7 @@ from typing import Any
 
 import driver
 
-from .._environment import INPUTRC
+from ..environment import INPUTRC
 from .exceptions import ExceptionPexpect
 from .spawnbase import SpawnBase
 from .utils import split_command_line, which

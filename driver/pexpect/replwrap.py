@@ -11,7 +11,7 @@ import signal
 import sys
 from typing import Any
 
-from .._environment import quiet_env
+from ..environment import quiet_env
 from .exceptions import TIMEOUT
 from .pty_spawn import spawn
 

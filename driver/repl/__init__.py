@@ -15,13 +15,18 @@ another build of it, ``session=`` to take over a session already running
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..aio import AsyncSession
 from ..session import Session
 from . import _profiles
 from ._exchange import IncompleteCommand, OutOfStep
 from ._shells import AsyncRepl, Repl
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from .. import SpawnOptions
 
 __all__ = [
     "AsyncRepl",
@@ -46,7 +51,6 @@ __all__ = [
     "sqlite3",
 ]
 
-Options = Any  # the options of driver.spawn, with env= and quiet=
 F = TypeVar("F", bound=Callable[..., Any])
 
 # What every profile's docstring ends with: its own arguments come first.
@@ -55,10 +59,10 @@ _COMMON_ARGS = {
         executable: another build of the program to run.
         session: a session already running (a remote shell over ``ssh``,
             say) to set up and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+        **options: the options of :func:`driver.spawn`
+            (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
+            ``backend="pty"`` and ``quiet=True`` by default. What the
+            program needs set is added to ``env``.
 
     Returns:
         The :class:`driver.Repl`, started and at its prompt.
@@ -72,10 +76,10 @@ _COMMON_ARGS = {
         executable: another build of the program to run.
         session: an :class:`driver.AsyncSession` already running, to set up
             and drive instead of starting one.
-        **options: ``env`` (the environment; the quiet settings are added
-            unless ``quiet=False``), ``quiet`` (default True: a dumb
-            terminal, no colour), and the options of
-            :func:`driver.spawn` (``timeout``, ``cwd``, ``backend``...).
+        **options: the options of :func:`driver.spawn`
+            (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
+            ``backend="pty"`` and ``quiet=True`` by default. What the
+            program needs set is added to ``env``.
 
     Returns:
         The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
@@ -94,18 +98,14 @@ def _profile(kind: type[Repl | AsyncRepl]) -> Callable[[F], F]:
     return document
 
 
-def _sync(profile: _profiles.Profile, session: Session[str] | None, options: Options) -> Repl:
-    env = options.pop("env", None)
-    quiet = options.pop("quiet", True)
-    return profile.start(Repl, session, env, quiet, options)
+def _sync(profile: _profiles.Profile, session: Session[str] | None, options: SpawnOptions) -> Repl:
+    return profile.start(Repl, session, options)
 
 
 def _async(
-    profile: _profiles.Profile, session: AsyncSession[str] | None, options: Options
+    profile: _profiles.Profile, session: AsyncSession[str] | None, options: SpawnOptions
 ) -> AsyncRepl:
-    env = options.pop("env", None)
-    quiet = options.pop("quiet", True)
-    return profile.start(AsyncRepl, session, env, quiet, options)
+    return profile.start(AsyncRepl, session, options)
 
 
 @_profile(Repl)
@@ -113,7 +113,7 @@ def python(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``).
 
@@ -128,7 +128,7 @@ def bash(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """An interactive bash without startup files or line editing.
 
@@ -143,7 +143,7 @@ def sh(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """An interactive POSIX sh.
 
@@ -159,7 +159,7 @@ def sqlite3(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """The sqlite3 shell on ``database`` (in memory by default).
 
@@ -175,7 +175,7 @@ def node(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """A Node.js REPL.
 
@@ -190,7 +190,7 @@ def psql(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """psql, with ``args`` saying where to connect (``-h``, ``-d``...): no pager, no readline.
 
@@ -205,7 +205,7 @@ def gdb(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """gdb, with ``args`` naming the program: no pagination, confirmation or styling.
 
@@ -221,7 +221,7 @@ def pdb(
     *args: str,
     executable: str | None = None,
     session: Session[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> Repl:
     """``script`` under pdb, stopped at its first line; ``args`` are its arguments.
 
@@ -237,7 +237,7 @@ def apython(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`python` for asyncio: ``async with driver.repl.apython() as py``.
 
@@ -252,7 +252,7 @@ def abash(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`bash` for asyncio.
 
@@ -267,7 +267,7 @@ def ash(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`sh` for asyncio.
 
@@ -283,7 +283,7 @@ def asqlite3(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`sqlite3` for asyncio.
 
@@ -299,7 +299,7 @@ def anode(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`node` for asyncio.
 
@@ -314,7 +314,7 @@ def apsql(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`psql` for asyncio.
 
@@ -329,7 +329,7 @@ def agdb(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`gdb` for asyncio.
 
@@ -345,7 +345,7 @@ def apdb(
     *args: str,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
-    **options: Options,
+    **options: Unpack[SpawnOptions],
 ) -> AsyncRepl:
     """:func:`pdb` for asyncio.
 

@@ -17,16 +17,19 @@ import secrets
 import shlex
 import sqlite3 as sqlite3_module
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._environment import INPUTRC, quiet_env
 from .._errors import EOF
 from ..aio import AsyncSession
+from ..environment import INPUTRC
 from ..session import Session
 from ._exchange import Cancel, Prompt
 from ._shells import AsyncRepl, Repl
+
+if TYPE_CHECKING:
+    from .. import SpawnOptions
 
 R = TypeVar("R", Repl, AsyncRepl)
 
@@ -52,9 +55,7 @@ class Profile:
         self,
         kind: type[R],
         session: Session[str] | AsyncSession[str] | None,
-        env: Mapping[str, str] | None,
-        quiet: bool,
-        spawn_options: dict[str, Any],
+        spawn_options: SpawnOptions,
     ) -> R:
         options: dict[str, Any] = dict(
             prompt=self.prompt,
@@ -69,11 +70,13 @@ class Profile:
         )
         if session is not None:
             return kind(session, **options)  # type: ignore[arg-type]
-        environment = quiet_env(env) if quiet else dict(os.environ if env is None else env)
+        given = spawn_options.get("env")
+        environment = dict(os.environ if given is None else given)
         environment.update(self.env)
         for name in self.unset:
             environment.pop(name, None)
-        return kind(self.argv, quiet=False, env=environment, **options, **spawn_options)
+        spawn_options = {**spawn_options, "env": environment}
+        return kind(self.argv, **options, **spawn_options)
 
 
 def _prompts() -> tuple[str, str, str]:

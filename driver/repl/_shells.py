@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._child import Deadline
-from .._core import Match
-from .._environment import quiet_env
-from .._errors import EOF, DriverError, Timeout
+from .. import EOF, Deadline, DriverError, Match, Timeout
 from .._public import public
 from ..aio import AsyncSession, aspawn
 from ..session import Session, spawn
 from . import _exchange as exchange
 from ._exchange import Cancel, Prompt, ReplState, Responses, as_pattern
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from .. import SpawnOptions
 
 
 class _Common:
@@ -52,14 +54,11 @@ class _Common:
         )
 
     @staticmethod
-    def _spawn_options(quiet: bool, options: dict[str, Any]) -> dict[str, Any]:
-        options.setdefault("backend", "pty")
+    def _spawn_options(options: SpawnOptions) -> SpawnOptions:
+        """Where a REPL's options differ from spawn's."""
         # A byte that does not decode shows as an escape (\\xff) rather than
         # stop every later run at the same DecodeError.
-        options.setdefault("errors", "backslashreplace")
-        if quiet:
-            options["env"] = quiet_env(options.get("env"))
-        return options
+        return {"backend": "pty", "errors": "backslashreplace", "quiet": True, **options}
 
     @property
     def echoes(self) -> bool:
@@ -74,12 +73,6 @@ class _Common:
         next :meth:`run` first brings it back (see :meth:`interrupt`).
         """
         return self._state.in_step
-
-
-def _deadline(session_timeout: float | None, timeout: float | Deadline | None) -> Deadline:
-    if isinstance(timeout, Deadline):
-        return timeout
-    return Deadline(session_timeout if timeout is None else timeout)
 
 
 def _entries(step: exchange.Expect, deadline: Deadline) -> tuple[list[Any], float | Deadline]:
@@ -121,10 +114,10 @@ _ARGS_DOC = """
             interrupted raises :class:`OutOfStep` until :meth:`interrupt`.
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
-        quiet: spawn with a dumb terminal, no colour and no bracketed paste
-            (``TERM=dumb``, ``NO_COLOR=1``, an inputrc), as the profiles do.
-        **spawn_options: for :func:`driver.spawn` (``env``, ``cwd``,
-            ``dimensions``, ``timeout``...); the backend defaults to ``"pty"``.
+        **options: the options of :func:`driver.spawn`
+            (:class:`driver.SpawnOptions`), with three defaults of a REPL's
+            own: ``backend="pty"``, ``quiet=True`` (a dumb terminal, no
+            colour, no bracketed paste) and ``errors="backslashreplace"``.
 """
 
 
@@ -150,13 +143,12 @@ class Repl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
-        quiet: bool = True,
-        **spawn_options: Any,
+        **options: Unpack[SpawnOptions],
     ) -> None:
         if isinstance(command, Session):
             self.session = command
         else:
-            self.session = spawn(command, **self._spawn_options(quiet, spawn_options))
+            self.session = spawn(command, **self._spawn_options(options))
         self._configure(
             os.path.basename(self.session.argv[0]), prompt, continuation_prompt,
             initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
@@ -221,7 +213,7 @@ class Repl(_Common):
 
     def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
-        deadline = _deadline(session.timeout, timeout)
+        deadline = session.deadline(timeout)
         reply: Match[str] | None = None
         try:
             while True:
@@ -294,12 +286,10 @@ class AsyncRepl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
-        quiet: bool = True,
-        **spawn_options: Any,
+        **options: Unpack[SpawnOptions],
     ) -> None:
         self._command = command
-        self._options = {} if isinstance(command, AsyncSession) else spawn_options
-        self._quiet = quiet
+        self._options: SpawnOptions = {} if isinstance(command, AsyncSession) else options
         name = command.argv[0] if isinstance(command, AsyncSession) else _program(command)
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
@@ -328,8 +318,7 @@ class AsyncRepl(_Common):
         if isinstance(self._command, AsyncSession):
             self._session = self._command
         else:
-            options = self._spawn_options(self._quiet, dict(self._options))
-            self._session = await aspawn(self._command, **options)
+            self._session = await aspawn(self._command, **self._spawn_options(self._options))
         self._state.mask = self._session.mask
         try:
             await self._carry_out(exchange.start(self._state), None)
@@ -377,7 +366,7 @@ class AsyncRepl(_Common):
 
     async def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
-        deadline = _deadline(session.timeout, timeout)
+        deadline = session.deadline(timeout)
         reply: Match[str] | None = None
         try:
             while True:

@@ -24,14 +24,14 @@ from typing import Any, TextIO
 
 import regex
 
-from .._child import Deadline
 from .._core import Match
-from .._environment import quiet_env
-from .._errors import EOF, DriverError, SpawnError, Timeout, shell_syntax, without_shell_hint
+from .._errors import EOF, DriverError, SpawnError, Timeout
 from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
+from .._messages import shell_syntax, without_shell_hint  # layer: to be made public
 from .._screen import key_bytes
 from .._transcript import escape_output_line, output_line, unescape
+from ..environment import quiet_env
 from ..session import Session, spawn
 from ._format import (
     DEFAULT_SCREEN,
@@ -279,7 +279,8 @@ class _Run:
             # Bytes that are not UTF-8 read as \xNN, in the file as in the output.
             # A screen (which gets TERM=xterm) shows what a person would see.
             self.session = spawn(
-                argv, backend=backend, timeout=timeout, env=env, cwd=settings.cwd,
+                argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
+                 env=env, cwd=settings.cwd,
                 echo=True, errors="backslashreplace", screen=self.on_screen,
                 dimensions=settings.screen or DEFAULT_SCREEN,
             )  # fmt: skip
@@ -547,7 +548,7 @@ class _Run:
         none of them matches: a prompt that changed is reported at once."""
         assert self.session is not None
         session = self.session
-        deadline = Deadline(session.timeout)
+        deadline = session.deadline()
         while deadline.remaining() > _PROMPT_CHECK_SECONDS:
             found = session.expect([*patterns, Timeout], _PROMPT_CHECK_SECONDS)
             if found.index < len(patterns):

@@ -12,11 +12,12 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, AnyStr, Generic
 
-from ._child import Child, TimeoutArg, check_timeout
 from ._core import Match, OutputBuffer
+from ._deadline import Deadline, TimeoutArg, check_timeout
 from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
+from ._state import SessionState
 from .backends._process import reading_stdin
 
 
@@ -24,10 +25,10 @@ class ReaderBase(Generic[AnyStr]):
     """One output stream of a session: what was matched last, and the steps
     of each read. See :class:`driver.Reader` for the methods."""
 
-    def __init__(self, child: Child, stream: str) -> None:
-        self._child = child
-        self._buffer: OutputBuffer = child.buffers[stream]
-        empty: Any = "" if child.kind is str else b""
+    def __init__(self, state: SessionState, stream: str) -> None:
+        self._state = state
+        self._buffer: OutputBuffer = state.buffers[stream]
+        empty: Any = "" if state.kind is str else b""
         #: Output between the previous read position and the last match.
         self.before: AnyStr = empty
         #: The text the last expect matched.
@@ -37,38 +38,52 @@ class ReaderBase(Generic[AnyStr]):
 
     def _read_line_steps(self, timeout: TimeoutArg) -> Steps[AnyStr]:
         buffer = self._buffer
-        return until(self._child, buffer, buffer.read_line, "a line", timeout)
+        return until(self._state, buffer, buffer.read_line, "a line", self.deadline(timeout))
 
     def _read_steps(self, timeout: TimeoutArg) -> Steps[AnyStr]:
         buffer = self._buffer
-        return until(self._child, buffer, buffer.read_all, "EOF", timeout)
+        return until(self._state, buffer, buffer.read_all, "EOF", self.deadline(timeout))
 
     def _read_some_steps(self, limit: int, timeout: TimeoutArg) -> Steps[AnyStr]:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit={limit!r}: expected how many characters at most (1 or more)")
         buffer = self._buffer
-        return until(self._child, buffer, lambda: buffer.read_some(limit), "output", timeout)
+        deadline = self.deadline(timeout)
+        return until(self._state, buffer, lambda: buffer.read_some(limit), "output", deadline)
 
     def _expect_steps(
         self, spec: Any, timeout: TimeoutArg, exact: bool, window: int | None = None
     ) -> Steps[Match[AnyStr]]:
         if isinstance(spec, Mapping):
             return self._dispatch_steps(spec, timeout, exact)
-        steps = expect(self._child, self._buffer, spec, timeout, exact=exact, window=window)
+        deadline = self.deadline(timeout)
+        steps = expect(self._state, self._buffer, spec, deadline, exact=exact, window=window)
         return self._matched(steps)
 
     def _dispatch_steps(
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg, exact: bool
     ) -> Steps[Match[AnyStr]]:
-        def expect_one(patterns: list[Any], deadline: TimeoutArg) -> Steps[Match[Any]]:
-            return self._matched(expect(self._child, self._buffer, patterns, deadline, exact=exact))
+        def expect_one(patterns: list[Any], deadline: Deadline) -> Steps[Match[Any]]:
+            return self._matched(expect(self._state, self._buffer, patterns, deadline, exact=exact))
 
-        return dispatch(self._child, expect_one, handlers, timeout)
+        return dispatch(self._state, expect_one, handlers, self.deadline(timeout))
 
     def _matched(self, steps: Steps[Match[AnyStr]]) -> Steps[Match[AnyStr]]:
         found = yield from steps
         self.before, self.after, self.match = found.before, found.text, found
         return found
+
+    def deadline(self, timeout: TimeoutArg = None) -> Deadline:
+        """The deadline a call given ``timeout`` waits until, to share among calls.
+
+        Args:
+            timeout: seconds, None for the session's default, or a
+                :class:`driver.Deadline` (returned as it is).
+
+        Returns:
+            The :class:`driver.Deadline`.
+        """
+        return self._state.deadline(timeout)
 
     @property
     def unconsumed(self) -> AnyStr:
@@ -82,10 +97,10 @@ class ReaderBase(Generic[AnyStr]):
 
     @unconsumed.setter
     def unconsumed(self, text: AnyStr) -> None:
-        if not isinstance(text, self._child.kind):
+        if not isinstance(text, self._state.kind):
             raise TypeError(
                 f"unconsumed = {type(text).__name__}: this session reads"
-                f" {self._child.kind.__name__}"
+                f" {self._state.kind.__name__}"
             )
         self._buffer.replace_unconsumed(text)
 
@@ -98,7 +113,7 @@ class ReaderBase(Generic[AnyStr]):
         Returns:
             That output; empty if nothing is waiting.
         """
-        self._child.read_ready()
+        self._state.read_ready()
         text: AnyStr = self._buffer.unconsumed()
         return text
 
@@ -111,7 +126,7 @@ class ReaderBase(Generic[AnyStr]):
         Returns:
             That output; empty if nothing is waiting.
         """
-        self._child.read_ready()
+        self._state.read_ready()
         text: AnyStr = self._buffer.take_unconsumed()
         return text
 
@@ -132,7 +147,7 @@ class SessionBase(ReaderBase[AnyStr]):
             driver.DriverError: the session is attached to an fd
                 (:func:`driver.attach`): there is no child.
         """
-        pid = self._child.pid
+        pid = self._state.pid
         if pid is None:
             raise DriverError(f"{self.describe()} is an attached fd: there is no child process")
         return pid
@@ -140,22 +155,22 @@ class SessionBase(ReaderBase[AnyStr]):
     @property
     def argv(self) -> list[str]:
         """The command as started (a str argv is shown split)."""
-        return self._child.argv
+        return self._state.argv
 
     @property
     def backend(self) -> str:
         """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd."""
-        return self._child.backend.name
+        return self._state.backend.name
 
     @property
     def has_terminal(self) -> bool:
         """Whether the child runs on a terminal (the pty backend)."""
-        return self._child.terminal is not None
+        return self._state.terminal is not None
 
     @property
     def returncode(self) -> int | None:
         """None while the child runs; its exit status, or ``-N`` for signal N."""
-        return self._child.process.poll()
+        return self._state.process.poll()
 
     def waiting_for_input(self) -> bool | None:
         """Whether the child is blocked reading its input right now.
@@ -165,7 +180,7 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        pid = self._child.pid
+        pid = self._state.pid
         if pid is None:
             return None  # an attached fd: what is at the other end cannot be seen
         return reading_stdin(pid) if self.alive else False
@@ -178,16 +193,16 @@ class SessionBase(ReaderBase[AnyStr]):
     @property
     def closed(self) -> bool:
         """True once :meth:`close` has reaped the child and released everything."""
-        return self._child.closed
+        return self._state.closed
 
     @property
     def timeout(self) -> float | None:
         """The default deadline in seconds of every call that waits; None for none."""
-        return self._child.timeout
+        return self._state.timeout
 
     @timeout.setter
     def timeout(self, value: float | None) -> None:
-        self._child.timeout = check_timeout(value)
+        self._state.timeout = check_timeout(value)
 
     @property
     def on_read(self) -> Callable[[AnyStr], object] | None:
@@ -197,30 +212,30 @@ class SessionBase(ReaderBase[AnyStr]):
         view, a progress display, a log of your own). The transcript and
         ``log`` are kept either way.
         """
-        return self._child.read_tap
+        return self._state.read_tap
 
     @on_read.setter
     def on_read(self, tap: Callable[[AnyStr], object] | None) -> None:
-        self._child.read_tap = _checked_tap(tap, "on_read")
+        self._state.read_tap = _checked_tap(tap, "on_read")
 
     @property
     def on_send(self) -> Callable[[AnyStr], object] | None:
         """A callable given everything sent, as it is sent (secrets too), or None; settable."""
-        return self._child.send_tap
+        return self._state.send_tap
 
     @on_send.setter
     def on_send(self, tap: Callable[[AnyStr], object] | None) -> None:
-        self._child.send_tap = _checked_tap(tap, "on_send")
+        self._state.send_tap = _checked_tap(tap, "on_send")
 
     @property
     def echo(self) -> bool:
         """Whether the terminal echoes what is sent (pty); settable. False on pipes."""
-        self._child.check_open()
-        return self._child.terminal is not None and self._child.terminal.echo
+        self._state.check_open()
+        return self._state.terminal is not None and self._state.terminal.echo
 
     @echo.setter
     def echo(self, on: bool) -> None:
-        self._child.needs_terminal("setting echo").echo = on
+        self._state.needs_terminal("setting echo").echo = on
 
     @property
     def canonical(self) -> bool:
@@ -228,13 +243,13 @@ class SessionBase(ReaderBase[AnyStr]):
         the terminal (pty). False while the program reads key by key and edits
         the line itself (readline, editline) or runs a full screen; False on
         pipes."""
-        self._child.check_open()
-        return self._child.terminal is not None and self._child.terminal.canonical
+        self._state.check_open()
+        return self._state.terminal is not None and self._state.terminal.canonical
 
     @property
     def transcript(self) -> str:
         """The exchange so far in session-file form (sent lines as ``> text``)."""
-        return self._child.transcript.render()
+        return self._state.transcript.render()
 
     def render_transcript(self, *, placeholders: bool = False) -> str:
         """The transcript, as :attr:`transcript`.
@@ -246,12 +261,12 @@ class SessionBase(ReaderBase[AnyStr]):
         Returns:
             The exchange so far in session-file form.
         """
-        return self._child.transcript.render(placeholders=placeholders)
+        return self._state.transcript.render(placeholders=placeholders)
 
     @property
     def secret_inputs(self) -> int:
         """How many inputs were secret (numbered ``SECRET_1``... in placeholders)."""
-        return self._child.transcript.secret_lines
+        return self._state.transcript.secret_lines
 
     def add_secret(self, text: str | bytes) -> None:
         """Mask ``text`` wherever driver shows text from now on.
@@ -260,7 +275,7 @@ class SessionBase(ReaderBase[AnyStr]):
             text: the secret value (a token the program prints, say).
         """
         if text:
-            self._child.transcript.secrets.add(text)
+            self._state.transcript.secrets.add(text)
 
     def mask(self, text: AnyStr) -> AnyStr:
         """``text`` as driver shows it anywhere.
@@ -272,7 +287,7 @@ class SessionBase(ReaderBase[AnyStr]):
             ``text`` with every secret, and every piece of one, replaced by
             ``********``.
         """
-        masked: AnyStr = self._child.shown(text)
+        masked: AnyStr = self._state.masked(text)
         return masked
 
     def send_signal(self, sig: int) -> None:
@@ -284,15 +299,15 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.SessionClosed: the session is closed.
         """
-        self._child.signal(sig)
+        self._state.signal(sig)
 
     def terminate(self) -> None:
         """Send SIGTERM to the child's process group (nothing once it is reaped)."""
-        self._child.process.signal_group(signal.SIGTERM)
+        self._state.process.signal_group(signal.SIGTERM)
 
     def kill(self) -> None:
         """Send SIGKILL to the child's process group (nothing once it is reaped)."""
-        self._child.process.signal_group(signal.SIGKILL)
+        self._state.process.signal_group(signal.SIGKILL)
 
     @property
     def window_size(self) -> tuple[int, int]:
@@ -301,7 +316,7 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.DriverError: the session has no terminal (pipe backend).
         """
-        return self._child.needs_terminal("window_size").window_size
+        return self._state.needs_terminal("window_size").window_size
 
     def fileno(self) -> int:
         """The fd the child's output is read from (a pty's master, or the stdout pipe).
@@ -312,8 +327,8 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.SessionClosed: the session is closed.
         """
-        self._child.check_open()
-        return self._child.backend.output_fds["stdout"]
+        self._state.check_open()
+        return self._state.backend.output_fds["stdout"]
 
     def set_window_size(self, rows: int, cols: int) -> None:
         """Resize the child's terminal (pty backend); it receives SIGWINCH.
@@ -325,15 +340,15 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.DriverError: the session has no terminal (pipe backend).
         """
-        terminal = self._child.needs_terminal("set_window_size()")
-        if self._child.screen is not None:
-            self._child.screen.resize(rows, cols)  # first: it refuses a size too large
+        terminal = self._state.needs_terminal("set_window_size()")
+        if self._state.screen is not None:
+            self._state.screen.resize(rows, cols)  # first: it refuses a size too large
         terminal.set_window_size(rows, cols)
 
     @property
     def has_screen(self) -> bool:
         """Whether the session keeps a screen (``screen=True``)."""
-        return self._child.screen is not None
+        return self._state.screen is not None
 
     @property
     def screen(self) -> Screen:
@@ -345,7 +360,7 @@ class SessionBase(ReaderBase[AnyStr]):
         Raises:
             driver.DriverError: the session keeps no screen.
         """
-        return self._child.needs_screen("screen")
+        return self._state.needs_screen("screen")
 
     def abort(self) -> int:
         """Kill the process group at once, reap and release; no EOF, no grace.
@@ -356,10 +371,10 @@ class SessionBase(ReaderBase[AnyStr]):
         Returns:
             The child's returncode (``-9`` when the kill ended it).
         """
-        if self._child.closed:
-            return self._child.process.reap()
+        if self._state.closed:
+            return self._state.process.reap()
         self._release_engine()
-        return self._child.abort()
+        return self._state.abort()
 
     def _release_engine(self) -> None:
         """Stop watching the child's fds (before they are closed)."""
@@ -371,13 +386,13 @@ class SessionBase(ReaderBase[AnyStr]):
             Its command, pid and state, as in
             ```python3 repl.py` (pid 4711, running)``.
         """
-        return self._child.describe()
+        return self._state.describe()
 
     def __repr__(self) -> str:
         return f"<driver.{self._kind} {self.describe()} backend={self.backend}>"
 
     def __del__(self) -> None:
-        child = getattr(self, "_child", None)
+        child = getattr(self, "_state", None)
         if child is None or child.closed or not self._owner:
             return
         warnings.warn(

@@ -1,0 +1,257 @@
+"""Every message and hint driver writes, as pure functions on plain data.
+
+An error is built where it is raised, from the facts of that moment (what
+was waited for, how long, what came, the child's state); the words are
+here, once, and unit-tested without a child (tests/test_messages.py). The
+exception classes in :mod:`driver._errors` hold those facts and show them
+through :func:`wait_error_text`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+_SHOWN_OUTPUT_CHARS = 2000
+
+
+def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
+    """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
+    an attached fd (no pid) its name, as given."""
+    if pid is None:
+        return f"`{' '.join(argv)}`"
+    command = command_line(argv)
+    if returncode is None:
+        state = "running"
+    elif returncode < 0:
+        state = f"killed by signal {-returncode}"
+    else:
+        state = f"exited with status {returncode}"
+    return f"`{command}` (pid {pid}, {state})"
+
+
+def command_line(argv: Sequence[Any]) -> str:
+    """``argv`` as a shell would read it, for messages; a long argument shortened."""
+    return shlex.join(shortened(os.fspath(argument)) for argument in argv)
+
+
+def shortened(argument: str, limit: int = 200) -> str:
+    # A message stays readable, and bounded, whatever the command line holds.
+    if len(argument) <= limit:
+        return argument
+    return f"{argument[:limit]}...({len(argument) - limit} more characters)"
+
+
+#: Words a shell reads as syntax (a pipe, a redirection, a list of commands)
+#: and a program almost never takes as an argument of its own.
+_SHELL_OPERATORS = frozenset({"|", "|&", "||", "&&", ";", "&", "<", ">", ">>", "2>", "2>&1", "&>"})
+#: Programs that do take some of them (``expr 1 \| 0``, ``[ a \< b ]``,
+#: ``find . -exec rm {} \;``): no hint for these.
+_TAKE_OPERATORS = frozenset({"expr", "test", "[", "find"})
+#: How the line of :func:`shell_hint` starts.
+_SHELL_HINT = "hint: argv["
+
+
+def shell_syntax(argv: Sequence[object]) -> list[int]:
+    """Where ``argv`` holds a word a shell reads as syntax (``|``, ``&&``, ``>``,
+    ``/tmp;``...), as a command line copied from a shell does; empty if nowhere."""
+    words = _words(argv)
+    if not words or os.path.basename(words[0]) in _TAKE_OPERATORS:
+        return []
+    last = len(words) - 1
+    return [i for i in range(1, len(words)) if _is_shell_syntax(words[i], i == last)]
+
+
+def shell_hint(argv: Sequence[object]) -> str:
+    """A hint when ``argv`` holds shell syntax: no shell runs it, so the program
+    gets ``|`` as an argument. Empty if it holds none."""
+    found = shell_syntax(argv)
+    if not found:
+        return ""
+    words = _words(argv)
+    command = " ".join(_as_shell_word(word, i in found) for i, word in enumerate(words))
+    return (
+        f"{_SHELL_HINT}{found[0]}] {words[found[0]]!r} reaches the program as an argument:"
+        " no shell is involved, so pipes, redirections, && and ; mean nothing here. To run"
+        f" a shell command line, spawn {['sh', '-c', command]!r}; for a shell session,"
+        " use driver.repl.sh() or driver.repl.bash()."
+    )
+
+
+def without_shell_hint(text: str) -> str:
+    """An error's ``text`` without the line of :func:`shell_hint` (always its
+    last), for a caller that gives its own advice (a session file's ``%shell``)."""
+    head, found, tail = text.rpartition("\n" + _SHELL_HINT)
+    return head if found and "\n" not in tail else text
+
+
+def _words(argv: Sequence[object]) -> list[str]:
+    """``argv`` as text; empty if an argument is not text (that error stands alone)."""
+    words = []
+    for argument in argv:
+        word = os.fspath(argument) if isinstance(argument, (str, os.PathLike)) else None
+        if not isinstance(word, str):
+            return []
+        words.append(word)
+    return words
+
+
+def _is_shell_syntax(word: str, last: bool) -> bool:
+    if word in _SHELL_OPERATORS:
+        return True
+    # shlex.split("cd /tmp; ls") gives "/tmp;". A ";" that ends the last word
+    # ("python3 -c 'x = 1;'") or a word with spaces ("select 1;") is more
+    # likely the program's own text.
+    return not last and len(word) > 1 and word.endswith(";") and word.split() == [word]
+
+
+def _as_shell_word(word: str, syntax: bool) -> str:
+    """``word`` as a shell command line should hold it: syntax bare, the rest quoted."""
+    if not syntax:
+        return shlex.quote(shortened(word))
+    if word in _SHELL_OPERATORS:
+        return word
+    return shlex.quote(shortened(word[:-1])) + ";"
+
+
+def show_output(output: str | bytes) -> str:
+    if not output:
+        return "no unconsumed output"
+    shown = output[-_SHOWN_OUTPUT_CHARS:]
+    cut = len(output) - len(shown)
+    prefix = f"last {len(shown)} of " if cut else ""
+    return f"unconsumed output ({prefix}{len(output)} chars):\n    {shown!r}"
+
+
+def show_transcript(transcript_tail: str) -> str:
+    if not transcript_tail:
+        return ""
+    return "\nlast lines of the transcript:\n" + textwrap.indent(transcript_tail, "    | ")
+
+
+def wait_error_text(
+    message: str, output: str | bytes, transcript_tail: str, hint: str, screen: str
+) -> str:
+    """What a Timeout or EOF reads as: the message, what came (or the screen
+    a full-screen program drew), the transcript's last lines, the hint."""
+    if screen:
+        # What a full-screen program wrote is escape sequences: the screen
+        # they drew is what a person can read.
+        text = f"{message}\n{textwrap.indent(screen, '    ')}"
+    else:
+        text = f"{message}\n{show_output(output)}{show_transcript(transcript_tail)}"
+    return f"{text}\n{hint}" if hint else text
+
+
+def decode_error_text(encoding: str, offset: int, raw: bytes, reason: str) -> str:
+    more = "..." if len(raw) > 40 else ""
+    return (
+        f"output byte {offset} does not decode as {encoding} ({reason}); the bytes from"
+        f' there on are {raw[:40]!r}{more}. Spawn with errors="replace" to substitute'
+        " U+FFFD, or encoding=None for a bytes session."
+    )
+
+
+# -- what a wait ran into ------------------------------------------------------
+
+
+def timed_out(waited: float | None, what: str, child: str) -> str:
+    return f"timed out after {waited} s waiting for {what} from {child}"
+
+
+def output_ended(what: str, child: str) -> str:
+    return f"{child} closed its output before {what} appeared"
+
+
+def write_timed_out(waited: float | None, child: str, unwritten: int, total: int) -> str:
+    return (
+        f"timed out after {waited} s sending to {child}: {unwritten} of {total} bytes"
+        " unwritten; the child is not reading its input"
+    )
+
+
+def input_closed(child: str) -> str:
+    return (
+        f"cannot send to {child}: its input is closed (send_eof() was called, or the child"
+        " closed its stdin or exited)"
+    )
+
+
+def echo_not_off(waited: float | None, child: str) -> str:
+    return (
+        f"timed out after {waited} s waiting for {child} to turn terminal echo off"
+        " (as a password prompt does)"
+    )
+
+
+def session_closed(child: str) -> str:
+    return f"session {child} is closed; spawn a new one to talk to the program again"
+
+
+def needs_terminal(what: str) -> str:
+    return f'{what} needs a terminal; spawn with backend="pty"'
+
+
+def needs_screen(what: str, child: str) -> str:
+    return f"{what} needs a screen: spawn {child} with screen=True (and backend='pty')"
+
+
+def control_needs_terminal(char: str) -> str:
+    return (
+        f"send_control({char!r}) needs a terminal: on the pipe backend nothing turns a"
+        " control character into a signal. Use interrupt() or send_signal(), or spawn"
+        ' with backend="pty".'
+    )
+
+
+def send_type(value: str, *, bytes_session: bool) -> str:
+    """``value``: how the wrongly typed thing sent shows (masked, or 'a secret str')."""
+    if bytes_session:
+        return f"send() of {value}: this is a bytes session (encoding=None); pass bytes"
+    return (
+        f"send() of {value}: this session sends str; pass a str, or spawn with"
+        " encoding=None for a bytes session"
+    )
+
+
+# -- hints: the likeliest cause, for a person reading a failed test -------------------
+
+BUFFERING_HINT = (
+    "hint: the child may be holding its output in a buffer because its stdout is a pipe"
+    " (Python, C stdio and most programs buffer when not writing to a terminal)."
+    ' Spawn with backend="pty", or make the child flush (python3 -u, stdbuf -oL).'
+)
+OPEN_LINE_HINT = (
+    "hint: the last thing sent ended without a newline (send(), not send_line()), so a"
+    " program that reads lines is still waiting for the rest of that line. Use"
+    " send_line(), which adds the newline, or send the newline now."
+)
+NEVER_SETTLES_HINT = (
+    "hint: the program never stopped writing (a clock, a spinner, top):"
+    " wait for what it shows with expect_screen() instead"
+)
+
+
+def slow_search_hint(pattern: str) -> str:
+    return (
+        f"hint: searching for {pattern} did not finish in time; a pattern with nested"
+        " repetition such as (a+)+ can take exponential time on some output. Make it"
+        " unambiguous, anchor it, or use expect_exact."
+    )
+
+
+def held_escape_hint(held: str | bytes) -> str:
+    """What strip_ansi holds back, so that nothing that arrived is invisible."""
+    if not held:
+        return ""
+    return (
+        f"note: strip_ansi holds back {len(held)} characters that began an escape sequence"
+        f" and are not readable until it ends (at most 4096) or the output does: {held[:80]!r}"
+    )
+
+
+def joined_hints(*hints: str) -> str:
+    return "\n".join(hint for hint in hints if hint)

@@ -1,0 +1,136 @@
+"""The spawn options are declared once, and every entry point takes each of them.
+
+Each option is given a value it refuses; an entry point that passes the
+option on reaches its check, whose message names the option. One that
+dropped it, or took it under another name, would raise something else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import driver
+import driver.repl
+from driver import _options
+
+pytest_plugins = ["pytester"]
+
+#: A value each option refuses, and what the error then says.
+REFUSED: dict[str, tuple[object, str]] = {
+    "timeout": ("soon", "timeout='soon'"),
+    "errors": ("lenient", "errors='lenient'"),
+    "log": (5, "log=5"),
+    "newline": ("CR", "newline='CR'"),
+    "transcript_limit": (0, "transcript_limit=0"),
+    "strip_ansi": ("yes", "strip_ansi='yes'"),
+    "backend": ("ptty", "backend='ptty'"),
+    "cwd": ("/no/such/directory", "/no/such/directory"),
+    "env": ({"": "x"}, "env"),
+    "stderr": ("pip", "stderr='pip'"),
+    "echo": ("on", "echo='on'"),
+    "dimensions": ((0, 80), "dimensions"),
+    "ignore_signals": ("SIGHUP", "ignore_signals='SIGHUP'"),
+    "screen": ("on", "screen='on'"),
+    "quiet": ("very", "quiet='very'"),
+}
+
+
+def _async(start: Callable[..., Any]) -> Callable[..., Any]:
+    def call(argv: list[str], **options: Any) -> Any:
+        async def main() -> Any:
+            return await start(argv, **options)
+
+        return asyncio.run(main())
+
+    return call
+
+
+def _repl(argv: list[str], **options: Any) -> Any:
+    return driver.Repl(argv, prompt=">>> ", **options)
+
+
+def _profile(argv: list[str], **options: Any) -> Any:
+    return driver.repl.python(**options)
+
+
+def _async_profile(argv: list[str], **options: Any) -> Any:
+    async def main() -> Any:
+        async with driver.repl.apython(**options):
+            pass
+
+    return asyncio.run(main())
+
+
+ENTRY_POINTS: dict[str, Callable[..., Any]] = {
+    "spawn": driver.spawn,
+    "aspawn": _async(driver.aspawn),
+    "run": driver.run,
+    "Repl": _repl,
+    "repl.python": _profile,
+    "repl.apython": _async_profile,
+}
+
+
+def test_every_option_is_declared_once_with_a_default_and_a_check() -> None:
+    names = set(typing.get_type_hints(driver.SpawnOptions))
+    assert names == set(REFUSED)
+    assert names == set(_options.defaults()) == set(_options._CHECKS)
+    assert _options.STREAM_OPTION_NAMES < _options.SPAWN_OPTION_NAMES == names
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize("name", REFUSED)
+def test_every_entry_point_takes_every_option(entry: str, name: str) -> None:
+    value, message = REFUSED[name]
+    with pytest.raises((ValueError, TypeError, driver.SpawnError)) as raised:
+        ENTRY_POINTS[entry](["true"], **{name: value})
+    assert "unknown option" not in str(raised.value)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("name", sorted(_options.STREAM_OPTION_NAMES))
+def test_attach_takes_every_stream_option(name: str) -> None:
+    value, message = REFUSED[name]
+    read, write = os.pipe()
+    try:
+        with pytest.raises((ValueError, TypeError)) as raised:
+            driver.attach(read, **{name: value}, close_fd=False)
+        assert message in str(raised.value)
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_attach_refuses_an_option_of_starting_a_program_by_name() -> None:
+    with pytest.raises(TypeError, match="attach\\(\\) does not take 'backend': it starts no"):
+        driver.attach(0, backend="pty")  # type: ignore[call-overload]
+
+
+def test_a_misspelt_option_is_named_with_the_likely_one() -> None:
+    with pytest.raises(TypeError, match="unknown option 'backnd'; did you mean 'backend'"):
+        driver.spawn(["true"], backnd="pty")  # type: ignore[call-overload]
+
+
+def test_the_fixtures_take_every_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        REFUSED = {REFUSED!r}
+
+        @pytest.mark.parametrize("name", sorted(REFUSED))
+        def test_option(spawn, name):
+            value, message = REFUSED[name]
+            with pytest.raises(Exception) as raised:
+                spawn(["true"], **{{name: value}})
+            assert message in str(raised.value)
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=len(REFUSED))
