@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._messages import decode_error_text, wait_error_text
 from ._public import public
 
 if TYPE_CHECKING:
@@ -88,6 +87,8 @@ class _WaitError(DriverError):
         )
 
     def __str__(self) -> str:
+        from ._messages import wait_error_text  # here: `import driver` stays cheap
+
         return wait_error_text(
             self.message, self.output, self.transcript_tail, self.hint, self.screen
         )
@@ -141,6 +142,8 @@ class DecodeError(DriverError, UnicodeError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        from ._messages import decode_error_text  # here: `import driver` stays cheap
+
         return decode_error_text(self.encoding, self.offset, self.raw, self.reason)
 
 
