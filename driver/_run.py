@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._core import Match
-from ._errors import EOF, DriverError, Timeout
-from ._policy import CONTINUE
+from . import CONTINUE, EOF, Match, Timeout
 from ._public import public
+from .answers import Answers
 from .session import Session, spawn
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
-    from ._options import SpawnOptions
+    from . import SpawnOptions
 
 #: Where driver.run's options differ from spawn's: questions are usually
 #: asked of a terminal, and one deadline covers the whole run.
@@ -36,31 +35,6 @@ class RunResult:
     output: Any
     #: The exchange in session-file form, answers as ``> `` lines.
     transcript: str
-
-
-class Answers:
-    """The answers for one prompt: a str every time, a list in order."""
-
-    def __init__(self, prompt: Any, answers: Any) -> None:
-        self.prompt = prompt
-        every_time = isinstance(answers, (str, bytes))  # bytes in a bytes session
-        self.given = [answers] if every_time else list(answers)
-        self._next: Iterator[Any] | None = None if every_time else iter(self.given)
-        self.used = 0
-
-    def next(self, argv: Sequence[str], output: Any) -> Any:
-        self.used += 1
-        if self._next is None:
-            return self.given[0]
-        try:
-            return next(self._next)
-        except StopIteration:
-            raise DriverError(
-                f"`{' '.join(argv)}` asked {self.prompt!r} a {_ordinal(self.used)} time, but"
-                f" responses has {len(self.given)} answer(s) for it: {self.given!r}."
-                " Add answers, or give a str to answer every time."
-                + (f"\noutput so far:\n{output}" if output else "")
-            ) from None
 
 
 def run(
@@ -119,8 +93,3 @@ def run(
             raise error.with_output(output) from None
         returncode = session.wait()
         return RunResult(session.argv, returncode, empty.join(printed), session.transcript)
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"

@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
-from ._errors import DriverError
+from . import DriverError, __version__
 
 # The session layer loads inside main(), where a ^C is caught: a ^C while
 # the command starts must not end in a traceback.

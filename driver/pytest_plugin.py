@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._errors import DriverError
+from . import DriverError
 
 # pytest loads this plugin in every run in the environment, for projects that
 # never use it: what starts sessions or reads session files is imported when

@@ -17,11 +17,9 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
-from .._core import Match
-from .._errors import EOF, DriverError
-from .._masking import Secret
+from .. import EOF, DriverError, Match, Secret
 from .._public import public
-from .._run import Answers
+from ..answers import Answers
 
 Prompt = Union[str, "re.Pattern[str]"]
 #: How a half-entered command is abandoned: a line, EOF, or None for ^C.

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._errors import EOF
+from .. import EOF
 from ..aio import AsyncSession
 from ..environment import INPUTRC
 from ..session import Session
