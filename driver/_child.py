@@ -291,7 +291,7 @@ class Child:
         self.argv = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.process = self.backend.process
         self.terminal: Terminal | None = self.backend.terminal
-        self.buffers: dict[str, OutputBuffer] = {
+        self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(encoding, errors, newline, strip_ansi=strip_ansi)
             for name in self.backend.output_fds
         }
@@ -536,7 +536,7 @@ class Child:
         message: str,
         pattern: str,
         *,
-        buffer: OutputBuffer | None = None,
+        buffer: OutputBuffer[Any] | None = None,
         timeout: float | None = None,
         hint: str = "",
     ) -> E:
@@ -560,7 +560,7 @@ class Child:
 
     def timeout_error(
         self,
-        buffer: OutputBuffer,
+        buffer: OutputBuffer[Any],
         what: str,
         timeout: TimeoutArg,
         *,
@@ -575,7 +575,7 @@ class Child:
         return self._error(Timeout, message, what, buffer=buffer, timeout=waited, hint=hint)
 
     def _timeout_hint(
-        self, buffer: OutputBuffer, entries: Sequence[Entry[Any]], *, quiet: bool
+        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], *, quiet: bool
     ) -> str:
         """The likeliest cause that shows, first the surest: a regex whose text
         came as written, a line sent without its end, output held in a buffer."""
@@ -612,12 +612,14 @@ class Child:
             return True  # an attached fd: the other end may well wait for the line
         return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
 
-    def eof_error(self, buffer: OutputBuffer, what: str, entries: Sequence[Entry[Any]] = ()) -> EOF:
+    def eof_error(
+        self, buffer: OutputBuffer[Any], what: str, entries: Sequence[Entry[Any]] = ()
+    ) -> EOF:
         message = f"{self.describe()} closed its output before {what} appeared"
         hint = self._literal_hint(buffer, entries)
         return self._error(EOF, message, what, buffer=buffer, hint=hint)
 
-    def _literal_hint(self, buffer: OutputBuffer, entries: Sequence[Entry[Any]]) -> str:
+    def _literal_hint(self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]]) -> str:
         """:func:`literal_hint` on the unconsumed output, read only if a regex was
         waited for (it may be large)."""
         if not any(isinstance(entry, Regex) for entry in entries):

@@ -94,11 +94,11 @@ EXIT_AFTER_EOF_SECONDS = 1.0
 
 def until(
     child: Child,
-    buffer: OutputBuffer,
+    buffer: OutputBuffer[Any],
     attempt: Callable[[], T | None],
     what: str,
     timeout: TimeoutArg,
-    search: Search | None = None,
+    search: Search[Any] | None = None,
 ) -> Steps[T]:
     """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
     child.check_open()
@@ -152,7 +152,7 @@ def _slow_hint(pattern: str) -> str:
 
 
 def _at_an_end(
-    child: Child, buffer: OutputBuffer, what: str, search: Search | None, timed_out: bool
+    child: Child, buffer: OutputBuffer[Any], what: str, search: Search[Any] | None, timed_out: bool
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -181,7 +181,7 @@ def _exit_after_eof(child: Child) -> Steps[None]:
 
 def expect(
     child: Child,
-    buffer: OutputBuffer,
+    buffer: OutputBuffer[Any],
     spec: Any,
     timeout: TimeoutArg,
     *,

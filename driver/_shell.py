@@ -26,7 +26,7 @@ class ReaderBase(Generic[AnyStr]):
 
     def __init__(self, child: Child, stream: str) -> None:
         self._child = child
-        self._buffer: OutputBuffer = child.buffers[stream]
+        self._buffer: OutputBuffer[AnyStr] = child.buffers[stream]
         empty: Any = "" if child.kind is str else b""
         #: Output between the previous read position and the last match.
         self.before: AnyStr = empty
