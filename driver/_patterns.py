@@ -7,14 +7,18 @@ expect far past its deadline. ``regex`` takes a timeout per search (in
 CPU time: a starved process overruns by the factor it is starved). Its
 syntax is ``re``'s (its default version 0 is compatible); a compiled
 ``re.Pattern`` is recompiled from its pattern and flags.
+
+What a list compiles to is kept (:func:`compile_patterns`): an expect
+repeated in a loop pays no compile.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import AnyStr, Generic, TypeAlias, TypeGuard, Union
+from typing import AnyStr, Generic, TypeAlias, TypeGuard, Union, cast
 
 import regex
 
@@ -108,6 +112,14 @@ def is_sentinel(entry: object) -> TypeGuard[type[EOF] | type[Timeout]]:
     return entry is EOF or entry is Timeout
 
 
+#: How many compiled pattern lists are kept; past it the oldest goes.
+CACHE_SIZE = 256
+# (spec's key, exact, kind) -> the entries. Looked up without the lock: a
+# dict read is atomic; the lock keeps two misses from evicting at once.
+_compiled: dict[tuple[object, ...], tuple[Entry[str], ...] | tuple[Entry[bytes], ...]] = {}
+_compiled_lock = threading.Lock()
+
+
 def compile_patterns(
     spec: object, *, exact: bool, kind: type[AnyStr], hide: Hide = _shown_as_is
 ) -> tuple[Entry[AnyStr], ...]:
@@ -116,11 +128,46 @@ def compile_patterns(
     ``kind`` is ``str`` for a text session, ``bytes`` for a bytes one; a
     pattern of the other kind is a TypeError that says how to fix it.
     ``hide`` masks what an error shows of a pattern.
+
+    The entries of a list that compiled are kept (:data:`CACHE_SIZE` lists)
+    and given again for an equal list, unless it holds a
+    :class:`driver.Secret`: a secret is not kept past its use.
     """
     items: Sequence[object] = spec if isinstance(spec, (list, tuple)) else (spec,)
     if not items:
         raise ValueError("expect needs at least one pattern; got an empty list")
-    return tuple(_compile_one(item, exact=exact, kind=kind, hide=hide) for item in items)
+    key = _key(items)
+    if key is not None:
+        kept = _compiled.get((key, exact, kind))
+        if kept is not None:
+            return cast("tuple[Entry[AnyStr], ...]", kept)  # the key holds the kind
+    entries = tuple(_compile_one(item, exact=exact, kind=kind, hide=hide) for item in items)
+    if key is not None:
+        with _compiled_lock:
+            if len(_compiled) >= CACHE_SIZE:
+                del _compiled[next(iter(_compiled))]  # the oldest (dicts keep order)
+            _compiled[(key, exact, kind)] = entries
+    return entries
+
+
+def _key(items: Sequence[object]) -> tuple[object, ...] | None:
+    """What an equal list of patterns compiles the same from; None to compile it anew.
+
+    Text is its own key, but only a plain str or bytes: a driver.Secret equals
+    its text and compiles to entries that know it is a secret (and it is not
+    to be kept). A compiled pattern's key is what it is compiled from: its
+    class (for its flags), its text and its flags. Anything else is not kept
+    (it may fail to compile, and its message is made each time).
+    """
+    keys: list[object] = []
+    for item in items:
+        if type(item) is str or type(item) is bytes or item is EOF or item is Timeout:
+            keys.append(item)
+        elif isinstance(item, (re.Pattern, regex.Pattern)) and type(item.pattern) in (str, bytes):
+            keys.append((type(item), item.pattern, item.flags))
+        else:
+            return None
+    return tuple(keys)
 
 
 def _compile_one(item: object, *, exact: bool, kind: type[AnyStr], hide: Hide) -> Entry[AnyStr]:
