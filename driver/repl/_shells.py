@@ -153,6 +153,7 @@ class Repl(_Common):
         quiet: bool = True,
         **spawn_options: Any,
     ) -> None:
+        self.session: Session[str]
         if isinstance(command, Session):
             self.session = command
         else:
