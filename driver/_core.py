@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
-from typing import Any, AnyStr, Generic
+from typing import Any, AnyStr, Generic, cast, overload
 
 import regex
 
@@ -24,8 +24,8 @@ from ._escapes import EscapeFilter
 from ._patterns import Entry, Exact, Regex, is_sentinel
 from ._public import public
 
-# str in a text session, bytes in a bytes one (encoding=None).
-Text = Any
+# Every class here is generic in AnyStr: str in a text session, bytes in a
+# bytes one (encoding=None).
 
 #: How far before the new text a regex search resumes. A match no longer than
 #: this is found the moment its last character arrives.
@@ -100,7 +100,7 @@ class Match(Generic[AnyStr]):
         return f"<driver.Match index={self.index} text={self.text!r} before={self.before!r}>"
 
 
-class _Storage:
+class _Storage(Generic[AnyStr]):
     """Append-only text addressed by absolute offset, with a consumed prefix.
 
     New text is kept as a list of parts and joined only when consumption
@@ -108,11 +108,11 @@ class _Storage:
     reading the recent end (what searches look at) never copies the rest.
     """
 
-    def __init__(self, empty: Text) -> None:
-        self._empty = empty
-        self._joined = empty
+    def __init__(self, empty: AnyStr) -> None:
+        self._empty: AnyStr = empty
+        self._joined: AnyStr = empty
         self._base = 0  # absolute offset of _joined[0]
-        self._parts: list[Text] = []
+        self._parts: list[AnyStr] = []
         self._parts_length = 0
         self.consumed = 0  # absolute offset of the first unconsumed character
 
@@ -120,7 +120,7 @@ class _Storage:
     def end(self) -> int:
         return self._base + len(self._joined) + self._parts_length
 
-    def append(self, text: Text) -> None:
+    def append(self, text: AnyStr) -> None:
         if not text:
             return
         unread = self._base + len(self._joined) - self.consumed
@@ -142,7 +142,7 @@ class _Storage:
             self._parts.clear()
             self._parts_length = 0
 
-    def slice(self, start: int, stop: int | None = None) -> Text:
+    def slice(self, start: int, stop: int | None = None) -> AnyStr:
         """Text from absolute ``start`` to ``stop`` (default: the end)."""
         stop = self.end if stop is None else stop
         joined_end = self._base + len(self._joined)
@@ -150,7 +150,7 @@ class _Storage:
             return self._joined[start - self._base : stop - self._base]
         # Gather the parts the range needs, walking back from the end: searches
         # look at recent text, so this touches only the newest parts.
-        pieces: list[Text] = []
+        pieces: list[AnyStr] = []
         part_end = self.end
         for part in reversed(self._parts):
             part_start = part_end - len(part)
@@ -165,11 +165,11 @@ class _Storage:
         pieces.reverse()
         return self._empty.join(pieces)
 
-    def find(self, needle: Text, start: int) -> int:
+    def find(self, needle: AnyStr, start: int) -> int:
         """Absolute offset of ``needle`` (one character) at or after ``start``, or -1."""
         joined_end = self._base + len(self._joined)
         if start < joined_end:
-            index: int = self._joined.find(needle, start - self._base)
+            index = self._joined.find(needle, start - self._base)
             if index >= 0:
                 return self._base + index
             start = joined_end
@@ -183,7 +183,7 @@ class _Storage:
             part_start = part_end
         return -1
 
-    def take_line(self, newline: Text, start: int) -> Text | None:
+    def take_line(self, newline: AnyStr, start: int) -> AnyStr | None:
         """Consume through the first ``newline`` at or after ``start``; the text before it.
 
         None if there is none yet.
@@ -203,7 +203,7 @@ class _Storage:
             self._base = self.consumed
         return line
 
-    def take(self, stop: int, skip: int = 0) -> Text:
+    def take(self, stop: int, skip: int = 0) -> AnyStr:
         """Consume the text from the read position to ``stop`` (and ``skip`` more); return it."""
         if stop + skip > self._base + len(self._joined):
             self._join()
@@ -217,8 +217,11 @@ class _Storage:
         return text
 
 
-class OutputBuffer:
+class OutputBuffer(Generic[AnyStr]):
     """One output stream of a child: decoded, ``\\r\\n`` -> ``\\n``, unread text kept.
+
+    An ``OutputBuffer[str]`` with an encoding, an ``OutputBuffer[bytes]``
+    with ``encoding=None``.
 
     Args:
         encoding: codec for the bytes, or ``None`` for a bytes buffer, which
@@ -235,6 +238,33 @@ class OutputBuffer:
             text :meth:`feed` returns is the text without them.
     """
 
+    @overload
+    def __init__(
+        self: OutputBuffer[str],
+        encoding: str = ...,
+        errors: str = ...,
+        newline: str | None = ...,
+        *,
+        strip_ansi: bool = ...,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: OutputBuffer[bytes],
+        encoding: None,
+        errors: str = ...,
+        newline: str | None = ...,
+        *,
+        strip_ansi: bool = ...,
+    ) -> None: ...
+    @overload
+    def __init__(  # the kind chosen at run time, by a session's encoding
+        self: OutputBuffer[Any],
+        encoding: str | None,
+        errors: str = ...,
+        newline: str | None = ...,
+        *,
+        strip_ansi: bool = ...,
+    ) -> None: ...
     def __init__(
         self,
         encoding: str | None = "utf-8",
@@ -244,53 +274,60 @@ class OutputBuffer:
         strip_ansi: bool = False,
     ) -> None:
         self.encoding = encoding
-        empty: Any = "" if encoding is not None else b""
-        self._empty: Text = empty
-        self._newline: Text = "\n" if encoding is not None else b"\n"
-        self._cr: Text = "\r" if encoding is not None else b"\r"
+        empty = cast(AnyStr, "" if encoding is not None else b"")
+        self._empty: AnyStr = empty
+        self._cr: AnyStr = cast(AnyStr, "\r" if encoding is not None else b"\r")
+        self._newline: AnyStr = cast(AnyStr, "\n" if encoding is not None else b"\n")
         self._translate = encoding is not None and newline is None
         self._decoder = (
             codecs.getincrementaldecoder(encoding)(errors) if encoding is not None else None
         )
-        self._storage: _Storage = _Storage(empty)
-        self._held_cr = empty  # trailing "\r"s wait to see if "\n" follows
-        self._escapes = EscapeFilter(type(empty)) if strip_ansi else None
+        self._storage: _Storage[AnyStr] = _Storage(empty)
+        self._held_cr: AnyStr = empty  # trailing "\r"s wait to see if "\n" follows
+        self._escapes: EscapeFilter[AnyStr] | None = (
+            EscapeFilter(type(empty)) if strip_ansi else None
+        )
         self._bytes_in = 0
         self.failure: DecodeError | None = None
         self._line_scan = 0  # absolute offset up to which there is no newline
-        self.eof = False
+        #: Whether the stream has ended.
+        self.eof: bool = False
 
     # -- feeding --------------------------------------------------------
 
-    def feed(self, data: bytes) -> Text:
+    def feed(self, data: bytes) -> AnyStr:
         """Add bytes read from the child; returns the text they completed."""
         if self.failure is not None:
             self.failure.raw += data
             return self._empty
         decoder = self._decoder
-        text: Text = data
+        text: str | bytes = data  # a bytes buffer keeps them as they came
         if decoder is not None:
             try:
                 text = decoder.decode(data)
             except UnicodeDecodeError as exc:
                 text = self._decode_failed(exc, data)
         self._bytes_in += len(data)
-        return self._store(text, final=False)
+        return self._store(self._of_kind(text), final=False)
 
-    def feed_eof(self) -> Text:
+    def feed_eof(self) -> AnyStr:
         """The stream ended; returns any text that was held back."""
         if self.eof:
             return self._empty
         self.eof = True
-        text = self._empty
-        if self.failure is None and self._decoder is not None:
-            try:
-                text = self._decoder.decode(b"", True)
-            except UnicodeDecodeError as exc:  # the output ends inside a character
-                text = self._decode_failed(exc, b"")
-        return self._store(text, final=True)
+        if self.failure is not None or self._decoder is None:
+            return self._store(self._empty, final=True)
+        try:
+            text = self._decoder.decode(b"", True)
+        except UnicodeDecodeError as exc:  # the output ends inside a character
+            text = self._decode_failed(exc, b"")
+        return self._store(self._of_kind(text), final=True)
 
-    def _decode_failed(self, exc: UnicodeDecodeError, data: bytes) -> Text:
+    def _of_kind(self, text: str | bytes) -> AnyStr:
+        """``text``, which is of the buffer's kind: str with an encoding, else bytes."""
+        return cast(AnyStr, text)
+
+    def _decode_failed(self, exc: UnicodeDecodeError, data: bytes) -> str:
         """Keep the text before the bad byte; record the failure for later reads."""
         decoder = self._decoder
         assert decoder is not None
@@ -307,7 +344,7 @@ class OutputBuffer:
         )
         return combined[: exc.start].decode(encoding)
 
-    def _store(self, text: Text, *, final: bool) -> Text:
+    def _store(self, text: AnyStr, *, final: bool) -> AnyStr:
         if self._escapes is not None:
             # Before "\r\n" is looked for: "\r\x1b[K\n" ends a line as "\r\n" does.
             text = self._escapes.feed(text)
@@ -324,7 +361,7 @@ class OutputBuffer:
             self._held_cr = text[-held:]
             text = text[:-held]
         if self._cr in text:
-            text = _LINE_END.sub(self._newline, text)
+            text = self._of_kind(_line_ends_as_newline(text))
         self._storage.append(text)
         return text
 
@@ -343,27 +380,27 @@ class OutputBuffer:
         """At EOF with nothing left to read."""
         return self.eof and self._storage.consumed == self._storage.end
 
-    def held_escape(self) -> Text:
+    def held_escape(self) -> AnyStr:
         """With ``strip_ansi``: what arrived and is held back, not yet
         readable, because it began an escape sequence that has not ended."""
         return self._escapes.held if self._escapes is not None else self._empty
 
-    def unconsumed(self) -> Text:
+    def unconsumed(self) -> AnyStr:
         """The text read from the child and not yet consumed (not consumed now either)."""
         return self._storage.slice(self._storage.consumed)
 
-    def take_unconsumed(self) -> Text:
+    def take_unconsumed(self) -> AnyStr:
         """Consume and return everything read and not yet consumed."""
         return self._storage.take(self._storage.end)
 
-    def replace_unconsumed(self, text: Text) -> None:
+    def replace_unconsumed(self, text: AnyStr) -> None:
         """Drop the unconsumed text and read ``text`` in its place; output
         still to come follows it."""
         storage = self._storage
         storage.take(storage.end)
         storage.append(text)
 
-    def text_from(self, start: int) -> Text:
+    def text_from(self, start: int) -> AnyStr:
         return self._storage.slice(start)
 
     def raise_if_undecodable(self) -> None:
@@ -373,7 +410,7 @@ class OutputBuffer:
 
     # -- answers --------------------------------------------------------
 
-    def read_line(self) -> Text | None:
+    def read_line(self) -> AnyStr | None:
         """The next line without its newline, or ``None`` until one is complete.
 
         At EOF an unterminated last line is returned once; after that ``None``
@@ -392,7 +429,7 @@ class OutputBuffer:
             return storage.take(end)
         return None
 
-    def read_all(self) -> Text | None:
+    def read_all(self) -> AnyStr | None:
         """Everything up to EOF, once EOF has come; ``None`` before.
 
         Bytes that do not decode end the stream as EOF does: the text before
@@ -404,7 +441,7 @@ class OutputBuffer:
             return None
         return self._storage.take(self._storage.end)
 
-    def read_some(self, limit: int) -> Text | None:
+    def read_some(self, limit: int) -> AnyStr | None:
         """Up to ``limit`` characters of what has arrived, or ``None`` until
         some has (after EOF too, with :attr:`exhausted` true)."""
         storage = self._storage
@@ -414,10 +451,15 @@ class OutputBuffer:
             return None
         return storage.take(min(storage.end, storage.consumed + limit))
 
-    def take_match(self, start: int, stop: int) -> tuple[Text, Text]:
+    def take_match(self, start: int, stop: int) -> tuple[AnyStr, AnyStr]:
         """Consume through ``stop``; returns (before, matched)."""
         before = self._storage.take(start)
         return before, self._storage.take(stop)
+
+
+def _line_ends_as_newline(text: str | bytes) -> str | bytes:
+    # Only a text buffer translates line ends: bytes never come here.
+    return _LINE_END.sub("\n", text) if isinstance(text, str) else text
 
 
 class SlowSearch(Exception):
@@ -425,7 +467,7 @@ class SlowSearch(Exception):
     catastrophically on this output, or the deadline was close)."""
 
 
-class Search:
+class Search(Generic[AnyStr]):
     """One expect in progress over one buffer.
 
     :meth:`step` searches what arrived since the last step, resuming a bounded
@@ -437,14 +479,14 @@ class Search:
 
     def __init__(
         self,
-        buffer: OutputBuffer,
-        entries: Sequence[Entry[Any]],
+        buffer: OutputBuffer[AnyStr],
+        entries: Sequence[Entry[AnyStr]],
         window: int = DEFAULT_WINDOW,
         *,
         within: int | None = None,
     ) -> None:
-        self._buffer = buffer
-        self.entries = list(entries)
+        self._buffer: OutputBuffer[AnyStr] = buffer
+        self.entries: list[Entry[AnyStr]] = list(entries)
         # Only a match inside the last ``within`` characters of the unread
         # text counts (pexpect's searchwindowsize); None: anywhere.
         self._within = within
@@ -459,7 +501,7 @@ class Search:
         self.budget: float | None = None
         self._regexes = max(1, sum(1 for e in self.entries if isinstance(e, Regex)))
 
-    def step(self) -> Match[Any] | None:
+    def step(self) -> Match[AnyStr] | None:
         buffer = self._buffer
         if buffer.end == self._searched_to:
             return None
@@ -467,14 +509,14 @@ class Search:
         full = self._searched_to < 0 or unread >= 2 * self._full_size
         return self._search(full)
 
-    def finish(self, reason: type[EOF] | type[Timeout] | None) -> Match[Any] | None:
+    def finish(self, reason: type[EOF] | type[Timeout] | None) -> Match[AnyStr] | None:
         """Last full search, then the ``reason`` entry if the list has one."""
         found = self._search(full=True)
         if found is not None:
             return found
         return self.entry_for(reason)
 
-    def entry_for(self, reason: type[EOF] | type[Timeout] | None) -> Match[Any] | None:
+    def entry_for(self, reason: type[EOF] | type[Timeout] | None) -> Match[AnyStr] | None:
         """The ``reason`` entry's match, without searching; None if the list has none."""
         for index, entry in enumerate(self.entries):
             if entry is reason:
@@ -485,7 +527,7 @@ class Search:
                 return Match(index, buffer._empty, before, None)
         return None
 
-    def _search(self, full: bool) -> Match[Any] | None:
+    def _search(self, full: bool) -> Match[AnyStr] | None:
         buffer = self._buffer
         consumed, end = buffer.consumed, buffer.end
         floor = consumed if self._within is None else max(consumed, end - self._within)
@@ -500,12 +542,12 @@ class Search:
         base = start - context
         self._searched_to = end
         # Where each entry matched, in the buffer's positions: (start, end, index, match).
-        best: tuple[int, int, int, regex.Match[Any] | None] | None = None
-        unconsumed: Any = None  # read once, for the entries anchored there
+        best: tuple[int, int, int, regex.Match[AnyStr] | None] | None = None
+        unconsumed: AnyStr | None = None  # read once, for the entries anchored there
         # The regexes of a list share the budget: together they never take longer.
         budget = None if self.budget is None else self.budget / self._regexes
         for index, entry in enumerate(self.entries):
-            found: regex.Match[Any] | None
+            found: regex.Match[AnyStr] | None
             if isinstance(entry, Exact):
                 at = segment.find(entry.text, context)
                 if at >= 0 and (best is None or base + at < best[0]):

@@ -8,9 +8,7 @@ test looks for with codes.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-Text = Any  # str or bytes, as the buffer's kind
+from typing import AnyStr, Generic, cast
 
 #: An escape sequence still unfinished after this many characters is not one:
 #: what was held back is released as text, so a stray ESC cannot swallow the
@@ -35,11 +33,16 @@ _ESCAPE_SEQUENCE = (
 _TEXT, _ESC, _CSI, _STRING, _STRING_ESC = range(5)
 
 
+def _cooked(text: str, as_bytes: bool) -> str | bytes:
+    """``text`` as a filter of bytes (latin-1: each character one byte) or of str has it."""
+    return text.encode("latin-1") if as_bytes else text
+
+
 def _chars(first: int, last: int, but: str = "") -> str:
     return "".join(c for c in map(chr, range(first, last + 1)) if c not in but)
 
 
-class EscapeFilter:
+class EscapeFilter(Generic[AnyStr]):
     r"""Removes terminal escape sequences from decoded text, fed in pieces.
 
     Some line programs colour their output whatever it is connected to
@@ -70,65 +73,70 @@ class EscapeFilter:
     and held text is never scanned again. The 8-bit C1 forms
     (``\x9b`` for CSI) are left alone: in a bytes session 0x9b is also a
     UTF-8 continuation byte. ``\r`` is no escape sequence and stays.
+
+    An ``EscapeFilter[str]`` filters text, an ``EscapeFilter[bytes]`` bytes
+    (``kind``).
     """
 
-    def __init__(self, kind: type[str] | type[bytes], limit: int = _ESCAPE_LIMIT) -> None:
-        def cook(text: str) -> Any:
-            return text if kind is str else text.encode("latin-1")
+    def __init__(self, kind: type[AnyStr], limit: int = _ESCAPE_LIMIT) -> None:
+        as_bytes = not issubclass(kind, str)
 
-        self._empty = cook("")
-        self._esc = cook("\x1b")
-        self._bel = cook("\x07")
-        self._st_final = cook("\\")
-        self._intermediate = cook(_chars(0x20, 0x2F))
-        self._parameter = cook(_chars(0x30, 0x3F))
-        self._csi_final = cook(_chars(0x40, 0x7E))
-        self._nf_final = cook(_chars(0x30, 0x7E))
-        self._single_final = cook(_chars(0x30, 0x7E, but="[]PX^_"))
-        self._string_start = cook("PX^_")
-        self._csi_start = cook("[")
-        self._osc_start = cook("]")
-        self._whole = re.compile(cook(_ESCAPE_SEQUENCE))
+        def cook(text: str) -> AnyStr:
+            return cast(AnyStr, _cooked(text, as_bytes))
+
+        self._empty: AnyStr = cook("")
+        self._esc: AnyStr = cook("\x1b")
+        self._bel: AnyStr = cook("\x07")
+        self._st_final: AnyStr = cook("\\")
+        self._intermediate: AnyStr = cook(_chars(0x20, 0x2F))
+        self._parameter: AnyStr = cook(_chars(0x30, 0x3F))
+        self._csi_final: AnyStr = cook(_chars(0x40, 0x7E))
+        self._nf_final: AnyStr = cook(_chars(0x30, 0x7E))
+        self._single_final: AnyStr = cook(_chars(0x30, 0x7E, but="[]PX^_"))
+        self._string_start: AnyStr = cook("PX^_")
+        self._csi_start: AnyStr = cook("[")
+        self._osc_start: AnyStr = cook("]")
+        self._whole: re.Pattern[AnyStr] = re.compile(cook(_ESCAPE_SEQUENCE))
         # Runs of a sequence's body, each matched at once (they match empty too).
-        self._intermediates_run = re.compile(cook("[ -/]*"))
-        self._parameters_run = re.compile(cook("[0-?]*"))
-        self._osc_run = re.compile(cook("[^\\x07\\x1b]*"))
-        self._string_run = re.compile(cook("[^\\x1b]*"))
+        self._intermediates_run: re.Pattern[AnyStr] = re.compile(cook("[ -/]*"))
+        self._parameters_run: re.Pattern[AnyStr] = re.compile(cook("[0-?]*"))
+        self._osc_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x07\\x1b]*"))
+        self._string_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x1b]*"))
         self._limit = limit
         self._state = _TEXT
-        self._held: list[Any] = []  # the unfinished sequence, from its ESC
+        self._held: list[AnyStr] = []  # the unfinished sequence, from its ESC
         self._held_length = 0
         # In _ESC/_CSI: an intermediate byte came (only a final may follow).
         # In _STRING/_STRING_ESC: the string is an OSC (BEL ends it too).
         self._flag = False
 
-    def feed(self, text: Text) -> Text:
+    def feed(self, text: AnyStr) -> AnyStr:
         """The text of ``text`` with the escape sequences it completes removed."""
         if self._state == _TEXT and self._esc not in text:
             return text
-        out: list[Any] = []
+        out: list[AnyStr] = []
         self._scan(text, out)
         return self._empty.join(out)
 
     @property
-    def held(self) -> Text:
+    def held(self) -> AnyStr:
         """What is held back now: the start of a sequence not yet ended."""
         return self._empty.join(self._held)
 
-    def finish(self) -> Text:
+    def finish(self) -> AnyStr:
         """The end of the output: what was held back, released as text."""
         held = self._empty.join(self._held)
         self._held, self._held_length, self._state = [], 0, _TEXT
         return held
 
     @staticmethod
-    def _run_end(run: re.Pattern[Any], s: Any, i: int) -> int:
+    def _run_end(run: re.Pattern[AnyStr], s: AnyStr, i: int) -> int:
         """Where the run of ``run``'s characters from ``i`` ends."""
         found = run.match(s, i)
         assert found is not None  # a run matches the empty string too
         return found.end()
 
-    def _scan(self, s: Any, out: list[Any]) -> None:
+    def _scan(self, s: AnyStr, out: list[AnyStr]) -> None:
         n = len(s)
         i = 0
         start = 0  # where in ``s`` the sequence under way begins (after what is held)
@@ -151,7 +159,7 @@ class EscapeFilter:
             # A run may take a sequence past the limit: it fails here, and the
             # characters past the limit are text either way (no ESC in a run).
             length = self._held_length + i - start
-            c: Any = None  # the next character; None: too long to be a sequence
+            c: AnyStr | None = None  # the next character; None: too long to be a sequence
             if length < self._limit:
                 if i == n:
                     break  # the sequence goes on in the next feed

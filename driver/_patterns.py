@@ -7,19 +7,42 @@ expect far past its deadline. ``regex`` takes a timeout per search (in
 CPU time: a starved process overruns by the factor it is starved). Its
 syntax is ``re``'s (its default version 0 is compatible); a compiled
 ``re.Pattern`` is recompiled from its pattern and flags.
+
+What a list compiles to is kept (:func:`compile_patterns`): an expect
+repeated in a loop pays no compile.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, AnyStr, Generic, Union
+from typing import AnyStr, Generic, TypeAlias, TypeGuard, Union, cast
 
 import regex
 
 from ._errors import EOF, Timeout
 from ._masking import Secret
+
+# What expect and expect_exact take, for the signatures of the sessions.
+# (Union, not |: an alias is evaluated at import, and a | of generics fails on 3.10.)
+
+#: One pattern of an expect, of the kind the session reads (str, or bytes with
+#: ``encoding=None``): a regex as text (a :class:`driver.Secret` too, in a
+#: text session), a compiled ``re`` or ``regex`` pattern, ``driver.EOF`` or
+#: ``driver.TIMEOUT``.
+ExpectPattern: TypeAlias = Union[  # noqa: UP007
+    AnyStr, re.Pattern[AnyStr], regex.Pattern[AnyStr], type[EOF], type[Timeout]
+]
+#: What ``expect`` takes: one pattern, or a list or tuple of them (the first
+#: to match wins). Typed as a Sequence so that a ``list[str]`` is accepted;
+#: only a list or a tuple is read as a list of patterns.
+PatternArg: TypeAlias = Union[ExpectPattern[AnyStr], Sequence[ExpectPattern[AnyStr]]]  # noqa: UP007
+#: One pattern of an expect_exact: a text, ``driver.EOF`` or ``driver.TIMEOUT``.
+ExactPattern: TypeAlias = Union[AnyStr, type[EOF], type[Timeout]]  # noqa: UP007
+#: What ``expect_exact`` takes: one pattern, or a list or tuple of them.
+ExactPatternArg: TypeAlias = Union[ExactPattern[AnyStr], Sequence[ExactPattern[AnyStr]]]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -52,10 +75,10 @@ class Regex(Generic[AnyStr]):
 
 #: How a pattern's text is shown in a message: secrets masked before repr
 #: escapes them (:meth:`driver._masking.Secrets.hide`).
-Hide = Callable[[Any], Any]
+Hide = Callable[[Union[str, bytes]], Union[str, bytes]]  # noqa: UP007
 
 
-def _shown_as_is(text: Any) -> Any:
+def _shown_as_is(text: str | bytes) -> str | bytes:
     return text
 
 
@@ -85,43 +108,87 @@ def _top_level_bar(pattern: str) -> bool:
 Entry = Union[Exact[AnyStr], Regex[AnyStr], type[EOF], type[Timeout]]  # noqa: UP007
 
 
-def is_sentinel(entry: object) -> bool:
+def is_sentinel(entry: object) -> TypeGuard[type[EOF] | type[Timeout]]:
     return entry is EOF or entry is Timeout
 
 
+#: How many compiled pattern lists are kept; past it the oldest goes.
+CACHE_SIZE = 256
+# (spec's key, exact, kind) -> the entries. Looked up without the lock: a
+# dict read is atomic; the lock keeps two misses from evicting at once.
+_compiled: dict[tuple[object, ...], tuple[Entry[str], ...] | tuple[Entry[bytes], ...]] = {}
+_compiled_lock = threading.Lock()
+
+
 def compile_patterns(
-    spec: Any, *, exact: bool, kind: type, hide: Hide = _shown_as_is
-) -> list[Entry[Any]]:
+    spec: object, *, exact: bool, kind: type[AnyStr], hide: Hide = _shown_as_is
+) -> tuple[Entry[AnyStr], ...]:
     """Turn what the user passed to expect/expect_exact into a list of entries.
 
     ``kind`` is ``str`` for a text session, ``bytes`` for a bytes one; a
     pattern of the other kind is a TypeError that says how to fix it.
+    ``hide`` masks what an error shows of a pattern.
+
+    The entries of a list that compiled are kept (:data:`CACHE_SIZE` lists)
+    and given again for an equal list, unless it holds a
+    :class:`driver.Secret`: a secret is not kept past its use.
     """
-    items: Sequence[Any] = spec if isinstance(spec, (list, tuple)) else [spec]
+    items: Sequence[object] = spec if isinstance(spec, (list, tuple)) else (spec,)
     if not items:
         raise ValueError("expect needs at least one pattern; got an empty list")
-    return [_compile_one(item, exact=exact, kind=kind, hide=hide) for item in items]
+    key = _key(items)
+    if key is not None:
+        kept = _compiled.get((key, exact, kind))
+        if kept is not None:
+            return cast("tuple[Entry[AnyStr], ...]", kept)  # the key holds the kind
+    entries = tuple(_compile_one(item, exact=exact, kind=kind, hide=hide) for item in items)
+    if key is not None:
+        with _compiled_lock:
+            if len(_compiled) >= CACHE_SIZE:
+                del _compiled[next(iter(_compiled))]  # the oldest (dicts keep order)
+            _compiled[(key, exact, kind)] = entries
+    return entries
 
 
-def _compile_one(item: Any, *, exact: bool, kind: type, hide: Hide) -> Entry[Any]:
+def _key(items: Sequence[object]) -> tuple[object, ...] | None:
+    """What an equal list of patterns compiles the same from; None to compile it anew.
+
+    Text is its own key, but only a plain str or bytes: a driver.Secret equals
+    its text and compiles to entries that know it is a secret (and it is not
+    to be kept). A compiled pattern's key is what it is compiled from: its
+    class (for its flags), its text and its flags. Anything else is not kept
+    (it may fail to compile, and its message is made each time).
+    """
+    keys: list[object] = []
+    for item in items:
+        if type(item) is str or type(item) is bytes or item is EOF or item is Timeout:
+            keys.append(item)
+        elif isinstance(item, (re.Pattern, regex.Pattern)) and type(item.pattern) in (str, bytes):
+            keys.append((type(item), item.pattern, item.flags))
+        else:
+            return None
+    return tuple(keys)
+
+
+def _compile_one(item: object, *, exact: bool, kind: type[AnyStr], hide: Hide) -> Entry[AnyStr]:
     if is_sentinel(item):
-        return item  # type: ignore[no-any-return]
+        return item
     if isinstance(item, (re.Pattern, regex.Pattern)) and not exact:
-        _check_kind(item.pattern, kind, hide)
+        source = _of_kind(item.pattern, kind, hide)
         try:
-            return Regex(regex.compile(item.pattern, _regex_flags(item)))
+            return Regex(regex.compile(source, _regex_flags(item)))
         except regex.error as exc:
-            raise ValueError(f"pattern {hide(item.pattern)!r} cannot be searched: {exc}") from None
+            raise ValueError(f"pattern {hide(source)!r} cannot be searched: {exc}") from None
     if isinstance(item, (str, bytes)):
-        _check_kind(item, kind, hide)
+        text = _of_kind(item, kind, hide)
         if exact:
-            if not item:
+            if not text:
                 raise ValueError("expect_exact cannot look for an empty string")
-            return Exact(item)
+            return Exact(text)
         try:
-            return Regex(regex.compile(item))
+            return Regex(regex.compile(text))
         except regex.error as exc:
-            raise ValueError(f"pattern {hide(item)!r} is not a valid regex: {exc}") from None
+            raise ValueError(f"pattern {hide(text)!r} is not a valid regex: {exc}") from None
     what = "a str" if kind is str else "bytes"
     extra = "" if exact else ", a compiled re.Pattern"
     raise TypeError(
@@ -142,7 +209,7 @@ _FLAGS = {
 }
 
 
-def _regex_flags(pattern: re.Pattern[Any] | regex.Pattern[Any]) -> int:
+def _regex_flags(pattern: re.Pattern[AnyStr] | regex.Pattern[AnyStr]) -> int:
     if isinstance(pattern, regex.Pattern):
         return int(pattern.flags)
     flags = 0
@@ -152,9 +219,10 @@ def _regex_flags(pattern: re.Pattern[Any] | regex.Pattern[Any]) -> int:
     return flags
 
 
-def _check_kind(value: str | bytes, kind: type, hide: Hide) -> None:
+def _of_kind(value: str | bytes, kind: type[AnyStr], hide: Hide) -> AnyStr:
+    """``value``, if it is of the session's kind."""
     if isinstance(value, kind):
-        return
+        return value
     if kind is str:
         raise TypeError(
             f"pattern {hide(value)!r} is bytes but this session decodes its output to str;"
@@ -170,7 +238,9 @@ def _check_kind(value: str | bytes, kind: type, hide: Hide) -> None:
 _SPECIAL = "\\.^$*+?{}[]()|"
 
 
-def literal_hint(entries: Sequence[Entry[Any]], output: Any, hide: Hide = _shown_as_is) -> str:
+def literal_hint(
+    entries: Sequence[Entry[AnyStr]], output: AnyStr, hide: Hide = _shown_as_is
+) -> str:
     """A hint when the text of a regex entry stands in ``output`` as written.
 
     Called once the wait failed, so that regex did not match there: its
@@ -212,7 +282,7 @@ def _are_special(special: list[str]) -> str:
     return f"{listed} and '{special[-1]}' are special and do not match themselves"
 
 
-def describe(entries: Sequence[Entry[Any]], hide: Hide = _shown_as_is) -> str:
+def describe(entries: Sequence[Entry[AnyStr]], hide: Hide = _shown_as_is) -> str:
     """The pattern list as a person would write it, for error messages."""
     names = [
         e.show(hide) if isinstance(e, (Exact, Regex)) else "driver.EOF" if e is EOF

@@ -97,11 +97,11 @@ EXIT_AFTER_EOF_SECONDS = 1.0
 
 def until(
     state: SessionState,
-    buffer: OutputBuffer,
+    buffer: OutputBuffer[Any],
     attempt: Callable[[], T | None],
     what: What,
     deadline: Deadline,
-    search: Search | None = None,
+    search: Search[Any] | None = None,
 ) -> Steps[T]:
     """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
     state.check_open()
@@ -146,7 +146,11 @@ def _budget(deadline: float) -> float | None:
 
 
 def _at_an_end(
-    state: SessionState, buffer: OutputBuffer, what: What, search: Search | None, timed_out: bool
+    state: SessionState,
+    buffer: OutputBuffer[Any],
+    what: What,
+    search: Search[Any] | None,
+    timed_out: bool,
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -175,7 +179,7 @@ def _exit_after_eof(state: SessionState) -> Steps[None]:
 
 def expect(
     state: SessionState,
-    buffer: OutputBuffer,
+    buffer: OutputBuffer[Any],
     spec: Any,
     deadline: Deadline,
     *,

@@ -27,7 +27,7 @@ class ReaderBase(Generic[AnyStr]):
 
     def __init__(self, state: SessionState, stream: str) -> None:
         self._state = state
-        self._buffer: OutputBuffer = state.buffers[stream]
+        self._buffer: OutputBuffer[AnyStr] = state.buffers[stream]
         empty: Any = "" if state.kind is str else b""
         #: Output between the previous read position and the last match.
         self.before: AnyStr = empty

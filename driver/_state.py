@@ -104,7 +104,7 @@ class SessionState:
         self.screen = screen
         self.process = backend.process
         self.terminal: Terminal | None = backend.terminal
-        self.buffers: dict[str, OutputBuffer] = {
+        self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(
                 encoding, self.errors, options["newline"], strip_ansi=options["strip_ansi"]
             )
@@ -328,7 +328,7 @@ class SessionState:
         message: str,
         what: What,
         *,
-        buffer: OutputBuffer | None = None,
+        buffer: OutputBuffer[Any] | None = None,
         waited: float | None = None,
         hint: str = "",
     ) -> E:
@@ -355,7 +355,7 @@ class SessionState:
 
     def timeout_error(
         self,
-        buffer: OutputBuffer,
+        buffer: OutputBuffer[Any],
         what: What,
         deadline: Deadline,
         *,
@@ -372,7 +372,7 @@ class SessionState:
         )
 
     def _timeout_hint(
-        self, buffer: OutputBuffer, entries: Sequence[Entry[Any]], *, quiet: bool
+        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], *, quiet: bool
     ) -> str:
         """The likeliest cause that shows, first the surest: a regex whose text
         came as written, a line sent without its end, output held in a buffer."""
@@ -410,14 +410,14 @@ class SessionState:
         return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
 
     def eof_error(
-        self, buffer: OutputBuffer, what: What, entries: Sequence[Entry[Any]] = ()
+        self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()
     ) -> EOF:
         shown = what if isinstance(what, str) else what()
         message = messages.output_ended(shown, self.describe())
         hint = self._literal_hint(buffer, entries)
         return self._error(EOF, message, shown, buffer=buffer, hint=hint)
 
-    def _literal_hint(self, buffer: OutputBuffer, entries: Sequence[Entry[Any]]) -> str:
+    def _literal_hint(self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]]) -> str:
         """:func:`literal_hint` on the unconsumed output, read only if a regex was
         waited for (it may be large)."""
         if not any(isinstance(entry, Regex) for entry in entries):

@@ -8,7 +8,8 @@ compared with, to damp a noisy machine):
    pexpect (spawn with defaults, spawn with delaybeforesend=None, PopenSpawn);
    the async session against the sync one.
 2. expect a marker after 1, 4 and 16 MB of output, against a raw
-   ``for line in proc.stdout`` scan and pexpect's regex expect.
+   ``for line in proc.stdout`` scan and pexpect's regex expect; on a pty,
+   against the same scan of the pty's lines.
 3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect.
 4. a REPL command with driver.repl (python, bash) against pexpect's replwrap.
 5. many at once: 200 sessions x 100 round trips in one event loop, against
@@ -238,9 +239,34 @@ def raw_scan(size: int) -> float:
     return elapsed
 
 
-def driver_expect(size: int, exact: bool) -> float:
+def raw_pty_scan(size: int) -> float:
+    """The raw scan with the writer's output on a pty, as raw_pty starts it."""
     started = time.perf_counter()
-    with driver.spawn([PYTHON, "-c", FLOOD, str(size)], timeout=300) as session:
+    master, slave = os.openpty()
+    attributes = termios.tcgetattr(slave)
+    attributes[3] &= ~termios.ECHO  # as driver's pty sessions start
+    termios.tcsetattr(slave, termios.TCSANOW, attributes)
+    child = subprocess.Popen(
+        [PYTHON, "-c", FLOOD, str(size)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
+    with open(master, "rb") as output:
+        for line in output:
+            if line == b"DONE-MARKER\r\n":  # the terminal writes "\n" as "\r\n"
+                break
+        elapsed = time.perf_counter() - started
+        child.wait()
+    return elapsed
+
+
+def driver_expect(size: int, exact: bool, backend: str = "pipe") -> float:
+    started = time.perf_counter()
+    argv = [PYTHON, "-c", FLOOD, str(size)]
+    with driver.spawn(argv, backend=backend, timeout=300) as session:
         if exact:
             session.expect_exact(MARKER)
         else:
@@ -269,13 +295,19 @@ def floods(sizes: list[int], repeats: int, pexpect_16mb: bool) -> list[Row]:
                 "raw line scan": lambda: raw_scan(size),  # noqa: B023 (called at once)
                 "driver expect": lambda: driver_expect(size, exact=False),  # noqa: B023
                 "driver expect_exact": lambda: driver_expect(size, exact=True),  # noqa: B023
+                "raw pty scan": lambda: raw_pty_scan(size),  # noqa: B023
+                "driver pty expect": lambda: driver_expect(size, False, "pty"),  # noqa: B023
+                "driver pty expect_exact": lambda: driver_expect(size, True, "pty"),  # noqa: B023
             },
         )
         rows += [
             Row(group, "raw line scan", best["raw line scan"], "s"),
             Row(group, "driver expect", best["driver expect"], "s", "raw line scan", "regex"),
             Row(group, "driver expect_exact", best["driver expect_exact"], "s", "raw line scan"),
+            Row(group, "raw pty scan", best["raw pty scan"], "s", "raw line scan", "os.openpty"),
         ]
+        for name, note in (("driver pty expect", "regex"), ("driver pty expect_exact", "")):
+            rows.append(Row(group, name, best[name], "s", "raw pty scan", note))
         if size >= 16 * MB and not pexpect_16mb:
             skipped = "skipped: quadratic (--pexpect-16mb runs it)"
             rows.append(Row(group, "pexpect expect", math.nan, "s", None, skipped))
@@ -660,7 +692,7 @@ def targets(rows: list[Row], sizes: list[int]) -> list[str]:
         row = find("round trip", f"driver {backend} async")
         results.append(check(f"{backend} async round trip vs sync", ratio(row, rows) or 0, 1.5))
     big, smaller = sizes[-1] // MB, sizes[-2] // MB
-    for name in ("driver expect", "driver expect_exact"):
+    for name in ("driver expect", "driver expect_exact", "driver pty expect"):
         row = find(f"expect after {big} MB", name)
         results.append(check(f"{name} after {big} MB vs raw scan", ratio(row, rows) or 0, 2.0))
     growth = (

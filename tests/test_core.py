@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import driver
 from driver._core import OutputBuffer, Search
 from driver._errors import DecodeError, Timeout
-from driver._patterns import compile_patterns
+from driver._masking import Secret
+from driver._patterns import CACHE_SIZE, Exact, Regex, _compiled, compile_patterns
 from helpers import all_lines, chunked
 
 
@@ -215,3 +217,56 @@ def test_large_unread_output_is_searched_in_linear_time() -> None:
     buffer.feed(b"MARK1")
     match = search.step()
     assert match is not None and len(match.before) == 128 * 655 * 100
+
+
+def test_a_pattern_list_is_compiled_once() -> None:
+    spec = [r"\$ $", re.compile(r"(?i)more\?"), driver.EOF]
+    first = compile_patterns(spec, exact=False, kind=str)
+    assert compile_patterns(list(spec), exact=False, kind=str) is first
+    assert compile_patterns(tuple(spec), exact=False, kind=str) is first
+    # What differs in what it compiles from, or how, is another entry.
+    assert compile_patterns(r"\$ $", exact=True, kind=str) != compile_patterns(
+        r"\$ $", exact=False, kind=str
+    )
+    as_re, as_regex = re.compile("a", re.IGNORECASE), regex.compile("a", regex.IGNORECASE)
+    (from_re,) = compile_patterns(as_re, exact=False, kind=str)
+    (from_regex,) = compile_patterns(as_regex, exact=False, kind=str)
+    assert isinstance(from_re, Regex) and from_re.compiled.flags & regex.IGNORECASE
+    assert isinstance(from_regex, Regex) and from_regex.compiled.flags & regex.IGNORECASE
+    (without_flags,) = compile_patterns(re.compile("a"), exact=False, kind=str)
+    assert isinstance(without_flags, Regex) and not without_flags.compiled.flags & regex.IGNORECASE
+    # A pattern kept for a text session is still refused in a bytes one.
+    with pytest.raises(TypeError, match="bytes session"):
+        compile_patterns(r"\$ $", exact=False, kind=bytes)
+
+
+def test_a_secret_pattern_is_never_kept() -> None:
+    (plain,) = compile_patterns("hunter2", exact=True, kind=str)
+    assert isinstance(plain, Exact) and not isinstance(plain.text, Secret)
+    # Equal to the plain text, yet what it compiles to knows it is a secret.
+    for spec, exact in [
+        (Secret("hunter2"), True),
+        ([Secret("hunter2"), "x"], True),
+        (re.compile(Secret("hunter2")), False),
+    ]:
+        entries = compile_patterns(spec, exact=exact, kind=str)
+        assert entries is not compile_patterns(spec, exact=exact, kind=str)
+        entry = entries[0]
+        assert isinstance(entry, (Exact, Regex))
+        text = entry.text if isinstance(entry, Exact) else entry.compiled.pattern
+        assert isinstance(text, Secret)
+    assert not any(isinstance(part, Secret) for key in _compiled for part in _flatten(key))
+
+
+def _flatten(key: object) -> list[object]:
+    return [part for item in key for part in _flatten(item)] if isinstance(key, tuple) else [key]
+
+
+def test_the_compiled_patterns_kept_are_bounded() -> None:
+    for n in range(CACHE_SIZE + 10):
+        compile_patterns(f"pattern {n}", exact=False, kind=str)
+    assert len(_compiled) <= CACHE_SIZE
+    # An error is raised each time, masked as its caller says, and nothing is kept.
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"pattern '\*\*\*' is not a valid regex"):
+            compile_patterns("(", exact=False, kind=str, hide=lambda text: "***")

@@ -39,11 +39,11 @@ class fdspawn(SpawnBase):
         except OSError:
             raise ExceptionPexpect("The fd argument is not a valid file descriptor.") from None
         super().__init__(timeout, maxread, searchwindowsize, logfile, encoding, codec_errors)
-        self.args = None
-        self.command = None
-        self.child_fd = fd
+        self.args: None = None
+        self.command: None = None
+        self.child_fd: int = fd
         self.own_fd = False
-        self.name = f"<file descriptor {fd}>"
+        self.name: str = f"<file descriptor {fd}>"
         self.use_poll = use_poll
         self._attach(fd)
 

@@ -37,13 +37,13 @@ class PopenSpawn(SpawnBase):
                 "preexec_fn is not supported: driver runs no Python code in the child"
                 " between fork and exec"
             )
-        self.crlf = self.linesep
+        self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
         session = driver.spawn(argv, backend="pipe", cwd=cwd, env=env, **self._driver_options())
         self._drive(session)
-        self.pid = session.pid
-        self.child_fd = session.fileno()
-        self.name = f"<{' '.join(argv)}>"
+        self.pid: int | None = session.pid
+        self.child_fd: int = session.fileno()
+        self.name: str = f"<{' '.join(argv)}>"
 
     def sendeof(self) -> None:
         """Close the child's stdin."""

@@ -78,18 +78,19 @@ class spawn(SpawnBase):
             args = []
         if not isinstance(args, list):
             raise TypeError("The argument, args, must be a list.")
+        self.args: list[str]
         if args:
             self.args = [command, *args]
         else:
             self.args = split_command_line(command)
-        self.command = self.args[0] if self.args else command
+        self.command: str = self.args[0] if self.args else command
         found = which(self.command, env=self.env)
         if found is None:
             raise ExceptionPexpect(
                 f"The command was not found or was not executable: {self.command}."
             )
         self.command = self.args[0] = found
-        self.name = "<" + " ".join(self.args) + ">"
+        self.name: str = "<" + " ".join(self.args) + ">"
         ignored = (signal.SIGHUP,) if self.ignore_sighup else ()
         session = driver.spawn(
             self.args,
@@ -102,8 +103,8 @@ class spawn(SpawnBase):
             **self._driver_options(),
         )
         self._drive(session)
-        self.pid = session.pid
-        self.child_fd = session.fileno()
+        self.pid: int | None = session.pid
+        self.child_fd: int = session.fileno()
 
     def __str__(self) -> str:
         lines = [

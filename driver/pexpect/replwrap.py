@@ -46,6 +46,10 @@ class REPLWrapper:
         continuation_prompt: str = PEXPECT_CONTINUATION_PROMPT,
         extra_init_cmd: str | None = None,
     ) -> None:
+        #: The spawn the commands go to (a pexpect spawn passed in is used as it is).
+        self.child: Any
+        #: The prompt waited for after each command (a regex).
+        self.prompt: Any
         if isinstance(cmd_or_spawn, str):
             self.child = spawn(cmd_or_spawn, echo=False, encoding="utf-8", env=quiet_env())
         else:

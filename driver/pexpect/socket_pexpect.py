@@ -26,11 +26,11 @@ class SocketSpawn(SpawnBase):
         use_poll: bool = False,
     ) -> None:
         super().__init__(timeout, maxread, searchwindowsize, logfile, encoding, codec_errors)
-        self.args = None
-        self.command = None
+        self.args: None = None
+        self.command: None = None
         self.socket = socket
-        self.child_fd = socket.fileno()
-        self.name = f"<socket {socket}>"
+        self.child_fd: int = socket.fileno()
+        self.name: str = f"<socket {socket}>"
         self.use_poll = use_poll
         # The socket object owns the fd: closing it closes the fd.
         self._drive(driver.attach(socket, name=self.name, close_fd=False, **self._driver_options()))

@@ -16,7 +16,7 @@ import sys
 import time
 import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 import driver
 
@@ -39,7 +39,7 @@ class SpawnBase:
 
     encoding: str | None = None
     pid: int | None = None
-    flag_eof = False
+    flag_eof: bool = False
 
     def __init__(
         self,
@@ -50,18 +50,21 @@ class SpawnBase:
         encoding: str | None = None,
         codec_errors: str = "strict",
     ) -> None:
-        self.stdin, self.stdout, self.stderr = sys.stdin, sys.stdout, sys.stderr
-        self.searcher = None
+        self.stdin: TextIO = sys.stdin
+        self.stdout: TextIO = sys.stdout
+        self.stderr: TextIO = sys.stderr
+        #: pexpect's searcher object; driver compiles its patterns itself.
+        self.searcher: None = None
         self.ignorecase = False
         self.before: Any = None
         self.after: Any = None
         self.match: Any = None
         self.match_index: int | None = None
-        self.terminated = True
+        self.terminated: bool = True
         self.exitstatus: int | None = None
         self.signalstatus: int | None = None
         self.status: int | None = None
-        self.child_fd = -1
+        self.child_fd: int = -1
         self.timeout = timeout
         self.delimiter = EOF
         self.logfile = logfile
@@ -71,12 +74,12 @@ class SpawnBase:
         self.searchwindowsize = searchwindowsize
         # driver never sleeps to synchronise: a delay is waited only if you set one.
         self.delaybeforesend: float | None = None
-        self.delayafterclose = 0.1
-        self.delayafterterminate = 0.1
+        self.delayafterclose: float = 0.1
+        self.delayafterterminate: float = 0.1
         self.delayafterread: float | None = None
         self.softspace = False
-        self.name = "<" + repr(self) + ">"
-        self.closed = True
+        self.name: str = "<" + repr(self) + ">"
+        self.closed: bool = True
         self.encoding = encoding
         self.codec_errors = codec_errors
         self.string_type: type = bytes if encoding is None else str

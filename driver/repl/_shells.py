@@ -145,6 +145,7 @@ class Repl(_Common):
         echoes: bool | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
+        self.session: Session[str]
         if isinstance(command, Session):
             self.session = command
         else:
