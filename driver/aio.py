@@ -26,6 +26,7 @@ from ._core import Match
 from ._deadline import TimeoutArg
 from ._errors import EOF
 from ._options import SpawnOptions, resolve
+from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
@@ -235,7 +236,11 @@ class AsyncReader(ReaderBase[AnyStr]):
         return await self._engine.run(self._read_some_steps(limit, timeout))
 
     async def expect(
-        self, pattern: Any, timeout: TimeoutArg = None, *, window: int | None = None
+        self,
+        pattern: PatternArg[AnyStr] | Mapping[Any, Any],
+        timeout: TimeoutArg = None,
+        *,
+        window: int | None = None,
     ) -> Match[AnyStr]:
         """Wait for a regex or any of a list of them.
 
@@ -254,7 +259,11 @@ class AsyncReader(ReaderBase[AnyStr]):
         return await self._engine.run(self._expect_steps(pattern, timeout, False, window))
 
     async def expect_exact(
-        self, text: Any, timeout: TimeoutArg = None, *, window: int | None = None
+        self,
+        text: ExactPatternArg[AnyStr] | Mapping[Any, Any],
+        timeout: TimeoutArg = None,
+        *,
+        window: int | None = None,
     ) -> Match[AnyStr]:
         """Like :meth:`expect`, for literal strings (no regex syntax).
 

@@ -20,6 +20,7 @@ from ._deadline import TimeoutArg
 from ._errors import EOF
 from ._interact import interact
 from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
+from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
@@ -194,7 +195,11 @@ class Reader(ReaderBase[AnyStr]):
         return self._engine.run(self._read_some_steps(limit, timeout))
 
     def expect(
-        self, pattern: Any, timeout: TimeoutArg = None, *, window: int | None = None
+        self,
+        pattern: PatternArg[AnyStr] | Mapping[Any, Any],
+        timeout: TimeoutArg = None,
+        *,
+        window: int | None = None,
     ) -> Match[AnyStr]:
         """Wait for a regex (a str, or a compiled pattern) or any of a list of them.
 
@@ -227,7 +232,11 @@ class Reader(ReaderBase[AnyStr]):
         return self._engine.run(self._expect_steps(pattern, timeout, False, window))
 
     def expect_exact(
-        self, text: Any, timeout: TimeoutArg = None, *, window: int | None = None
+        self,
+        text: ExactPatternArg[AnyStr] | Mapping[Any, Any],
+        timeout: TimeoutArg = None,
+        *,
+        window: int | None = None,
     ) -> Match[AnyStr]:
         """Like :meth:`expect`, for literal strings (no regex syntax).
 

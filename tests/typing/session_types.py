@@ -59,3 +59,14 @@ async def async_text_and_bytes() -> None:
         data: bytes = await b.read_line()
         await b.send(b"ok")
         del data
+
+
+def mistakes_the_type_checker_catches() -> None:
+    driver.spawn(["cat"], backend="ptty")  # type: ignore[call-overload]
+    driver.spawn(["cat"], stderr="pip")  # type: ignore[call-overload]
+    driver.spawn(["cat"], backnd="pty")  # type: ignore[call-overload]
+    with driver.spawn(["cat"]) as s:
+        s.expect(123)  # type: ignore[arg-type]
+        s.expect(b"bytes in a text session")  # type: ignore[arg-type]
+        s.expect_exact(["a", 5])  # type: ignore[list-item]
+    driver.attach(0, backend="pty")  # type: ignore[call-overload]
