@@ -20,8 +20,8 @@ from pathlib import Path
 
 from .._errors import DriverError
 from .._screen import key_bytes
-from .._transcript import ESC_SUFFIX, MARKER_START, unescape
 from ..backends.pty import control_bytes
+from ..spelling import ESC_SUFFIX, MARKER_START, unescape
 
 DEFAULT_TIMEOUT = 10.0
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -31,8 +31,8 @@ from .._errors import EOF, DriverError, SpawnError, Timeout, shell_syntax, witho
 from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
 from .._screen import key_bytes
-from .._transcript import escape_output_line, output_line, unescape
 from ..session import Session, spawn
+from ..spelling import escape_output_line, output_line, unescape
 from ._format import (
     DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
