@@ -32,13 +32,14 @@ from ._masking import Secret, Secrets
 from ._patterns import Entry, Regex, literal_hint
 from ._public import public
 from ._screen import TERM as SCREEN_TERM
-from ._screen import Screen, key_bytes
+from ._screen import Screen
 from ._transcript import DEFAULT_LIMIT, Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends._process import reading_stdin
 from .backends._spawn import check_dimensions, check_ignored_signals
 from .backends.pipe import PipeBackend
 from .backends.pty import PtyBackend, Terminal
+from .terminal import key_bytes
 
 _BUFFERING_HINT = (
     "hint: the child may be holding its output in a buffer because its stdout is a pipe"

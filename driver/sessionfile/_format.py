@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._errors import DriverError
-from .._screen import key_bytes
-from ..backends.pty import control_bytes
 from ..spelling import ESC_SUFFIX, MARKER_START, unescape
+from ..terminal import MAX_SCREEN_COLS, MAX_SCREEN_ROWS, check_window_size, control_bytes, key_bytes
 
 DEFAULT_TIMEOUT = 10.0
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -35,7 +34,6 @@ SENDS = {"send_line", "send", "eof", "control", "signal", "key"}
 #: A screen's size when ``%screen`` does not say (rows, columns).
 DEFAULT_SCREEN = (24, 80)
 _SCREEN_SIZE = re.compile(r"([0-9]+)x([0-9]+)")
-_MAX_WINDOW = 65535  # a terminal's rows and columns are unsigned shorts
 _UNDER_SCREEN = "under %screen the program's output is its screen: expect it with `| ` lines"
 
 
@@ -412,13 +410,17 @@ def _screen_size(argument: str) -> str:
     if not argument:
         return f"{DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]}"
     size = _SCREEN_SIZE.fullmatch(argument)
-    if size is None or not all(1 <= int(n) <= _MAX_WINDOW for n in size.groups()):
+    try:
+        rows, cols = (int(size.group(1)), int(size.group(2))) if size else (0, 0)
+        # The limit the spawn would refuse a screen by, checked here to name the line.
+        check_window_size(rows, cols, screen=True)
+    except ValueError:  # (also an int of more digits than int() takes)
         raise ValueError(
-            f"%screen takes ROWSxCOLS (rows and columns from 1 to {_MAX_WINDOW}, say"
+            f"%screen takes ROWSxCOLS (from 1x1 to {MAX_SCREEN_ROWS}x{MAX_SCREEN_COLS}, say"
             f" 24x80), off, or nothing for {DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]};"
             f" got {argument!r}"
-        )
-    return f"{int(size.group(1))}x{int(size.group(2))}"
+        ) from None
+    return f"{rows}x{cols}"
 
 
 def screen_size(text: str) -> tuple[int, int] | None:

@@ -28,11 +28,10 @@ from .._child import Deadline
 from .._core import Match
 from .._environment import quiet_env
 from .._errors import EOF, DriverError, SpawnError, Timeout, shell_syntax, without_shell_hint
-from .._line_editing import editor_echo_ends, shown
 from .._masking import Secrets
-from .._screen import key_bytes
 from ..session import Session, spawn
 from ..spelling import escape_output_line, output_line, unescape
+from ..terminal import displayed_line, is_line_editor_echo, key_bytes
 from ._format import (
     DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
@@ -433,8 +432,8 @@ class _Run:
         found = session.expect([r"\A(?=(?P<line>[^\n]*)\n)", EOF])
         if found.index == 1:
             return False
-        echoed = shown(str(found.group("line"))).strip()
-        if not editor_echo_ends(echoed, sent):
+        echoed = displayed_line(str(found.group("line"))).strip()
+        if not is_line_editor_echo(echoed, sent):
             return False
         session.expect(r"\A[^\n]*\n")
         return True
