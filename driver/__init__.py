@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._core import Match as Match
     from ._deadline import Deadline as Deadline
     from ._masking import Secret as Secret
+    from ._masking import Secrets as Secrets
     from ._options import SpawnOptions as SpawnOptions
     from ._options import StreamOptions as StreamOptions
     from ._policy import CONTINUE as CONTINUE
@@ -63,6 +64,7 @@ _LAZY = {
     "RunResult": "._run",
     "Screen": "._screen",
     "Secret": "._masking",
+    "Secrets": "._masking",
     "Session": ".session",
     "SpawnOptions": "._options",
     "StreamOptions": "._options",
@@ -90,6 +92,7 @@ __all__ = [
     "RunResult",
     "Screen",
     "Secret",
+    "Secrets",
     "Session",
     "SessionClosed",
     "SpawnError",

@@ -47,8 +47,17 @@ class Secret(str):
         return f"driver.Secret({MASK!r})"
 
 
+@public
 class Secrets:
-    """The values to hide, and the masking of str and bytes."""
+    """A set of secrets, and the one way driver masks them in str and bytes.
+
+    A session keeps one (:meth:`Session.add_secret`, :meth:`Session.mask`);
+    a tool whose secrets outlive its sessions (a session-file run, masking
+    the file it writes after the last session ended) keeps its own.
+
+    Args:
+        values: the secrets to hide from the start.
+    """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._values: set[str] = set()

@@ -19,45 +19,11 @@ from typing import Any
 
 from ._errors import DriverError
 from ._public import public
+from .terminal import check_window_size
 
 #: What a screen session's child is told it runs on (``TERM``): the keys
-#: below are the bytes an xterm sends.
+#: it is sent are the bytes an xterm sends (:func:`driver.terminal.key_bytes`).
 TERM = "xterm"
-
-#: Keys whose bytes do not depend on the terminal's modes.
-_KEYS = {
-    "enter": b"\r",
-    "return": b"\r",
-    "tab": b"\t",
-    "shift-tab": b"\x1b[Z",
-    "esc": b"\x1b",
-    "escape": b"\x1b",
-    "backspace": b"\x7f",
-    "space": b" ",
-    "insert": b"\x1b[2~",
-    "delete": b"\x1b[3~",
-    "pageup": b"\x1b[5~",
-    "pagedown": b"\x1b[6~",
-    "f1": b"\x1bOP",
-    "f2": b"\x1bOQ",
-    "f3": b"\x1bOR",
-    "f4": b"\x1bOS",
-    "f5": b"\x1b[15~",
-    "f6": b"\x1b[17~",
-    "f7": b"\x1b[18~",
-    "f8": b"\x1b[19~",
-    "f9": b"\x1b[20~",
-    "f10": b"\x1b[21~",
-    "f11": b"\x1b[23~",
-    "f12": b"\x1b[24~",
-}
-#: Cursor keys: ESC [ X normally, ESC O X once the program asks for
-#: "application cursor keys" (DECCKM), as curses programs, vim and less do.
-_CURSOR_KEYS = {"up": b"A", "down": b"B", "right": b"C", "left": b"D", "home": b"H", "end": b"F"}
-#: The modifier xterm encodes in a shifted, alt or ctrl cursor key.
-_CURSOR_MODIFIERS = {"shift": b"2", "alt": b"3", "ctrl": b"5"}
-#: ctrl- with a punctuation mark: the control characters that are not letters.
-_CONTROL_MARKS = {"@": 0, "space": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31, "?": 127}
 
 #: pyte keeps a private mode N as N << 5 in Screen.mode.
 _PRIVATE = 5
@@ -69,52 +35,6 @@ _ALTERNATE_MODES = {47, 1047, 1049}
 _DECCOLM = 3
 #: How much of the screen a snapshot (an error message) shows at most.
 _SNAPSHOT_ROWS, _SNAPSHOT_COLS = 100, 200
-#: The largest screen kept: every search renders all of it.
-MAX_ROWS, MAX_COLS = 500, 1000
-
-KEY_NAMES = (
-    "a single character, enter, tab, shift-tab, esc, backspace, space, up, down, left,"
-    " right, home, end (each also with shift-, alt- or ctrl-), insert, delete, pageup,"
-    " pagedown, f1..f12, ctrl-X, alt-X"
-)
-
-
-def key_bytes(name: str, *, application: bool = False) -> bytes:
-    """The bytes an xterm sends for key ``name``; ``application``: cursor
-    keys in application mode (DECCKM).
-
-    Raises:
-        ValueError: not a key name.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"key {name!r}: expected a key name (str), such as 'down' or 'ctrl-c'")
-    if len(name) == 1:
-        return name.encode()
-    key = name.lower()
-    if key in _KEYS:
-        return _KEYS[key]
-    if key in _CURSOR_KEYS:
-        return (b"\x1bO" if application else b"\x1b[") + _CURSOR_KEYS[key]
-    modifier, _, rest = key.partition("-")
-    if modifier in _CURSOR_MODIFIERS and rest in _CURSOR_KEYS:
-        # xterm's modified cursor keys: CSI 1 ; m X, in either cursor mode.
-        return b"\x1b[1;" + _CURSOR_MODIFIERS[modifier] + _CURSOR_KEYS[rest]
-    if modifier == "ctrl" and len(rest) == 1 and "a" <= rest <= "z":
-        return bytes([ord(rest) - ord("a") + 1])
-    if modifier == "ctrl" and rest in _CONTROL_MARKS:
-        return bytes([_CONTROL_MARKS[rest]])
-    if modifier == "alt" and rest:
-        return b"\x1b" + key_bytes(name[4:], application=application)
-    raise ValueError(f"key {name!r} is not a key name; the names: {KEY_NAMES}")
-
-
-def check_size(rows: int, cols: int) -> None:
-    """Refuse a screen too large to search at each read."""
-    if rows > MAX_ROWS or cols > MAX_COLS:
-        raise ValueError(
-            f"a screen of {rows}x{cols}: at most {MAX_ROWS}x{MAX_COLS} (rows x columns);"
-            " every search renders the whole screen"
-        )
 
 
 def _pyte() -> Any:
@@ -136,7 +56,7 @@ class Screen:
     """
 
     def __init__(self, rows: int, cols: int) -> None:
-        check_size(rows, cols)
+        check_window_size(rows, cols, screen=True)
         pyte = _pyte()
         screen_class, stream_class = _emulator(pyte)
         self._screen = screen_class(cols, rows)
@@ -152,7 +72,7 @@ class Screen:
         self.version += 1
 
     def resize(self, rows: int, cols: int) -> None:
-        check_size(rows, cols)
+        check_window_size(rows, cols, screen=True)
         self._screen.resize(rows, cols)
         self.version += 1
 

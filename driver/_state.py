@@ -25,13 +25,14 @@ from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, literal_hint
 from ._screen import TERM as SCREEN_TERM
-from ._screen import Screen, key_bytes
+from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, discard
 from .backends import start as start_backend
 from .backends._process import reading_stdin
 from .backends.pty import Terminal
 from .environment import quiet_env
+from .terminal import key_bytes
 
 E = TypeVar("E", Timeout, EOF)
 #: What a wait was for, as an error names it; a callable when building the

@@ -4,8 +4,8 @@ Output lines appear as the child printed them; what was sent appears as
 ``> text`` lines (``%send text`` for text without a newline, ``%eof``,
 ``%control c``, ``%signal INT`` for the other actions). A partial output
 line followed by a send is a prompt: it gets a line of its own, as on a
-terminal. Output lines that would read as session-file markers get a
-leading ``\\``.
+terminal. Output lines are spelled as a session file spells them
+(:mod:`driver.spelling`).
 
 Recording is an append per event; rendering happens when someone asks (or,
 for a live log, line by line as the lines complete).
@@ -14,159 +14,12 @@ for a live log, line by line as the lines complete).
 from __future__ import annotations
 
 import codecs
-import re
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from ._masking import MASK, PIECE, Secrets
-
-# The start of a line that a session file reads as something other than
-# expected output; such an output line is written with a leading backslash.
-MARKER_START = re.compile(r"(?:[$>](?: |$)|#(?: |$)|%|\.\.\.$|\\|\[[\w-]+\]$)")
-# Output lines that a plain line cannot spell: one that ends like a pattern
-# line, or holds a ${NAME} that would be expanded. They are written as a regex
-# line that matches them literally.
-_NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
-_REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-#: The suffix of a line written with backslash escapes (control characters).
-ESC_SUFFIX = " (esc)"
-# What only an (esc) line can spell: control characters (a bare \r, escape
-# sequences, a backspace), and a line that ends like an (esc) line.
-_NEEDS_ESC = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]| \(esc\)$")
-_ESCAPES = {"\\": "\\", "r": "\r", "n": "\n", "t": "\t", "a": "\a", "b": "\b", "f": "\f",
-            "v": "\v", "e": "\x1b", "$": "$"}  # fmt: skip
-_NAMED = {value: f"\\{key}" for key, value in _ESCAPES.items() if key not in "$\\t"}
-# One backslash escape, or a ${NAME} (expanded by the caller in the same pass).
-ESCAPE_OR_VARIABLE = re.compile(
-    r"\\(?:x(?P<x>[0-9a-fA-F]{2})|u(?P<u>[0-9a-fA-F]{4})|(?P<named>[\\rntabfve$]))"
-    r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}"
-    r"|(?P<bad>\\.?)",
-    re.DOTALL,
-)
-
-
-def escape(text: str, *, keep_trailing_blanks: bool = False) -> str:
-    """``text`` in (esc) spelling: backslashes doubled, control characters as
-    ``\\r``, ``\\x1b``..., ``${`` as ``\\${`` (not a variable)."""
-    out = []
-    for char in text:
-        if char == "\\":
-            out.append("\\\\")
-        elif char in _NAMED:
-            out.append(_NAMED[char])
-        elif (ord(char) < 0x20 and char != "\t") or char == "\x7f":
-            out.append(f"\\x{ord(char):02x}")
-        else:
-            out.append(char)
-    escaped = "".join(out).replace("${", "\\${")
-    if keep_trailing_blanks:  # a session file does not keep them as they are
-        stripped = escaped.rstrip(" \t")
-        escaped = stripped + "".join(f"\\x{ord(c):02x}" for c in escaped[len(stripped) :])
-    return escaped
-
-
-def unescape(text: str, variable: Callable[[str], str] = lambda name: f"${{{name}}}") -> str:
-    """The text an (esc) spelling stands for, ``${NAME}`` replaced by
-    ``variable(NAME)``; ValueError for an escape it does not know."""
-
-    def replace(found: re.Match[str]) -> str:
-        if found.group("name") is not None:
-            return variable(found.group("name"))
-        if found.group("bad") is not None:
-            raise ValueError(
-                f"unknown escape {found.group('bad')!r} in an (esc) line: use \\\\, \\r, \\n,"
-                " \\t, \\e, \\xNN, \\uNNNN or \\$"
-            )
-        code = found.group("x") or found.group("u")
-        return chr(int(code, 16)) if code else _ESCAPES[found.group("named")]
-
-    return ESCAPE_OR_VARIABLE.sub(replace, text)
-
-
-def escape_output_line(line: str) -> str:
-    """The session-file spelling of an output line, read back as exactly ``line``
-    (trailing blanks aside: they are not compared)."""
-    if _NEEDS_ESC.search(line):
-        return _esc_line(escape(line))
-    if _NEEDS_REGEX.search(line):
-        return _regex_line(_literal_regex(line))
-    return _marked(line)
-
-
-def escape_sent_line(text: str) -> str:
-    """What follows ``> `` (or ``%send ``) to send exactly ``text``."""
-    plain = not _NEEDS_ESC.search(text) and "${" not in text and text == text.rstrip(" \t")
-    return text if plain else _esc_line(escape(text, keep_trailing_blanks=True))
-
-
-def _esc_line(escaped: str) -> str:
-    # A first character that would read as a marker is written as an escape.
-    if MARKER_START.match(escaped) and not escaped.startswith("\\"):
-        escaped = f"\\x{ord(escaped[0]):02x}{escaped[1:]}"
-    return escaped + ESC_SUFFIX
-
-
-def _marked(line: str) -> str:
-    # A leading backslash keeps a line that reads as a marker output (once
-    # its trailing blanks are gone, as they are in a file: "... " is "...").
-    return "\\" + line if MARKER_START.match(line.rstrip(" \t")) else line
-
-
-def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) -> str:
-    """The session-file spelling of an output line that may hold secrets,
-    written so the file still runs: the value of one of ``variables`` as its
-    ``${NAME}``, any other secret or piece of one as ``.+`` in a regex line."""
-    parts: list[tuple[str, str]] = []  # (text, "text"), (name, "variable") or (text, "secret")
-    for part, name in _variables_in(line, variables):
-        if name is not None:
-            parts.append((name, "variable"))
-        else:
-            parts.extend(
-                (piece, "secret" if hidden else "text") for piece, hidden in secrets.split(part)
-            )
-    kinds = {kind for _, kind in parts}
-    if kinds <= {"text"}:
-        return escape_output_line(line)
-    if "secret" not in kinds and not any(_NEEDS_REGEX.search(t) for t, k in parts if k == "text"):
-        plain = "".join(f"${{{t}}}" if k == "variable" else t for t, k in parts)
-        return "\\" + plain if MARKER_START.match(plain) else plain
-    pattern = "".join(
-        f"${{{text}}}" if kind == "variable" else ".+" if kind == "secret" else _literal_regex(text)
-        for text, kind in parts
-    )
-    return _regex_line(pattern)
-
-
-def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, str | None]]:
-    """``line`` in parts, each with the name of the variable whose value it is, or None."""
-    names = {value: name for name, value in variables.items() if value}
-    if not names:
-        return [(line, None)]
-    # The longest first: one value may contain another. A short value only
-    # as a whole word, as masking has it (a PIN "12" is not the 12 in "4128").
-    values = sorted(names, key=len, reverse=True)
-    alternatives = (
-        re.escape(value) if len(value) >= PIECE else rf"(?<!\w){re.escape(value)}(?!\w)"
-        for value in values
-    )
-    parts = re.split("(" + "|".join(alternatives) + ")", line)
-    # re.split puts the values found at the odd places.
-    return [(part, names[part] if index % 2 else None) for index, part in enumerate(parts) if part]
-
-
-def _literal_regex(text: str) -> str:
-    # Control characters as \xNN: a file line cannot hold a raw \r or \n.
-    escaped = _REGEX_SPECIAL.sub(r"\\\g<0>", text)
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", escaped)
-
-
-def _regex_line(pattern: str) -> str:
-    # "(?:)" keeps the line from reading as a marker ("\$", "> ", "# " ...).
-    return ("(?:)" if MARKER_START.match(pattern) else "") + pattern + " (re)"
+from ._masking import MASK, Secrets
+from .spelling import escape_output_line, escape_sent_line, output_line
 
 
 class _Renderer:

@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._line_editing import edited, hides, shown
+from .terminal import displayed_line, edited_line, hides_input
 
 if TYPE_CHECKING:
     from ._state import SessionState
@@ -80,7 +80,7 @@ class TypedInput:
                 self._keys += key  # edited already, by the person's terminal
             elif key in _SIGNAL_KEYS:
                 self._enter("control", _SIGNAL_KEYS[key])
-            elif key == _EOF_KEY and not edited(self._keys, editor=self._editing())[0]:
+            elif key == _EOF_KEY and not edited_line(self._keys, editor=self._editing())[0]:
                 self._enter("eof")
             elif self._editing() and self._terminal.echo and not self._keys:
                 self._key(key)
@@ -202,8 +202,8 @@ def _is_line_of(entry: _Entry, line: str) -> bool:
         return True
     if entry.prompt and line.startswith(entry.prompt):
         return True
-    keys = edited(entry.keys, editor=entry.editor)[0].rstrip()
-    return not keys or shown(line).rstrip().endswith(keys)
+    keys = edited_line(entry.keys, editor=entry.editor)[0].rstrip()
+    return not keys or displayed_line(line).rstrip().endswith(keys)
 
 
 # How a screen line splits: (prompt, the line entered, secret, output after it).
@@ -213,7 +213,7 @@ _Split = tuple[str, str, bool, str]
 def _typed_ahead(line: str, keys: str) -> tuple[str, str]:
     """(prompt, echo) of a screen ``line`` whose keys were typed before its
     prompt showed: the prompt is what is left of the line without them."""
-    visible = shown(line).rstrip()
+    visible = displayed_line(line).rstrip()
     if keys.strip() and visible.endswith(keys.rstrip()):
         return visible[: len(visible) - len(keys.rstrip())], keys
     return line, ""  # none of the keys on it: it is all prompt
@@ -221,7 +221,7 @@ def _typed_ahead(line: str, keys: str) -> tuple[str, str]:
 
 def _terminal_line(entry: _Entry, line: str) -> _Split:
     """A line the terminal edited (canonical mode)."""
-    keys = edited(entry.keys, editor=False)[0]
+    keys = edited_line(entry.keys, editor=False)[0]
     if entry.prompt and line.startswith(entry.prompt):
         prompt, after = entry.prompt, line[len(entry.prompt) :]
     else:
@@ -229,24 +229,24 @@ def _terminal_line(entry: _Entry, line: str) -> _Split:
     # Echo on when Enter was pressed, and the keys on the screen: an echo.
     # Otherwise a password prompt (which may have turned the echo off just
     # after its prompt showed), and what follows is the program's output.
-    echoed = entry.echo and shown(after).startswith(keys.rstrip())
+    echoed = entry.echo and displayed_line(after).startswith(keys.rstrip())
     return prompt, keys, bool(keys.strip()) and not echoed, "" if echoed else after
 
 
 def _editor_line(entry: _Entry, line: str) -> _Split:
     """A line the program edited itself (readline)."""
-    keys, exact = edited(entry.keys, editor=True)
+    keys, exact = edited_line(entry.keys, editor=True)
     if not (entry.prompt and line.startswith(entry.prompt)):
         prompt, _ = _typed_ahead(line, keys)
         return prompt, keys, False, ""
-    prompt_cells = shown(entry.prompt)
-    visible = shown(line)
+    prompt_cells = displayed_line(entry.prompt)
+    visible = displayed_line(line)
     if not visible.startswith(prompt_cells):
         return entry.prompt, keys, False, ""  # redrawn over the prompt: a long line scrolled
     on_screen = visible[len(prompt_cells) :].rstrip()
     if exact and on_screen == keys.rstrip():
         return entry.prompt, keys, False, ""
-    if keys.strip() and hides(on_screen, keys):
+    if keys.strip() and hides_input(on_screen, keys):
         return entry.prompt, keys, True, ""  # not shown, or shown as ***: a password
     # Completed, recalled or otherwise changed by the program: the screen says.
     return entry.prompt, on_screen, False, ""

@@ -127,6 +127,22 @@ def test_bad_input_is_named_with_the_fix(tmp_path: Path) -> None:
     assert "--var takes NAME=VALUE; got 'no-equals'" in bad_var.stderr
 
 
+def test_a_screen_too_large_is_one_error_naming_the_line(tmp_path: Path) -> None:
+    # It once passed the reader (a terminal can be 65535 rows high) and ended
+    # in a traceback when the screen refused it at the spawn.
+    path = write(tmp_path, "%screen 600x80\n$ echo hi\n| hi\n")
+    done = driver_command("run", path)
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"--- {path}\n"
+        f"{path}:1: %screen takes ROWSxCOLS (from 1x1 to 500x1000, say 24x80), off, or nothing"
+        " for 24x80; got '600x80'\n"
+        f"ERROR {path}\n"
+        "0 of 1 session file(s) passed\n"
+    )
+    assert done.stderr == ""
+
+
 def test_the_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "driver"
     if not script.exists():

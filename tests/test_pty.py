@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import driver
+import driver.terminal
 from helpers import fixture
 
 
@@ -104,4 +105,4 @@ def test_control_characters_need_a_terminal() -> None:
         s.send_control("d")  # closes stdin, as ^D ends input on a terminal
         s.expect_exact("exiting")
     with pytest.raises(ValueError, match="expected a letter"):
-        driver.backends.pty.control_bytes("1")
+        driver.terminal.control_bytes("1")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import driver
-from driver._line_editing import edited, shown
+from driver.terminal import displayed_line, edited_line
 from helpers import FIXTURES, driver_command
 
 DRIVER = [sys.executable, "-m", "driver"]
@@ -405,14 +405,14 @@ def test_replay_takes_a_long_line_that_a_line_editor_scrolled(tmp_path: Path) ->
 
 
 def test_shown_applies_backspaces_returns_and_erasures() -> None:
-    assert shown("abc\b\bX") == "aXc"
-    assert shown("hello\rJ") == "Jello"
-    assert shown("abcdef\x1b[3D\x1b[K!") == "abc!"
-    assert shown("ab\x07c") == "abc"  # a bell changes nothing
-    assert shown("x\b \b", start="$ ") == "$  "  # blanks are kept
-    assert shown("\r<tail", start="$ echo ") == "<tailo "  # over the prompt
-    assert shown("日本語\b\b\b\bX") == "日X 語"  # two columns each
-    assert shown("\b\b\bX", start="日本") == " X本"  # half a wide character goes whole
+    assert displayed_line("abc\b\bX") == "aXc"
+    assert displayed_line("hello\rJ") == "Jello"
+    assert displayed_line("abcdef\x1b[3D\x1b[K!") == "abc!"
+    assert displayed_line("ab\x07c") == "abc"  # a bell changes nothing
+    assert displayed_line("x\b \b", start="$ ") == "$  "  # blanks are kept
+    assert displayed_line("\r<tail", start="$ echo ") == "<tailo "  # over the prompt
+    assert displayed_line("日本語\b\b\b\bX") == "日X 語"  # two columns each
+    assert displayed_line("\b\b\bX", start="日本") == " X本"  # half a wide character goes whole
 
 
 @pytest.mark.parametrize(
@@ -430,7 +430,7 @@ def test_shown_applies_backspaces_returns_and_erasures() -> None:
     ],
 )
 def test_edited_is_the_line_the_keys_make(keys: str, editor: bool, line: str, exact: bool) -> None:
-    assert edited(keys, editor=editor) == (line, exact)
+    assert edited_line(keys, editor=editor) == (line, exact)
 
 
 def test_record_to_a_path_that_cannot_be_written(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import driver
-from driver._screen import key_bytes
+from driver.terminal import key_bytes
 
 pytest.importorskip("pyte", reason="the screen needs pyte: pip install 'linedriver[screen]'")
 

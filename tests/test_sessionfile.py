@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from driver import spawn
 from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
-from driver.sessionfile._run import _Run
 from helpers import FIXTURES, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
@@ -243,25 +241,6 @@ def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
     )
 
 
-def test_a_line_taken_as_a_prompt_before_its_newline_came_then_its_echo(tmp_path: Path) -> None:
-    # A pty read can split a line from its "\r\n"; the line before a `>` is
-    # then matched as a prompt still open. What follows is the newline, then
-    # the terminal's echo of the sent line: both are taken, not only the
-    # newline (the echo "hello" once showed as the program's first line).
-    # The split cannot be timed from outside, so the run stands at that
-    # point: the line taken, its newline arrived but not read.
-    program = "print('starting'); print(input().upper())"
-    path = write(tmp_path, f'$ ${{PY}} -c "{program}"\nstarting\n> hello\nHELLO\n')
-    run = _Run(parse(path), VARIABLES, None, None)
-    with spawn([sys.executable, "-c", program], backend="pty", echo=True) as session:
-        run.session = session
-        session.expect(r"starting(?=\n)")
-        run.prompt_open = True
-        run.send(next(step for step in run.file.steps if step.kind == "send_line"))
-        run.drop_echo(line_follows=True)
-        assert session.read_line() == "HELLO"
-
-
 @pytest.mark.parametrize("blank", [False, True])
 def test_a_line_whose_newline_comes_after_the_echo(tmp_path: Path, blank: bool) -> None:
     # An unbuffered program writes a line and its newline apart; the echo of
@@ -347,6 +326,16 @@ def test_a_missing_program_fails_its_command_and_the_next_one_runs(tmp_path: Pat
     [failure] = result.failures
     assert failure.line == 1
     assert "no-such-program-xyz" in failure.message and "PATH" in failure.message
+
+
+def test_the_shell_syntax_hint_is_for_its_own_command_only(tmp_path: Path) -> None:
+    # A `|` an echo took as an argument, and passed: the next command's
+    # failure once carried the hint about it.
+    path = write(tmp_path, "%backend pipe\n$ echo a | b\na | b\n$ echo c\nd\n")
+    result = run(path)
+    assert [failure.message for failure in result.failures] == ["expected 'd', got 'c'"]
+    result = run(write(tmp_path, "%backend pipe\n$ echo a | b\nb\n"))
+    assert "'|' reached it as an argument" in result.failures[0].message
 
 
 def test_a_required_program_that_is_missing_skips_the_file(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_bad_screen_and_key_directives_are_reported_with_the_fix(tmp_path: Path)
         "%screen 24by80\n%screen 0x80\n%key down nokey\n%key\n$ prog\n%key ${KEYS}\n",
     )
     assert found[0] == (
-        "1: %screen takes ROWSxCOLS (rows and columns from 1 to 65535, say 24x80), off,"
+        "1: %screen takes ROWSxCOLS (from 1x1 to 500x1000, say 24x80), off,"
         " or nothing for 24x80; got '24by80'"
     )
     assert found[1].startswith("2: %screen takes ROWSxCOLS")

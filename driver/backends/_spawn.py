@@ -26,6 +26,7 @@ from typing import NoReturn, TypeAlias
 
 from .._errors import SpawnError
 from .._messages import command_line
+from ..terminal import MAX_WINDOW_SIZE, check_window_size
 from ._posix import fcntl, require_fork, require_terminal, termios
 
 Argv: TypeAlias = Sequence[str | os.PathLike[str]]
@@ -41,7 +42,6 @@ _MAX_FD = os.sysconf("SC_OPEN_MAX")
 # Python 3.12+ warns in the parent, after the child exists, when a process
 # with threads forks; with warnings as errors that would abandon the child.
 _FORK_WARNING = r"This process .* is multi-threaded, use of fork\(\) may lead to deadlocks"
-_MAX_WINDOW = 65535  # a struct winsize field is an unsigned short
 
 # What each guarded step in the child was doing, for the parent's message.
 _STEPS = {
@@ -179,19 +179,18 @@ def check_dimensions(dimensions: object, command: str | None = None) -> None:
         where = f"cannot spawn `{command}`: " if command else ""
         raise _invalid(
             f"{where}dimensions={dimensions!r} is not (rows, columns),"
-            f" two whole numbers from 1 to {_MAX_WINDOW}; for example (24, 80)"
+            f" two whole numbers from 1 to {MAX_WINDOW_SIZE}; for example (24, 80)"
         )
 
 
 def _is_window_size(dimensions: object) -> bool:
-    return (
-        isinstance(dimensions, (tuple, list))
-        and len(dimensions) == 2
-        and all(
-            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= _MAX_WINDOW
-            for n in dimensions
-        )
-    )
+    if not isinstance(dimensions, (tuple, list)) or len(dimensions) != 2:
+        return False
+    try:
+        check_window_size(*dimensions)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_program(argv: Argv, env: Mapping[str, str] | None, cwd: Cwd) -> str:

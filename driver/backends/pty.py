@@ -19,6 +19,7 @@ from typing import Any
 
 from .._errors import DriverError, InputClosed, SpawnError
 from .._messages import command_line
+from ..terminal import check_window_size, control_bytes
 from . import READ_SIZE, Backend
 from ._posix import fcntl, termios
 from ._process import ChildProcess
@@ -29,20 +30,6 @@ from ._spawn import Argv, Cwd, check, fork_exec, kill_and_reap
 # beyond MAX_CANON (1024 or less). Longer lines go in pieces (prepare_input).
 _CANON_LIMIT = 4095 if sys.platform.startswith("linux") else 255
 _PIECE = 1024 if sys.platform.startswith("linux") else 128
-_MAX_WINDOW = 65535
-
-_CONTROL_NAMES = {"?": 0x7F, "[": 0x1B, "\\": 0x1C, "]": 0x1D, "^": 0x1E, "_": 0x1F, "@": 0x00}
-
-
-def control_bytes(char: str) -> bytes:
-    """The byte a terminal sends for Ctrl-``char`` (``"c"`` -> ``b"\\x03"``)."""
-    if len(char) == 1 and char.isalpha() and char.isascii():
-        return bytes([ord(char.lower()) & 0x1F])
-    if char in _CONTROL_NAMES:
-        return bytes([_CONTROL_NAMES[char]])
-    raise ValueError(
-        f"send_control({char!r}): expected a letter or one of {''.join(_CONTROL_NAMES)}"
-    )
 
 
 class Terminal:
@@ -107,13 +94,10 @@ class Terminal:
 
         Raises ValueError unless both are whole numbers from 1 to 65535.
         """
-        for name, value in (("rows", rows), ("cols", cols)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not 0 < value <= _MAX_WINDOW
-            ):
-                raise ValueError(f"set_window_size: {name}={value!r} is not from 1 to 65535")
+        try:
+            check_window_size(rows, cols)
+        except ValueError as exc:
+            raise ValueError(f"set_window_size: {exc}") from None
         fcntl.ioctl(self._master(), termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
     def control_bytes(self, char: str) -> bytes:

@@ -18,10 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._errors import DriverError
-from .._screen import key_bytes
-from .._transcript import ESC_SUFFIX, MARKER_START, unescape
-from ..backends.pty import control_bytes
+from .. import DriverError
+from ..spelling import ESC_SUFFIX, MARKER_START, split_escaped
+from ..terminal import MAX_SCREEN_COLS, MAX_SCREEN_ROWS, check_window_size, control_bytes, key_bytes
 
 DEFAULT_TIMEOUT = 10.0
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -35,7 +34,6 @@ SENDS = {"send_line", "send", "eof", "control", "signal", "key"}
 #: A screen's size when ``%screen`` does not say (rows, columns).
 DEFAULT_SCREEN = (24, 80)
 _SCREEN_SIZE = re.compile(r"([0-9]+)x([0-9]+)")
-_MAX_WINDOW = 65535  # a terminal's rows and columns are unsigned shorts
 _UNDER_SCREEN = "under %screen the program's output is its screen: expect it with `| ` lines"
 
 
@@ -115,8 +113,16 @@ class Step:
     text: str = ""  # as written, markers removed
     match: str = "literal"  # output and row: literal, re, glob
     raw: str = ""  # the whole line as written (a screen block: its lines)
-    escaped: bool = False  # an (esc) line: text holds backslash escapes
+    # An (esc) line's text, read once here: what it stands for, in pieces
+    # around its ${NAME}s, the names at the odd places (spelling.split_escaped).
+    # None for a line without escapes.
+    unescaped: list[str] | None = None
     rows: list[Step] = field(default_factory=list)  # a screen block's rows, in order
+
+    @property
+    def escaped(self) -> bool:
+        """Whether the line is an (esc) line: ``text`` holds backslash escapes."""
+        return self.unescaped is not None
 
 
 @dataclass
@@ -287,11 +293,8 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
         )
     escaped = raw.endswith(ESC_SUFFIX)
     body = raw[: -len(ESC_SUFFIX)] if escaped else raw
-    if escaped:
-        try:
-            unescape(body)
-        except ValueError as problem:
-            raise ValueError(str(problem)) from None
+    # An (esc) line is read here, once (a ValueError names a bad escape).
+    unescaped = split_escaped(body) if escaped else None
     # In an (esc) line, \${ is not a variable.
     _check_variables(re.sub(r"\\.", "", body) if escaped else raw)
     if raw.startswith("$ "):
@@ -303,11 +306,11 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
             raise ValueError(f"cannot split the command: {exc}") from None
         return Step(number, "command", raw[2:], raw=raw)
     if raw == ">" or raw.startswith("> "):
-        return Step(number, "send_line", body[2:], raw=raw, escaped=escaped)
+        return Step(number, "send_line", body[2:], raw=raw, unescaped=_after(unescaped, 2))
     if raw.startswith("%"):
         step = _parse_directive(raw, number)
         if escaped and step.kind == "send":
-            step.text, step.escaped = step.text[: -len(ESC_SUFFIX)], True
+            step.text, step.unescaped = body[len("%send ") :], _after(unescaped, len("%send "))
         return step
     if screen and raw.startswith("|"):
         if not (body == "|" or body.startswith("| ")):
@@ -315,7 +318,7 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
                 "a screen row is `| ` and the row's text (a bar and a space), or `|` alone"
                 " for an empty row"
             )
-        return _expected(number, body[2:], raw, escaped=escaped, kind="row")
+        return _expected(number, body[2:], raw, _after(unescaped, 2), kind="row")
     if raw == "...":
         if screen:
             raise ValueError(
@@ -330,14 +333,22 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
         return Step(number, "status", status, raw=raw)
     if screen:
         raise ValueError(_UNDER_SCREEN)
-    return _expected(number, body, raw, escaped=escaped)
+    return _expected(number, body, raw, unescaped)
 
 
-def _expected(number: int, line: str, raw: str, *, escaped: bool, kind: str = "output") -> Step:
+def _after(unescaped: list[str] | None, count: int) -> list[str] | None:
+    """An (esc) line's pieces without the ``count`` characters of its marker
+    (``> ``, ``| ``, ``%send ``), which are never escapes."""
+    return None if unescaped is None else [unescaped[0][count:], *unescaped[1:]]
+
+
+def _expected(
+    number: int, line: str, raw: str, unescaped: list[str] | None, *, kind: str = "output"
+) -> Step:
     """An expected output line or screen row, ``line`` its text as written
-    (an (esc) line's without its suffix)."""
-    if escaped:  # (its first character, if a marker's, is written as an escape)
-        return Step(number, kind, line, raw=raw, escaped=True)
+    (an (esc) line's without its suffix, ``unescaped`` its pieces)."""
+    if unescaped is not None:  # (its first character, if a marker's, is written as an escape)
+        return Step(number, kind, line, raw=raw, unescaped=unescaped)
     if line.startswith("\\") and MARKER_START.match(line, 1):
         return Step(number, kind, line[1:], raw=raw)  # an escaped marker: literal
     suffix = _PATTERN_SUFFIX.search(line)
@@ -412,13 +423,17 @@ def _screen_size(argument: str) -> str:
     if not argument:
         return f"{DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]}"
     size = _SCREEN_SIZE.fullmatch(argument)
-    if size is None or not all(1 <= int(n) <= _MAX_WINDOW for n in size.groups()):
+    try:
+        rows, cols = (int(size.group(1)), int(size.group(2))) if size else (0, 0)
+        # The limit the spawn would refuse a screen by, checked here to name the line.
+        check_window_size(rows, cols, screen=True)
+    except ValueError:  # (also an int of more digits than int() takes)
         raise ValueError(
-            f"%screen takes ROWSxCOLS (rows and columns from 1 to {_MAX_WINDOW}, say"
+            f"%screen takes ROWSxCOLS (from 1x1 to {MAX_SCREEN_ROWS}x{MAX_SCREEN_COLS}, say"
             f" 24x80), off, or nothing for {DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]};"
             f" got {argument!r}"
-        )
-    return f"{int(size.group(1))}x{int(size.group(2))}"
+        ) from None
+    return f"{rows}x{cols}"
 
 
 def screen_size(text: str) -> tuple[int, int] | None:

@@ -1,6 +1,10 @@
 """Running a session file: each step against a live program, and the file
 rewritten from what the programs printed (the ``actual`` of a result).
 
+The runner reads the steps in order and hands each to its handler (one
+table, :meth:`_Run.do`). Two concerns live in their own modules: the echo of
+what is sent (``_echo.py``) and the actual file (``_actual.py``).
+
 A command under ``%screen`` runs on a pty with a screen: its output is what
 the screen shows, checked block by block (``| `` lines), never its raw
 stream of escape sequences; its input is keys, with no echo to account for.
@@ -24,15 +28,13 @@ from typing import Any, TextIO
 
 import regex
 
-from .._core import Match
-from .._errors import EOF, DriverError, SpawnError, Timeout
-from .._line_editing import editor_echo_ends, shown
-from .._masking import Secrets
-from .._messages import shell_syntax, without_shell_hint  # layer: to be made public
-from .._screen import key_bytes
-from .._transcript import escape_output_line, output_line, unescape
+from .. import EOF, DriverError, Match, Secrets, Session, SpawnError, Timeout, spawn
 from ..environment import quiet_env
-from ..session import Session, spawn
+from ..hints import shell_syntax, without_shell_hint
+from ..spelling import escape_output_line, output_line
+from ..terminal import key_bytes
+from ._actual import ActualFile, output_lines, screen_row
+from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
     DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
@@ -50,19 +52,8 @@ from ._format import (
 )  # fmt: skip
 from ._result import Failure, FileResult
 
-#: A `>` line at least this long (bytes) is sent with the terminal's echo off.
-LONG_LINE = 4096
 #: How often a wait for a prompt looks whether the program waits for input instead.
 _PROMPT_CHECK_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class _Output:
-    """A line the program printed, kept for the actual file; ``row``: a row
-    of its screen, written as a ``| `` line."""
-
-    text: str
-    row: bool = False
 
 
 @dataclass
@@ -75,8 +66,24 @@ class _Settings:
     screen: tuple[int, int] | None = None  # %screen: (rows, cols) of the commands' screen
 
 
+@dataclass
+class _Command:
+    """What the run knows of the current `$` command: a new one for each, so
+    nothing of the command before carries over."""
+
+    step: Step
+    on_screen: bool  # it runs on a screen (%screen)
+    # What its terminal will echo of the sends (none until it starts).
+    echo: EchoTracker = field(default_factory=lambda: EchoTracker(terminal=False))
+    status_checked: bool = False
+    aborted: bool = False  # it stopped following the script
+    skipping: bool = False  # after `...`: lines are skipped until one matches
+    input_ended: bool = False  # the script sent it %eof
+    shell_hint: str = ""  # for its first failure
+
+
 class _Run:
-    """Runs the steps of one file and writes the actual file as it goes."""
+    """Runs the steps of one file and builds the actual file as it goes."""
 
     def __init__(
         self,
@@ -101,47 +108,38 @@ class _Run:
         self.settings = _Settings()
         self.log = log
         self.failures: list[Failure] = []
-        # The actual file, line by line: the file's own lines as written, and
-        # output lines (_Output) written out at the end, when every secret is known.
-        self.out: list[str | _Output] = []
+        self.actual_file = ActualFile(session_file.lines)
         self.session: Session[str] | None = None
-        self.command_step: Step | None = None
-        self.status_checked = True
-        self.aborted = False  # the current command stopped following the script
+        self.command: _Command | None = None  # None before the first `$`
         self.complete = True  # every command followed the script to its end
-        self.skipping = False  # after `...`: lines are skipped until one matches
-        self.input_ended = False  # the script sent %eof to this command
-        self.copied = 0  # lines of the file copied to the actual file so far
-        # What the terminal will echo of the sends since the last output step,
-        # which is not output the file expects. See drop_echo.
-        self.pending_echo = ""
-        self.prompt_open = False  # the last prompt matched before its newline
-        self.editor_echo = False  # the pending echo is one line, a line editor's
-        self.echo_shown = False  # the terminal echoed the first of those sends
-        self.echo_to_restore = False  # echo was turned off for a long line (see send)
-        self.shell_hint = ""  # for the current command's first failure
-        self.on_screen = False  # the current command runs on a screen (%screen)
 
-    # -- variables and secrets --
+    # -- variables, secrets, the live log and failures --
 
     def expand(self, text: str, step: Step, *, regex: bool = False) -> str:
-        def value(name: str) -> str:
-            if name not in self.variables:
-                raise SessionFileError(
-                    f"{self.file.path}:{step.line}: ${{{name}}} is not set: define it with"
-                    f" --var {name}=VALUE, in the environment, or capture it with (?P<{name}>...)"
-                )
-            return re.escape(self.variables[name]) if regex else self.variables[name]
+        """``text`` (of ``step``) with its variables replaced; ``regex``: by
+        their values escaped for a regex."""
+        return VARIABLE.sub(lambda found: self.value(found.group(1), step, regex=regex), text)
 
-        if step.escaped:  # escapes and variables in one pass: \${ stays literal
-            return unescape(text, value)
-        return VARIABLE.sub(lambda found: value(found.group(1)), text)
+    def expand_step(self, step: Step, *, regex: bool = False) -> str:
+        """The step's text with its variables replaced; an (esc) line's as it
+        was read, where an escaped ``\\${`` is no variable."""
+        if step.unescaped is None:
+            return self.expand(step.text, step, regex=regex)
+        return "".join(
+            self.value(piece, step, regex=regex) if index % 2 else piece
+            for index, piece in enumerate(step.unescaped)
+        )
+
+    def value(self, name: str, step: Step, *, regex: bool = False) -> str:
+        if name not in self.variables:
+            raise SessionFileError(
+                f"{self.file.path}:{step.line}: ${{{name}}} is not set: define it with"
+                f" --var {name}=VALUE, in the environment, or capture it with (?P<{name}>...)"
+            )
+        return re.escape(self.variables[name]) if regex else self.variables[name]
 
     def mask(self, text: str) -> str:
         return self.secrets.mask(text)
-
-    def keep(self, line: str | _Output) -> None:
-        self.out.append(line)
 
     def show(self, line: str) -> None:
         """One line of the live exchange: what was printed, sent and how it ended."""
@@ -150,17 +148,31 @@ class _Run:
             self.log.flush()
 
     def show_output(self, text: str) -> None:
-        for line in _lines(text):
+        for line in output_lines(text):
             self.show(escape_output_line(self.mask(line)))
 
     def fail(self, step: Step, message: str, *, written: str | None = None) -> None:
         """``written``: the line the failure names, if not the step's (a screen block's first)."""
         # In a session file the fix is %shell, not the sh -c that driver's hint names.
         message = without_shell_hint(message)
-        if self.shell_hint:  # once, with the command's first failure
-            message, self.shell_hint = f"{message}\n{self.shell_hint}", ""
+        command = self.command
+        if command is not None and command.shell_hint:  # once, with its first failure
+            message, command.shell_hint = f"{message}\n{command.shell_hint}", ""
         raw = step.raw if written is None else written
         self.failures.append(Failure(step.line, raw, self.mask(message)))
+
+    def stop(self, step: Step, message: str, output: str = "") -> None:
+        """The current command cannot follow the script any further: ``step``
+        failed with ``message``; ``output`` came instead (say, a prompt that changed)."""
+        self.fail(step, message)
+        self.show_output(output)
+        self.actual_file.keep_output(output)
+        self.abort()
+
+    def abort(self) -> None:
+        if self.command is not None:
+            self.command.aborted = True
+        self.complete = False
 
     # -- the steps --
 
@@ -168,54 +180,63 @@ class _Run:
         steps = self.file.steps
         for index, step in enumerate(steps):
             following = steps[index + 1] if index + 1 < len(steps) else None
-            self.copy_lines_before(step)
+            self.actual_file.copy_lines_before(step)
             try:
                 self.do(step, following)
             except SessionFileError:
                 raise
+            except EchoTimeout as error:
+                self.stop(step, str(error), error.output)
             except DriverError as error:
-                self.fail(step, str(error))
-                if isinstance(error, Timeout) and not self.on_screen:  # (a screen's: escapes)
-                    self.show_output(str(error.output))
-                    self.keep_output(str(error.output))  # say, a prompt that changed
-                self.abort()
+                on_screen = self.command is not None and self.command.on_screen
+                # What came instead (say, a prompt that changed); a screen's
+                # is escape sequences: its failure shows the screen.
+                came = str(error.output) if isinstance(error, Timeout) and not on_screen else ""
+                self.stop(step, str(error), came)
         self.finish_command()
-        self.copy_lines_before(None)
-
-    def copy_lines_before(self, step: Step | None) -> None:
-        """Comments and other inert lines up to ``step`` (None: the end), as written."""
-        stop = len(self.file.lines) if step is None else step.line - 1
-        for raw in self.file.lines[self.copied : stop]:
-            self.keep(raw)
-        # (A screen block's lines are its own: up to its last.)
-        end = stop if step is None else step.rows[-1].line if step.rows else step.line
-        self.copied = max(self.copied, end)
+        self.actual_file.copy_lines_before(None)
 
     def do(self, step: Step, following: Step | None) -> None:
-        kind = step.kind
-        if kind == "set":
-            self.configure(step)
-            self.keep(step.raw)
-        elif kind == "command":
-            self.finish_command()
-            self.start(step)
-        elif self.aborted or self.session is None:
-            self.keep(step.raw)  # the command stopped following the script
-        elif kind == "output":
-            self.expect_output(step, prompt=following is not None and following.kind in SENDS)
-        elif kind == "screen":
-            self.expect_screen(step)
-        elif kind == "skip":
-            self.keep(step.raw)
-            self.skipping = True  # until the next expected line matches
-        elif kind == "status":
-            self.keep_output_until_exit(step)
-            self.check_status(step)
-        else:
-            self.send(step)
-            self.keep(step.raw)
+        """Carry out ``step``: the one place that looks at its kind.
+
+        ``following``: the step after it, if any (an output line before a
+        send may be a prompt, matched before its newline comes).
+        """
+        command = self.command
+        following_script = command is not None and not command.aborted and self.session is not None
+        match step.kind:
+            case "set":
+                self.configure(step)
+            case "command":
+                self.finish_command()
+                self.start(step)
+            case _ if not following_script:
+                self.actual_file.keep(step.raw)  # the command stopped following the script
+            case "output":
+                self.expect_output(step, prompt=following is not None and following.kind in SENDS)
+            case "screen":
+                self.expect_screen(step)
+            case "skip":
+                self.skip(step)
+            case "status":
+                self.expect_status(step)
+            case "send_line":
+                self.send_line(step)
+            case "send":
+                self.send_text(step)
+            case "key":
+                self.send_keys(step)
+            case "eof":
+                self.send_eof(step)
+            case "control":
+                self.send_control(step)
+            case "signal":
+                self.send_signal(step)
+            case kind:
+                raise AssertionError(f"{self.file.path}:{step.line}: a step of kind {kind!r}")
 
     def configure(self, step: Step) -> None:
+        self.actual_file.keep(step.raw)
         name, _, value = step.text.partition(" ")
         value = self.expand(value, step)
         if name == "timeout":
@@ -237,21 +258,17 @@ class _Run:
             self.secrets.add(self.variables[value])
 
     def start(self, step: Step) -> None:
-        self.keep(step.raw)
-        self.command_step, self.status_checked, self.aborted = step, False, False
-        self.skipping = self.input_ended = False
-        # What an earlier program's terminal would have echoed is not this one's to show.
-        self.pending_echo, self.prompt_open, self.echo_shown = "", False, False
-        self.editor_echo = False
+        self.actual_file.keep(step.raw)
         settings = self.settings
+        on_screen = settings.screen is not None
         timeout = settings.timeout
         backend = settings.backend
         if self.overrides is not None:
             timeout = self.overrides.timeout or timeout
             backend = self.overrides.backend or backend
-        self.on_screen = settings.screen is not None
-        if self.on_screen:
+        if on_screen:
             backend = "pty"  # a screen is a terminal's, whatever --backend says
+        command = self.command = _Command(step, on_screen)
         # The quiet environment (a dumb terminal, no colour): the output is
         # the same text on every machine, and what `driver record` saw.
         env = _with_interpreter_scripts(quiet_env())
@@ -267,7 +284,7 @@ class _Run:
             argv = [self.expand(word, step) for word in words]
             acted_on = shell_syntax(words)
             if acted_on:
-                self.shell_hint = (
+                command.shell_hint = (
                     f"hint: `$` lines run the program itself, not a shell, so"
                     f" {words[acted_on[0]]!r} reached it as an argument; put `%shell` above"
                     " the line to run it with sh"
@@ -275,13 +292,13 @@ class _Run:
         self.show(step.raw)
         try:
             # echo=True: a session file reads like a terminal, where what is
-            # typed shows; drop_echo keeps it out of the expected output.
+            # typed shows; the echo is kept out of the expected output (_echo.py).
             # Bytes that are not UTF-8 read as \xNN, in the file as in the output.
             # A screen (which gets TERM=xterm) shows what a person would see.
             self.session = spawn(
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
-                 env=env, cwd=settings.cwd,
-                echo=True, errors="backslashreplace", screen=self.on_screen,
+                env=env, cwd=settings.cwd,
+                echo=True, errors="backslashreplace", screen=on_screen,
                 dimensions=settings.screen or DEFAULT_SCREEN,
             )  # fmt: skip
         except SpawnError as error:
@@ -290,161 +307,132 @@ class _Run:
             self.abort()
             return
         self.add_secrets(self.session)
+        # On a screen a program draws what it likes: no echo to account for.
+        command.echo = EchoTracker(terminal=self.session.has_terminal and not on_screen)
 
     def add_secrets(self, session: Session[str]) -> None:
         for value in self.secrets:
             session.add_secret(value)
 
-    def send(self, step: Step) -> None:
-        assert self.session is not None
-        session = self.session
-        if step.kind in ("control", "signal") and self.pending_echo:
-            # The line before it is taken in first (its echo shows that): a
-            # ^C that overtook it would hit the program reading it instead.
-            self.drop_echo()
-        text = self.expand(step.text, step)
+    # -- sending --
+
+    def sending(self, step: Step) -> tuple[Session[str], _Command, str]:
+        """The session and command a send step goes to, and its text with
+        its variables replaced; the terminal's echo back on if a long line
+        turned it off."""
+        session, command = self.session, self.command
+        assert session is not None and command is not None
+        text = self.expand_step(step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
-        keys = text.split() if step.kind == "key" else []
-        if step.kind == "key":
-            try:
-                if not keys:
-                    raise ValueError("no key name left once its variables were replaced")
-                for key in keys:
-                    key_bytes(key)
-            except ValueError as exc:  # names that came from a variable
-                raise SessionFileError(f"{self.file.path}:{step.line}: %key: {exc}") from None
-        if not self.on_screen:  # (a program on a screen draws what it likes: no echo)
-            self.expect_echo(step, text)
-        self.input_ended = self.input_ended or step.kind == "eof"
-        self.show(step.raw)
-        if step.kind == "send_line" and self.on_screen:
-            # Typed, then Enter: a full-screen program reads keys, and Enter
-            # sends a carriage return, not the newline send_line would.
-            session.send(text)
-            session.send_key("enter")
-        elif step.kind == "send_line":
-            session.send_line(text)
-        elif step.kind == "key":
-            session.send_key(*keys)
-        elif step.kind == "send":
-            session.send(text)
-        elif step.kind == "eof":
-            session.send_eof()
-        elif step.kind == "control":
-            session.send_control(text)
-        else:
-            session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
+        if command.echo.echo_turned_off:
+            session.echo, command.echo.echo_turned_off = True, False
+        return session, command, text
 
-    def expect_echo(self, step: Step, text: str) -> None:
-        """Note what the terminal will echo of this send (see drop_echo)."""
-        assert self.session is not None
-        session = self.session
-        if self.echo_to_restore:
-            session.echo, self.echo_to_restore = True, False
-        long_line = step.kind == "send_line" and len(text.encode()) >= LONG_LINE
-        if long_line and session.has_terminal and session.echo:
+    def echo_on(self, session: Session[str], command: _Command) -> bool:
+        """Whether the terminal echoes what is sent now (asked only where it can)."""
+        return command.echo.terminal and session.echo
+
+    def send_line(self, step: Step) -> None:
+        session, command, text = self.sending(step)
+        if len(text.encode()) >= LONG_LINE and self.echo_on(session, command):
             # The terminal hands a line this long over in pieces, and echoes
             # each piece as the program reads the one before: its echo would
             # be woven into the program's output. Sent with echo off, which
             # comes back on before the next send.
-            session.echo, self.echo_to_restore = False, True
+            session.echo, command.echo.echo_turned_off = False, True
         # A program that edits its input line (readline) echoes it itself, as
         # it likes: a long line scrolls sideways on the dumb terminal.
-        editor = step.kind == "send_line" and session.has_terminal and not session.canonical
-        self.pending_echo += self.echo_of(step.kind, text)
-        self.editor_echo = editor and self.pending_echo == text + "\n"
+        line_editor = command.echo.terminal and not session.canonical
+        command.echo.sent_line(text, echo=self.echo_on(session, command), line_editor=line_editor)
+        self.show(step.raw)
+        if command.on_screen:
+            # Typed, then Enter: a full-screen program reads keys, and Enter
+            # sends a carriage return, not the newline send_line would.
+            session.send(text)
+            session.send_key("enter")
+        else:
+            session.send_line(text)
+        self.actual_file.keep(step.raw)
 
-    def echo_of(self, kind: str, text: str) -> str:
-        """What a terminal will show of a send before the program answers."""
-        assert self.session is not None
-        if not self.session.has_terminal or kind in ("eof", "signal"):
-            return ""  # nothing echoes on a pipe; EOF and signals echo nothing
-        shown = self.session.echo
-        if not self.pending_echo:
-            self.echo_shown = shown
-        if kind == "control":
-            # ECHOCTL shows most control characters as ^X; these it does not.
-            return f"^{text.upper()}" if shown and text.lower() not in "dijmqs" else ""
-        if kind == "send":
-            return text if shown else ""
-        if kind == "key":  # what the keys type; others show as the program has it
-            typed = (
-                _KEY_ECHO.get(key.lower(), key if len(key) == 1 else "") for key in text.split()
-            )
-            return "".join(typed) if shown else ""
-        # A program that reads a line at an open prompt with echo off echoes
-        # it itself (readline) or ends the prompt line (getpass); see drop_echo.
-        return text + "\n" if shown or self.prompt_open else ""
+    def send_text(self, step: Step) -> None:
+        session, command, text = self.sending(step)
+        command.echo.sent_text(text, echo=self.echo_on(session, command))
+        self.show(step.raw)
+        session.send(text)
+        self.actual_file.keep(step.raw)
+
+    def send_keys(self, step: Step) -> None:
+        session, command, text = self.sending(step)
+        keys = text.split()
+        try:
+            if not keys:
+                raise ValueError("no key name left once its variables were replaced")
+            for key in keys:
+                key_bytes(key)
+        except ValueError as exc:  # names that came from a variable
+            raise SessionFileError(f"{self.file.path}:{step.line}: %key: {exc}") from None
+        command.echo.sent_keys(keys, echo=self.echo_on(session, command))
+        self.show(step.raw)
+        session.send_key(*keys)
+        self.actual_file.keep(step.raw)
+
+    def send_eof(self, step: Step) -> None:
+        session, command, _ = self.sending(step)
+        command.echo.sent_unechoed()
+        command.input_ended = True
+        self.show(step.raw)
+        session.send_eof()
+        self.actual_file.keep(step.raw)
+
+    def send_control(self, step: Step) -> None:
+        self.take_echo_of_lines_before()
+        session, command, text = self.sending(step)
+        command.echo.sent_control(text, echo=self.echo_on(session, command))
+        self.show(step.raw)
+        session.send_control(text)
+        self.actual_file.keep(step.raw)
+
+    def send_signal(self, step: Step) -> None:
+        self.take_echo_of_lines_before()
+        session, command, text = self.sending(step)
+        command.echo.sent_unechoed()
+        self.show(step.raw)
+        session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
+        self.actual_file.keep(step.raw)
+
+    def take_echo_of_lines_before(self) -> None:
+        """Before a ^C or a signal, the line sent before it is taken in first
+        (its echo shows that): one that overtook it would hit the program
+        reading it instead."""
+        assert self.command is not None
+        if self.command.echo.pending.text:
+            self.drop_echo()
 
     def drop_echo(self, *, line_follows: bool = False) -> None:
-        """Consume the echo of the sends since the last output, if that is what comes next.
-
-        A terminal echoes what is typed (the rest of an open prompt line, or a
-        line of its own); a password prompt echoes nothing but its program
-        ends the line; and a prompt matched before its newline arrived still
-        has that newline to come. ``line_follows``: the file expects a line
-        that is not blank next. Waits only while what has arrived could still
-        be the start of that echo.
-        """
-        echo, open_prompt, shown = self.pending_echo, self.prompt_open, self.echo_shown
-        editor = self.editor_echo
-        self.pending_echo, self.prompt_open, self.echo_shown = "", False, False
-        self.editor_echo = False
-        if not (echo or open_prompt) or self.session is None:
+        """Take the echo of the sends since the last output out of the output,
+        if it comes; ``line_follows``: the file expects a line that is not
+        blank next (see _echo.drop_echo)."""
+        if self.command is None:
             return
-        session = self.session
-        forms = _echo_forms(echo, open_prompt=open_prompt, shown=shown, line_follows=line_follows)
-        try:
-            if editor and self.drop_editor_echo(session, echo[:-1]):
-                return
-            ended = False
-            while True:
-                # What has arrived, unconsumed (a lookahead reads without taking).
-                ahead = session.expect(rf"\A(?=(?P<ahead>[\s\S]{{0,{len(echo) + 64}}}))", 0)
-                arrived = str(ahead.group("ahead"))
-                whole, partial = _echo_in(arrived, forms)
-                if partial and not ended:
-                    # It could still be the start of (a longer form of) the echo: wait for more.
-                    more = session.expect([rf"\A(?=[\s\S]{{{len(arrived) + 1}}})", EOF])
-                    ended = more.index == 1
-                    continue
-                if whole:  # the echo, whole: taken out
-                    session.expect(rf"\A[\s\S]{{{whole}}}")
-                    if _CARET.fullmatch(echo):
-                        # A ^C the terminal echoed at the end of a line ends
-                        # that line, as the echo of a line does.
-                        self.prompt_open = True
-                        self.drop_echo()
-                return  # else something else came: it was not echoed
-        except Timeout as error:
-            # What the echo is spells out what was sent, a password too: say what it is.
-            error.pattern = "the echo of what was sent"
-            error.message = (
-                f"timed out after {error.timeout} s waiting for {error.pattern}"
-                f" from {session.describe()}"
-            )
-            error.args = (error.message,)
-            raise
+        pending = self.command.echo.take()
+        if self.session is not None:
+            drop_echo(self.session, pending, line_follows=line_follows)
 
-    @staticmethod
-    def drop_editor_echo(session: Session[str], sent: str) -> bool:
-        """Consume a line editor's echo of ``sent``: whatever it shows up to
-        the end of the line, if that can be its display of the line."""
-        found = session.expect([r"\A(?=(?P<line>[^\n]*)\n)", EOF])
-        if found.index == 1:
-            return False
-        echoed = shown(str(found.group("line"))).strip()
-        if not editor_echo_ends(echoed, sent):
-            return False
-        session.expect(r"\A[^\n]*\n")
-        return True
+    # -- expected output --
+
+    def skip(self, step: Step) -> None:
+        assert self.command is not None
+        self.actual_file.keep(step.raw)
+        self.command.skipping = True  # until the next expected line matches
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
         """The next line must match ``step``; after `...`, some later line must."""
+        command = self.command
+        assert command is not None
         pattern = self.line_pattern(step)
         self.drop_echo(line_follows=pattern.fullmatch("") is None)
-        skipping, self.skipping = self.skipping, False
+        skipping, command.skipping = command.skipping, False
         # A prompt may match before its newline; a literal line too long to be
         # a prompt is read as a line (a regex of it would be costly to build).
         prompt = prompt and bool(step.text) and (step.match != "literal" or len(step.text) < 1000)
@@ -457,11 +445,11 @@ class _Run:
                     self.missing(step, ended if skipping else "the program's output ended")
                 return
             if matched:  # (captured as it was shown)
-                self.keep(step.raw)  # as written: variables and patterns stay
+                self.actual_file.keep(step.raw)  # as written: variables and patterns stay
                 return
             if skipping:
                 continue
-            self.keep_output(line)
+            self.actual_file.keep_output(line)
             if not mismatched:
                 self.fail(step, f"expected {shortened(step.raw)!r}, got {shortened(line)!r}")
             if not prompt:
@@ -501,14 +489,13 @@ class _Run:
             )
             message = f"the screen did not show {what} {why}\n{error.screen}"
             self.fail(step, message, written=rows[0].raw)
-            for row in _without_blank_ends(session.screen.lines) or [""]:
-                self.show(_screen_row(escape_output_line(self.mask(row))))
-                self.keep(_Output(row, row=True))
+            for row in self.actual_file.keep_screen(session.screen.lines):
+                self.show(screen_row(escape_output_line(self.mask(row))))
             return
         self.remember(found)
         for row in found.group(0).split("\n"):
-            self.show(_screen_row(escape_output_line(self.mask(row))))
-        self.keep(step.raw)  # as written: variables and patterns stay
+            self.show(screen_row(escape_output_line(self.mask(row))))
+        self.actual_file.keep(step.raw)  # as written: variables and patterns stay
 
     def next_line(
         self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
@@ -519,7 +506,7 @@ class _Run:
         the end of the output and, without ``wait``, when no whole line has
         arrived yet.
         """
-        assert self.session is not None
+        assert self.session is not None and self.command is not None
         if not prompt:
             try:
                 line = self.session.read_line().rstrip(" \t")
@@ -536,9 +523,9 @@ class _Run:
             return self.shown_line(line, False, pattern)
         if found.index >= 2:
             self.show_output(found.before)
-            self.keep_output(found.before)  # a partial line: a prompt that changed
+            self.actual_file.keep_output(found.before)  # a partial line: a prompt that changed
             return None, False
-        self.prompt_open = found.index == 0 and not found.text.endswith("\n")
+        self.command.echo.prompt_matched(open=found.index == 0 and not found.text.endswith("\n"))
         line = found.text.removesuffix("\n").rstrip(" \t")
         return self.shown_line(line, found.index == 0, pattern)
 
@@ -565,35 +552,10 @@ class _Run:
         self.show(escape_output_line(self.mask(line)))
         return line, matched
 
-    def keep_output(self, text: str) -> None:
-        """Output nobody expected, into the actual file: a named secret's
-        value as its ``${NAME}`` (so the file still runs), any other secret
-        or piece of one as a wildcard."""
-        for line in _lines(text):
-            self.keep(_Output(line))
-
-    def actual(self) -> str:
-        """The actual file. Output lines are written now, with every secret the
-        run came to know (a value captured later shows earlier too)."""
-        named = {name: self.variables.get(name, "") for name in self.secret_names}
-        lines = (
-            line
-            if not isinstance(line, _Output)
-            else _screen_row(output_line(line.text, self.secrets, named))
-            if line.row
-            else output_line(line.text, self.secrets, named)
-            for line in self.out
-        )
-        return "\n".join(lines) + "\n"
-
-    def final_failures(self) -> list[Failure]:
-        """The failures, masked with every secret the run came to know."""
-        return [Failure(f.line, f.step, self.mask(f.message)) for f in self.failures]
-
     def line_pattern(self, step: Step) -> re.Pattern[str]:
         if step.match == "re":
-            return re.compile(self.expand(step.text, step, regex=True))
-        text = self.expand(step.text, step).rstrip(" \t")  # as output lines are compared
+            return re.compile(self.expand_step(step, regex=True))
+        text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
         if step.match == "glob":
             parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
             return re.compile("".join(parts))
@@ -617,9 +579,11 @@ class _Run:
         self.fail(step, f"expected {step.raw!r}, but {why}")
         self.abort()
 
-    def abort(self) -> None:
-        """The current command cannot follow the script any further."""
-        self.aborted, self.complete = True, False
+    # -- the end of a command --
+
+    def expect_status(self, step: Step) -> None:
+        self.keep_output_until_exit(step)
+        self.check_status(step)
 
     def keep_output_until_exit(self, step: Step | None) -> None:
         """The rest of the command's output: expected nothing more (unless after `...`).
@@ -628,16 +592,15 @@ class _Run:
         as when a person closes the terminal's input: a REPL or a filter
         then exits without a last ``%eof`` line.
         """
-        session = self.session
-        if session is None:
+        session, command = self.session, self.command
+        if session is None or command is None:
             return
-        where = step if step is not None else self.command_step
-        assert where is not None
-        if self.on_screen:
+        where = step if step is not None else command.step
+        if command.on_screen:
             self.wait_for_screen_program(session, where)
             return
         self.drop_echo()
-        if not self.input_ended and session.alive:
+        if not command.input_ended and session.alive:
             with contextlib.suppress(OSError, DriverError):  # it may be exiting already
                 session.send_eof()
         try:
@@ -649,15 +612,16 @@ class _Run:
             session.kill()
         rest = session.read_available()
         self.show_output(rest)
-        if rest and not self.skipping:
-            self.keep_output(rest)
+        if rest and not command.skipping:
+            self.actual_file.keep_output(rest)
             self.fail(where, f"unexpected output: {self.mask(rest)!r}")
-        self.skipping = False
+        command.skipping = False
 
     def wait_for_screen_program(self, session: Session[str], where: Step) -> None:
         """A program on a screen exits by the keys it was sent: its input is
         not ended for it (a ^D is a key to it, and it may not take it as the
         end), and what it wrote is not compared: the screen blocks were."""
+        assert self.command is not None
         try:
             session.wait()
         except Timeout as error:
@@ -668,30 +632,29 @@ class _Run:
             )
             session.kill()
         session.read_available()  # escape sequences, drawn on the screen already
-        self.skipping = False
+        self.command.skipping = False
 
     def check_status(self, step: Step | None) -> None:
-        session = self.session
-        if session is None or self.status_checked:
+        session, command = self.session, self.command
+        if session is None or command is None or command.status_checked:
             return
-        self.status_checked = True
+        command.status_checked = True
         returncode = session.close(grace=1.0)
         actual = status_text(returncode)
         expected = step.text if step is not None else "0"
         if actual != expected:
-            where = step if step is not None else self.command_step
-            assert where is not None
+            where = step if step is not None else command.step
             self.fail(where, f"expected exit status [{expected}], got [{actual}]")
         self.show(f"[{actual}]")
         if step is not None or actual != "0":
-            self.keep(f"[{actual}]")
+            self.actual_file.keep(f"[{actual}]")
         self.session = None
 
     def finish_command(self) -> None:
         """Before the next `$` (or at the end): the rest of the output, then the status."""
         if self.session is None:
             return
-        if self.aborted:
+        if self.command is None or self.command.aborted:
             # It stopped following the script (a timeout, say): its status
             # says only that it was killed here.
             self.session.close(grace=0)
@@ -700,22 +663,19 @@ class _Run:
         self.keep_output_until_exit(None)
         self.check_status(None)
 
+    # -- the actual file --
 
-# How a terminal echoes a control character (ECHOCTL): ^C, ^Z, ^\\.
-_CARET = re.compile(r"\^[@-_?]")
-# What a terminal echoes of a %key that types (the others: as the program has it).
-_KEY_ECHO = {"space": " ", "tab": "\t", "enter": "\n", "return": "\n"}
+    def actual(self) -> str:
+        """The actual file. Output lines are written now, with every secret the
+        run came to know (a value captured later shows earlier too): a named
+        secret's value as its ``${NAME}`` (so the file still runs), any other
+        secret or piece of one as a wildcard."""
+        named = {name: self.variables.get(name, "") for name in self.secret_names}
+        return self.actual_file.text(lambda line: output_line(line, self.secrets, named))
 
-
-def _screen_row(spelled: str) -> str:
-    """A screen row's line in a session file, given its spelling as an output line."""
-    return f"| {spelled}" if spelled else "|"
-
-
-def _without_blank_ends(rows: list[str]) -> list[str]:
-    """A screen's rows without the blank ones above and below what it shows."""
-    shown = [number for number, row in enumerate(rows) if row]
-    return rows[shown[0] : shown[-1] + 1] if shown else []
+    def final_failures(self) -> list[Failure]:
+        """The failures, masked with every secret the run came to know."""
+        return [Failure(f.line, f.step, self.mask(f.message)) for f in self.failures]
 
 
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
@@ -726,62 +686,6 @@ def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     if scripts not in path.split(os.pathsep):
         env["PATH"] = f"{path}{os.pathsep}{scripts}" if path else scripts
     return env
-
-
-def _echo_forms(echo: str, *, open_prompt: bool, shown: bool, line_follows: bool) -> list[str]:
-    """What the terminal may show for the ``echo`` of the sends since the last output.
-
-    After a prompt that matched before its line ended (``open_prompt``), that
-    line's end may come too. Alone, when the program reads without the
-    terminal's echo: getpass ends the line itself. With the echo the terminal
-    ``shown``, when the "prompt" was a whole line whose newline came late: a
-    pty read can split a line from its newline, and a program that writes the
-    two apart (unbuffered) can be overtaken by the echo. Only for the echo of
-    lines: a ^C's echo (bash redraws after it) keeps to the forms above. A lone line end after
-    the echo is taken only when the file expects a non-blank line next
-    (``line_follows``), so a blank line the program prints is never lost.
-    """
-    one_line = echo.endswith("\n") and echo.count("\n") == 1
-    forms = [echo] if echo else []
-    if open_prompt and shown and echo.endswith("\n"):  # the echo of lines, not of ^C
-        forms.append("\n" + echo)
-        if one_line and line_follows:
-            forms.append(echo + "\n")
-    if open_prompt and (not echo or one_line):
-        forms.append("\n")
-    return forms
-
-
-def _echo_in(arrived: str, forms: list[str]) -> tuple[int, bool]:
-    """How the output that ``arrived`` starts with one of the ``forms`` of an
-    echo: the length of the longest found whole (0: none), and whether more
-    output could still make a longer one.
-
-    Blanks at the start and before a line end do not count: the end of a
-    prompt ("> ") may arrive after the prompt matched.
-    """
-    whole = 0
-    for form in forms:
-        pattern = r"\A[ \t]*" + re.escape(form).replace("\\\n", r"[ \t]*\n")
-        found = re.match(pattern, arrived)
-        if found is not None:
-            whole = max(whole, found.end())
-    start = _without_line_end_blanks(arrived.lstrip(" \t"))
-    longer = (_without_line_end_blanks(form) for form in forms)
-    partial = any(len(form) > len(start) and form.startswith(start) for form in longer)
-    return whole, partial
-
-
-def _without_line_end_blanks(text: str) -> str:
-    return re.sub(r"[ \t]+\n", "\n", text)
-
-
-def _lines(text: str) -> list[str]:
-    """Output text as lines, without line ends or trailing blanks."""
-    lines = [line.rstrip(" \t") for line in text.split("\n")]
-    if lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def run_file(
