@@ -6,6 +6,8 @@ A line marked ``# type: ignore[...]`` must be an error, or mypy's
 
 from __future__ import annotations
 
+import re
+
 import driver
 
 
@@ -70,3 +72,33 @@ def mistakes_the_type_checker_catches() -> None:
         s.expect(b"bytes in a text session")  # type: ignore[arg-type]
         s.expect_exact(["a", 5])  # type: ignore[list-item]
     driver.attach(0, backend="pty")  # type: ignore[call-overload]
+
+
+def refused() -> None:
+    """Mistakes mypy catches before they run: the spawn options are Literal
+    types, expect takes ``PatternArg`` and expect_exact ``ExactPatternArg``
+    (driver._patterns), of the session's kind."""
+    driver.spawn(["x"], backend="ptty")  # type: ignore[call-overload]
+    driver.spawn(["x"], stderr="pip")  # type: ignore[call-overload]
+    with driver.spawn(["cat"]) as s:
+        s.expect(123)  # type: ignore[arg-type]
+        s.expect(b"bytes in a text session")  # type: ignore[arg-type]
+        s.expect([r"\$ ", 123])  # type: ignore[list-item]
+        s.expect_exact(re.compile("x"))  # type: ignore[arg-type]
+    with driver.spawn(["cat"], encoding=None) as b:
+        b.expect("str in a bytes session")  # type: ignore[arg-type]
+
+
+def accepted_patterns(prompts: list[str], compiled: list[re.Pattern[str]]) -> None:
+    with driver.spawn(["cat"]) as s:
+        s.expect(r"\$ ")
+        s.expect(re.compile(r"\$ "))
+        s.expect(driver.Secret("hunter2"))
+        s.expect([r"\$ ", re.compile("> "), driver.EOF, driver.TIMEOUT])
+        s.expect((r"\$ ", driver.EOF))
+        s.expect(prompts)
+        s.expect(compiled)
+        s.expect_exact(["$ ", driver.TIMEOUT])
+    with driver.spawn(["cat"], encoding=None) as b:
+        b.expect([rb"\$ ", re.compile(rb"> "), driver.EOF])
+        b.expect_exact(b"$ ")
