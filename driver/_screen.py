@@ -7,8 +7,9 @@ fed the raw bytes the child wrote (before decoding and newline translation,
 which would move the cursor where the terminal does not) and renders them
 as an xterm does. The emulation is pyte's, an optional dependency
 (``pip install 'linedriver[screen]'``); this module adds what a test needs
-on top: the alternate screen that editors and pagers restore on exit, the
-bytes each named key sends, a search and a snapshot for a failure message.
+on top: the alternate screen that editors and pagers restore on exit, a
+search and a snapshot for a failure message. The bytes each named key sends
+and the largest screen kept are in :mod:`driver.terminal`.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 rewritten from what the programs printed (the ``actual`` of a result).
 
 The runner reads the steps in order and hands each to its handler (one
-table, :meth:`_Run.do`). Two concerns live in their own modules: the echo of
-what is sent (``_echo.py``) and the actual file (``_actual.py``).
+match on the step's kind, :meth:`_Run.do`). Three concerns live in modules of
+their own: the echo of what is sent (``_echo.py``), the actual file
+(``_actual.py``), and the variables and secrets (``_variables.py``).
 
 A command under ``%screen`` runs on a pty with a screen: its output is what
 the screen shows, checked block by block (``| `` lines), never its raw
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import signal as signals
 import sys
@@ -28,10 +28,10 @@ from typing import Any, TextIO
 
 import regex
 
-from .. import EOF, DriverError, Match, Secrets, Session, SpawnError, Timeout, spawn
+from .. import EOF, DriverError, Match, Session, SpawnError, Timeout, spawn
 from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
-from ..spelling import escape_output_line, output_line
+from ..spelling import escape_output_line
 from ..terminal import key_bytes
 from ._actual import ActualFile, output_lines, screen_row
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
@@ -39,7 +39,6 @@ from ._format import (
     DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
     SENDS,
-    VARIABLE,
     SessionFile,
     SessionFileError,
     Step,
@@ -51,6 +50,7 @@ from ._format import (
     status_text,
 )  # fmt: skip
 from ._result import Failure, FileResult
+from ._variables import Variables
 
 #: How often a wait for a prompt looks whether the program waits for input instead.
 _PROMPT_CHECK_SECONDS = 0.2
@@ -93,17 +93,13 @@ class _Run:
         log: TextIO | None,
     ) -> None:
         self.file = session_file
-        self.variables = dict(variables)
-        self.secrets = Secrets()
-        # A %secret covers the whole file, wherever it is written: values
-        # given now, captured later or made up at the declaration.
-        self.secret_names = {
+        # A %secret covers the whole file, wherever it is written.
+        secret_names = (
             step.text.partition(" ")[2].strip()
             for step in session_file.steps
             if step.kind == "set" and step.text.partition(" ")[0] == "secret"
-        }
-        for name in self.secret_names & self.variables.keys():
-            self.secrets.add(self.variables[name])
+        )
+        self.variables = Variables(session_file.path, variables, secret_names)
         self.overrides = overrides
         self.settings = _Settings()
         self.log = log
@@ -113,33 +109,10 @@ class _Run:
         self.command: _Command | None = None  # None before the first `$`
         self.complete = True  # every command followed the script to its end
 
-    # -- variables, secrets, the live log and failures --
-
-    def expand(self, text: str, step: Step, *, regex: bool = False) -> str:
-        """``text`` (of ``step``) with its variables replaced; ``regex``: by
-        their values escaped for a regex."""
-        return VARIABLE.sub(lambda found: self.value(found.group(1), step, regex=regex), text)
-
-    def expand_step(self, step: Step, *, regex: bool = False) -> str:
-        """The step's text with its variables replaced; an (esc) line's as it
-        was read, where an escaped ``\\${`` is no variable."""
-        if step.unescaped is None:
-            return self.expand(step.text, step, regex=regex)
-        return "".join(
-            self.value(piece, step, regex=regex) if index % 2 else piece
-            for index, piece in enumerate(step.unescaped)
-        )
-
-    def value(self, name: str, step: Step, *, regex: bool = False) -> str:
-        if name not in self.variables:
-            raise SessionFileError(
-                f"{self.file.path}:{step.line}: ${{{name}}} is not set: define it with"
-                f" --var {name}=VALUE, in the environment, or capture it with (?P<{name}>...)"
-            )
-        return re.escape(self.variables[name]) if regex else self.variables[name]
+    # -- the live log and failures --
 
     def mask(self, text: str) -> str:
-        return self.secrets.mask(text)
+        return self.variables.mask(text)
 
     def show(self, line: str) -> None:
         """One line of the live exchange: what was printed, sent and how it ended."""
@@ -238,7 +211,7 @@ class _Run:
     def configure(self, step: Step) -> None:
         self.actual_file.keep(step.raw)
         name, _, value = step.text.partition(" ")
-        value = self.expand(value, step)
+        value = self.variables.expand(value, step)
         if name == "timeout":
             self.settings.timeout = float(value)
         elif name == "backend":
@@ -253,9 +226,7 @@ class _Run:
         elif name == "screen":
             self.settings.screen = screen_size(value)
         elif name == "secret":  # (%require was checked before the run)
-            # Unset, it is made up, so a recipe runs as is (a fresh password).
-            self.variables.setdefault(value, secrets.token_urlsafe(12))
-            self.secrets.add(self.variables[value])
+            self.variables.declare_secret(value)
 
     def start(self, step: Step) -> None:
         self.actual_file.keep(step.raw)
@@ -272,16 +243,17 @@ class _Run:
         # The quiet environment (a dumb terminal, no colour): the output is
         # the same text on every machine, and what `driver record` saw.
         env = _with_interpreter_scripts(quiet_env())
-        env.update({k: self.expand(v, step) for k, v in settings.env.items()})
+        env.update({k: self.variables.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
         if settings.shell is not None:
             # The shell expands ${NAME} itself, from its environment: a value
             # is data to it, never more shell code.
-            env.update({name: value for name, value in self.variables.items() if "\0" not in value})
+            values = self.variables.values
+            env.update({name: value for name, value in values.items() if "\0" not in value})
             argv = [settings.shell, "-c", step.text]
         else:
             # Split first, then expand each word: a value is never re-split or re-quoted.
-            argv = [self.expand(word, step) for word in words]
+            argv = [self.variables.expand(word, step) for word in words]
             acted_on = shell_syntax(words)
             if acted_on:
                 command.shell_hint = (
@@ -311,7 +283,7 @@ class _Run:
         command.echo = EchoTracker(terminal=self.session.has_terminal and not on_screen)
 
     def add_secrets(self, session: Session[str]) -> None:
-        for value in self.secrets:
+        for value in self.variables.secrets:
             session.add_secret(value)
 
     # -- sending --
@@ -322,7 +294,7 @@ class _Run:
         turned it off."""
         session, command = self.session, self.command
         assert session is not None and command is not None
-        text = self.expand_step(step)
+        text = self.variables.expand_step(step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
         if command.echo.echo_turned_off:
@@ -430,7 +402,7 @@ class _Run:
         """The next line must match ``step``; after `...`, some later line must."""
         command = self.command
         assert command is not None
-        pattern = self.line_pattern(step)
+        pattern = self.variables.pattern(step)
         self.drop_echo(line_follows=pattern.fullmatch("") is None)
         skipping, command.skipping = command.skipping, False
         # A prompt may match before its newline; a literal line too long to be
@@ -470,7 +442,7 @@ class _Run:
         assert self.session is not None
         session = self.session
         pattern = re.compile(
-            screen_block_pattern(step.rows, lambda row: self.line_pattern(row).pattern),
+            screen_block_pattern(step.rows, lambda row: self.variables.pattern(row).pattern),
             re.MULTILINE,
         )
         try:
@@ -552,28 +524,16 @@ class _Run:
         self.show(escape_output_line(self.mask(line)))
         return line, matched
 
-    def line_pattern(self, step: Step) -> re.Pattern[str]:
-        if step.match == "re":
-            return re.compile(self.expand_step(step, regex=True))
-        text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
-        if step.match == "glob":
-            parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
-            return re.compile("".join(parts))
-        return re.compile(re.escape(text))
-
     def capture(self, pattern: re.Pattern[str], line: str) -> None:
         found = pattern.fullmatch(line)
         if found is not None:
             self.remember(found)
 
     def remember(self, found: re.Match[str] | regex.Match[str]) -> None:
-        """A match's named groups, as variables (and secrets, if declared)."""
-        captured = {k: v for k, v in found.groupdict().items() if v is not None}
-        self.variables.update(captured)
-        for name in self.secret_names & captured.keys():
-            self.secrets.add(captured[name])
+        """A match's named groups, as variables; a secret's value hidden by the session too."""
+        for value in self.variables.remember(found):
             if self.session is not None:
-                self.session.add_secret(captured[name])
+                self.session.add_secret(value)
 
     def missing(self, step: Step, why: str) -> None:
         self.fail(step, f"expected {step.raw!r}, but {why}")
@@ -670,8 +630,7 @@ class _Run:
         run came to know (a value captured later shows earlier too): a named
         secret's value as its ``${NAME}`` (so the file still runs), any other
         secret or piece of one as a wildcard."""
-        named = {name: self.variables.get(name, "") for name in self.secret_names}
-        return self.actual_file.text(lambda line: output_line(line, self.secrets, named))
+        return self.actual_file.text(self.variables.output_line)
 
     def final_failures(self) -> list[Failure]:
         """The failures, masked with every secret the run came to know."""

@@ -1,0 +1,107 @@
+"""The variables of a session file's run, and its secrets.
+
+``${NAME}`` takes its value from the environment, ``--var`` and the named
+groups of the lines matched so far. The value of a ``%secret`` variable,
+wherever it came from, is hidden in everything the run shows: the live log,
+the failures, and the actual file, where it reads as its ``${NAME}`` so that
+the file still runs.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import regex
+
+from .. import Secrets
+from ..spelling import output_line
+from ._format import VARIABLE, SessionFileError, Step
+
+
+class Variables:
+    """The values of a run's variables, and which of them are secrets.
+
+    Args:
+        path: the session file, for messages.
+        values: the values known before the run.
+        secret_names: the names its ``%secret`` lines declare, wherever in
+            the file: a value given now, captured later or made up at the
+            declaration is a secret from the start.
+    """
+
+    def __init__(self, path: Path, values: Mapping[str, str], secret_names: Iterable[str]) -> None:
+        self.path = path
+        self.values = dict(values)
+        self.secret_names = set(secret_names)
+        #: Every secret value the run came to know.
+        self.secrets = Secrets(self.values[name] for name in self.secret_names & self.values.keys())
+
+    def value(self, name: str, step: Step, *, regex: bool = False) -> str:
+        """The value of ``${name}`` in ``step``; ``regex``: escaped for a regex.
+
+        Raises:
+            SessionFileError: it is not set, with the ways to set it.
+        """
+        if name not in self.values:
+            raise SessionFileError(
+                f"{self.path}:{step.line}: ${{{name}}} is not set: define it with"
+                f" --var {name}=VALUE, in the environment, or capture it with (?P<{name}>...)"
+            )
+        return re.escape(self.values[name]) if regex else self.values[name]
+
+    def expand(self, text: str, step: Step, *, regex: bool = False) -> str:
+        """``text`` (of ``step``) with its variables replaced."""
+        return VARIABLE.sub(lambda found: self.value(found.group(1), step, regex=regex), text)
+
+    def expand_step(self, step: Step, *, regex: bool = False) -> str:
+        """The step's text with its variables replaced; an (esc) line's as it
+        was read, where an escaped ``\\${`` is no variable."""
+        if step.unescaped is None:
+            return self.expand(step.text, step, regex=regex)
+        return "".join(
+            self.value(piece, step, regex=regex) if index % 2 else piece
+            for index, piece in enumerate(step.unescaped)
+        )
+
+    def pattern(self, step: Step) -> re.Pattern[str]:
+        """What an output line or a screen row must match, whole."""
+        if step.match == "re":
+            return re.compile(self.expand_step(step, regex=True))
+        text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
+        if step.match == "glob":
+            parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
+            return re.compile("".join(parts))
+        return re.compile(re.escape(text))
+
+    def declare_secret(self, name: str) -> None:
+        """A ``%secret``: unset, its value is made up, so a recipe runs as is
+        (a fresh password)."""
+        self.values.setdefault(name, secrets.token_urlsafe(12))
+        self.secrets.add(self.values[name])
+
+    def remember(self, found: re.Match[str] | regex.Match[str]) -> list[str]:
+        """A match's named groups, as variables.
+
+        Returns:
+            The values captured for declared secrets (now hidden here too).
+        """
+        captured = {k: v for k, v in found.groupdict().items() if v is not None}
+        self.values.update(captured)
+        hidden = [captured[name] for name in self.secret_names & captured.keys()]
+        for value in hidden:
+            self.secrets.add(value)
+        return hidden
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret known so far hidden."""
+        return self.secrets.mask(text)
+
+    def output_line(self, line: str) -> str:
+        """An output line as the actual file spells it, with every secret the
+        run came to know: a named secret's value as its ``${NAME}``, any other
+        secret or piece of one as a wildcard."""
+        named = {name: self.values.get(name, "") for name in self.secret_names}
+        return output_line(line, self.secrets, named)
