@@ -57,9 +57,9 @@ class Deadline:
 
     def __init__(self, seconds: float | None) -> None:
         #: The seconds it was made for (None for no end), as messages show them.
-        self.seconds = check_timeout(seconds, "Deadline", zero_ok=True)
+        self.seconds: float | None = check_timeout(seconds, "Deadline", zero_ok=True)
         #: The end on the :func:`time.monotonic` clock (``math.inf`` for none).
-        self.when = math.inf if self.seconds is None else time.monotonic() + self.seconds
+        self.when: float = math.inf if self.seconds is None else time.monotonic() + self.seconds
 
     def remaining(self) -> float:
         """Seconds left.

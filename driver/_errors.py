@@ -64,7 +64,7 @@ class _WaitError(DriverError):
         self.timeout = timeout
         self.output = output
         self.transcript_tail = transcript_tail
-        self.argv = list(argv)
+        self.argv: list[str] = list(argv)
         self.pid = pid
         self.returncode = returncode
         self.hint = hint

@@ -64,7 +64,7 @@ class Screen:
         self._stream = stream_class(self._screen)
         #: How many times output was drawn: a match is looked for again only
         #: when it changed.
-        self.version = 0
+        self.version: int = 0
 
     def feed(self, data: bytes) -> None:
         """Draw output the child wrote (any piece of it: a sequence split

@@ -27,7 +27,7 @@ from ._patterns import Entry, Regex, literal_hint
 from ._screen import TERM as SCREEN_TERM
 from ._screen import Screen
 from ._transcript import Transcript
-from .backends import SIGNAL_NAMES, Backend, discard
+from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
 from .backends._process import reading_stdin
 from .backends.pty import Terminal
@@ -95,15 +95,15 @@ class SessionState:
         screen: Screen | None = None,
     ) -> None:
         self.backend = backend
-        self.argv = [os.fspath(arg) for arg in argv]  # checked by the backend
+        self.argv: list[str] = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.encoding = encoding
         self.errors = options["errors"]
         self.kind: type = str if encoding is not None else bytes
         #: The session's default timeout (None: no limit).
-        self.timeout = options["timeout"]
+        self.timeout: float | None = options["timeout"]
         #: The terminal's screen, kept from the raw output (screen=True), or None.
         self.screen = screen
-        self.process = backend.process
+        self.process: Process = backend.process
         self.terminal: Terminal | None = backend.terminal
         self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(
@@ -111,18 +111,18 @@ class SessionState:
             )
             for name in backend.output_fds
         }
-        self.open_outputs = len(self.buffers)  # not yet at EOF
-        self.transcript = Transcript(options["log"], options["transcript_limit"])
+        self.open_outputs: int = len(self.buffers)  # not yet at EOF
+        self.transcript: Transcript = Transcript(options["log"], options["transcript_limit"])
         for secret in secrets:
             self.transcript.secrets.add(secret)
         #: True once the child is reaped and every fd released.
-        self.closed = False
+        self.closed: bool = False
         #: Whether a wait for the exit that usually follows EOF was done.
         self.exit_after_eof_awaited = False
         #: How many bytes of stdout were read so far.
-        self.received = 0
+        self.received: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
-        self.line_open = False
+        self.line_open: bool = False
         #: Called with each piece of stdout as it is read (str or bytes, as the session).
         self.read_tap: Callable[[Any], object] | None = None
         #: Called with each thing sent, as it is about to be written.

@@ -95,7 +95,7 @@ class Transcript:
         self._dropped = 0  # characters of the oldest events let go
         #: Texts sent with secret=True (and added): masked wherever they
         #: would be shown, the child's own output (an echo) included.
-        self.secrets = Secrets()
+        self.secrets: Secrets = Secrets()
         self._secret_numbers: dict[str, int] = {}  # each secret line's SECRET_n
         self._log = log
         self._live = _Renderer(spell=self._spell) if log is not None else None

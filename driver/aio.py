@@ -61,7 +61,7 @@ class AsyncEngine:
         # How many waits want each extra (writing?, fd) watched.
         self._extra: dict[tuple[bool, int], int] = {}
         #: Held while a send writes, so each send reaches the child whole.
-        self.writing = asyncio.Lock()
+        self.writing: asyncio.Lock = asyncio.Lock()
 
     async def run(self, steps: Steps[T]) -> T:
         """Carry out ``steps`` to their end; their result."""
