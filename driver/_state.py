@@ -97,7 +97,7 @@ class SessionState:
         self.backend = backend
         self.argv: list[str] = [os.fspath(arg) for arg in argv]  # checked by the backend
         self.encoding = encoding
-        self.errors = options["errors"]
+        self.errors: str = options["errors"]
         self.kind: type = str if encoding is not None else bytes
         #: The session's default timeout (None: no limit).
         self.timeout: float | None = options["timeout"]

@@ -24,9 +24,9 @@ class Answers:
     def __init__(self, prompt: Any, answers: Any) -> None:
         self.prompt = prompt
         every_time = isinstance(answers, (str, bytes))  # bytes in a bytes session
-        self.given = [answers] if every_time else list(answers)
+        self.given: list[Any] = [answers] if every_time else list(answers)
         self._next: Iterator[Any] | None = None if every_time else iter(self.given)
-        self.used = 0
+        self.used: int = 0
 
     def next(self, argv: Sequence[str], output: Any) -> Any:
         """The answer to the prompt's next coming.
