@@ -255,3 +255,23 @@ def held_escape_hint(held: str | bytes) -> str:
 
 def joined_hints(*hints: str) -> str:
     return "\n".join(hint for hint in hints if hint)
+
+
+def literal_hint(which: str, special: Sequence[str]) -> str:
+    """The hint when the text of a regex (``which``) stands in the output as
+    written: it was meant as plain text. ``special``: its special characters."""
+    return (
+        f"hint: the output holds the text of {which} as written, but a pattern is"
+        f" read as a regex, where {_are_special(special)}. Use expect_exact to find"
+        " text as written (or re.escape() it where a regex is needed)."
+    )
+
+
+def _are_special(special: Sequence[str]) -> str:
+    """As in: '?', '[' and ']' are special and do not match themselves."""
+    if not special:
+        return "some characters are special and do not match themselves"
+    if len(special) == 1:
+        return f"'{special[0]}' is special and does not match itself"
+    listed = ", ".join(f"'{char}'" for char in special[:-1])
+    return f"{listed} and '{special[-1]}' are special and do not match themselves"

@@ -238,13 +238,14 @@ def _of_kind(value: str | bytes, kind: type[AnyStr], hide: Hide) -> AnyStr:
 _SPECIAL = "\\.^$*+?{}[]()|"
 
 
-def literal_hint(
+def regex_written_as_text(
     entries: Sequence[Entry[AnyStr]], output: AnyStr, hide: Hide = _shown_as_is
-) -> str:
-    """A hint when the text of a regex entry stands in ``output`` as written.
+) -> tuple[str, list[str]] | None:
+    """The regex entry whose text stands in ``output`` as written, if one does:
+    how to name it, and the special characters of its text (none for a secret).
 
-    Called once the wait failed, so that regex did not match there: its
-    text was meant as plain text (``expect("Continue? [y/N] ")``).
+    Asked once the wait failed, so that regex did not match there: its text
+    was meant as plain text (``expect("Continue? [y/N] ")``).
     """
     for index, entry in enumerate(entries):
         if not isinstance(entry, Regex) or not entry.compiled.pattern:
@@ -257,29 +258,14 @@ def literal_hint(
             which = f"entry {index} of the list, {which}"
         # A secret's special characters would tell something about it.
         secret = isinstance(source, Secret) or hide(source) != source
-        special = [] if secret else _special_characters(source)
-        return (
-            f"hint: the output holds the text of {which} as written, but a pattern is"
-            f" read as a regex, where {_are_special(special)}. Use expect_exact to find"
-            " text as written (or re.escape() it where a regex is needed)."
-        )
-    return ""
+        return which, [] if secret else _special_characters(source)
+    return None
 
 
 def _special_characters(source: str | bytes) -> list[str]:
     """The special characters ``source`` holds, each once, in order."""
     text = source if isinstance(source, str) else source.decode("latin-1")
     return [char for char in dict.fromkeys(text) if char in _SPECIAL]
-
-
-def _are_special(special: list[str]) -> str:
-    """As in: '?', '[' and ']' are special and do not match themselves."""
-    if not special:
-        return "some characters are special and do not match themselves"
-    if len(special) == 1:
-        return f"'{special[0]}' is special and does not match itself"
-    listed = ", ".join(f"'{char}'" for char in special[:-1])
-    return f"{listed} and '{special[-1]}' are special and do not match themselves"
 
 
 def describe(entries: Sequence[Entry[AnyStr]], hide: Hide = _shown_as_is) -> str:

@@ -23,7 +23,7 @@ from ._deadline import Deadline, TimeoutArg, deadline_for
 from ._errors import EOF, DecodeError, DriverError, SessionClosed, SpawnError, Timeout
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
-from ._patterns import Entry, Regex, literal_hint
+from ._patterns import Entry, Regex, regex_written_as_text
 from ._screen import TERM as SCREEN_TERM
 from ._screen import Screen
 from ._transcript import Transcript
@@ -419,11 +419,12 @@ class SessionState:
         return self._error(EOF, message, shown, buffer=buffer, hint=hint)
 
     def _literal_hint(self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]]) -> str:
-        """:func:`literal_hint` on the unconsumed output, read only if a regex was
-        waited for (it may be large)."""
+        """The literal-regex hint on the unconsumed output, read only if a regex
+        was waited for (it may be large)."""
         if not any(isinstance(entry, Regex) for entry in entries):
             return ""
-        return literal_hint(entries, buffer.unconsumed(), self.transcript.secrets.hide)
+        found = regex_written_as_text(entries, buffer.unconsumed(), self.transcript.secrets.hide)
+        return messages.literal_hint(*found) if found is not None else ""
 
     def write_timeout_error(self, unwritten: int, total: int, deadline: Deadline) -> Timeout:
         waited = deadline.seconds

@@ -94,3 +94,25 @@ def test_a_deadline_of_another_copy_of_the_module_is_still_a_deadline() -> None:
     theirs = copy.Deadline(3)
     assert not isinstance(theirs, driver.Deadline)
     assert deadline_for(theirs, 10.0) is theirs
+
+
+def test_the_literal_regex_hint_names_the_special_characters() -> None:
+    one = messages.literal_hint("'a.b'", ["."])
+    assert "'.' is special and does not match itself" in one
+    assert "expect_exact" in one
+    several = messages.literal_hint("'[y/N]?'", ["[", "]", "?"])
+    assert "'[', ']' and '?' are special and do not match themselves" in several
+    secret = messages.literal_hint("a secret", [])
+    assert "some characters are special" in secret
+
+
+def test_a_regex_found_as_written_is_named_with_its_special_characters() -> None:
+    from driver._patterns import compile_patterns, regex_written_as_text
+
+    entries = compile_patterns(["done", "Continue? [y/N]"], exact=False, kind=str)
+    found = regex_written_as_text(entries, "Continue? [y/N] ")
+    assert found is not None
+    which, special = found
+    assert which.startswith("entry 1 of the list")
+    assert special == ["?", "[", "]"]
+    assert regex_written_as_text(entries, "nothing here") is None

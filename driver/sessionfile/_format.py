@@ -17,6 +17,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeAlias, cast
 
 from .. import DriverError
 from ..spelling import ESC_SUFFIX, MARKER_START, split_escaped
@@ -102,14 +103,19 @@ class SessionFileError(DriverError):
 # -- parsing ------------------------------------------------------------------------
 
 
+#: What a step does. A screen step is a block of rows; a row is one of them.
+StepKind: TypeAlias = Literal[
+    "command", "send_line", "send", "eof", "control", "signal", "key",
+    "output", "skip", "status", "set", "screen", "row",
+]  # fmt: skip
+
+
 @dataclass
 class Step:
     """One line of a session file that does something."""
 
     line: int  # 1-based
-    # command, send_line, send, eof, control, signal, key, output, skip, status, set,
-    # screen (a block of rows), row (one of its rows)
-    kind: str
+    kind: StepKind
     text: str = ""  # as written, markers removed
     match: str = "literal"  # output and row: literal, re, glob
     raw: str = ""  # the whole line as written (a screen block: its lines)
@@ -343,7 +349,7 @@ def _after(unescaped: list[str] | None, count: int) -> list[str] | None:
 
 
 def _expected(
-    number: int, line: str, raw: str, unescaped: list[str] | None, *, kind: str = "output"
+    number: int, line: str, raw: str, unescaped: list[str] | None, *, kind: StepKind = "output"
 ) -> Step:
     """An expected output line or screen row, ``line`` its text as written
     (an (esc) line's without its suffix, ``unescaped`` its pieces)."""
@@ -412,8 +418,9 @@ def _parse_directive(raw: str, number: int) -> Step:
         raise ValueError(f"%secret takes a variable name; got {argument!r}")
     elif name == "require" and len(argument.split()) != 1:
         raise ValueError(f"%require takes one program name; got {argument!r}")
-    kind = name if name in SENDS else "set"
-    return Step(number, kind, argument if kind != "set" else f"{name} {argument}", raw=raw)
+    if name in SENDS:
+        return Step(number, cast(StepKind, name), argument, raw=raw)
+    return Step(number, "set", f"{name} {argument}", raw=raw)
 
 
 def _screen_size(argument: str) -> str:
