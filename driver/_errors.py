@@ -41,6 +41,17 @@ class SessionClosed(DriverError):
     """The session was used after :meth:`Session.close`."""
 
 
+@public
+class ExitStatusUnknown(DriverError):
+    """The child has exited, but its exit status can never be known.
+
+    The kernel reaped it and discarded the status (this process ignores
+    SIGCHLD), or another part of the program waited for it first. Raised
+    where the status is the answer (``returncode``, ``wait``, ``close``),
+    never read as 0.
+    """
+
+
 class _WaitError(DriverError):
     """What Timeout and EOF share: the wait, what came, where it stood."""
 

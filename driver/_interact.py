@@ -109,7 +109,7 @@ def interact(
                         # this returns, ``alive`` should say so.
                         _await_exit(child)
                         return
-                elif fd == exit_fd and child.process.poll() is not None:
+                elif fd == exit_fd and not child.process.running():
                     for fd in streams:  # what it printed before it exited
                         while show(fd):
                             pass
@@ -119,7 +119,7 @@ def interact(
 def _await_exit(child: SessionState) -> None:
     """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
     process = child.process
-    if process.exit_fd is not None and process.poll() is None:
+    if process.exit_fd is not None and process.running():
         select.select([process.exit_fd], [], [], EXIT_AFTER_EOF_SECONDS)
     process.poll()
 

@@ -381,11 +381,11 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 def exited_by(state: SessionState, deadline: float) -> Steps[bool]:
     """Wait until the child has exited (not reaped), reading output meanwhile."""
     process = state.process
-    while process.poll() is None:
+    while process.running():
         step = deadline if process.exit_fd is not None else _soon(deadline)
         in_time = yield Wait(step, exiting=True)
         if not in_time and step >= deadline:
-            return process.poll() is not None
+            return not process.running()
     return True
 
 
@@ -396,18 +396,12 @@ def _soon(deadline: float) -> float:
 def wait(state: SessionState, deadline: Deadline) -> Steps[int]:
     """Wait for the child to exit; its returncode. Output keeps being read."""
     if state.closed:
-        return _returncode(state)
+        return state.exit_status()
     if not (yield from exited_by(state, deadline.when)):
         raise state.timeout_error(
             state.buffers["stdout"], "the child to exit", deadline, quiet=False
         )
-    return _returncode(state)
-
-
-def _returncode(state: SessionState) -> int:
-    returncode = state.process.returncode
-    assert returncode is not None
-    return returncode
+    return state.exit_status()
 
 
 def check_grace(grace: object) -> float:
@@ -428,7 +422,7 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
     stop watching the fds before they are closed.
     """
     if state.closed:
-        return state.process.reap()
+        return state.exit_status()
     grace = check_grace(grace)
     try:
         if state.pid is not None:  # an attached fd has no child to end: it is released
@@ -438,7 +432,8 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         state.abort()
         raise
     release_engine()
-    return state.release()
+    state.release()
+    return state.exit_status()
 
 
 def _end_politely(state: SessionState, grace: float) -> Steps[None]:
@@ -450,7 +445,7 @@ def _end_politely(state: SessionState, grace: float) -> Steps[None]:
     SIGTERM and, after ``grace``, SIGKILL. The caller reaps and releases.
     """
     process = state.process
-    if process.poll() is None:
+    if process.running():
         # The child may be gone already, or not reading: a full terminal
         # input delays the escalation by the grace period at most.
         with contextlib.suppress(DriverError, OSError):

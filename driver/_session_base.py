@@ -169,8 +169,13 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def returncode(self) -> int | None:
-        """None while the child runs; its exit status, or ``-N`` for signal N."""
-        return self._state.process.poll()
+        """None while the child runs; its exit status, or ``-N`` for signal N.
+
+        Raises:
+            driver.ExitStatusUnknown: the child has exited but its status is
+                lost (this process ignores SIGCHLD); never read as 0.
+        """
+        return self._state.returncode()
 
     def waiting_for_input(self) -> bool | None:
         """Whether the child is blocked reading its input right now.
@@ -188,7 +193,7 @@ class SessionBase(ReaderBase[AnyStr]):
     @property
     def alive(self) -> bool:
         """True while the child has not exited."""
-        return self.returncode is None
+        return self._state.process.running()
 
     @property
     def closed(self) -> bool:
@@ -370,11 +375,15 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Returns:
             The child's returncode (``-9`` when the kill ended it).
+
+        Raises:
+            driver.ExitStatusUnknown: its status is lost (see :attr:`returncode`),
+                once everything is released.
         """
-        if self._state.closed:
-            return self._state.process.reap()
-        self._release_engine()
-        return self._state.abort()
+        if not self._state.closed:
+            self._release_engine()
+            self._state.abort()
+        return self._state.exit_status()
 
     def _release_engine(self) -> None:
         """Stop watching the child's fds (before they are closed)."""

@@ -20,7 +20,15 @@ from typing import Any, TypeVar
 from . import _messages as messages
 from ._core import OutputBuffer
 from ._deadline import Deadline, TimeoutArg, deadline_for
-from ._errors import EOF, DecodeError, DriverError, SessionClosed, SpawnError, Timeout
+from ._errors import (
+    EOF,
+    DecodeError,
+    DriverError,
+    ExitStatusUnknown,
+    SessionClosed,
+    SpawnError,
+    Timeout,
+)
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -136,8 +144,31 @@ class SessionState:
         return self.process.pid
 
     def describe(self) -> str:
-        returncode = self.process.returncode if self.closed else self.process.poll()
-        return messages.describe_child(self.masked_argv(), self.pid, returncode)
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        return messages.describe_child(
+            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+        )
+
+    def exit_status(self) -> int:
+        """The exited child's returncode (see :meth:`returncode`)."""
+        returncode = self.returncode()
+        assert returncode is not None, "asked for the exit status of a running child"
+        return returncode
+
+    def returncode(self) -> int | None:
+        """The child's exit status (``-N`` for signal N), None while it runs.
+
+        Raises:
+            ExitStatusUnknown: it has exited but its status is lost; it is
+                never reported as 0.
+        """
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        if process.status_lost:
+            ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
+            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+        return returncode
 
     def masked_argv(self) -> list[str]:
         """The command line as driver shows it: each argument masked."""
@@ -302,24 +333,23 @@ class SessionState:
 
     # -- ending -----------------------------------------------------------
 
-    def release(self) -> int:
+    def release(self) -> None:
         """Reap the child (it has exited or been killed) and release every fd.
 
         ``closed`` turns true only here, once the child is reaped.
         """
-        returncode = self.process.reap()
+        self.process.reap()
         self.closed = True
         try:
             self.backend.close()
         finally:
             self.transcript.flush_log()
-        return returncode
 
-    def abort(self) -> int:
+    def abort(self) -> None:
         """Kill the process group, reap, release: for when waiting politely is
         no longer possible (an interrupted close, a session nobody closed)."""
         self.process.signal_group(signal.SIGKILL)
-        return self.release()
+        self.release()
 
     # -- errors: the facts of a failure, in the words of driver._messages ----------
 
@@ -390,7 +420,7 @@ class SessionState:
             and nothing_unread
             and self.terminal is None
             and has_child
-            and self.process.poll() is None
+            and self.process.running()
         ):
             return messages.BUFFERING_HINT
         return ""
@@ -398,7 +428,7 @@ class SessionState:
     def _line_left_open(self) -> bool:
         """Whether the last thing sent ended mid-line while the child reads its
         input: a program that reads lines then waits for the end of that one."""
-        if not self.line_open or self.process.poll() is not None:
+        if not self.line_open or not self.process.running():
             return False
         if self.terminal is not None:
             try:

@@ -24,7 +24,7 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, ExitStatusUnknown
 from ._options import SpawnOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
@@ -466,7 +466,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            await self.close()
 
 
 @overload

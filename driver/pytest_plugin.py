@@ -15,6 +15,7 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import DriverError
+from . import DriverError, ExitStatusUnknown
 
 # pytest loads this plugin in every run in the environment, for projects that
 # never use it: what starts sessions or reads session files is imported when
@@ -192,7 +193,8 @@ def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
     yield start
     for started in sessions.mine:
         if isinstance(started.session, Session):
-            started.session.close(grace=_TEARDOWN_GRACE)
+            with contextlib.suppress(ExitStatusUnknown):  # the test did not ask for it
+                started.session.close(grace=_TEARDOWN_GRACE)
     sessions.write_transcripts()
 
 
@@ -225,10 +227,11 @@ def _close_async(session: AsyncSession[Any]) -> None:
     if session.closed:
         return
     loop = session.loop
-    if not loop.is_closed() and not loop.is_running():
-        loop.run_until_complete(session.close(grace=_TEARDOWN_GRACE))
-    else:
-        session.abort()
+    with contextlib.suppress(ExitStatusUnknown):  # the test did not ask for it
+        if not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(session.close(grace=_TEARDOWN_GRACE))
+        else:
+            session.abort()
 
 
 # -- failure reports --------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import select
@@ -17,7 +18,7 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, ExitStatusUnknown
 from ._interact import interact
 from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
@@ -580,7 +581,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            self.close()
 
 
 @overload
