@@ -233,6 +233,12 @@ OPEN_LINE_HINT = (
     " program that reads lines is still waiting for the rest of that line. Use"
     " send_line(), which adds the newline, or send the newline now."
 )
+NOTHING_TO_SETTLE_HINT = (
+    "hint: nothing arrived since the last thing sent (or since the start), and"
+    " settle() waits for the answer before it waits for a pause; if this key or"
+    " line changes nothing on the screen, check the screen instead of settling"
+)
+
 NEVER_SETTLES_HINT = (
     "hint: the program never stopped writing (a clock, a spinner, top):"
     " wait for what it shows with expect_screen() instead"

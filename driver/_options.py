@@ -87,10 +87,16 @@ class SpawnOptions(StreamOptions, total=False):
         screen: pty only: keep the terminal's screen
             (:attr:`Session.screen`), for a full-screen program; the child
             gets ``TERM=xterm``. Needs pyte: ``pip install 'linedriver[screen]'``.
-        quiet: start the program in the quiet environment: a dumb terminal
+        quiet: start the program in the quiet environment
+            (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
-            bracketed paste, Python's basic REPL; added to ``env``. Default
-            False here; the REPL profiles and session files use True.
+            bracketed paste, Python's basic REPL; set over ``env`` (or this
+            process's environment). True by default at every entry point
+            (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
+            ``driver record``, the pytest fixtures, where the test's ``env``
+            goes over it); ``quiet=False`` passes the environment as it is,
+            as ``driver.pexpect`` does. A screen session's child gets
+            ``TERM=xterm`` either way.
     """
 
     backend: BackendName
@@ -120,7 +126,7 @@ _DEFAULTS: SpawnOptions = {
     "dimensions": (24, 80),
     "ignore_signals": (),
     "screen": False,
-    "quiet": False,
+    "quiet": True,
 }
 
 #: The names of :class:`StreamOptions` and of :class:`SpawnOptions`.

@@ -229,6 +229,7 @@ def write(state: SessionState, data: bytes, deadline: Deadline | None = None) ->
     backend = state.backend
     if state.terminal is not None:
         data = state.terminal.prepare_input(data)
+    state.received_when_sent = state.received
     view = memoryview(data)
     while view:
         try:
@@ -346,11 +347,15 @@ def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
 
 
 def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]:
-    """Wait until the child's output pauses for ``quiet`` seconds, or ends.
+    """Wait for the child's answer to what was last sent (or, before anything
+    was sent, for its first output), then until its output pauses for
+    ``quiet`` seconds, or ends.
 
     Whether a full-screen program has finished drawing cannot be seen from
     outside (curses programs poll with timeouts, pagers read /dev/tty): a
-    pause in its output is the one sign every program gives.
+    pause in its output is the one sign every program gives. A pause before
+    the answer has begun is not one: a program slow to start (or to react
+    to a key) would be taken for one that is done, by chance.
     """
     state.check_open()
     try:
@@ -360,6 +365,12 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
     if checked is None:
         raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
     buffer = state.buffers["stdout"]
+    what = f"the output to pause for {checked} s"
+    while state.received == state.received_when_sent and not buffer.eof:
+        if not (yield Wait(deadline.when)):
+            raise state.timeout_error(
+                buffer, what, deadline, quiet=True, hint=messages.NOTHING_TO_SETTLE_HINT
+            )
     received, since = state.received, time.monotonic()
     while not buffer.eof:
         now = time.monotonic()
@@ -368,7 +379,6 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
         elif now >= since + checked:
             return
         if now >= deadline.when:
-            what = f"the output to pause for {checked} s"
             raise state.timeout_error(
                 buffer, what, deadline, quiet=False, hint=messages.NEVER_SETTLES_HINT
             )

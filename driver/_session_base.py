@@ -20,6 +20,9 @@ from ._screen import Screen
 from ._state import SessionState
 from .backends._process import reading_stdin
 
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
+
 
 class ReaderBase(Generic[AnyStr]):
     """One output stream of a session: what was matched last, and the steps

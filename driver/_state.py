@@ -129,6 +129,9 @@ class SessionState:
         self.exit_after_eof_awaited = False
         #: How many bytes of stdout were read so far.
         self.received: int = 0
+        #: ``received`` when something was last written to the child (0 before
+        #: anything was): what came after it is the child's answer.
+        self.received_when_sent: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
         #: Called with each piece of stdout as it is read (str or bytes, as the session).

@@ -195,7 +195,6 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from .environment import quiet_env
     from .session import spawn
     from .sessionfile import session_text
 
@@ -217,12 +216,11 @@ def _record(args: argparse.Namespace) -> int:
         print(f"driver record: cannot write {args.output}: {problem}", file=sys.stderr)
         return 2
     try:
-        # In the environment `driver run` gives it, so that the replay sees
-        # the same output: a dumb terminal, no colour, no bracketed paste.
+        # In the quiet environment (spawn's default), as `driver run` gives
+        # it, so that the replay sees the same output.
         session = spawn(
-            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None,
-            env=quiet_env(),
-        )  # fmt: skip
+            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None
+        )
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -149,11 +150,16 @@ class _Sessions:
 
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
-        # What every session a test starts sees, unless the test says otherwise.
-        environment = {**quiet_env(), "HOME": str(home)}
-        options["env"] = {**environment, **(options.get("env") or {})}
-        options.setdefault("cwd", self.tmp_path)
-        return {**self.defaults, **options}
+        given = {**self.defaults, **options}
+        quiet = given.get("quiet", True)
+        # What every session a test starts sees, unless the test says otherwise:
+        # the quiet environment beneath the test's own env, not over it.
+        base = quiet_env() if quiet is True else dict(os.environ)
+        given["env"] = {**base, "HOME": str(home), **(given.get("env") or {})}
+        if isinstance(quiet, bool):  # anything else is refused by spawn, named
+            given["quiet"] = False  # applied here already
+        given.setdefault("cwd", self.tmp_path)
+        return given
 
     def add(self, session: Session[Any] | AsyncSession[Any], name: str | None) -> None:
         name = name or Path(session.argv[0]).name

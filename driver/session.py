@@ -18,7 +18,7 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF, ExitStatusUnknown
+from ._errors import EOF, DriverError, ExitStatusUnknown
 from ._interact import interact
 from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
@@ -26,6 +26,9 @@ from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
 from ._state import SessionState, start
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 if TYPE_CHECKING:
     import asyncio
@@ -63,6 +66,10 @@ class Engine:
                 step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            except DriverError as failure:
+                # driver's own report reads from the public call that failed:
+                # the policy's and engine's frames say nothing to the caller.
+                raise failure.with_traceback(None)  # noqa: B904 (the same error, its cause kept)
             error = None
             try:
                 reply = self.pump(step) if isinstance(step, Wait) else step.function(step.argument)

@@ -240,6 +240,28 @@ def test_settle_returns_once_the_output_pauses_and_at_its_end() -> None:
         session.settle(quiet=0)
 
 
+def test_settle_waits_for_the_answer_before_it_waits_for_a_pause() -> None:
+    # The answer comes after a second of work: a pause of 0.05 s before it
+    # began is not the program being done.
+    code = (
+        "import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+        "sum(range(30_000_000))\nprint('answered', flush=True)\nsys.stdin.read()"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("ready")
+        session.send_line("go")
+        session.settle(quiet=0.05)
+        assert "answered" in session.screen.text
+
+
+def test_settle_says_so_when_nothing_answers() -> None:
+    with screen_session(printer("drawn")) as session:
+        session.settle(quiet=0.05)
+        session.send_key("x")  # the child reads nothing: no answer comes
+        with pytest.raises(driver.Timeout, match="nothing arrived since the last thing sent"):
+            session.settle(quiet=0.05, timeout=0.5)
+
+
 def test_settle_times_out_on_a_program_that_never_stops_drawing() -> None:
     code = "import os, itertools\nfor i in itertools.count(): os.write(1, b'\\r%d' % i)"
     with (

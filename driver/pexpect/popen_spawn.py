@@ -39,7 +39,10 @@ class PopenSpawn(SpawnBase):
             )
         self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
-        session = driver.spawn(argv, backend="pipe", cwd=cwd, env=env, **self._driver_options())
+        # As pexpect: the environment as given (quiet=False), not driver's quiet one.
+        session = driver.spawn(
+            argv, backend="pipe", cwd=cwd, env=env, quiet=False, **self._driver_options()
+        )
         self._drive(session)
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()

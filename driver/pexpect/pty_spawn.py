@@ -98,6 +98,7 @@ class spawn(SpawnBase):
             backend="pty",
             cwd=self.cwd,
             env=_without_bracketed_paste(self.env),
+            quiet=False,  # as pexpect: the environment as given, with readline made plain
             echo=self.echo,
             dimensions=dimensions or (24, 80),
             ignore_signals=ignored,
