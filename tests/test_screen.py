@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import shutil
 import sys
 from pathlib import Path
@@ -254,6 +255,45 @@ def test_a_screen_sessions_buffer_is_consumed_as_the_screen_is_matched() -> None
     with screen_session([sys.executable, "-c", code]) as session:
         session.expect_screen("frame 1999")
         assert len(session.unconsumed) < 100
+
+
+def exited(session: driver.Session[str], timeout: float = 10) -> None:
+    """Wait until the child has exited, without reaping it or reading its output."""
+    assert session.pid is not None
+    pidfd = os.pidfd_open(session.pid)
+    try:
+        assert select.select([pidfd], [], [], timeout)[0], "the child did not exit"
+    finally:
+        os.close(pidfd)
+
+
+def test_wait_draws_what_the_child_wrote_as_it_exited() -> None:
+    # As whiptail restores the screen and prints its answer as it exits: by
+    # the time wait() runs, the exit shows and the last output is unread.
+    code = (
+        "import os\n"
+        "os.write(1, b'\\x1b[2J\\x1b[Hmenu')\n"
+        "os.read(0, 1)\n"
+        "os.write(1, b'\\x1b[2J\\x1b[Hrestored')\n"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("^menu$")
+        session.send_key("enter")
+        exited(session)
+        assert session.wait() == 0
+        assert session.screen.lines[0] == "restored"
+        assert session.unconsumed.endswith("restored")
+
+
+@needs("whiptail", "whiptail")
+def test_the_screens_guide_example_prints_the_restored_screen() -> None:
+    menu = ["whiptail", "--menu", "Pick a fruit", "15", "40", "4",
+            "a", "Apple", "b", "Banana", "c", "Cherry"]  # fmt: skip
+    with screen_session(menu) as session:
+        session.expect_screen("Cherry")
+        session.send_key("down", "down", "enter")
+        assert session.wait() == 0
+        assert session.screen.lines[0] == "c"  # the tag, on the restored screen
 
 
 # -- real programs --------------------------------------------------------------------
