@@ -51,6 +51,7 @@ class StreamOptions(TypedDict, total=False):
         transcript_limit: how many characters of the exchange the
             transcript keeps in memory, the most recent (default 1 MiB);
             None keeps it all. ``log`` gets the full record either way.
+            A screen session keeps as much of its output not consumed.
         strip_ansi: remove terminal escape sequences (colours, cursor
             moves, titles) from the output that reads and expects see, for
             a line program that colours whatever ``TERM`` says.
