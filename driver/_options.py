@@ -26,6 +26,7 @@ from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
 from ._transcript import DEFAULT_LIMIT
+from .terminal import DEFAULT_WINDOW_SIZE
 
 #: How bytes reach the child: pipes, or a pseudo-terminal.
 BackendName = Literal["pipe", "pty"]
@@ -118,7 +119,7 @@ _DEFAULTS: SpawnOptions = {
     "env": None,
     "stderr": "stdout",
     "echo": False,
-    "dimensions": (24, 80),
+    "dimensions": DEFAULT_WINDOW_SIZE,
     "ignore_signals": (),
     "screen": False,
     "quiet": False,
