@@ -26,6 +26,7 @@ from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
 from ._transcript import DEFAULT_LIMIT
+from .terminal import DEFAULT_WINDOW_SIZE
 
 #: How bytes reach the child: pipes, or a pseudo-terminal.
 BackendName = Literal["pipe", "pty"]
@@ -51,6 +52,7 @@ class StreamOptions(TypedDict, total=False):
         transcript_limit: how many characters of the exchange the
             transcript keeps in memory, the most recent (default 1 MiB);
             None keeps it all. ``log`` gets the full record either way.
+            A screen session keeps as much of its output not consumed.
         strip_ansi: remove terminal escape sequences (colours, cursor
             moves, titles) from the output that reads and expects see, for
             a line program that colours whatever ``TERM`` says.
@@ -123,7 +125,7 @@ _DEFAULTS: SpawnOptions = {
     "env": None,
     "stderr": "stdout",
     "echo": False,
-    "dimensions": (24, 80),
+    "dimensions": DEFAULT_WINDOW_SIZE,
     "ignore_signals": (),
     "screen": False,
     "quiet": True,

@@ -411,6 +411,11 @@ def wait(state: SessionState, deadline: Deadline) -> Steps[int]:
         raise state.timeout_error(
             state.buffers["stdout"], "the child to exit", deadline, quiet=False
         )
+    # What the child wrote as it exited can still be on its way: a pty's
+    # master reports it readable only once the kernel has passed it on,
+    # which may be after the exit shows. A read takes it in (the kernel
+    # passes it on first), so the screen and the output show the last of it.
+    state.read_ready()
     return state.exit_status()
 
 

@@ -113,9 +113,17 @@ class SessionState:
         self.screen = screen
         self.process: Process = backend.process
         self.terminal: Terminal | None = backend.terminal
+        # A screen session's output is drawn as it comes, and only a match on
+        # the screen consumes it: it is kept as the transcript is, the most
+        # recent transcript_limit characters, whatever waits.
+        keep = options["transcript_limit"] if screen is not None else None
         self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(
-                encoding, self.errors, options["newline"], strip_ansi=options["strip_ansi"]
+                encoding,
+                self.errors,
+                options["newline"],
+                strip_ansi=options["strip_ansi"],
+                keep=keep,
             )
             for name in backend.output_fds
         }
