@@ -18,7 +18,7 @@ from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_stdin
+from .backends._process import reading_input
 
 #: pytest shows a failure from the caller's line, without this module's frames.
 __tracebackhide__ = True
@@ -181,7 +181,8 @@ class SessionBase(ReaderBase[AnyStr]):
         return self._state.returncode()
 
     def waiting_for_input(self) -> bool | None:
-        """Whether the child is blocked reading its input right now.
+        """Whether the child is blocked reading its input right now: its
+        stdin, or its terminal opened again (``/dev/tty``, as getpass reads).
 
         Returns:
             True if it has said all it will until it is sent something;
@@ -191,7 +192,7 @@ class SessionBase(ReaderBase[AnyStr]):
         pid = self._state.pid
         if pid is None:
             return None  # an attached fd: what is at the other end cannot be seen
-        return reading_stdin(pid) if self.alive else False
+        return reading_input(pid) if self.alive else False
 
     @property
     def alive(self) -> bool:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import platform
 import signal
+import stat
 import subprocess
 
 _PROC = "/proc"
@@ -233,9 +234,11 @@ _READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "i686": 3, "i386": 3, "armv7l": 3}.
 )
 
 
-def reading_stdin(pid: int) -> bool | None:
-    """Whether ``pid`` is blocked reading its stdin; None where that cannot
-    be seen (not Linux, another architecture, the process gone)."""
+def reading_input(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its input: its stdin, or its
+    terminal opened again (``/dev/tty``, as getpass and ssh's password
+    prompt read it). None where that cannot be seen (not Linux, another
+    architecture, the process gone)."""
     if _READ_SYSCALL is None:
         return None
     try:
@@ -245,7 +248,28 @@ def reading_stdin(pid: int) -> bool | None:
         return None
     if len(fields) < 2 or not fields[0].isdigit():
         return False  # running, or not in a system call
-    return int(fields[0]) == _READ_SYSCALL and int(fields[1], 16) == 0
+    if int(fields[0]) != _READ_SYSCALL:
+        return False
+    fd = int(fields[1], 16)
+    return fd == 0 or _is_its_terminal(pid, fd)
+
+
+#: /dev/tty: whichever terminal controls the process that opens it.
+_CONTROLLING_TERMINAL = os.makedev(5, 0)
+
+
+def _is_its_terminal(pid: int, fd: int) -> bool:
+    """Whether ``pid``'s ``fd`` is the terminal its stdin is, or /dev/tty."""
+    try:
+        target = os.stat(f"{_PROC}/{pid}/fd/{fd}")
+        stdin = os.stat(f"{_PROC}/{pid}/fd/0")
+    except OSError:
+        return False
+    if not stat.S_ISCHR(target.st_mode):
+        return False
+    if target.st_rdev == _CONTROLLING_TERMINAL:
+        return True
+    return stat.S_ISCHR(stdin.st_mode) and target.st_rdev == stdin.st_rdev
 
 
 def running(pid: int) -> bool:
