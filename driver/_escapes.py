@@ -221,7 +221,10 @@ class EscapeFilter(Generic[AnyStr]):
                 out[-1] = out[-1][:-1]
                 self._held, self._held_length = [self._esc], 1
                 state, flag, start = _ESC, False, i
-        if state != _TEXT:
+        # Never an empty piece (a read that ended inside a UTF-8 character
+        # gives ""): the held part's last piece must end with its last
+        # character, which the _STRING_ESC branch above takes back.
+        if state != _TEXT and start < n:
             self._held.append(s[start:])
             self._held_length += n - start
         self._state, self._flag = state, flag
