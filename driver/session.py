@@ -385,7 +385,9 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         """Hand the session to the person at this terminal.
 
         Their keys go to the child as typed (this terminal is in raw mode
-        until the method returns, whatever happens) and the child's output
+        until the method returns, whatever happens; a SIGTERM or SIGHUP
+        restores it, then runs the handler set for it or, by default, ends
+        this program as it would have) and the child's output
         goes to their screen, unconsumed output first; window size changes
         are passed on. Returns when the child exits or ``escape_character``
         is typed; the session is then usable again. What was typed is in the
