@@ -78,9 +78,9 @@ class EscapeFilter(Generic[AnyStr]):
     result; a string (OSC, DCS, SOS, PM, APC) still unfinished after
     ``limit`` characters, any other after ``short_limit``, and whatever is
     held at the end of the output (:meth:`finish`), is released as text.
-    (ECMA-48 lets a command string hold ``\b`` to ``\r`` too; no program
-    that a test drives puts them there, and a newline ending a stray string
-    is what lets the next line be read.) Each character is
+    (ECMA-48 lets a command string hold ``\b`` to ``\r`` too; titles and
+    links do not, and a newline ending a stray string is what lets the next
+    line be read.) Each character is
     looked at no more than twice (a sequence whole by the regex, then if need
     be in parts, runs of text or of a sequence's body by ``find`` or a regex),
     and held text is never scanned again. The 8-bit C1 forms
