@@ -1,10 +1,10 @@
 """Session.interact(): hand a session to the person at this terminal.
 
 The user's terminal goes into raw mode (restored on the way out, whatever
-happens) so every key reaches the child as typed; the child's output goes
-straight to the user's screen. Window size changes are passed on. It ends
-when the child exits or the escape character is typed; the session is then
-usable again from code.
+happens, a SIGTERM or SIGHUP included) so every key reaches the child as
+typed; the child's output goes straight to the user's screen. Window size
+changes are passed on. It ends when the child exits or the escape character
+is typed; the session is then usable again from code.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import select
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from ._core import OutputBuffer
@@ -150,11 +151,71 @@ def _write_all(fd: int, data: bytes) -> None:
 @contextlib.contextmanager
 def _raw(fd: int) -> Iterator[None]:
     saved = termios.tcgetattr(fd)
-    try:
+
+    def restore() -> None:
+        # A terminal that hung up (SIGHUP) has no modes left to restore.
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def raw() -> None:
         tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would drop keys typed ahead
+
+    def raw_again() -> None:
+        with contextlib.suppress(termios.error):  # it hung up: the reads will say so
+            raw()
+
+    # The handlers first: a signal between the two would leave the terminal raw.
+    with _restored_on_ending_signals(restore, raw_again):
+        try:
+            raw()
+            yield
+        finally:
+            restore()
+
+
+#: The signals that end a program unless it handles them, and that a person
+#: sends to one: their terminal must not be left raw on the way out (their
+#: shell would not echo). SIGINT and SIGQUIT cannot come from a raw terminal.
+_ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _restored_on_ending_signals(
+    restore: Callable[[], None], resume: Callable[[], None]
+) -> Iterator[None]:
+    """On SIGTERM or SIGHUP, ``restore`` the terminal, then let the signal do
+    what it did before: end this program by default, or run the handler the
+    caller set (``resume`` raw mode if that handler returns). A signal
+    ignored, or handled outside Python, is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous: dict[int, Callable[[int, FrameType | None], object]] = {}
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        restore()
+        handler = previous.get(signum)
+        if handler is None:  # SIG_DFL: die of it as without driver (returncode -N)
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+            return  # still here: this thread blocks it, which ends us once unblocked
+        handler(signum, frame)  # what it raises leaves interact (restoring again)
+        resume()
+
+    replaced = []
+    for ending in _ENDING_SIGNALS:
+        before = signal.getsignal(ending)
+        if before is None or before == signal.SIG_IGN:
+            continue
+        if callable(before):
+            previous[ending] = before
+        replaced.append((ending, before))
+        signal.signal(ending, handle)
+    try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        for ending, before in replaced:
+            signal.signal(ending, before)
 
 
 @contextlib.contextmanager

@@ -259,7 +259,9 @@ def held_escape_hint(held: str | bytes) -> str:
         return ""
     return (
         f"note: strip_ansi holds back {len(held)} characters that began an escape sequence"
-        f" and are not readable until it ends (at most 4096) or the output does: {held[:80]!r}"
+        " and are not readable until it ends, proves not to be one (an OSC, DCS or APC"
+        " string at a control character such as a newline or after 4096 characters, any"
+        f" other after 128) or the output ends: {held[:80]!r}"
     )
 
 

@@ -393,15 +393,17 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         """Hand the session to the person at this terminal.
 
         Their keys go to the child as typed (this terminal is in raw mode
-        until the method returns, whatever happens) and the child's output
-        goes to their screen, unconsumed output first (and to
-        :attr:`screen` with ``screen=True``); window size changes are passed
-        on, a size of 0 (a pty nobody sized) as 24x80. Returns when the
-        child exits or ``escape_character`` is typed; the session is then
-        usable again. What was typed is in the transcript as ``>`` lines,
-        each the line the program got (edited by the terminal or by the
-        program's own line editor), a line nothing showed (a password)
-        masked; see ``driver record``.
+        until the method returns, whatever happens; a SIGTERM or SIGHUP
+        restores it, then runs the handler set for it or, by default, ends
+        this program as it would have) and the child's output goes to their
+        screen, unconsumed output first (and to :attr:`screen` with
+        ``screen=True``); window size changes are passed on, a size of 0 (a
+        pty nobody sized) as 24x80. Returns when the child exits or
+        ``escape_character`` is typed; the session is then usable again.
+        What was typed is in the transcript as ``>`` lines, each the line
+        the program got (edited by the terminal or by the program's own line
+        editor), a line nothing showed (a password) masked; see ``driver
+        record``.
 
         Args:
             escape_character: the key that hands the session back (default

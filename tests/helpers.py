@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import inspect
 import itertools
 import logging
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -156,6 +159,32 @@ def chunked(data: Any, cuts: list[int]) -> list[Any]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
     return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
+
+
+@contextlib.contextmanager
+def on_a_terminal(
+    argv: list[str],
+) -> Iterator[tuple[subprocess.Popen[bytes], driver.Session[str]]]:
+    """``argv`` on a new pty whose slave side this test holds (to read its modes
+    once the program is gone), driven from its master side."""
+    master, slave = os.openpty()
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # not 0x0
+    with contextlib.closing(os.fdopen(slave, "rb", buffering=0)) as terminal:
+        modes = termios.tcgetattr(slave)
+        assert modes[3] & termios.ICANON and modes[3] & termios.ECHO and modes[3] & termios.ISIG
+        process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+        )
+        try:
+            with driver.attach(master, name=" ".join(argv), timeout=20) as session:
+                yield process, session
+                process.wait(timeout=20)
+                # While the master is open: closed, the slave only answers EIO.
+                assert termios.tcgetattr(terminal.fileno()) == modes  # icanon, echo, isig set
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def write_session(tmp_path: Path, text: str, name: str = "example.session") -> Path:

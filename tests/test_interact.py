@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import pytest
 
 import driver
-from helpers import fixture, on_a_fresh_terminal
+from helpers import fixture, on_a_fresh_terminal, on_a_terminal
 
 REPEATER = fixture("repeater.py")[1]
 
@@ -18,6 +19,30 @@ def host(
     options = [*(["--upper"] if upper else []), *(["--wait", wait] if wait else [])]
     argv = fixture("interact_host.py", *options, *(["--screen"] if screen else []), "--", *child)
     return driver.spawn(argv, backend="pty", timeout=20, dimensions=(30, 100))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_that_ends_interact_restores_the_terminal_first(sig: int) -> None:
+    with on_a_terminal(fixture("interact_host.py", "--", sys.executable, REPEATER)) as (host, h):
+        h.expect_exact("repeater.py: starting")
+        h.send("hello\r")
+        h.expect_exact("hello\nhello\n")  # the reply came through interact: it is raw
+        host.send_signal(sig)
+        assert host.wait(timeout=20) == -sig  # then the signal took its normal effect
+
+
+def test_a_sigterm_handler_the_caller_set_runs_with_the_terminal_restored() -> None:
+    argv = fixture("interact_host.py", "--on-sigterm", "--", sys.executable, REPEATER)
+    with on_a_terminal(argv) as (host, h):
+        h.expect_exact("repeater.py: starting")
+        h.send("hello\r")
+        h.expect_exact("hello\nhello\n")
+        host.send_signal(signal.SIGTERM)
+        assert h.expect(r"host: SIGTERM handled, modes restored (\w+)").group(1) == "True"
+        h.send("\x1d")  # its handler returned: interact goes on, raw again
+        h.expect_exact("host: back, modes restored True")
+        h.expect_exact("host: SIGTERM handler kept True")
+        h.expect_exact("host: returncode 0")
 
 
 def test_keys_reach_the_child_and_escape_gives_the_session_back() -> None:
