@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import driver
+from driver.terminal import DEFAULT_WINDOW_SIZE
 
 from ..environment import INPUTRC
 from .exceptions import ExceptionPexpect
@@ -100,7 +101,7 @@ class spawn(SpawnBase):
             env=_without_bracketed_paste(self.env),
             quiet=False,  # as pexpect: the environment as given, with readline made plain
             echo=self.echo,
-            dimensions=dimensions or (24, 80),
+            dimensions=dimensions or DEFAULT_WINDOW_SIZE,
             ignore_signals=ignored,
             **self._driver_options(),
         )

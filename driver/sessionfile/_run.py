@@ -32,11 +32,10 @@ from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, 
 from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import key_bytes
+from ..terminal import DEFAULT_WINDOW_SIZE, key_bytes
 from ._actual import ActualFile, output_lines, screen_row
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
-    DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
     SENDS,
     SessionFile,
@@ -271,7 +270,7 @@ class _Run:
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
                 env=env, cwd=settings.cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=settings.screen or DEFAULT_SCREEN,
+                dimensions=settings.screen or DEFAULT_WINDOW_SIZE,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
