@@ -207,6 +207,10 @@ class SessionState:
         secret = secret or isinstance(text, Secret)
         data = self.encode(text, secret=secret) + end
         sent = data if self.kind is bytes else str(text) + end.decode()
+        if secret:  # a secret from now on: its echo, read while it is written, is masked too
+            lines = sent.split("\n") if isinstance(sent, str) else sent.split(b"\n")
+            for line in lines:
+                self.transcript.secrets.add(line)
         return Outgoing(data, sent, secret, line_open=self._leaves_line_open(sent))
 
     def _leaves_line_open(self, sent: str | bytes) -> bool | None:
@@ -233,9 +237,6 @@ class SessionState:
             part = data[:written]
             shown = part if self.kind is bytes else part.decode(self.encoding or "", "replace")
             line_open = self._leaves_line_open(shown)
-            if outgoing.secret:  # the whole is a secret, as if it had been written whole
-                for line in outgoing.shown.splitlines():
-                    self.transcript.secrets.add(line)
         if outgoing.directive and whole:
             self.transcript.record_directive(str(shown))
         else:

@@ -149,6 +149,37 @@ def test_keyboard_interrupt_in_a_sync_send_tears_the_input(
         s.kill()  # it reads no more: close need not ask it politely
 
 
+def test_a_torn_secret_stays_masked_and_its_echo_too(backend: str) -> None:
+    password = "hunter2-" * (BIG // 8)
+    # On a terminal the echo of what the child's input took arrives while the
+    # send still waits: the error must not show it.
+    argv = fixture("input_report.py", "--hold")
+    with driver.spawn(argv, backend=backend, echo=True, timeout=0.5) as s:
+        s.expect_exact("ready\n")
+        with pytest.raises(driver.Timeout) as timed_out:
+            s.send_line(driver.Secret(password))
+        assert "hunter" not in str(timed_out.value)
+        assert "hunter" not in s.transcript
+        assert "%send ********" in s.transcript
+        assert password.endswith(s.accept_torn_input().rstrip("\n"))
+        s.kill()
+
+
+def test_a_key_that_could_not_be_written_is_not_recorded() -> None:
+    argv = fixture("input_report.py", "--hold")
+    with driver.spawn(argv, backend="pty", echo=False, timeout=0.3) as s:
+        s.expect_exact("ready\n")
+        with pytest.raises(driver.Timeout):
+            s.send("k" * BIG)  # the terminal's input is full now
+        s.accept_torn_input()
+        before = s.transcript
+        with pytest.raises(driver.Timeout):
+            s.send_key("up")
+        assert s.torn_input is None  # nothing of it was written
+        assert s.transcript == before
+        s.kill()
+
+
 def test_sends_written_whole_are_not_torn(spawn: driver.Session) -> None:
     s = spawn(fixture("input_report.py"), echo=False)
     s.expect_exact("ready\n")
@@ -168,7 +199,7 @@ def test_thousands_of_random_cancellations_never_glue_or_misrecord(
     chance = random.Random(20240607)
     counts = {"torn": 0, "unwritten": 0, "whole": 0, "refused": 0}
 
-    async def scenario() -> None:
+    async def scenario() -> tuple[str, str, driver.AsyncSession[str]]:
         argv = fixture("input_report.py", "--small-pipe", "--digest")
         session = await driver.aspawn(argv, timeout=60, transcript_limit=None)
         async with session as s:
@@ -208,10 +239,11 @@ def test_thousands_of_random_cancellations_never_glue_or_misrecord(
                     assert torn_line in lines
                     await s.send(s.accept_torn_input())
             await s.send_eof()
-            text = "".join(expected)
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            assert await s.read_line() == f"bytes {len(text)} sha256 {digest}"
-            assert sent_text(s.transcript) == text
+            return await s.read_line(), "".join(expected), s
 
-    event_loop_checked.run_until_complete(scenario())
+    # Checked off the loop: rendering and hashing megabytes would block it.
+    report, text, session = event_loop_checked.run_until_complete(scenario())
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert report == f"bytes {len(text)} sha256 {digest}"
+    assert sent_text(session.transcript) == text
     assert counts["torn"] > 100 and counts["unwritten"] > 100 and counts["whole"] > 100, counts
