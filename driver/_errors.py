@@ -42,6 +42,17 @@ class SessionClosed(DriverError):
 
 
 @public
+class ExitStatusUnknown(DriverError):
+    """The child has exited, but its exit status can never be known.
+
+    The kernel reaped it and discarded the status (this process ignores
+    SIGCHLD), or another part of the program waited for it first. Raised
+    where the status is the answer (``returncode``, ``wait``, ``close``),
+    never read as 0.
+    """
+
+
+@public
 class InputTorn(DriverError):
     """A send was refused: an earlier one was interrupted part-way.
 

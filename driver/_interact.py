@@ -22,6 +22,7 @@ from ._errors import DriverError
 from ._policy import EXIT_AFTER_EOF_SECONDS
 from ._typed import TypedInput
 from .backends._posix import termios, tty
+from .terminal import MAX_SCREEN_COLS, MAX_SCREEN_ROWS, usable_window_size
 
 if TYPE_CHECKING:
     from ._state import SessionState
@@ -79,6 +80,8 @@ def interact(
             """Read ``fd`` once; what came is recorded and on the screen."""
             data = backend.read(fd)
             if data:
+                if child.screen is not None:  # it shows what this terminal shows
+                    child.screen.feed(data)
                 typed.output(as_text.feed(data))
                 as_text.take_unconsumed()  # only the text was wanted, not kept
                 _write_all(stdout_fd, output_filter(data) if output_filter else data)
@@ -109,7 +112,7 @@ def interact(
                         # this returns, ``alive`` should say so.
                         _await_exit(child)
                         return
-                elif fd == exit_fd and child.process.poll() is not None:
+                elif fd == exit_fd and not child.process.running():
                     for fd in streams:  # what it printed before it exited
                         while show(fd):
                             pass
@@ -119,7 +122,7 @@ def interact(
 def _await_exit(child: SessionState) -> None:
     """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
     process = child.process
-    if process.exit_fd is not None and process.poll() is None:
+    if process.exit_fd is not None and process.running():
         select.select([process.exit_fd], [], [], EXIT_AFTER_EOF_SECONDS)
     process.poll()
 
@@ -178,7 +181,12 @@ def _window_size_forwarded(child: SessionState, fd: int) -> Iterator[None]:
     def follow(*_: object) -> None:
         with contextlib.suppress(OSError):
             size = os.get_terminal_size(fd)
-            terminal.set_window_size(size.lines, size.columns)
+            rows, cols = usable_window_size(size.lines, size.columns)
+            screen = child.screen
+            if screen is not None:  # the screen follows, up to the largest it keeps
+                rows, cols = min(rows, MAX_SCREEN_ROWS), min(cols, MAX_SCREEN_COLS)
+                screen.resize(rows, cols)
+            terminal.set_window_size(rows, cols)
 
     follow()
     if threading.current_thread() is not threading.main_thread():

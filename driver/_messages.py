@@ -19,13 +19,17 @@ from typing import Any
 _SHOWN_OUTPUT_CHARS = 2000
 
 
-def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
+def describe_child(
+    argv: Sequence[str], pid: int | None, returncode: int | None, *, status_lost: bool = False
+) -> str:
     """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
     an attached fd (no pid) its name, as given."""
     if pid is None:
         return f"`{' '.join(argv)}`"
     command = command_line(argv)
-    if returncode is None:
+    if status_lost:
+        state = "exited, status unknown"
+    elif returncode is None:
         state = "running"
     elif returncode < 0:
         state = f"killed by signal {-returncode}"
@@ -268,6 +272,12 @@ OPEN_LINE_HINT = (
     " program that reads lines is still waiting for the rest of that line. Use"
     " send_line(), which adds the newline, or send the newline now."
 )
+NOTHING_TO_SETTLE_HINT = (
+    "hint: nothing arrived since the last thing sent (or since the start), and"
+    " settle() waits for the answer before it waits for a pause; if this key or"
+    " line changes nothing on the screen, check the screen instead of settling"
+)
+
 NEVER_SETTLES_HINT = (
     "hint: the program never stopped writing (a clock, a spinner, top):"
     " wait for what it shows with expect_screen() instead"
@@ -314,3 +324,21 @@ def _are_special(special: Sequence[str]) -> str:
         return f"'{special[0]}' is special and does not match itself"
     listed = ", ".join(f"'{char}'" for char in special[:-1])
     return f"{listed} and '{special[-1]}' are special and do not match themselves"
+
+
+def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
+    """Why the exit status of ``child`` (as :func:`describe_child` says it) is lost."""
+    if sigchld_ignored:
+        why = (
+            "this process ignores SIGCHLD (signal.SIG_IGN, set in this program or"
+            " inherited from the one that started it), so the kernel reaped the child"
+            " at its exit and discarded its status. Restore the default before"
+            " spawning: signal.signal(signal.SIGCHLD, signal.SIG_DFL)"
+        )
+    else:
+        why = (
+            "another part of this program waited for it first (os.wait(), os.waitpid(-1),"
+            " a SIGCHLD handler that reaps every child) and took its status. Wait for"
+            " specific pids only"
+        )
+    return f"{child}: its exit status cannot be known: {why}."

@@ -244,6 +244,7 @@ def write(
     data = outgoing if isinstance(outgoing, bytes) else outgoing.data
     backend, terminal = state.backend, state.terminal
     prepared = data if terminal is None else terminal.prepare_input(data)
+    state.received_when_sent = state.received
     view = memoryview(prepared)
     try:
         while view:
@@ -374,11 +375,15 @@ def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
 
 
 def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]:
-    """Wait until the child's output pauses for ``quiet`` seconds, or ends.
+    """Wait for the child's answer to what was last sent (or, before anything
+    was sent, for its first output), then until its output pauses for
+    ``quiet`` seconds, or ends.
 
     Whether a full-screen program has finished drawing cannot be seen from
     outside (curses programs poll with timeouts, pagers read /dev/tty): a
-    pause in its output is the one sign every program gives.
+    pause in its output is the one sign every program gives. A pause before
+    the answer has begun is not one: a program slow to start (or to react
+    to a key) would be taken for one that is done, by chance.
     """
     state.check_open()
     try:
@@ -388,6 +393,12 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
     if checked is None:
         raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
     buffer = state.buffers["stdout"]
+    what = f"the output to pause for {checked} s"
+    while state.received == state.received_when_sent and not buffer.eof:
+        if not (yield Wait(deadline.when)):
+            raise state.timeout_error(
+                buffer, what, deadline, quiet=True, hint=messages.NOTHING_TO_SETTLE_HINT
+            )
     received, since = state.received, time.monotonic()
     while not buffer.eof:
         now = time.monotonic()
@@ -396,7 +407,6 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
         elif now >= since + checked:
             return
         if now >= deadline.when:
-            what = f"the output to pause for {checked} s"
             raise state.timeout_error(
                 buffer, what, deadline, quiet=False, hint=messages.NEVER_SETTLES_HINT
             )
@@ -409,11 +419,11 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 def exited_by(state: SessionState, deadline: float) -> Steps[bool]:
     """Wait until the child has exited (not reaped), reading output meanwhile."""
     process = state.process
-    while process.poll() is None:
+    while process.running():
         step = deadline if process.exit_fd is not None else _soon(deadline)
         in_time = yield Wait(step, exiting=True)
         if not in_time and step >= deadline:
-            return process.poll() is not None
+            return not process.running()
     return True
 
 
@@ -424,18 +434,17 @@ def _soon(deadline: float) -> float:
 def wait(state: SessionState, deadline: Deadline) -> Steps[int]:
     """Wait for the child to exit; its returncode. Output keeps being read."""
     if state.closed:
-        return _returncode(state)
+        return state.exit_status()
     if not (yield from exited_by(state, deadline.when)):
         raise state.timeout_error(
             state.buffers["stdout"], "the child to exit", deadline, quiet=False
         )
-    return _returncode(state)
-
-
-def _returncode(state: SessionState) -> int:
-    returncode = state.process.returncode
-    assert returncode is not None
-    return returncode
+    # What the child wrote as it exited can still be on its way: a pty's
+    # master reports it readable only once the kernel has passed it on,
+    # which may be after the exit shows. A read takes it in (the kernel
+    # passes it on first), so the screen and the output show the last of it.
+    state.read_ready()
+    return state.exit_status()
 
 
 def check_grace(grace: object) -> float:
@@ -456,7 +465,7 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
     stop watching the fds before they are closed.
     """
     if state.closed:
-        return state.process.reap()
+        return state.exit_status()
     grace = check_grace(grace)
     try:
         if state.pid is not None:  # an attached fd has no child to end: it is released
@@ -466,7 +475,8 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         state.abort()
         raise
     release_engine()
-    return state.release()
+    state.release()
+    return state.exit_status()
 
 
 def _end_politely(state: SessionState, grace: float) -> Steps[None]:
@@ -478,7 +488,7 @@ def _end_politely(state: SessionState, grace: float) -> Steps[None]:
     SIGTERM and, after ``grace``, SIGKILL. The caller reaps and releases.
     """
     process = state.process
-    if process.poll() is None:
+    if process.running():
         # The child may be gone already, or not reading: a full terminal
         # input delays the escalation by the grace period at most.
         with contextlib.suppress(DriverError, OSError):

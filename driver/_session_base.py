@@ -18,7 +18,10 @@ from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_stdin
+from .backends._process import reading_input
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 
 class ReaderBase(Generic[AnyStr]):
@@ -169,11 +172,17 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def returncode(self) -> int | None:
-        """None while the child runs; its exit status, or ``-N`` for signal N."""
-        return self._state.process.poll()
+        """None while the child runs; its exit status, or ``-N`` for signal N.
+
+        Raises:
+            driver.ExitStatusUnknown: the child has exited but its status is
+                lost (this process ignores SIGCHLD); never read as 0.
+        """
+        return self._state.returncode()
 
     def waiting_for_input(self) -> bool | None:
-        """Whether the child is blocked reading its input right now.
+        """Whether the child is blocked reading its input right now: its
+        stdin, or its terminal opened again (``/dev/tty``, as getpass reads).
 
         Returns:
             True if it has said all it will until it is sent something;
@@ -183,12 +192,12 @@ class SessionBase(ReaderBase[AnyStr]):
         pid = self._state.pid
         if pid is None:
             return None  # an attached fd: what is at the other end cannot be seen
-        return reading_stdin(pid) if self.alive else False
+        return reading_input(pid) if self.alive else False
 
     @property
     def alive(self) -> bool:
         """True while the child has not exited."""
-        return self.returncode is None
+        return self._state.process.running()
 
     @property
     def closed(self) -> bool:
@@ -401,11 +410,15 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Returns:
             The child's returncode (``-9`` when the kill ended it).
+
+        Raises:
+            driver.ExitStatusUnknown: its status is lost (see :attr:`returncode`),
+                once everything is released.
         """
-        if self._state.closed:
-            return self._state.process.reap()
-        self._release_engine()
-        return self._state.abort()
+        if not self._state.closed:
+            self._release_engine()
+            self._state.abort()
+        return self._state.exit_status()
 
     def _release_engine(self) -> None:
         """Stop watching the child's fds (before they are closed)."""

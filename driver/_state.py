@@ -20,7 +20,16 @@ from typing import Any, NamedTuple, TypeVar
 from . import _messages as messages
 from ._core import OutputBuffer
 from ._deadline import Deadline, TimeoutArg, deadline_for
-from ._errors import EOF, DecodeError, DriverError, InputTorn, SessionClosed, SpawnError, Timeout
+from ._errors import (
+    EOF,
+    DecodeError,
+    DriverError,
+    ExitStatusUnknown,
+    InputTorn,
+    SessionClosed,
+    SpawnError,
+    Timeout,
+)
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -29,7 +38,7 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
-from .backends._process import reading_stdin
+from .backends._process import reading_input
 from .backends.pty import Terminal
 from .environment import quiet_env
 from .terminal import key_bytes
@@ -127,9 +136,17 @@ class SessionState:
         self.screen = screen
         self.process: Process = backend.process
         self.terminal: Terminal | None = backend.terminal
+        # A screen session's output is drawn as it comes, and only a match on
+        # the screen consumes it: it is kept as the transcript is, the most
+        # recent transcript_limit characters, whatever waits.
+        keep = options["transcript_limit"] if screen is not None else None
         self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(
-                encoding, self.errors, options["newline"], strip_ansi=options["strip_ansi"]
+                encoding,
+                self.errors,
+                options["newline"],
+                strip_ansi=options["strip_ansi"],
+                keep=keep,
             )
             for name in backend.output_fds
         }
@@ -143,6 +160,9 @@ class SessionState:
         self.exit_after_eof_awaited = False
         #: How many bytes of stdout were read so far.
         self.received: int = 0
+        #: ``received`` when something was last written to the child (0 before
+        #: anything was): what came after it is the child's answer.
+        self.received_when_sent: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
         #: The send interrupted part-way, until accept_torn_input(); else None.
@@ -160,8 +180,31 @@ class SessionState:
         return self.process.pid
 
     def describe(self) -> str:
-        returncode = self.process.returncode if self.closed else self.process.poll()
-        return messages.describe_child(self.masked_argv(), self.pid, returncode)
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        return messages.describe_child(
+            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+        )
+
+    def exit_status(self) -> int:
+        """The exited child's returncode (see :meth:`returncode`)."""
+        returncode = self.returncode()
+        assert returncode is not None, "asked for the exit status of a running child"
+        return returncode
+
+    def returncode(self) -> int | None:
+        """The child's exit status (``-N`` for signal N), None while it runs.
+
+        Raises:
+            ExitStatusUnknown: it has exited but its status is lost; it is
+                never reported as 0.
+        """
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        if process.status_lost:
+            ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
+            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+        return returncode
 
     def masked_argv(self) -> list[str]:
         """The command line as driver shows it: each argument masked."""
@@ -375,24 +418,23 @@ class SessionState:
 
     # -- ending -----------------------------------------------------------
 
-    def release(self) -> int:
+    def release(self) -> None:
         """Reap the child (it has exited or been killed) and release every fd.
 
         ``closed`` turns true only here, once the child is reaped.
         """
-        returncode = self.process.reap()
+        self.process.reap()
         self.closed = True
         try:
             self.backend.close()
         finally:
             self.transcript.flush_log()
-        return returncode
 
-    def abort(self) -> int:
+    def abort(self) -> None:
         """Kill the process group, reap, release: for when waiting politely is
         no longer possible (an interrupted close, a session nobody closed)."""
         self.process.signal_group(signal.SIGKILL)
-        return self.release()
+        self.release()
 
     # -- errors: the facts of a failure, in the words of driver._messages ----------
 
@@ -463,7 +505,7 @@ class SessionState:
             and nothing_unread
             and self.terminal is None
             and has_child
-            and self.process.poll() is None
+            and self.process.running()
         ):
             return messages.BUFFERING_HINT
         return ""
@@ -471,7 +513,7 @@ class SessionState:
     def _line_left_open(self) -> bool:
         """Whether the last thing sent ended mid-line while the child reads its
         input: a program that reads lines then waits for the end of that one."""
-        if not self.line_open or self.process.poll() is not None:
+        if not self.line_open or not self.process.running():
             return False
         if self.terminal is not None:
             try:
@@ -481,7 +523,7 @@ class SessionState:
                 return False
         if self.pid is None:
             return True  # an attached fd: the other end may well wait for the line
-        return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
+        return reading_input(self.pid) is not False  # None: it cannot be seen; say it
 
     def eof_error(
         self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()

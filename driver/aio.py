@@ -24,13 +24,16 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, DriverError, ExitStatusUnknown
 from ._options import SpawnOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
 from ._state import SessionState, start
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -72,6 +75,10 @@ class AsyncEngine:
                 step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            except DriverError as failure:
+                # driver's own report reads from the public call that failed:
+                # the policy's and engine's frames say nothing to the caller.
+                raise failure.with_traceback(None)  # noqa: B904 (the same error, its cause kept)
             error = None
             try:
                 if isinstance(step, Wait):
@@ -471,7 +478,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            await self.close()
 
 
 @overload

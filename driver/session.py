@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import select
@@ -17,7 +18,7 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, DriverError, ExitStatusUnknown
 from ._interact import interact
 from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
@@ -25,6 +26,9 @@ from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
 from ._state import SessionState, start
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 if TYPE_CHECKING:
     import asyncio
@@ -62,6 +66,10 @@ class Engine:
                 step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            except DriverError as failure:
+                # driver's own report reads from the public call that failed:
+                # the policy's and engine's frames say nothing to the caller.
+                raise failure.with_traceback(None)  # noqa: B904 (the same error, its cause kept)
             error = None
             try:
                 reply = self.pump(step) if isinstance(step, Wait) else step.function(step.argument)
@@ -390,12 +398,14 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
         Their keys go to the child as typed (this terminal is in raw mode
         until the method returns, whatever happens) and the child's output
-        goes to their screen, unconsumed output first; window size changes
-        are passed on. Returns when the child exits or ``escape_character``
-        is typed; the session is then usable again. What was typed is in the
-        transcript as ``>`` lines, each the line the program got (edited by
-        the terminal or by the program's own line editor), a line nothing
-        showed (a password) masked; see ``driver record``.
+        goes to their screen, unconsumed output first (and to
+        :attr:`screen` with ``screen=True``); window size changes are passed
+        on, a size of 0 (a pty nobody sized) as 24x80. Returns when the
+        child exits or ``escape_character`` is typed; the session is then
+        usable again. What was typed is in the transcript as ``>`` lines,
+        each the line the program got (edited by the terminal or by the
+        program's own line editor), a line nothing showed (a password)
+        masked; see ``driver record``.
 
         Args:
             escape_character: the key that hands the session back (default
@@ -584,7 +594,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            self.close()
 
 
 @overload

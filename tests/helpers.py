@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import itertools
 import logging
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -32,6 +35,34 @@ def driver_command(*args: str | Path, **options: Any) -> subprocess.CompletedPro
         [sys.executable, "-m", "driver", *map(str, args)],
         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, **options,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def on_a_fresh_terminal(argv: list[str]) -> Iterator[driver.Session[str]]:
+    """``argv`` on a pty nobody sized (0 rows, 0 columns, as ``script``
+    gives when its input is not a terminal), its controlling terminal; the
+    session drives the pty's master, as a person would type at it."""
+    master, slave = os.openpty()
+    try:
+        assert os.get_terminal_size(slave) == (0, 0)
+        # A session leader that opens a terminal makes it its controlling one.
+        reopen = 'exec "$@" <>"$0" >&0 2>&0'
+        child = subprocess.Popen(
+            ["sh", "-c", reopen, os.ttyname(slave), *argv],
+            stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )  # fmt: skip
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)  # the child holds it: its exit ends the output
+    try:
+        with driver.attach(master, name="a terminal nobody sized", timeout=30) as terminal:
+            yield terminal
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 def python(code: str, *args: str) -> list[str]:

@@ -58,7 +58,7 @@ class _Common:
         """Where a REPL's options differ from spawn's."""
         # A byte that does not decode shows as an escape (\\xff) rather than
         # stop every later run at the same DecodeError.
-        return {"backend": "pty", "errors": "backslashreplace", "quiet": True, **options}
+        return {"backend": "pty", "errors": "backslashreplace", **options}
 
     @property
     def echoes(self) -> bool:
@@ -115,9 +115,10 @@ _ARGS_DOC = """
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
         **options: the options of :func:`driver.spawn`
-            (:class:`driver.SpawnOptions`), with three defaults of a REPL's
-            own: ``backend="pty"``, ``quiet=True`` (a dumb terminal, no
-            colour, no bracketed paste) and ``errors="backslashreplace"``.
+            (:class:`driver.SpawnOptions`), with two defaults of a REPL's
+            own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
+            as everywhere, ``quiet=True``: a dumb terminal, no colour, no
+            bracketed paste).
 """
 
 

@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 import regex
 
-from .. import EOF, DriverError, Match, Session, SpawnError, Timeout, spawn
+from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, Timeout, spawn
 from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
 from ..spelling import escape_output_line
@@ -567,6 +567,8 @@ class _Run:
             # Until it exits, not until its output ends: a process it left
             # running may hold that open (close() ends the process group).
             session.wait()
+        except ExitStatusUnknown:
+            pass  # it exited; check_status fails the command for the lost status
         except Timeout as error:
             self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
@@ -584,6 +586,8 @@ class _Run:
         assert self.command is not None
         try:
             session.wait()
+        except ExitStatusUnknown:
+            pass  # it exited; check_status fails the command for the lost status
         except Timeout as error:
             self.fail(
                 where,
@@ -599,8 +603,12 @@ class _Run:
         if session is None or command is None or command.status_checked:
             return
         command.status_checked = True
-        returncode = session.close(grace=1.0)
-        actual = status_text(returncode)
+        try:
+            actual = status_text(session.close(grace=1.0))
+        except ExitStatusUnknown as error:  # a failure, whatever was expected
+            self.fail(step if step is not None else command.step, str(error))
+            self.session = None
+            return
         expected = step.text if step is not None else "0"
         if actual != expected:
             where = step if step is not None else command.step
@@ -617,7 +625,8 @@ class _Run:
         if self.command is None or self.command.aborted:
             # It stopped following the script (a timeout, say): its status
             # says only that it was killed here.
-            self.session.close(grace=0)
+            with contextlib.suppress(ExitStatusUnknown):
+                self.session.close(grace=0)
             self.session = None
             return
         self.keep_output_until_exit(None)
@@ -693,7 +702,8 @@ def run_file(
             run.run()
         finally:
             if run.session is not None:
-                run.session.close(grace=0.2)
+                with contextlib.suppress(ExitStatusUnknown):  # released; said where it mattered
+                    run.session.close(grace=0.2)
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
