@@ -229,7 +229,8 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def on_send(self) -> Callable[[AnyStr], object] | None:
-        """A callable given everything sent, as it is sent (secrets too), or None; settable."""
+        """A callable given everything sent, once the child's input took it (secrets
+        too; of a send interrupted part-way, the part it took), or None; settable."""
         return self._state.send_tap
 
     @on_send.setter

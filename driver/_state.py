@@ -63,9 +63,9 @@ class Outgoing(NamedTuple):
 
 
 class Torn(NamedTuple):
-    """A send interrupted part-way: the child took ``written`` bytes of it."""
+    """A send interrupted part-way: the child took ``written`` bytes of ``data``."""
 
-    outgoing: Outgoing | bytes
+    data: bytes
     written: int
     #: What interrupted it (``CancelledError``, ``KeyboardInterrupt``...).
     interruption: str
@@ -169,7 +169,7 @@ class SessionState:
         self.torn: Torn | None = None
         #: Called with each piece of stdout as it is read (str or bytes, as the session).
         self.read_tap: Callable[[Any], object] | None = None
-        #: Called with each thing sent, as it is about to be written.
+        #: Called with each thing sent once written (a send interrupted part-way: the part).
         self.send_tap: Callable[[Any], object] | None = None
 
     # -- facts ----------------------------------------------------------
@@ -269,9 +269,11 @@ class SessionState:
         part leaves the input torn until accept_torn_input()."""
         data = outgoing if isinstance(outgoing, bytes) else outgoing.data
         if 0 < written < len(data) and interruption:
-            self.torn = Torn(outgoing, written, interruption)
-        if isinstance(outgoing, bytes) or (data and not written):
-            return  # bytes typed by a person (interact) are recorded there
+            self.torn = Torn(data, written, interruption)
+        if isinstance(outgoing, bytes):
+            return  # bytes typed by a person: interact() records what they make
+        if data and not written:
+            return  # nothing reached the child
         whole = written == len(data)
         shown, line_open = outgoing.shown, outgoing.line_open
         if not whole:
@@ -293,9 +295,8 @@ class SessionState:
         """InputTorn if a send was interrupted part-way and not yet accepted."""
         torn = self.torn
         if torn is not None:
-            data = torn.outgoing if isinstance(torn.outgoing, bytes) else torn.outgoing.data
             message = messages.input_torn(
-                self.describe(), torn.written, len(data), torn.interruption
+                self.describe(), torn.written, len(torn.data), torn.interruption
             )
             raise InputTorn(self.masked(message))
 
@@ -305,8 +306,7 @@ class SessionState:
         torn = self.torn
         if torn is None:
             return None
-        data = torn.outgoing if isinstance(torn.outgoing, bytes) else torn.outgoing.data
-        rest = data[torn.written :]
+        rest = torn.data[torn.written :]
         # A character cut in two shows as U+FFFD at the start of the rest.
         return rest if self.kind is bytes else rest.decode(self.encoding or "", "replace")
 
