@@ -36,7 +36,7 @@ from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
 from ._state import Outgoing, SessionState, What
 from .backends import Process
-from .backends._process import running
+from .backends._process import idle, running
 
 T = TypeVar("T")
 
@@ -411,6 +411,32 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
                 buffer, what, deadline, quiet=False, hint=messages.NEVER_SETTLES_HINT
             )
         yield Wait(min(deadline.when, since + checked))
+
+
+#: How often a wait for the child to become idle looks again, at first and
+#: at most: /proc shows the state but gives no notice of a change.
+IDLE_LOOK_SECONDS = (0.0005, 0.01)
+
+
+def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
+    """Wait until the child blocks reading its input or waiting on fds: done
+    with what it was doing, ready for what is sent next. Whether it got
+    there (False: it exited, or the deadline came first); None where it
+    cannot be seen. Output keeps being read meanwhile."""
+    state.check_open()
+    pid = state.pid
+    if pid is None:
+        return None
+    pause, longest = IDLE_LOOK_SECONDS
+    while True:
+        seen = idle(pid)
+        if seen is None or seen:
+            return seen
+        now = time.monotonic()
+        if now >= deadline.when or not state.process.running():
+            return False
+        yield Wait(min(deadline.when, now + pause))
+        pause = min(pause * 2, longest)
 
 
 # -- the child's exit ---------------------------------------------------------

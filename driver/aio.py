@@ -435,6 +435,10 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         """Press keys by name; see :meth:`driver.Session.send_key`."""
         await self._write(policy.write(self._state, self._state.key_bytes(names)))
 
+    async def wait_until_idle(self, timeout: TimeoutArg = None) -> bool | None:
+        """Wait until the child is ready for input; see :meth:`driver.Session.wait_until_idle`."""
+        return await self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
+
     async def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit. Output keeps being read meanwhile.
 

@@ -487,18 +487,24 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         return self._engine.run(steps)
 
     def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
-        """Wait until the output pauses for ``quiet`` seconds (or ends).
+        """Wait for the child's answer, then until its output pauses for
+        ``quiet`` seconds (or ends).
 
-        A full-screen program that is done drawing stops writing; whether it
-        is done cannot be seen otherwise. Prefer :meth:`expect_screen` for
-        what the screen must show: it returns as soon as it does.
+        The answer is output that arrives after the last thing sent (before
+        anything was sent: after the start), so a program slow to start or
+        to react is never taken for one that is done. With the terminal's
+        echo on, the echo is the start of the answer. A full-screen program
+        that is done drawing stops writing; whether it is done cannot be
+        seen otherwise. Prefer :meth:`expect_screen` for what the screen
+        must show: it returns as soon as it does.
 
         Args:
             quiet: seconds without output that count as a pause.
             timeout: as for :meth:`read_line`.
 
         Raises:
-            driver.Timeout: the output never paused that long in time.
+            driver.Timeout: no answer came, or the output never paused
+                that long, in time.
         """
         self._engine.run(policy.settle(self._state, quiet, self.deadline(timeout)))
 
@@ -545,6 +551,28 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         return view
 
     # -- lifecycle --------------------------------------------------------
+
+    def wait_until_idle(self, timeout: TimeoutArg = None) -> bool | None:
+        """Wait until the child blocks reading its input (or waiting on fds, as
+        an event loop or a line editor does): done with what it was doing, and
+        ready for what is sent next.
+
+        A prompt can appear before the program is ready to read: a line sent
+        the instant it shows may reach the terminal before the program has
+        set it up (its echo then shows in the answer). The REPLs call this
+        before each line they send on a terminal (for at most
+        :data:`driver.terminal.READY_SECONDS`). Output keeps being read
+        meanwhile.
+
+        Args:
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            True once it is; False if it exited or the deadline came first
+            (no error: sending then is what would have happened anyway);
+            None where this cannot be seen (it is read from Linux's /proc).
+        """
+        return self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
 
     def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit.

@@ -279,7 +279,7 @@ def test_settle_waits_for_the_answer_before_it_waits_for_a_pause() -> None:
     # The answer comes after a second of work: a pause of 0.05 s before it
     # began is not the program being done.
     code = (
-        "import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+        "import sys\nprint('ready', end='', flush=True)\nsys.stdin.readline()\n"
         "sum(range(30_000_000))\nprint('answered', flush=True)\nsys.stdin.read()"
     )
     with screen_session([sys.executable, "-c", code]) as session:

@@ -232,13 +232,17 @@ def _group_of(pid: int) -> int | None:
 _READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "i686": 3, "i386": 3, "armv7l": 3}.get(
     platform.machine()
 )
+# The calls that wait for any of several fds (poll, select, epoll and their
+# kin): an event loop or a line editor blocks there while it waits for a key.
+_WAIT_SYSCALLS = {
+    "x86_64": {7, 23, 232, 270, 271, 281, 441},
+    "aarch64": {22, 72, 73, 441},
+}.get(platform.machine(), set())
 
 
-def reading_input(pid: int) -> bool | None:
-    """Whether ``pid`` is blocked reading its input: its stdin, or its
-    terminal opened again (``/dev/tty``, as getpass and ssh's password
-    prompt read it). None where that cannot be seen (not Linux, another
-    architecture, the process gone)."""
+def _blocked_in(pid: int) -> tuple[int, int] | None:
+    """The system call ``pid`` is blocked in and its first argument; (-1, 0)
+    while it runs; None where that cannot be seen."""
     if _READ_SYSCALL is None:
         return None
     try:
@@ -247,11 +251,34 @@ def reading_input(pid: int) -> bool | None:
     except OSError:
         return None
     if len(fields) < 2 or not fields[0].isdigit():
-        return False  # running, or not in a system call
-    if int(fields[0]) != _READ_SYSCALL:
-        return False
-    fd = int(fields[1], 16)
-    return fd == 0 or _is_its_terminal(pid, fd)
+        return -1, 0  # running, or not in a system call
+    return int(fields[0]), int(fields[1], 16)
+
+
+def reading_input(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its input: its stdin, or its
+    terminal opened again (``/dev/tty``, as getpass and ssh's password
+    prompt read it). None where that cannot be seen (not Linux, another
+    architecture, the process gone)."""
+    blocked = _blocked_in(pid)
+    if blocked is None:
+        return None
+    return _reads_input(pid, *blocked)
+
+
+def _reads_input(pid: int, call: int, fd: int) -> bool:
+    return call == _READ_SYSCALL and (fd == 0 or _is_its_terminal(pid, fd))
+
+
+def idle(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its input or waiting on fds (poll,
+    select, epoll): done with what it was doing, and ready for input if any
+    program is. Looser than :func:`reading_input`: which fds a poll waits on
+    cannot be seen. None where that cannot be seen."""
+    blocked = _blocked_in(pid)
+    if blocked is None:
+        return None
+    return blocked[0] in _WAIT_SYSCALLS or _reads_input(pid, *blocked)
 
 
 #: /dev/tty: whichever terminal controls the process that opens it.
