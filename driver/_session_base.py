@@ -229,12 +229,44 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def on_send(self) -> Callable[[AnyStr], object] | None:
-        """A callable given everything sent, as it is sent (secrets too), or None; settable."""
+        """A callable given everything sent, once the child's input took it (secrets
+        too; of a send interrupted part-way, the part it took), or None; settable."""
         return self._state.send_tap
 
     @on_send.setter
     def on_send(self, tap: Callable[[AnyStr], object] | None) -> None:
         self._state.send_tap = _checked_tap(tap, "on_send")
+
+    @property
+    def torn_input(self) -> AnyStr | None:
+        """The rest of a send interrupted part-way, or None while the input is whole.
+
+        A send cancelled, interrupted (^C) or timed out after the child took
+        part of it leaves the child holding the start of a line; the
+        transcript shows that part as sent. Until :meth:`accept_torn_input`,
+        every send raises :class:`driver.InputTorn`.
+        """
+        rest: AnyStr | None = self._state.torn_rest()
+        return rest
+
+    def accept_torn_input(self) -> AnyStr:
+        """Accept that a send was interrupted part-way, so sends go on.
+
+        The child holds the start of a line. Send the returned rest to
+        complete it, or end the line as the program needs (a terminal's line
+        is dropped by ``send_control("u")``); a pipe's input can only go on
+        or end.
+
+        Returns:
+            The part the child did not get (empty if the input was whole);
+            in a text session a character cut in two starts it as U+FFFD.
+        """
+        rest = self._state.torn_rest()
+        self._state.torn = None
+        if rest is None:
+            return "" if self._state.kind is str else b""  # type: ignore[return-value]
+        accepted: AnyStr = rest
+        return accepted
 
     @property
     def echo(self) -> bool:
