@@ -561,8 +561,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
         A prompt can appear before the program is ready to read: a line sent
         the instant it shows may reach the terminal before the program has
-        set it up (its echo then shows in the answer). The REPLs call this
-        before each line they send on a terminal (for at most
+        set it up (its echo then shows in the answer). The REPLs and session
+        files call this before each line they send on a terminal (for at most
         :data:`driver.terminal.READY_SECONDS`). Output keeps being read
         meanwhile.
 
