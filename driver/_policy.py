@@ -36,7 +36,7 @@ from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
 from ._state import Outgoing, SessionState, What
 from .backends import Process
-from .backends._process import idle, running
+from .backends._process import running
 
 T = TypeVar("T")
 
@@ -416,6 +416,9 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 #: How often a wait for the child to become idle looks again, at first and
 #: at most: /proc shows the state but gives no notice of a change.
 IDLE_LOOK_SECONDS = (0.0005, 0.01)
+#: How many times it looks at once (handing the CPU over in between) before
+#: it waits on the clock.
+IDLE_QUICK_LOOKS = 20
 
 
 def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
@@ -424,12 +427,10 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
     there (False: it exited, or the deadline came first); None where it
     cannot be seen. Output keeps being read meanwhile."""
     state.check_open()
-    pid = state.pid
-    if pid is None:
-        return None
+    process = state.process
     pause, longest = IDLE_LOOK_SECONDS
     while True:
-        seen = idle(pid)
+        seen = _idle_soon(process)
         if seen is None or seen:
             return seen
         now = time.monotonic()
@@ -437,6 +438,18 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
             return False
         yield Wait(min(deadline.when, now + pause))
         pause = min(pause * 2, longest)
+
+
+def _idle_soon(process: Process) -> bool | None:
+    """``process.idle()``, looking a few times more while giving the CPU away:
+    a REPL that just printed its prompt is usually microseconds from its
+    read, and a wait on the clock would cost a millisecond (poll's unit)."""
+    for _ in range(IDLE_QUICK_LOOKS):
+        seen = process.idle()
+        if seen is None or seen:
+            return seen
+        os.sched_yield()
+    return process.idle()
 
 
 # -- the child's exit ---------------------------------------------------------

@@ -18,7 +18,6 @@ from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_input
 
 #: pytest shows a failure from the caller's line, without this module's frames.
 __tracebackhide__ = True
@@ -189,10 +188,8 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        pid = self._state.pid
-        if pid is None:
-            return None  # an attached fd: what is at the other end cannot be seen
-        return reading_input(pid) if self.alive else False
+        # An attached fd's other end cannot be seen: None.
+        return self._state.process.reading_input() if self.alive else False
 
     @property
     def alive(self) -> bool:

@@ -38,7 +38,6 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
-from .backends._process import reading_input
 from .backends.pty import Terminal
 from .environment import quiet_env
 from .terminal import key_bytes
@@ -523,7 +522,7 @@ class SessionState:
                 return False
         if self.pid is None:
             return True  # an attached fd: the other end may well wait for the line
-        return reading_input(self.pid) is not False  # None: it cannot be seen; say it
+        return self.process.reading_input() is not False  # None: it cannot be seen; say it
 
     def eof_error(
         self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()
