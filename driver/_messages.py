@@ -13,9 +13,14 @@ import os
 import shlex
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 _SHOWN_OUTPUT_CHARS = 2000
+
+#: What a pattern was given to, for the words of a hint: ``"expect"`` (a
+#: pattern, or a list of them), ``"dispatch"`` (a key of a dict: dispatch(),
+#: expect() with a dict, driver.run's ``responses``).
+PatternApi = Literal["expect", "dispatch"]
 
 
 def describe_child(
@@ -273,7 +278,7 @@ def literal_hint(
     shown: str,
     special: Sequence[str],
     *,
-    api: str = "expect",
+    api: PatternApi = "expect",
     index: int | None = None,
     text: str | bytes | None = None,
 ) -> str:
@@ -283,9 +288,8 @@ def literal_hint(
     Args:
         shown: the regex, as a message shows it.
         special: its special characters (none for a secret).
-        api: ``"expect"`` (a pattern, or entry ``index`` of a list), or
-            ``"dispatch"``: a key of a dict (dispatch(), expect() with a
-            dict, driver.run's responses), where a key is made literal.
+        api: what it was given to (:data:`PatternApi`); a key of a dict is
+            made literal with re.escape(), as the hint says.
         index: its place in a list of several; None if alone.
         text: its text, for the fix; None for a secret.
     """

@@ -102,7 +102,7 @@ def until(
     what: What,
     deadline: Deadline,
     search: Search[Any] | None = None,
-    api: str = "expect",
+    api: messages.PatternApi = "expect",
 ) -> Steps[T]:
     """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does.
 
@@ -156,7 +156,7 @@ def _at_an_end(
     what: What,
     search: Search[Any] | None,
     timed_out: bool,
-    api: str,
+    api: messages.PatternApi,
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -191,7 +191,7 @@ def expect(
     *,
     exact: bool,
     window: int | None = None,
-    api: str = "expect",
+    api: messages.PatternApi = "expect",
 ) -> Steps[Match[Any]]:
     """Wait for any pattern of ``spec`` (see Reader.expect); ``api`` as for :func:`until`."""
     state.check_open()

@@ -404,7 +404,7 @@ class SessionState:
         quiet: bool,
         hint: str = "",
         entries: Sequence[Entry[Any]] = (),
-        api: str = "expect",
+        api: messages.PatternApi = "expect",
     ) -> Timeout:
         """``entries``: the patterns waited for (given to ``api``, see
         :func:`driver._messages.literal_hint`); ``quiet``: nothing came meanwhile."""
@@ -416,7 +416,12 @@ class SessionState:
         )
 
     def _timeout_hint(
-        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], api: str, *, quiet: bool
+        self,
+        buffer: OutputBuffer[Any],
+        entries: Sequence[Entry[Any]],
+        api: messages.PatternApi,
+        *,
+        quiet: bool,
     ) -> str:
         """The likeliest cause that shows, first the surest: a regex whose text
         came as written, a line sent without its end, output held in a buffer."""
@@ -458,7 +463,7 @@ class SessionState:
         buffer: OutputBuffer[Any],
         what: What,
         entries: Sequence[Entry[Any]] = (),
-        api: str = "expect",
+        api: messages.PatternApi = "expect",
     ) -> EOF:
         shown = what if isinstance(what, str) else what()
         message = messages.output_ended(shown, self.describe())
@@ -466,7 +471,7 @@ class SessionState:
         return self._error(EOF, message, shown, buffer=buffer, hint=hint)
 
     def _literal_hint(
-        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], api: str
+        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], api: messages.PatternApi
     ) -> str:
         """The literal-regex hint on the unconsumed output, read only if a regex
         was waited for (it may be large)."""
