@@ -14,9 +14,14 @@ import os
 import shlex
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 _SHOWN_OUTPUT_CHARS = 2000
+
+#: What a pattern was given to, for the words of a hint: ``"expect"`` (a
+#: pattern, or a list of them), ``"dispatch"`` (a key of a dict: dispatch(),
+#: expect() with a dict, driver.run's ``responses``).
+PatternApi = Literal["expect", "dispatch"]
 
 
 def describe_child(
@@ -308,9 +313,33 @@ def joined_hints(*hints: str) -> str:
     return "\n".join(hint for hint in hints if hint)
 
 
-def literal_hint(which: str, special: Sequence[str]) -> str:
-    """The hint when the text of a regex (``which``) stands in the output as
-    written: it was meant as plain text. ``special``: its special characters."""
+def literal_hint(
+    shown: str,
+    special: Sequence[str],
+    *,
+    api: PatternApi = "expect",
+    index: int | None = None,
+    text: str | bytes | None = None,
+) -> str:
+    """The hint when the text of a regex stands in the output as written: it
+    was meant as plain text. In the words of the ``api`` it was given to.
+
+    Args:
+        shown: the regex, as a message shows it.
+        special: its special characters (none for a secret).
+        api: what it was given to (:data:`PatternApi`); a key of a dict is
+            made literal with re.escape(), as the hint says.
+        index: its place in a list of several; None if alone.
+        text: its text, for the fix; None for a secret.
+    """
+    if api == "dispatch":
+        escaped = "re.escape() it" if text is None else f"write it as re.escape({text!r})"
+        return (
+            f"hint: the output holds the text of the key {shown} as written, but a key is"
+            f" read as a regex, where {_are_special(special)}. To find the text as written,"
+            f" {escaped}."
+        )
+    which = shown if index is None else f"entry {index} of the list, {shown}"
     return (
         f"hint: the output holds the text of {which} as written, but a pattern is"
         f" read as a regex, where {_are_special(special)}. Use expect_exact to find"
@@ -326,6 +355,25 @@ def _are_special(special: Sequence[str]) -> str:
         return f"'{special[0]}' is special and does not match itself"
     listed = ", ".join(f"'{char}'" for char in special[:-1])
     return f"{listed} and '{special[-1]}' are special and do not match themselves"
+
+
+def answers_used_up(
+    command: str, prompt: str, asked: int, given: Sequence[object], output: str | bytes
+) -> str:
+    """A prompt asked more times than its list of answers holds (driver.run's or
+    a REPL's ``responses``). ``prompt``: as messages show a regex; ``output``:
+    all of it so far, masked; bytes shown as a bytes literal."""
+    shown = output if isinstance(output, str) else repr(output)
+    return (
+        f"`{command}` asked {prompt} a {_ordinal(asked)} time, but responses has"
+        f" {len(given)} answer(s) for it: {given!r}. Add answers, or give a str to"
+        " answer every time." + (f"\noutput so far:\n{shown}" if output else "")
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:

@@ -102,8 +102,13 @@ def until(
     what: What,
     deadline: Deadline,
     search: Search[Any] | None = None,
+    api: messages.PatternApi = "expect",
 ) -> Steps[T]:
-    """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
+    """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does.
+
+    ``api``: how the patterns of ``search`` were given, for a hint's words
+    (see :func:`driver._messages.literal_hint`).
+    """
     state.check_open()
     arrived_before = buffer.end
     timed_out = False
@@ -114,7 +119,7 @@ def until(
         try:
             result = attempt()
             if result is None and (buffer.eof or timed_out or buffer.failure is not None):
-                result = yield from _at_an_end(state, buffer, what, search, timed_out)
+                result = yield from _at_an_end(state, buffer, what, search, timed_out, api)
         except SlowSearch as slow:
             assert search is not None
             if (timed_out_entry := search.entry_for(Timeout)) is not None:
@@ -133,7 +138,7 @@ def until(
         if timed_out:
             quiet = buffer.end == arrived_before
             entries = () if search is None else search.entries
-            raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries)
+            raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries, api=api)
         timed_out = not (yield Wait(deadline.when))
 
 
@@ -151,6 +156,7 @@ def _at_an_end(
     what: What,
     search: Search[Any] | None,
     timed_out: bool,
+    api: messages.PatternApi,
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -163,7 +169,7 @@ def _at_an_end(
         if search is not None and (found := search.finish(EOF)) is not None:
             return found
         yield from _exit_after_eof(state)
-        raise state.eof_error(buffer, what, () if search is None else search.entries)
+        raise state.eof_error(buffer, what, () if search is None else search.entries, api)
     if timed_out and search is not None:
         return search.finish(Timeout)
     return None
@@ -185,8 +191,9 @@ def expect(
     *,
     exact: bool,
     window: int | None = None,
+    api: messages.PatternApi = "expect",
 ) -> Steps[Match[Any]]:
-    """Wait for any pattern of ``spec`` (see Reader.expect)."""
+    """Wait for any pattern of ``spec`` (see Reader.expect); ``api`` as for :func:`until`."""
     state.check_open()
     if window is not None and (type(window) is not int or window < 1):
         raise ValueError(
@@ -201,7 +208,7 @@ def expect(
     def what() -> str:  # words built only for an error
         return describe(search.entries, hide)
 
-    return (yield from until(state, buffer, search.step, what, deadline, search))
+    return (yield from until(state, buffer, search.step, what, deadline, search, api))
 
 
 def dispatch(

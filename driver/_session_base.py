@@ -66,7 +66,10 @@ class ReaderBase(Generic[AnyStr]):
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg, exact: bool
     ) -> Steps[Match[AnyStr]]:
         def expect_one(patterns: list[Any], deadline: Deadline) -> Steps[Match[Any]]:
-            return self._matched(expect(self._state, self._buffer, patterns, deadline, exact=exact))
+            steps = expect(
+                self._state, self._buffer, patterns, deadline, exact=exact, api="dispatch"
+            )
+            return self._matched(steps)
 
         return dispatch(self._state, expect_one, handlers, self.deadline(timeout))
 

@@ -477,9 +477,11 @@ class SessionState:
         quiet: bool,
         hint: str = "",
         entries: Sequence[Entry[Any]] = (),
+        api: messages.PatternApi = "expect",
     ) -> Timeout:
-        """``entries``: the patterns waited for; ``quiet``: nothing came meanwhile."""
-        hint = hint or self._timeout_hint(buffer, entries, quiet=quiet)
+        """``entries``: the patterns waited for (given to ``api``, see
+        :func:`driver._messages.literal_hint`); ``quiet``: nothing came meanwhile."""
+        hint = hint or self._timeout_hint(buffer, entries, api, quiet=quiet)
         shown = what if isinstance(what, str) else what()
         message = messages.timed_out(deadline.seconds, shown, self.describe())
         return self._error(
@@ -487,11 +489,16 @@ class SessionState:
         )
 
     def _timeout_hint(
-        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], *, quiet: bool
+        self,
+        buffer: OutputBuffer[Any],
+        entries: Sequence[Entry[Any]],
+        api: messages.PatternApi,
+        *,
+        quiet: bool,
     ) -> str:
         """The likeliest cause that shows, first the surest: a regex whose text
         came as written, a line sent without its end, output held in a buffer."""
-        hint = self._literal_hint(buffer, entries)
+        hint = self._literal_hint(buffer, entries, api)
         if hint:
             return hint
         if self._line_left_open():
@@ -525,20 +532,31 @@ class SessionState:
         return self.process.reading_input() is not False  # None: it cannot be seen; say it
 
     def eof_error(
-        self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()
+        self,
+        buffer: OutputBuffer[Any],
+        what: What,
+        entries: Sequence[Entry[Any]] = (),
+        api: messages.PatternApi = "expect",
     ) -> EOF:
         shown = what if isinstance(what, str) else what()
         message = messages.output_ended(shown, self.describe())
-        hint = self._literal_hint(buffer, entries)
+        hint = self._literal_hint(buffer, entries, api)
         return self._error(EOF, message, shown, buffer=buffer, hint=hint)
 
-    def _literal_hint(self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]]) -> str:
+    def _literal_hint(
+        self, buffer: OutputBuffer[Any], entries: Sequence[Entry[Any]], api: messages.PatternApi
+    ) -> str:
         """The literal-regex hint on the unconsumed output, read only if a regex
         was waited for (it may be large)."""
         if not any(isinstance(entry, Regex) for entry in entries):
             return ""
         found = regex_written_as_text(entries, buffer.unconsumed(), self.transcript.secrets.hide)
-        return messages.literal_hint(*found) if found is not None else ""
+        if found is None:
+            return ""
+        index = found.position if len(entries) > 1 else None
+        return messages.literal_hint(
+            found.shown, found.special, api=api, index=index, text=found.text
+        )
 
     def write_timeout_error(self, unwritten: int, total: int, deadline: Deadline) -> Timeout:
         waited = deadline.seconds

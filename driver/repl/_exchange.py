@@ -187,7 +187,7 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
     # A question is the last thing printed (the program waits for the answer):
     # the same words inside later output, or inside an echo, are not one.
     questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
-    answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
+    answers = [Answers(question, answer) for question, answer in (responses or {}).items()]
     prompts = repl.prompts
     output: list[str] = []
     pending: list[str] = [kind(line) for line in command.split("\n")]
