@@ -12,6 +12,7 @@ from typing import Any
 
 from . import _messages as messages
 from ._errors import DriverError
+from ._masking import Secret
 from ._patterns import show_regex
 
 
@@ -49,7 +50,11 @@ class Answers:
         except StopIteration:
             # A compiled pattern's flags: re's and regex's share the bits looked at.
             source = getattr(self.prompt, "pattern", self.prompt)
-            shown = show_regex(source, int(getattr(self.prompt, "flags", 0)))
+            shown = (
+                "a secret prompt"
+                if isinstance(source, Secret)
+                else show_regex(source, int(getattr(self.prompt, "flags", 0)))
+            )
             command = " ".join(argv)
             raise DriverError(
                 messages.answers_used_up(command, shown, self.used, self.given, output)

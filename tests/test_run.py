@@ -98,3 +98,10 @@ def test_a_bytes_run_that_times_out_carries_the_output_as_bytes() -> None:
     with pytest.raises(driver.Timeout) as caught:
         driver.run(fixture("questions.py"), {rb"name\?.*\] ": b"ada"}, timeout=0.5, encoding=None)
     assert caught.value.output == b"Password: "
+
+
+def test_a_secret_prompt_asked_too_often_is_not_shown() -> None:
+    ask_twice = "for i in 1 2; do printf 'Tok''en-7x: '; read x; done"  # not in argv whole
+    with pytest.raises(driver.DriverError, match="asked a secret prompt a 2nd time") as caught:
+        driver.run(["sh", "-c", ask_twice], responses={driver.Secret("Token-7x: "): ["a"]})
+    assert "Token-7x" not in str(caught.value)
