@@ -85,3 +85,4 @@ class PopenSpawn(SpawnBase):
                     self._record_returncode(self._session.close(grace=0.5))
             finally:  # released either way
                 self.closed = True
+                self._release_read_log()
