@@ -18,6 +18,8 @@ from driver.pexpect import replwrap
 from driver.sessionfile import run_file, update_file
 from helpers import Spawn, driver_command, python
 
+pytest_plugins = ["pytester"]
+
 needs_pyte = pytest.mark.skipif(
     importlib.util.find_spec("pyte") is None,
     reason="a screen needs pyte: pip install 'linedriver[screen]'",
@@ -337,7 +339,14 @@ def test_a_masker_holds_back_only_what_could_begin_a_secret() -> None:
 @pytest.mark.parametrize("encoding", ["utf-8", None])
 def test_a_secret_sent_with_driver_pexpect_never_shows(encoding: str | None) -> None:
     logs = {name: io.StringIO() if encoding else io.BytesIO() for name in ("all", "read", "send")}
-    child = pexpect.spawn("cat", encoding=encoding, timeout=0.3, logfile=logs["all"])
+    argument = driver.Secret("tok_SECRET_9876")  # a Secret argument is one too
+    child = pexpect.spawn(
+        "sh",
+        ["-c", "exec cat", "sh", argument],
+        encoding=encoding,
+        timeout=0.3,
+        logfile=logs["all"],
+    )
     child.logfile_read, child.logfile_send = logs["read"], logs["send"]
     child.sendline(driver.Secret("hunter2pass"))
     with pytest.raises(pexpect.TIMEOUT) as timeout:
@@ -356,9 +365,9 @@ def test_a_secret_sent_with_driver_pexpect_never_shows(encoding: str | None) -> 
     written = [log.getvalue() for log in logs.values()]
     texts = [w if isinstance(w, str) else w.decode() for w in written]
     assert "********" in texts[0] and "********" in texts[2]
-    for secret in ("hunter2pass", "sesame42open"):
+    for secret in ("hunter2pass", "sesame42open", argument):
         _assert_no_piece_of(secret, str(timeout.value), str(unsent.value), str(eof.value))
-        _assert_no_piece_of(secret, shown, child._session.transcript, *texts)
+        _assert_no_piece_of(secret, shown, child.name, child._session.transcript, *texts)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", None])
@@ -462,3 +471,86 @@ def test_a_session_file_never_shows_a_secret_the_screens_edge_splits(tmp_path: P
     _assert_no_part_of_short(ran.stdout, ran.stderr, err, updated.stdout, written)
     assert f"| {'x' * 77}.+ (re)\n| .+ (re)\n" in written
     assert driver_command("run", "--var", f"PW={_SHORT}", path).returncode == 0
+
+
+# -- one secret, everywhere text goes ---------------------------------------------------
+
+
+@needs_pyte
+def test_one_secret_never_shows_wherever_driver_shows_text(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    program = tmp_path / "wraps.py"
+    program.write_text(_WRAPS_IT)
+    argv = [sys.executable, str(program)]
+    screen = {"backend": "pty", "screen": True, "dimensions": (24, 80)}
+    shown: dict[str, str] = {}
+
+    # A session: its transcript, log, errors (message, output, screen) and repr.
+    log = io.StringIO()
+    with driver.spawn(argv, log=log, **screen) as s:  # type: ignore[call-overload]
+        s.send_line(driver.Secret(_SHORT))
+        s.expect_screen("token: ")
+        with pytest.raises(driver.Timeout) as timeout:
+            s.expect_screen("never", timeout=0.3)
+        s.send_line("")
+        with pytest.raises(driver.EOF) as eof:
+            s.expect("never")
+        shown["repr"] = repr(s) + repr(driver.Secret(_SHORT))
+    shown["transcript"], shown["log"] = s.transcript, log.getvalue()
+    for name, error in (("timeout", timeout.value), ("eof", eof.value)):
+        shown[name] = "\n".join([str(error), error.output, error.screen, error.transcript_tail])
+
+    # driver.pexpect: its logfile, its messages and str(child).
+    logfile = io.StringIO()
+    child = pexpect.spawn(
+        sys.executable, [str(program)], encoding="utf-8", logfile=logfile, timeout=0.3
+    )
+    child.sendline(driver.Secret(_SHORT))
+    child.expect("token: ")
+    with pytest.raises(pexpect.TIMEOUT) as pexpect_timeout:
+        child.expect("never")
+    shown["str(child)"] = str(child)
+    child.sendline("")
+    with pytest.raises(pexpect.EOF) as pexpect_eof:
+        child.expect("never")
+    child.close()
+    shown["pexpect"] = f"{pexpect_timeout.value}\n{pexpect_eof.value}\n{logfile.getvalue()}"
+
+    # pytest's report of a failed test, and the transcript files it writes.
+    secret_file = tmp_path / "password"  # (pytest shows the test's source: not the value)
+    secret_file.write_text(_SHORT)
+    pytester.makepyfile(
+        test_it=f"""
+        import pathlib, driver
+        def test_it(spawn):
+            s = spawn({argv!r}, **{screen!r})
+            s.send_line(driver.Secret(pathlib.Path({str(secret_file)!r}).read_text()))
+            s.expect_screen("token: ")
+            s.expect_screen("never", timeout=0.3)
+        """
+    )
+    basetemp = pytester.path / "tmp"
+    report = pytester.runpytest(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", f"--basetemp={basetemp}"
+    )
+    report.assert_outcomes(failed=1)
+    shown["pytest"] = report.stdout.str()
+    shown["transcript files"] = "".join(p.read_text() for p in basetemp.rglob("*.transcript"))
+
+    # A session file: driver run's output, its .err file and what --update writes.
+    path = tmp_path / "wraps.session"
+    path.write_text(
+        f"%timeout 1\n%secret PW\n%screen 24x80\n$ {sys.executable} {program}\n> ${{PW}}\n"
+        "| not what it shows\n> \n[0]\n"
+    )
+    ran = driver_command("run", "--verbose", "--var", f"PW={_SHORT}", path)
+    shown["driver run"] = ran.stdout + ran.stderr
+    shown[".err"] = path.with_suffix(".session.err").read_text()
+    updated = driver_command("run", "--update", "--var", f"PW={_SHORT}", path)
+    shown["--update"] = updated.stdout + updated.stderr + path.read_text()
+
+    assert "token: ********" in shown["pytest"]  # each place did show the line, masked
+    for where, text in shown.items():
+        for part in (_SHORT[:3], _SHORT[3:]):  # (the screen's edge splits it so)
+            assert part not in text, f"{part!r} shows in the {where}: {text!r}"

@@ -92,7 +92,6 @@ class spawn(SpawnBase):
                 f"The command was not found or was not executable: {self.command}."
             )
         self.command = self.args[0] = found
-        self.name: str = "<" + " ".join(self.args) + ">"
         ignored = (signal.SIGHUP,) if self.ignore_sighup else ()
         session = driver.spawn(
             self.args,
@@ -106,6 +105,7 @@ class spawn(SpawnBase):
             **self._driver_options(),
         )
         self._drive(session)
+        self.name: str = self._masked("<" + " ".join(self.args) + ">")  # a Secret argument too
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()
 
