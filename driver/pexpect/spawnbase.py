@@ -150,8 +150,9 @@ class SpawnBase:
     def _shown(self, value: Any, last: int | None = None) -> str:
         """``value`` as a message shows it (the ``last`` characters of a text):
         masked before a cut could halve a secret and before repr escapes it."""
-        if isinstance(value, re.Match):
-            return f"<re.Match object; span={value.span()!r}, match={self._shown(value.group())}>"
+        if callable(getattr(value, "group", None)) and callable(getattr(value, "span", None)):
+            kind = repr(value).partition(";")[0]  # "<regex.Match object" (or re's)
+            return f"{kind}; span={value.span()!r}, match={self._shown(value.group())}>"
         if isinstance(value, (str, bytes)) and self._session is not None:
             value = self._session.secrets.hide(value)
         if last is not None and isinstance(value, (str, bytes)):
