@@ -17,6 +17,7 @@ from ._errors import EOF as EOF
 from ._errors import DecodeError as DecodeError
 from ._errors import DriverError as DriverError
 from ._errors import ExitStatusUnknown as ExitStatusUnknown
+from ._errors import InputTorn as InputTorn
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
@@ -87,6 +88,7 @@ __all__ = [
     "DriverError",
     "ExitStatusUnknown",
     "IncompleteCommand",
+    "InputTorn",
     "Match",
     "OutOfStep",
     "Reader",

@@ -52,6 +52,18 @@ class ExitStatusUnknown(DriverError):
     """
 
 
+@public
+class InputTorn(DriverError):
+    """A send was refused: an earlier one was interrupted part-way.
+
+    A send cancelled, interrupted (^C) or timed out after the child took part
+    of it leaves the child holding the start of a line. What is sent next
+    would be glued to it, so every send is refused until
+    :meth:`Session.accept_torn_input` says how to go on (or the session is
+    closed).
+    """
+
+
 class _WaitError(DriverError):
     """What Timeout and EOF share: the wait, what came, where it stood."""
 

@@ -9,6 +9,7 @@ through :func:`wait_error_text`.
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import textwrap
@@ -171,9 +172,29 @@ def output_ended(what: str, child: str) -> str:
 
 
 def write_timed_out(waited: float | None, child: str, unwritten: int, total: int) -> str:
-    return (
+    message = (
         f"timed out after {waited} s sending to {child}: {unwritten} of {total} bytes"
         " unwritten; the child is not reading its input"
+    )
+    if unwritten < total:
+        message += f"\n{TORN_NOTE}"
+    return message
+
+
+#: What a send interrupted part-way leaves, and how to go on.
+TORN_NOTE = (
+    "The child got the first part of what was sent: further sends are refused until"
+    " accept_torn_input() (which returns the rest) says how to go on."
+)
+
+
+def input_torn(child: str, written: int, total: int, interruption: str) -> str:
+    return (
+        f"cannot send to {child}: its input is torn: an earlier send was interrupted"
+        f" ({interruption}) after the child took {written} of its {total} bytes, so it holds"
+        " the start of a line that anything sent now would be glued to; call"
+        " accept_torn_input(), which returns the unsent rest, then send that rest or end"
+        " the line as the program needs; or close() the session"
     )
 
 
@@ -188,6 +209,24 @@ def echo_not_off(waited: float | None, child: str) -> str:
     return (
         f"timed out after {waited} s waiting for {child} to turn terminal echo off"
         " (as a password prompt does)"
+    )
+
+
+def out_of_descriptors(command: str, code: int, limit: int | None) -> str:
+    """A spawn that failed with EMFILE (``code``: this process's limit, ``limit``)
+    or ENFILE (the system's)."""
+    if code == errno.ENFILE:
+        return (
+            f"cannot spawn `{command}`: the system is out of file descriptors (ENFILE);"
+            " close sessions (session.close()) and files no longer needed, or raise the"
+            " system's limit (the sysctl fs.file-max)"
+        )
+    shown = "unlimited" if limit is None else str(limit)
+    return (
+        f"cannot spawn `{command}`: this process is out of file descriptors (EMFILE: its"
+        f" limit, `ulimit -n`, is {shown}); close sessions (session.close()) and files no"
+        " longer needed, or raise the limit (`ulimit -n 4096` in the shell that starts"
+        " Python, or resource.setrlimit(resource.RLIMIT_NOFILE, ...))"
     )
 
 

@@ -34,9 +34,9 @@ from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._deadline import Deadline, check_timeout
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
-from ._state import SessionState, What
+from ._state import Outgoing, SessionState, What
 from .backends import Process
-from .backends._process import idle, running
+from .backends._process import running
 
 T = TypeVar("T")
 
@@ -224,30 +224,58 @@ def dispatch(
 # -- writing ----------------------------------------------------------------------
 
 
-def write(state: SessionState, data: bytes, deadline: Deadline | None = None) -> Steps[None]:
-    """Write all of ``data``, reading output meanwhile so neither side blocks the other."""
-    backend = state.backend
-    if state.terminal is not None:
-        data = state.terminal.prepare_input(data)
+def write(
+    state: SessionState,
+    outgoing: Outgoing | bytes,
+    deadline: Deadline | None = None,
+    *,
+    closing: bool = False,
+) -> Steps[None]:
+    """Write all of ``outgoing``, reading output meanwhile so neither side blocks the other.
+
+    Only what the child took is recorded (see SessionState.wrote). Interrupted
+    part-way (a cancellation, ^C, the deadline), the input is torn: sends are
+    refused until the caller says how to go on, since anything written now
+    would be glued to the half line the child holds. ``closing`` (close's
+    EOF) goes ahead regardless.
+    """
+    if not closing:
+        state.check_input_whole()
+    data = outgoing if isinstance(outgoing, bytes) else outgoing.data
+    backend, terminal = state.backend, state.terminal
+    prepared = data if terminal is None else terminal.prepare_input(data)
     state.received_when_sent = state.received
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[backend.write(view) :]
-        except InputClosed as exc:
-            raise state.input_closed_error() from exc
-        if view:
-            if deadline is None:  # the clock is read only if the input is full
-                deadline = state.deadline(None)
-            if not (yield Wait(deadline.when, writing=True)):
-                raise state.write_timeout_error(len(view), len(data), deadline)
+    view = memoryview(prepared)
+    try:
+        while view:
+            try:
+                view = view[backend.write(view) :]
+            except InputClosed as exc:
+                raise state.input_closed_error() from exc
+            if view:
+                if deadline is None:  # the clock is read only if the input is full
+                    deadline = state.deadline(None)
+                if not (yield Wait(deadline.when, writing=True)):
+                    raise state.write_timeout_error(len(view), len(prepared), deadline)
+    except BaseException as exc:
+        written = len(prepared) - len(view)
+        if terminal is not None:
+            written = terminal.input_taken(data, prepared, written)
+        # A closed input takes nothing more: EOF says so, there is nothing to tear.
+        state.wrote(outgoing, written, "" if isinstance(exc, EOF) else type(exc).__name__)
+        raise
+    state.wrote(outgoing, len(data))
 
 
-def send_eof(state: SessionState, deadline: Deadline | None = None) -> Steps[None]:
+def send_eof(
+    state: SessionState, deadline: Deadline | None = None, *, closing: bool = False
+) -> Steps[None]:
     """End the child's input: a pipe's is closed; a terminal gets its EOF byte."""
-    data = state.eof_bytes()
-    if data is not None:
-        yield from write(state, data, deadline)
+    if not closing:
+        state.check_input_whole()
+    outgoing = state.eof_bytes()
+    if outgoing is not None:
+        yield from write(state, outgoing, deadline, closing=closing)
 
 
 def control(state: SessionState, char: str) -> Steps[None]:
@@ -388,6 +416,9 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 #: How often a wait for the child to become idle looks again, at first and
 #: at most: /proc shows the state but gives no notice of a change.
 IDLE_LOOK_SECONDS = (0.0005, 0.01)
+#: How many times it looks at once (handing the CPU over in between) before
+#: it waits on the clock.
+IDLE_QUICK_LOOKS = 20
 
 
 def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
@@ -396,12 +427,10 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
     there (False: it exited, or the deadline came first); None where it
     cannot be seen. Output keeps being read meanwhile."""
     state.check_open()
-    pid = state.pid
-    if pid is None:
-        return None
+    process = state.process
     pause, longest = IDLE_LOOK_SECONDS
     while True:
-        seen = idle(pid)
+        seen = _idle_soon(process)
         if seen is None or seen:
             return seen
         now = time.monotonic()
@@ -409,6 +438,18 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
             return False
         yield Wait(min(deadline.when, now + pause))
         pause = min(pause * 2, longest)
+
+
+def _idle_soon(process: Process) -> bool | None:
+    """``process.idle()``, looking a few times more while giving the CPU away:
+    a REPL that just printed its prompt is usually microseconds from its
+    read, and a wait on the clock would cost a millisecond (poll's unit)."""
+    for _ in range(IDLE_QUICK_LOOKS):
+        seen = process.idle()
+        if seen is None or seen:
+            return seen
+        os.sched_yield()
+    return process.idle()
 
 
 # -- the child's exit ---------------------------------------------------------
@@ -490,7 +531,7 @@ def _end_politely(state: SessionState, grace: float) -> Steps[None]:
         # The child may be gone already, or not reading: a full terminal
         # input delays the escalation by the grace period at most.
         with contextlib.suppress(DriverError, OSError):
-            yield from send_eof(state, Deadline(grace))
+            yield from send_eof(state, Deadline(grace), closing=True)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             if (yield from exited_by(state, time.monotonic() + grace)):
                 break

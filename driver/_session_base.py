@@ -19,7 +19,6 @@ from ._masking import Secrets
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_input
 
 #: pytest shows a failure from the caller's line, without this module's frames.
 __tracebackhide__ = True
@@ -190,10 +189,8 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        pid = self._state.pid
-        if pid is None:
-            return None  # an attached fd: what is at the other end cannot be seen
-        return reading_input(pid) if self.alive else False
+        # An attached fd's other end cannot be seen: None.
+        return self._state.process.reading_input() if self.alive else False
 
     @property
     def alive(self) -> bool:
@@ -230,12 +227,44 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def on_send(self) -> Callable[[AnyStr], object] | None:
-        """A callable given everything sent, as it is sent (secrets too), or None; settable."""
+        """A callable given everything sent, once the child's input took it (secrets
+        too; of a send interrupted part-way, the part it took), or None; settable."""
         return self._state.send_tap
 
     @on_send.setter
     def on_send(self, tap: Callable[[AnyStr], object] | None) -> None:
         self._state.send_tap = _checked_tap(tap, "on_send")
+
+    @property
+    def torn_input(self) -> AnyStr | None:
+        """The rest of a send interrupted part-way, or None while the input is whole.
+
+        A send cancelled, interrupted (^C) or timed out after the child took
+        part of it leaves the child holding the start of a line; the
+        transcript shows that part as sent. Until :meth:`accept_torn_input`,
+        every send raises :class:`driver.InputTorn`.
+        """
+        rest: AnyStr | None = self._state.torn_rest()
+        return rest
+
+    def accept_torn_input(self) -> AnyStr:
+        """Accept that a send was interrupted part-way, so sends go on.
+
+        The child holds the start of a line. Send the returned rest to
+        complete it, or end the line as the program needs (a terminal's line
+        is dropped by ``send_control("u")``); a pipe's input can only go on
+        or end.
+
+        Returns:
+            The part the child did not get (empty if the input was whole);
+            in a text session a character cut in two starts it as U+FFFD.
+        """
+        rest = self._state.torn_rest()
+        self._state.torn = None
+        if rest is None:
+            return "" if self._state.kind is str else b""  # type: ignore[return-value]
+        accepted: AnyStr = rest
+        return accepted
 
     @property
     def echo(self) -> bool:

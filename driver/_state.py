@@ -15,7 +15,7 @@ import os
 import shlex
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import _messages as messages
 from ._core import OutputBuffer
@@ -25,6 +25,7 @@ from ._errors import (
     DecodeError,
     DriverError,
     ExitStatusUnknown,
+    InputTorn,
     SessionClosed,
     SpawnError,
     Timeout,
@@ -37,7 +38,6 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
-from .backends._process import reading_input
 from .backends.pty import Terminal
 from .environment import quiet_env
 from .terminal import key_bytes
@@ -46,6 +46,28 @@ E = TypeVar("E", Timeout, EOF)
 #: What a wait was for, as an error names it; a callable when building the
 #: words costs (a list of patterns), so that only a failure pays for it.
 What = str | Callable[[], str]
+
+
+class Outgoing(NamedTuple):
+    """Bytes a send writes, and what the transcript records of them once
+    written (a NamedTuple: one is made for every send)."""
+
+    data: bytes
+    #: The text as sent (bytes in a bytes session), or a directive ("%key up").
+    shown: str | bytes
+    secret: bool = False
+    directive: bool = False
+    #: What ``line_open`` becomes once it is written whole (None: unchanged).
+    line_open: bool | None = None
+
+
+class Torn(NamedTuple):
+    """A send interrupted part-way: the child took ``written`` bytes of ``data``."""
+
+    data: bytes
+    written: int
+    #: What interrupted it (``CancelledError``, ``KeyboardInterrupt``...).
+    interruption: str
 
 
 def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions) -> SessionState:
@@ -142,9 +164,11 @@ class SessionState:
         self.received_when_sent: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
+        #: The send interrupted part-way, until accept_torn_input(); else None.
+        self.torn: Torn | None = None
         #: Called with each piece of stdout as it is read (str or bytes, as the session).
         self.read_tap: Callable[[Any], object] | None = None
-        #: Called with each thing sent, as it is about to be written.
+        #: Called with each thing sent once written (a send interrupted part-way: the part).
         self.send_tap: Callable[[Any], object] | None = None
 
     # -- facts ----------------------------------------------------------
@@ -219,20 +243,71 @@ class SessionState:
             return repr(self.transcript.secrets.hide(value))
         return repr(value)
 
-    def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> bytes:
-        """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
+    def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> Outgoing:
+        """What to write for ``send(text)`` (plus ``end``); recorded once written."""
         self.check_open()
         secret = secret or isinstance(text, Secret)
         data = self.encode(text, secret=secret) + end
         sent = data if self.kind is bytes else str(text) + end.decode()
-        self.transcript.record_sent(sent, secret=secret)
-        if self.send_tap is not None and sent:
-            self.send_tap(sent)
-        if sent:
-            last = sent[-1:] if isinstance(sent, str) else sent[-1:].decode("latin-1")
-            # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
-            self.line_open = last not in ("\n\r" if self.terminal is not None else "\n")
-        return data
+        if secret:  # a secret from now on: its echo, read while it is written, is masked too
+            lines = sent.split("\n") if isinstance(sent, str) else sent.split(b"\n")
+            for line in lines:
+                self.transcript.secrets.add(line)
+        return Outgoing(data, sent, secret, line_open=self._leaves_line_open(sent))
+
+    def _leaves_line_open(self, sent: str | bytes) -> bool | None:
+        if not sent:
+            return None
+        last = sent[-1:] if isinstance(sent, str) else sent[-1:].decode("latin-1")
+        # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
+        return last not in ("\n\r" if self.terminal is not None else "\n")
+
+    def wrote(self, outgoing: Outgoing | bytes, written: int, interruption: str = "") -> None:
+        """The child took ``written`` bytes of ``outgoing`` (all, or of a send
+        interrupted by ``interruption``): the transcript records them, and a
+        part leaves the input torn until accept_torn_input()."""
+        data = outgoing if isinstance(outgoing, bytes) else outgoing.data
+        if 0 < written < len(data) and interruption:
+            self.torn = Torn(data, written, interruption)
+        if isinstance(outgoing, bytes):
+            return  # bytes typed by a person: interact() records what they make
+        if data and not written:
+            return  # nothing reached the child
+        whole = written == len(data)
+        shown, line_open = outgoing.shown, outgoing.line_open
+        if not whole:
+            # The part written, as the child got it: an interrupted directive
+            # (a key's escape sequence) shows as the bytes it sent.
+            part = data[:written]
+            shown = part if self.kind is bytes else part.decode(self.encoding or "", "replace")
+            line_open = self._leaves_line_open(shown)
+        if outgoing.directive and whole:
+            self.transcript.record_directive(str(shown))
+        else:
+            self.transcript.record_sent(shown, secret=outgoing.secret)
+            if self.send_tap is not None and shown:
+                self.send_tap(shown)
+        if line_open is not None:
+            self.line_open = line_open
+
+    def check_input_whole(self) -> None:
+        """InputTorn if a send was interrupted part-way and not yet accepted."""
+        torn = self.torn
+        if torn is not None:
+            message = messages.input_torn(
+                self.describe(), torn.written, len(torn.data), torn.interruption
+            )
+            raise InputTorn(self.masked(message))
+
+    def torn_rest(self) -> Any:
+        """What an interrupted send did not write (str or bytes, as the
+        session), or None if the input is whole."""
+        torn = self.torn
+        if torn is None:
+            return None
+        rest = torn.data[torn.written :]
+        # A character cut in two shows as U+FFFD at the start of the rest.
+        return rest if self.kind is bytes else rest.decode(self.encoding or "", "replace")
 
     def add_secret_patterns(self, spec: Any) -> None:
         """A pattern given as a :class:`Secret` (or compiled from one) is a secret
@@ -265,18 +340,17 @@ class SessionState:
             raise DriverError(messages.needs_screen(what, self.describe()))
         return self.screen
 
-    def key_bytes(self, names: Sequence[str]) -> bytes:
+    def key_bytes(self, names: Sequence[str]) -> Outgoing:
         """The bytes the keys ``names`` send, in the cursor-key mode the screen
-        is in (normal without a screen); recorded as ``%key`` lines."""
+        is in (normal without a screen); recorded as a ``%key`` line."""
         self.check_open()
         if not names:
             raise ValueError("send_key() needs at least one key name, such as 'enter'")
         application = self.screen is not None and self.screen.cursor_keys_application
         data = b"".join(key_bytes(name, application=application) for name in names)
-        self.transcript.record_directive(f"%key {' '.join(names)}")
-        return data
+        return Outgoing(data, f"%key {' '.join(names)}", directive=True)
 
-    def control(self, char: str) -> bytes | None:
+    def control(self, char: str) -> Outgoing | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
         self.check_open()
         if self.terminal is None:
@@ -284,20 +358,19 @@ class SessionState:
                 raise DriverError(messages.control_needs_terminal(char))
             return None
         data = self.terminal.control_bytes(char)
-        self.transcript.record_directive(f"%control {char}")
-        self.line_open = False  # ^D hands an open line over, ^C and ^U drop it
-        return data
+        # ^D hands an open line over, ^C and ^U drop it.
+        return Outgoing(data, f"%control {char}", directive=True, line_open=False)
 
-    def eof_bytes(self) -> bytes | None:
-        """send_eof: the terminal's EOF byte to write, or None to close a pipe's input."""
+    def eof_bytes(self) -> Outgoing | None:
+        """send_eof: the terminal's EOF byte to write, or None once a pipe's input is closed."""
         self.check_open()
-        self.transcript.record_directive("%eof")
-        self.line_open = False  # the child gets what is open, then EOF
         if self.terminal is None:
+            self.transcript.record_directive("%eof")
+            self.line_open = False  # the child gets what is open, then EOF
             if self.backend.input_fd is not None:
                 self.backend.close_input()
             return None
-        return self.terminal.eof_bytes()
+        return Outgoing(self.terminal.eof_bytes(), "%eof", directive=True, line_open=False)
 
     def signal(self, sig: int, *, group: bool = False) -> None:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
@@ -449,7 +522,7 @@ class SessionState:
                 return False
         if self.pid is None:
             return True  # an attached fd: the other end may well wait for the line
-        return reading_input(self.pid) is not False  # None: it cannot be seen; say it
+        return self.process.reading_input() is not False  # None: it cannot be seen; say it
 
     def eof_error(
         self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()

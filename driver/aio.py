@@ -350,6 +350,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         """Send ``text`` as is; returns once the child's input took every byte.
 
         Concurrent sends from several tasks each reach the child whole.
+        Cancelled while it waits its turn, it sends nothing; cancelled
+        part-way, it leaves the input torn (see :attr:`torn_input`).
 
         Args:
             text: as for :meth:`driver.Session.send`.
@@ -359,6 +361,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: the child stopped reading its input.
             driver.EOF: the child's input is closed.
+            driver.InputTorn: an earlier send was interrupted part-way and
+                not yet accepted (:meth:`accept_torn_input`).
         """
         await self._write(policy.write(self._state, self._state.outgoing(text, secret=secret)))
 
@@ -372,6 +376,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
+            driver.InputTorn: as for :meth:`send`.
         """
         data = self._state.outgoing(text, b"\n", secret=secret)
         await self._write(policy.write(self._state, data))

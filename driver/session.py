@@ -336,9 +336,12 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
                 echoes it back.
 
         Raises:
-            driver.Timeout: the child stopped reading its input.
+            driver.Timeout: the child stopped reading its input. If it took
+                part of ``text``, the input is torn (see :attr:`torn_input`).
             driver.EOF: the child's input is closed (``send_eof()`` was
                 called, or the child exited).
+            driver.InputTorn: an earlier send was interrupted part-way and
+                not yet accepted (:meth:`accept_torn_input`).
             driver.SessionClosed: the session is closed.
             TypeError: ``bytes`` to a text session, or ``str`` to a bytes one.
         """
@@ -354,6 +357,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
+            driver.InputTorn: as for :meth:`send`.
         """
         data = self._state.outgoing(text, b"\n", secret=secret)
         self._engine.run(policy.write(self._state, data))
@@ -557,8 +561,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
 
         A prompt can appear before the program is ready to read: a line sent
         the instant it shows may reach the terminal before the program has
-        set it up (its echo then shows in the answer). The REPLs call this
-        before each line they send on a terminal (for at most
+        set it up (its echo then shows in the answer). The REPLs and session
+        files call this before each line they send on a terminal (for at most
         :data:`driver.terminal.READY_SECONDS`). Output keeps being read
         meanwhile.
 

@@ -26,9 +26,9 @@ MAX_SCREEN_ROWS, MAX_SCREEN_COLS = 500, 1000
 #: reports none (0 rows or columns: a pty nobody sized, as ``script`` makes
 #: when its own input is not a terminal). xterm's, and VT100's.
 DEFAULT_WINDOW_SIZE = (24, 80)
-#: How long the REPLs wait, at most, for a program on a terminal to read
-#: (:meth:`driver.Session.wait_until_idle`) before a line goes: one that
-#: never blocks where that shows gets its line this late.
+#: How long the REPLs and session files wait, at most, for a program on a
+#: terminal to read (:meth:`driver.Session.wait_until_idle`) before a line
+#: goes: one that never blocks where that shows gets its line this late.
 READY_SECONDS = 1.0
 
 

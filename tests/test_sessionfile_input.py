@@ -16,7 +16,7 @@ import pytest
 
 import driver
 from driver.sessionfile import parse
-from helpers import driver_command
+from helpers import FIXTURES, driver_command
 
 PY = sys.executable
 
@@ -257,3 +257,17 @@ def test_a_read_from_the_terminal_counts_as_waiting_for_input() -> None:
             assert deadline.remaining() > 0, "the read from /dev/tty was never seen"
         session.send_line("x")
         assert session.read().split() == ["x"]  # getpass's own newline, then the echo
+
+
+def test_a_line_waits_until_a_slow_line_editor_reads(tmp_path: Path) -> None:
+    # Sent the instant the prompt shows, the line would meet the terminal
+    # before the editor switched it to its own mode, and its echo would be
+    # taken for output.
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+    editor = FIXTURES / "slow_editor.py"
+    exchange = "".join(f"prompt>\n> line {n}\ngot line {n}\n" for n in range(3))
+    path = write(tmp_path, f"%backend pty\n$ ${{PYTHON}} {editor}\n{exchange}prompt>\n> quit\n")
+    done = driver_command("run", path)
+    assert done.returncode == 0, done.stdout

@@ -49,6 +49,12 @@ class Endpoint:
     def running(self) -> bool:
         return self.returncode is None
 
+    def reading_input(self) -> bool | None:
+        return None  # what is at the other end cannot be seen
+
+    def idle(self) -> bool | None:
+        return None
+
     def reap(self) -> int:
         self.finish()
         return 0

@@ -32,7 +32,7 @@ from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, 
 from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import DEFAULT_WINDOW_SIZE, key_bytes
+from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
 from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
@@ -296,6 +296,11 @@ class _Run:
         text = self.variables.expand_step(step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
+        if session.has_terminal and session.alive:
+            # A prompt can show before the program has set its terminal up (a
+            # line editor's own mode): sent sooner, the line and its echo would
+            # meet a terminal the program then changes. Sooner or later only.
+            session.wait_until_idle(READY_SECONDS)
         if command.echo.echo_turned_off:
             session.echo, command.echo.echo_turned_off = True, False
         return session, command, text
