@@ -15,6 +15,7 @@ from typing import Any, AnyStr, Generic
 from ._core import Match, OutputBuffer
 from ._deadline import Deadline, TimeoutArg, check_timeout
 from ._errors import DriverError
+from ._masking import Secrets
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
@@ -317,6 +318,17 @@ class SessionBase(ReaderBase[AnyStr]):
         """
         if text:
             self._state.transcript.secrets.add(text)
+
+    @property
+    def secrets(self) -> Secrets:
+        """The secrets this session masks, as it knows them now: each sent as
+        one, added, or given as a :class:`driver.Secret` pattern or argument.
+
+        For a tool of your own that shows the session's text: masking what
+        comes in pieces (:meth:`driver.Secrets.incremental`) or a screen's
+        rows (:meth:`driver.Secrets.mask_rows`). Add to it with :meth:`add_secret`.
+        """
+        return self._state.transcript.secrets
 
     def mask(self, text: AnyStr) -> AnyStr:
         """``text`` as driver shows it anywhere.

@@ -465,7 +465,7 @@ class SessionState:
             pid=self.pid,
             returncode=self.process.returncode,
             hint=self.masked(hint),
-            screen=self.masked(self.screen.snapshot()) if self.screen is not None else "",
+            screen=self.screen.snapshot(self.transcript.secrets) if self.screen is not None else "",
         )
 
     def timeout_error(

@@ -129,7 +129,7 @@ class _Started:
         if session.has_screen:
             # A full-screen program's transcript is escape sequences: the
             # screen they drew is what a person can read.
-            body += "\n# the " + session.mask(session.screen.snapshot())
+            body += "\n# the " + session.screen.snapshot(session.secrets)
         return f"{header}\n{body}"
 
 

@@ -14,8 +14,9 @@ Every function is pure: text in, text out.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from ._masking import PIECE, Secrets
 
@@ -152,7 +153,13 @@ def escape_sent_line(text: str) -> str:
     return text if plain else _esc_line(escape(text, keep_trailing_blanks=True))
 
 
-def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) -> str:
+def output_line(
+    line: str,
+    secrets: Secrets,
+    variables: Mapping[str, str] = {},
+    *,
+    hidden_ends: tuple[int, int] = (0, 0),
+) -> str:
     """The session-file spelling of an output line that may hold secrets.
 
     Written so that the file still runs and shows no secret.
@@ -161,20 +168,28 @@ def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) 
         line: a line of output, without its line end.
         secrets: the values to hide.
         variables: secrets that have a name: each shows as its ``${NAME}``.
+        hidden_ends: how many characters at the line's start and at its end
+            are part of a secret that goes on in the row above or below (a
+            screen's row, see :func:`output_rows`).
 
     Returns:
         As :func:`escape_output_line`, but the value of one of ``variables``
         written as its ``${NAME}``, and any other secret or piece of one as
         ``.+`` in a regex line.
     """
-    parts: list[tuple[str, str]] = []  # (text, "text"), (name, "variable") or (text, "secret")
-    for part, name in _variables_in(line, variables):
+    lead, trail = hidden_ends
+    trail = min(trail, len(line) - lead)
+    parts: list[tuple[str, str]] = [(line[:lead], "secret")] if lead else []
+    # (text, "text"), (name, "variable") or (text, "secret")
+    for part, name in _variables_in(line[lead : len(line) - trail], variables):
         if name is not None:
             parts.append((name, "variable"))
         else:
             parts.extend(
                 (piece, "secret" if hidden else "text") for piece, hidden in secrets.split(part)
             )
+    if trail > 0:
+        parts.append((line[len(line) - trail :], "secret"))
     kinds = {kind for _, kind in parts}
     if kinds <= {"text"}:
         return escape_output_line(line)
@@ -186,6 +201,42 @@ def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) 
         for text, kind in parts
     )
     return _regex_line(pattern)
+
+
+def output_rows(
+    rows: Sequence[str],
+    wrapped: Sequence[bool],
+    secrets: Secrets,
+    variables: Mapping[str, str] = {},
+) -> list[str]:
+    """The spelling of a screen's rows, each as :func:`output_line` spells it,
+    a secret that wraps at the screen's edge found whole
+    (:meth:`driver.Secrets.split_rows`): each row's part of it is ``.+``.
+
+    Args:
+        rows: the rows, one under another.
+        wrapped: for each row, whether it fills the screen's width
+            (:attr:`driver.Screen.wrapped`).
+        secrets, variables: as for :func:`output_line`.
+    """
+    parts = secrets.split_rows(rows, wrapped)
+    # Whether a secret goes on from each row into the next: their parts meet at the edge.
+    goes_on = [
+        wrapped[index] and bool(above and below) and above[-1][1] and below[0][1]
+        for index, (above, below) in enumerate(itertools.pairwise(parts))
+    ] + [False]
+    return [
+        output_line(
+            row,
+            secrets,
+            variables,
+            hidden_ends=(
+                len(parts[index][0][0]) if index and goes_on[index - 1] else 0,
+                len(parts[index][-1][0]) if goes_on[index] else 0,
+            ),
+        )
+        for index, row in enumerate(rows)
+    ]
 
 
 def _esc_line(escaped: str) -> str:

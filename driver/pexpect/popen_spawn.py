@@ -46,7 +46,7 @@ class PopenSpawn(SpawnBase):
         self._drive(session)
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()
-        self.name: str = f"<{' '.join(argv)}>"
+        self.name: str = self._masked(f"<{' '.join(argv)}>")  # a Secret argument too
 
     def sendeof(self) -> None:
         """Close the child's stdin."""
@@ -85,3 +85,4 @@ class PopenSpawn(SpawnBase):
                     self._record_returncode(self._session.close(grace=0.5))
             finally:  # released either way
                 self.closed = True
+                self._release_read_log()

@@ -33,7 +33,7 @@ from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
 from ..spelling import escape_output_line
 from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
-from ._actual import ActualFile, output_lines, screen_row
+from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
     DEFAULT_TIMEOUT,
@@ -465,13 +465,25 @@ class _Run:
             )
             message = f"the screen did not show {what} {why}\n{error.screen}"
             self.fail(step, message, written=rows[0].raw)
-            for row in self.actual_file.keep_screen(session.screen.lines):
-                self.show(screen_row(escape_output_line(self.mask(row))))
+            screen = session.screen
+            self.actual_file.keep_screen(screen.lines, screen.wrapped)
+            self.show_screen()
             return
         self.remember(found)
-        for row in found.group(0).split("\n"):
-            self.show(screen_row(escape_output_line(self.mask(row))))
+        # The rows matched, as they stand on the screen (nothing was drawn since).
+        first = found.string.count("\n", 0, found.start())
+        self.show_screen(slice(first, first + found.group(0).count("\n") + 1))
         self.actual_file.keep(step.raw)  # as written: variables and patterns stay
+
+    def show_screen(self, rows: slice | None = None) -> None:
+        """Show the screen's ``rows`` live (None: all but the blank ones above
+        and below), its secrets hidden on the whole screen: one that wraps at
+        the edge is hidden in each row."""
+        assert self.session is not None
+        screen = self.session.screen
+        masked = self.variables.mask_rows(screen.lines, screen.wrapped)
+        for row in (without_blank_ends(masked) or [""]) if rows is None else masked[rows]:
+            self.show(screen_row(escape_output_line(row)))
 
     def next_line(
         self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
@@ -643,7 +655,7 @@ class _Run:
         run came to know (a value captured later shows earlier too): a named
         secret's value as its ``${NAME}`` (so the file still runs), any other
         secret or piece of one as a wildcard."""
-        return self.actual_file.text(self.variables.output_line)
+        return self.actual_file.text(self.variables.output_line, self.variables.output_rows)
 
     def final_failures(self) -> list[Failure]:
         """The failures, masked with every secret the run came to know."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import regex
 
 from .. import Secrets
-from ..spelling import output_line
+from ..spelling import output_line, output_rows
 from ._format import VARIABLE, SessionFileError, Step
 
 
@@ -99,9 +99,21 @@ class Variables:
         """``text`` with every secret known so far hidden."""
         return self.secrets.mask(text)
 
+    def mask_rows(self, rows: list[str], wrapped: list[bool]) -> list[str]:
+        """A screen's rows with every secret known so far hidden, one the
+        screen's edge splits too (:meth:`driver.Secrets.mask_rows`)."""
+        return self.secrets.mask_rows(rows, wrapped)
+
     def output_line(self, line: str) -> str:
         """An output line as the actual file spells it, with every secret the
         run came to know: a named secret's value as its ``${NAME}``, any other
         secret or piece of one as a wildcard."""
-        named = {name: self.values.get(name, "") for name in self.secret_names}
-        return output_line(line, self.secrets, named)
+        return output_line(line, self.secrets, self._named())
+
+    def output_rows(self, rows: list[str], wrapped: list[bool]) -> list[str]:
+        """A screen's rows as the actual file spells them, as :meth:`output_line`
+        does, a secret the screen's edge splits hidden in each row."""
+        return output_rows(rows, wrapped, self.secrets, self._named())
+
+    def _named(self) -> dict[str, str]:
+        return {name: self.values.get(name, "") for name in self.secret_names}
