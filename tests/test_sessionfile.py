@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
+from driver.sessionfile import (
+    FileResult,
+    SessionFileError,
+    looks_like_session_file,
+    parse,
+    run_file,
+    update_file,
+)
 from helpers import FIXTURES, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
@@ -430,3 +437,31 @@ def test_output_that_looks_like_a_marker_is_escaped_when_written(tmp_path: Path)
         "\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n(?:)> \\$\\{X\\} (re)\n"
     )
     assert run(path).passed
+
+
+def test_update_writes_line_separators_so_that_the_file_reads_back(tmp_path: Path) -> None:
+    # str.splitlines (and many an editor) ends a line at each of these.
+    printed = "a\\u2028b|c\\x85d|e\\u2029|\\x0cf"
+    command = f'$ ${{PY}} -c \'print("{printed}".replace("|", "\\n"))\''
+    path = write(tmp_path, f"%backend pipe\n{command}\n")
+    update_file(run(path))
+    written = path.read_text(encoding="utf-8")
+    assert written.endswith("\na\\u2028b (esc)\nc\\x85d (esc)\ne\\u2029 (esc)\n\\ff (esc)\n")
+    assert run(path).passed
+
+
+def test_a_file_line_ends_only_at_a_line_end(tmp_path: Path) -> None:
+    """A file that holds a line or paragraph separator as it is (written by
+    hand, or by an older --update) reads it as part of its line."""
+    text = "%backend pipe\n$ ${PY} -c 'print(\"a\\u2028b\\x0cc\")'\na\u2028b\x0cc\n"
+    assert_passes(tmp_path, text)
+
+
+def test_a_byte_order_mark_is_read_past_and_kept_by_update(tmp_path: Path) -> None:
+    path = tmp_path / "bom.session"
+    path.write_bytes("\ufeff%backend pipe\n$ echo hi\nhi\n".encode())
+    assert run(path).passed, messages(run(path))
+    path.write_bytes("\ufeff$ echo changed\nhi\n".encode())
+    assert update_file(run(path))
+    assert path.read_bytes() == "\ufeff$ echo changed\nchanged\n".encode()
+    assert looks_like_session_file(path)
