@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -465,3 +467,18 @@ def test_a_byte_order_mark_is_read_past_and_kept_by_update(tmp_path: Path) -> No
     assert update_file(run(path))
     assert path.read_bytes() == "\ufeff$ echo changed\nchanged\n".encode()
     assert looks_like_session_file(path)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git (Debian package git)")
+def test_git_log_prints_without_a_pager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Programs start as a script would start them: git, on a terminal, would
+    start less (which waits for a key on a dumb terminal) whatever the
+    person's PAGER and GIT_PAGER say."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    identity = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
+    commit = ["git", "-C", str(repo), *identity, "commit", "-q", "--allow-empty", "-m"]
+    subprocess.run([*commit, "first"], check=True)
+    monkeypatch.setenv("PAGER", "less")
+    monkeypatch.setenv("GIT_PAGER", "less")
+    assert_passes(tmp_path, f"%backend pty\n%cwd {repo}\n$ git log --format=%s\nfirst\n[0]\n")
