@@ -215,6 +215,36 @@ def test_named_groups_capture_for_later_lines(tmp_path: Path) -> None:
     assert failure.message == "expected '${v} (re)', got 'abc'"
 
 
+def test_a_capture_line_that_does_not_match_is_the_failure(tmp_path: Path) -> None:
+    """Not a file error about the variable it would have set: the mismatch,
+    with its diff, and the later use of the variable pointing back at it."""
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ printf 'tokn: abc\\n'\ntoken: (?P<tok>\\w+) (re)\n$ echo ${tok}\nabc\n"
+        "$ echo next\nnext\n",
+    )
+    result = run(path)
+    assert [(f.line, f.message) for f in result.failures] == [
+        (3, "expected 'token: (?P<tok>\\\\w+) (re)', got 'tokn: abc'"),
+        (
+            4,
+            "${tok} is not set: line 3 (`token: (?P<tok>\\w+) (re)`), which captures it,"
+            " did not match",
+        ),
+    ]
+    assert "-token: (?P<tok>\\w+) (re)\n+tokn: abc\n" in result.diff()
+    # A capture line never reached (its command stopped) is named the same way.
+    stopped = write(
+        tmp_path,
+        "%backend pipe\n%timeout 0.5\n$ sleep 5\nfirst\nv(?P<version>\\d+) (re)\n"
+        "$ echo ${version}\n",
+        "stopped.session",
+    )
+    failures = run(stopped).failures
+    assert [f.line for f in failures] == [4, 6]
+    assert "line 5 (`v(?P<version>\\d+) (re)`), which captures it" in failures[1].message
+
+
 def test_an_unset_variable_is_named_with_the_fix(tmp_path: Path) -> None:
     path = write(tmp_path, "$ echo ${NOT_SET_ANYWHERE}\n")
     with pytest.raises(SessionFileError, match=r":1: \$\{NOT_SET_ANYWHERE\} is not set: .*--var"):

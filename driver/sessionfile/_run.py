@@ -132,6 +132,8 @@ class _Run:
             message, command.shell_hint = f"{message}\n{command.shell_hint}", ""
         raw = step.raw if written is None else written
         self.failures.append(Failure(step.line, raw, self.mask(message)))
+        if step.kind in ("output", "screen"):
+            self.variables.not_matched(step)
 
     def stop(self, step: Step, message: str, output: str = "") -> None:
         """The current command cannot follow the script any further: ``step``
@@ -184,6 +186,8 @@ class _Run:
                 self.start(step)
             case _ if not following_script:
                 self.actual_file.keep(step.raw)  # the command stopped following the script
+                if step.kind in ("output", "screen"):
+                    self.variables.not_matched(step)
             case "output":
                 self.expect_output(step, prompt=following is not None and following.kind in SENDS)
             case "screen":
