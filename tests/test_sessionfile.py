@@ -21,7 +21,7 @@ from driver.sessionfile import (
     run_file,
     update_file,
 )
-from helpers import FIXTURES, write_session
+from helpers import FIXTURES, driver_command, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
 REPEATER = "$ ${PY} -u ${FIXTURES}/repeater.py"
@@ -245,6 +245,32 @@ def test_a_capture_line_that_does_not_match_is_the_failure(tmp_path: Path) -> No
     assert "line 5 (`v(?P<version>\\d+) (re)`), which captures it" in failures[1].message
 
 
+@pytest.mark.slow
+def test_a_regex_line_is_matched_by_its_steps_deadline(tmp_path: Path) -> None:
+    """(a|a)+$ backtracks for ages on 40 a's and a '!' (in re and the regex
+    package alike): the step fails at its %timeout, with the hint an expect
+    gives, whether the line is a prompt or not; (a+)+$, which re took
+    minutes over, is a plain mismatch. Run by the `driver` command, whose
+    time limit (see driver_command) stands for the overshoot's bound."""
+    shown = "a" * 40 + "!"
+    path = write(
+        tmp_path,
+        f"%timeout 0.5\n$ printf '{shown}\\n'\n(a|a)+$ (re)\n"
+        f"$ sh -c \"printf '{shown}'; read x\"\n(a|a)+$ (re)\n> x\n"
+        f"$ printf '{'a' * 32}!\\n'\n(a+)+$ (re)\n",
+    )
+    done = driver_command("run", path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for line in (3, 5):
+        assert (
+            f"{path}:{line}: (a|a)+$ (re)\n    matching '(a|a)+$ (re)' against the line"
+            f" '{shown}' did not finish within the step's 0.5 s timeout\n"
+            "    hint: searching for `(a|a)+$` did not finish in time;"
+        ) in done.stdout
+    assert "or use a plain or a (glob) line." in done.stdout
+    assert f"{path}:8: (a+)+$ (re)\n    expected '(a+)+$ (re)', got '{'a' * 32}!'" in done.stdout
+
+
 def test_an_unset_variable_is_named_with_the_fix(tmp_path: Path) -> None:
     path = write(tmp_path, "$ echo ${NOT_SET_ANYWHERE}\n")
     with pytest.raises(SessionFileError, match=r":1: \$\{NOT_SET_ANYWHERE\} is not set: .*--var"):
@@ -277,6 +303,24 @@ def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
         "%secret PASSWORD\n$ ${PY} ${FIXTURES}/getpass_prompt.py\nPassword:\n> ${PASSWORD}\n"
         "got a password of 6 characters\n",
         variables={"PASSWORD": "sesame"},
+    )
+
+
+@pytest.mark.parametrize("prompt", ["user@host's password:", "\\ruser@host's password: (esc)"])
+def test_a_carriage_return_before_a_prompt_need_not_be_written(tmp_path: Path, prompt: str) -> None:
+    """ssh (scp, sftp) writes a \\r to the terminal before its password prompt,
+    after whatever line came before: a plain line matches it, and the (esc)
+    line that spells the \\r out still does."""
+    assert_passes(
+        tmp_path,
+        f"%secret PASSWORD\n$ ${{PY}} ${{FIXTURES}}/tty_password.py\nWelcome to the host\n"
+        f"{prompt}\n> ${{PASSWORD}}\ngot a password of 6 characters\n",
+        variables={"PASSWORD": "sesame"},
+    )
+    # The line before it, when the prompt is not one (no `>` follows), too.
+    assert_passes(
+        tmp_path,
+        "%backend pty\n$ printf 'banner\\n\\rdone\\n'\nbanner\ndone\n",
     )
 
 

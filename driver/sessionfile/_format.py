@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias, cast
 
+import regex
+
 from .. import DriverError
 from ..spelling import ESC_SUFFIX, MARKER_START, split_escaped
 from ..terminal import (
@@ -385,8 +387,9 @@ def _expected(
     body, match = line[: suffix.start()], suffix.group(1)
     if match == "re":
         try:
-            re.compile(VARIABLE.sub("x", body))
-        except re.error as exc:
+            # Python's re names a mistake best; the run's regex package must take it too.
+            regex.compile(re.compile(VARIABLE.sub("x", body)).pattern)
+        except (re.error, regex.error) as exc:
             raise ValueError(f"bad regex `{shortened(body, 80)}`: {exc}") from None
         except (RecursionError, OverflowError, MemoryError):
             raise ValueError(

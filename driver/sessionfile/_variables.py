@@ -80,10 +80,18 @@ class Variables:
             for index, piece in enumerate(step.unescaped)
         )
 
-    def pattern(self, step: Step) -> re.Pattern[str]:
-        """What an output line or a screen row must match, whole."""
+    def pattern(self, step: Step) -> re.Pattern[str] | regex.Pattern[str]:
+        """What an output line or a screen row must match, whole.
+
+        A ``(re)`` line's is a ``regex`` pattern, as driver's expect compiles
+        one, so that its match can have a deadline. A literal or glob line's
+        is an ``re`` one: it has no nested repetition to backtrack through,
+        and the regex
+        package takes time cubic in a long literal's length to match it the
+        first time (a second for 1,000 characters), whatever the timeout.
+        """
         if step.match == "re":
-            return re.compile(self.expand_step(step, regex=True))
+            return regex.compile(self.expand_step(step, regex=True))
         text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
         if step.match == "glob":
             parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
