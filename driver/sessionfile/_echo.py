@@ -31,8 +31,6 @@ _CARET = re.compile(r"\^[@-_?]")
 # the next one. What they show depends on the line: nothing is expected.
 _NOT_ECHOED = "\x04\x11\x13\x7f\x15\x17\x12\x16"
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 # How much output past the echo is looked at to tell whether the echo came.
 _LOOK_PAST = 64
 
