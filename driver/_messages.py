@@ -289,11 +289,13 @@ NEVER_SETTLES_HINT = (
 )
 
 
-def slow_search_hint(pattern: str) -> str:
+def slow_search_hint(pattern: str, exact: str = "expect_exact") -> str:
+    """The hint for a regex search that did not finish by its deadline;
+    ``exact``: what looks for a text as it is, where the hint is read."""
     return (
         f"hint: searching for {pattern} did not finish in time; a pattern with nested"
         " repetition such as (a+)+ can take exponential time on some output. Make it"
-        " unambiguous, anchor it, or use expect_exact."
+        f" unambiguous, anchor it, or use {exact}."
     )
 
 

@@ -92,7 +92,8 @@ class SpawnOptions(StreamOptions, total=False):
         quiet: start the program in the quiet environment
             (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
-            bracketed paste, Python's basic REPL; set over ``env`` (or this
+            bracketed paste, Python's basic REPL, no pager (``PAGER=cat``,
+            ``GIT_PAGER=cat``...); set over ``env`` (or this
             process's environment). True by default at every entry point
             (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
             ``driver record``, the pytest fixtures, where the test's ``env``

@@ -83,9 +83,6 @@ CONTINUE = _Continue()
 #: How often to look again at what no fd reports: the terminal's modes, and a
 #: child's exit or a group's survivors where the platform has no pidfd.
 LOOK_AGAIN_SECONDS = 0.01
-#: What a regex search at the deadline may still take, so a match that is
-#: there is found even when the deadline has just passed.
-MIN_SEARCH_SECONDS = 0.1
 #: EOF on a child's output usually means it is exiting: how long to give it
 #: before reporting it as still running. Only a child that closed its output
 #: and carries on costs this, once per session.
@@ -114,7 +111,7 @@ def until(
     timed_out = False
     while True:
         if search is not None:
-            search.budget = _budget(deadline.when)
+            search.budget = deadline.search_budget()
         undecodable: DecodeError | None = None
         try:
             result = attempt()
@@ -140,14 +137,6 @@ def until(
             entries = () if search is None else search.entries
             raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries, api=api)
         timed_out = not (yield Wait(deadline.when))
-
-
-def _budget(deadline: float) -> float | None:
-    """How long one regex search may take: what is left of the deadline, and
-    at least a moment for the last search at it."""
-    if deadline == math.inf:
-        return None
-    return max(deadline - time.monotonic(), MIN_SEARCH_SECONDS)
 
 
 def _at_an_end(
@@ -348,7 +337,7 @@ def expect_screen(
         searched = screen.version
         try:
             found: regex.Match[str] | None = screen.search(
-                compiled, region, timeout=_budget(deadline.when)
+                compiled, region, timeout=deadline.search_budget()
             )
         except TimeoutError:  # the regex's own search outlived the deadline
             hint = messages.slow_search_hint(str(shown))

@@ -31,10 +31,14 @@ ESC_SUFFIX = " (esc)"
 # line that matches them literally.
 _NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
 _REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Control characters (C0 but the tab, DEL, C1) and the Unicode line and
+# paragraph separators: a file cannot hold them as they are, since a reader
+# (str.splitlines, an editor) may end a line at one.
+_CONTROL_CHARACTER = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL = re.compile(_CONTROL_CHARACTER)
 # What only an (esc) line can spell: control characters (a bare \r, escape
 # sequences, a backspace), and a line that ends like an (esc) line.
-_NEEDS_ESC = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]| \(esc\)$")
+_NEEDS_ESC = re.compile(_CONTROL_CHARACTER + r"| \(esc\)$")
 _ESCAPES = {"\\": "\\", "r": "\r", "n": "\n", "t": "\t", "a": "\a", "b": "\b", "f": "\f",
             "v": "\v", "e": "\x1b", "$": "$"}  # fmt: skip
 _NAMED = {value: f"\\{key}" for key, value in _ESCAPES.items() if key not in "$\\t"}
@@ -67,8 +71,8 @@ def escape(text: str, *, keep_trailing_blanks: bool = False) -> str:
             out.append("\\\\")
         elif char in _NAMED:
             out.append(_NAMED[char])
-        elif (ord(char) < 0x20 and char != "\t") or char == "\x7f":
-            out.append(f"\\x{ord(char):02x}")
+        elif char != "\t" and _CONTROL.match(char):
+            out.append(_code(char))
         else:
             out.append(char)
     escaped = "".join(out).replace("${", "\\${")
@@ -193,7 +197,10 @@ def output_line(
     kinds = {kind for _, kind in parts}
     if kinds <= {"text"}:
         return escape_output_line(line)
-    if "secret" not in kinds and not any(_NEEDS_REGEX.search(t) for t, k in parts if k == "text"):
+    spelled_plain = not any(
+        _NEEDS_REGEX.search(t) or _NEEDS_ESC.search(t) for t, k in parts if k == "text"
+    )
+    if "secret" not in kinds and spelled_plain:
         plain = "".join(f"${{{t}}}" if k == "variable" else t for t, k in parts)
         return "\\" + plain if MARKER_START.match(plain) else plain
     pattern = "".join(
@@ -272,7 +279,12 @@ def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, st
 def _literal_regex(text: str) -> str:
     # Control characters as \xNN: a file line cannot hold a raw \r or \n.
     escaped = _REGEX_SPECIAL.sub(r"\\\g<0>", text)
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", escaped)
+    return _CONTROL.sub(lambda found: _code(found.group()), escaped)
+
+
+def _code(char: str) -> str:
+    """``char`` as an escape both an (esc) line and a regex read: ``\\xNN`` or ``\\uNNNN``."""
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def _regex_line(pattern: str) -> str:

@@ -18,15 +18,19 @@ import re
 from dataclasses import dataclass, replace
 
 from .. import EOF, DriverError, Session, Timeout
-from ..terminal import displayed_line, is_line_editor_echo
+from ..terminal import displayed_line, is_line_editor_echo, key_bytes
 
 #: A `>` line at least this long (bytes) is sent with the terminal's echo off.
 LONG_LINE = 4096
 
 # How a terminal echoes a control character (ECHOCTL): ^C, ^Z, ^\\.
 _CARET = re.compile(r"\^[@-_?]")
-# What a terminal echoes of a %key that types (the others: as the program has it).
-_KEY_ECHO = {"space": " ", "tab": "\t", "enter": "\n", "return": "\n"}
+# The control characters a terminal's line discipline acts on instead of
+# echoing them as ^X (canonical mode, Linux's defaults): ^D ends the input,
+# ^Q and ^S start and stop the output, ^? ^U ^W erase, ^R reprints, ^V quotes
+# the next one. What they show depends on the line: nothing is expected.
+_NOT_ECHOED = "\x04\x11\x13\x7f\x15\x17\x12\x16"
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # How much output past the echo is looked at to tell whether the echo came.
 _LOOK_PAST = 64
 
@@ -113,6 +117,21 @@ def _without_line_end_blanks(text: str) -> str:
     return re.sub(r"[ \t]+\n", "\n", text)
 
 
+def terminal_echo(typed: str) -> str:
+    """What a terminal echoes of ``typed`` (ECHO and ECHOCTL on, as a pty
+    starts): a carriage return as the line end it reads it as (ICRNL), the
+    other control characters as ``^X`` (``^@``, ``^[`` of an escape
+    sequence), but those the line discipline acts on, which show nothing."""
+
+    def shown(found: re.Match[str]) -> str:
+        char = found.group()
+        if char == "\r":
+            return "\n"
+        return "" if char in _NOT_ECHOED else "^" + chr(ord(char) ^ 0x40)
+
+    return _CONTROL_CHARACTER.sub(shown, typed)
+
+
 class EchoTracker:
     """What the terminal will echo of one command's sends since its last expected output.
 
@@ -147,22 +166,24 @@ class EchoTracker:
             return self.sent_unechoed()
         # A program that reads a line at an open prompt with echo off echoes
         # it itself (readline) or ends the prompt line (getpass).
-        self._add(line + "\n" if echo or self.pending.prompt_open else "", echo=echo)
-        if line_editor and self.pending.text == line + "\n":
+        echoed = terminal_echo(line) + "\n"
+        self._add(echoed if echo or self.pending.prompt_open else "", echo=echo)
+        if line_editor and self.pending.text == echoed:
             self.pending = replace(self.pending, line_editor=True)
 
     def sent_text(self, text: str, *, echo: bool) -> None:
         """``text`` was sent as it is (``%send``)."""
         if not self.terminal:
             return self.sent_unechoed()
-        self._add(text if echo else "", echo=echo)
+        self._add(terminal_echo(text) if echo else "", echo=echo)
 
     def sent_keys(self, names: list[str], *, echo: bool) -> None:
-        """Keys were sent by name; those that type show, the others as the program has them."""
+        """Keys were sent by name: echoed as the bytes each sends (``^[[B``
+        for down, ``^@`` for ctrl-@)."""
         if not self.terminal:
             return self.sent_unechoed()
-        typed = (_KEY_ECHO.get(name.lower(), name if len(name) == 1 else "") for name in names)
-        self._add("".join(typed) if echo else "", echo=echo)
+        typed = "".join(key_bytes(name).decode() for name in names)
+        self._add(terminal_echo(typed) if echo else "", echo=echo)
 
     def sent_control(self, char: str, *, echo: bool) -> None:
         """Control and ``char`` was sent (``%control c``)."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias, cast
 
+import regex
+
 from .. import DriverError
 from ..spelling import ESC_SUFFIX, MARKER_START, split_escaped
 from ..terminal import (
@@ -206,11 +208,26 @@ def looks_like_session_file(path: Path) -> bool:
         if not stat.S_ISREG(path.stat().st_mode):  # opening a FIFO would wait
             return False
         with open(path, "rb") as file:
-            head = file.read(_SNIFF_BYTES).decode("utf-8", "replace")
+            head = file.read(_SNIFF_BYTES).decode("utf-8", "replace").removeprefix(BYTE_ORDER_MARK)
     except OSError:
         return False
     ours = _SESSION_LINE.search(head)
     return ours is not None and "\0" not in head[: ours.start()]
+
+
+#: What some editors write at the start of a UTF-8 file.
+BYTE_ORDER_MARK = "\ufeff"
+# A line ends at \n, \r\n or \r, not at the other characters str.splitlines
+# ends one at (\v, \f, \x1c-\x1e, \x85, \u2028, \u2029): output holds those.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def file_lines(text: str) -> list[str]:
+    """A session file's text as lines, without their ends."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":
+        lines.pop()  # (the end of the last line)
+    return lines
 
 
 def parse(path: Path, text: str | None = None) -> SessionFile:
@@ -228,7 +245,8 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
             (or a file that cannot be one: not UTF-8, a FIFO, too large...).
     """
     text = read(path) if text is None else text
-    lines = text.splitlines()
+    # A byte order mark, as some editors write one, is no part of the first line.
+    lines = file_lines(text.removeprefix(BYTE_ORDER_MARK))
     steps: list[Step] = []
     problems: list[tuple[int, str]] = []  # (line, "file:line: message")
     started = False
@@ -369,8 +387,9 @@ def _expected(
     body, match = line[: suffix.start()], suffix.group(1)
     if match == "re":
         try:
-            re.compile(VARIABLE.sub("x", body))
-        except re.error as exc:
+            # Python's re names a mistake best; the run's regex package must take it too.
+            regex.compile(re.compile(VARIABLE.sub("x", body)).pattern)
+        except (re.error, regex.error) as exc:
             raise ValueError(f"bad regex `{shortened(body, 80)}`: {exc}") from None
         except (RecursionError, OverflowError, MemoryError):
             raise ValueError(
@@ -483,7 +502,7 @@ def session_text(
     ``${SECRET_1}``..., the ``$`` line, the exchange, the status (if it exited)."""
     declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
     # Trailing blanks (the space after a prompt) are not compared when the file runs.
-    lines = [line.rstrip(" \t") for line in exchange.splitlines()]
+    lines = [line.rstrip(" \t") for line in file_lines(exchange)]
     status = [] if returncode is None else [f"[{status_text(returncode)}]"]
     return "\n".join([*declarations, f"$ {shlex.join(argv)}", *lines, *status]) + "\n"
 

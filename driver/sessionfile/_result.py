@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._format import SessionFileError, shortened
+from ._format import BYTE_ORDER_MARK, SessionFileError, file_lines, shortened
 
 
 @dataclass
@@ -91,8 +91,8 @@ class FileResult:
         """
         return "".join(
             difflib.unified_diff(
-                self.expected.splitlines(keepends=True),
-                self.actual.splitlines(keepends=True),
+                [line + "\n" for line in file_lines(self.expected)],
+                [line + "\n" for line in file_lines(self.actual)],
                 fromfile=f"{self.path} (expected)",
                 tofile=f"{self.path} (actual)",
             )
@@ -121,6 +121,8 @@ def update_file(result: FileResult) -> bool:
     path = result.path
     try:
         mode = path.stat().st_mode
+        with open(path, "rb") as file:  # a byte order mark it had, it keeps
+            mark = BYTE_ORDER_MARK if file.read(3) == BYTE_ORDER_MARK.encode() else ""
         # Its mode says not to, even to root, who could.
         for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
             if not bits & stat.S_IWUSR:
@@ -132,7 +134,7 @@ def update_file(result: FileResult) -> bool:
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(result.actual)
+            out.write(mark + result.actual)
         os.chmod(temporary, stat.S_IMODE(mode))
         os.replace(temporary, path)
     except OSError as error:  # a full disk, say: the file stays as it was

@@ -24,13 +24,23 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeAlias
 
 import regex
 
-from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, Timeout, spawn
+from .. import (
+    EOF,
+    Deadline,
+    DriverError,
+    ExitStatusUnknown,
+    Match,
+    Session,
+    SpawnError,
+    Timeout,
+    spawn,
+)
 from ..environment import quiet_env
-from ..hints import shell_syntax, without_shell_hint
+from ..hints import shell_syntax, slow_search_hint, without_shell_hint
 from ..spelling import escape_output_line
 from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
 from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
@@ -51,8 +61,26 @@ from ._format import (
 from ._result import Failure, FileResult
 from ._variables import Variables
 
+#: What an output line must match: a (re) line's regex, a literal or glob line's re.
+LinePattern: TypeAlias = "re.Pattern[str] | regex.Pattern[str]"
 #: How often a wait for a prompt looks whether the program waits for input instead.
 _PROMPT_CHECK_SECONDS = 0.2
+
+
+class SlowMatch(DriverError, TimeoutError):
+    """An output line's pattern did not finish matching by the step's deadline.
+
+    Attributes:
+        output: the line it was matched against (read, so kept as output).
+    """
+
+    def __init__(self, step: Step, line: str, timeout: float | None) -> None:
+        self.output = line + "\n"
+        super().__init__(
+            f"matching {shortened(step.raw, 80)!r} against the line {shortened(line, 80)!r}"
+            f" did not finish within the step's {timeout} s timeout\n"
+            + slow_search_hint(f"`{shortened(step.text, 80)}`", "a plain or a (glob) line")
+        )
 
 
 @dataclass
@@ -132,6 +160,8 @@ class _Run:
             message, command.shell_hint = f"{message}\n{command.shell_hint}", ""
         raw = step.raw if written is None else written
         self.failures.append(Failure(step.line, raw, self.mask(message)))
+        if step.kind in ("output", "screen"):
+            self.variables.not_matched(step)
 
     def stop(self, step: Step, message: str, output: str = "") -> None:
         """The current command cannot follow the script any further: ``step``
@@ -157,7 +187,7 @@ class _Run:
                 self.do(step, following)
             except SessionFileError:
                 raise
-            except EchoTimeout as error:
+            except (EchoTimeout, SlowMatch) as error:
                 self.stop(step, str(error), error.output)
             except DriverError as error:
                 on_screen = self.command is not None and self.command.on_screen
@@ -184,6 +214,8 @@ class _Run:
                 self.start(step)
             case _ if not following_script:
                 self.actual_file.keep(step.raw)  # the command stopped following the script
+                if step.kind in ("output", "screen"):
+                    self.variables.not_matched(step)
             case "output":
                 self.expect_output(step, prompt=following is not None and following.kind in SENDS)
             case "screen":
@@ -414,7 +446,7 @@ class _Run:
         prompt = prompt and bool(step.text) and (step.match != "literal" or len(step.text) < 1000)
         mismatched = False
         while True:
-            line, matched = self.next_line(pattern, prompt=prompt, wait=not mismatched)
+            line, matched = self.next_line(step, pattern, prompt=prompt, wait=not mismatched)
             if line is None:  # the output ended, or (after a mismatch) nothing more came
                 if not mismatched:
                     ended = "the output ended while skipping with `...`"
@@ -486,44 +518,79 @@ class _Run:
             self.show(screen_row(escape_output_line(row)))
 
     def next_line(
-        self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
+        self, step: Step, pattern: LinePattern, *, prompt: bool, wait: bool
     ) -> tuple[str | None, bool]:
-        """The next output line and whether it matches ``pattern``.
+        """The next output line and whether it matches ``pattern`` (``step``'s).
 
         A prompt may match before its newline arrives. The line is None at
         the end of the output and, without ``wait``, when no whole line has
-        arrived yet.
+        arrived yet. The step's deadline covers the match too, as an
+        expect's does.
+
+        Raises:
+            SlowMatch: the match did not finish by the step's deadline.
         """
         assert self.session is not None and self.command is not None
+        session = self.session
+        deadline = session.deadline()
         if not prompt:
             try:
-                line = self.session.read_line().rstrip(" \t")
+                line = session.read_line(deadline).rstrip(" \t")
             except EOF:
                 return None, False
-            return self.shown_line(line, pattern.fullmatch(line) is not None, pattern)
-        whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
+            return self.shown_line(line, self.whole_line(step, pattern, line, deadline))
+        whole = rf"\A\r*(?:{pattern.pattern})[ \t]*(?:\n|\Z)"  # (\r*: see whole_line)
         patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF]
         found = (
-            self.wait_for_prompt(patterns) if wait else self.session.expect([*patterns, Timeout], 0)
+            self.wait_for_prompt(patterns, deadline)
+            if wait
+            else session.expect([*patterns, Timeout], 0)
         )
-        if found is None:  # it waits for input after another prompt: a changed one
-            line = self.session.read_available().rstrip(" \t")
-            return self.shown_line(line, False, pattern)
+        if found is None:
+            # It waits for input after a partial line that a moment's search
+            # did not find the prompt in: a prompt that changed, or a pattern
+            # slow to match it, matched here by the step's deadline.
+            line = session.read_available().rstrip(" \t")
+            matched = self.whole_line(step, pattern, line, deadline)
+            if matched is not None:
+                self.command.echo.prompt_matched(open=True)
+            return self.shown_line(line, matched)
         if found.index >= 2:
             self.show_output(found.before)
             self.actual_file.keep_output(found.before)  # a partial line: a prompt that changed
             return None, False
         self.command.echo.prompt_matched(open=found.index == 0 and not found.text.endswith("\n"))
         line = found.text.removesuffix("\n").rstrip(" \t")
-        return self.shown_line(line, found.index == 0, pattern)
+        return self.shown_line(line, found.re if found.index == 0 else None)
 
-    def wait_for_prompt(self, patterns: list[Any]) -> Match[str] | None:
-        """Wait for ``patterns`` (Timeout at the step's deadline), or None as
-        soon as the program waits for input after printing a partial line
-        none of them matches: a prompt that changed is reported at once."""
+    def whole_line(
+        self, step: Step, pattern: LinePattern, line: str, deadline: Deadline
+    ) -> re.Match[str] | regex.Match[str] | None:
+        """``step``'s ``pattern`` matched against the whole ``line``, by ``deadline``.
+
+        Carriage returns at the start of the line need not be written: after
+        a line's end they move the cursor nowhere, and ssh writes one before
+        its password prompt (so that the prompt starts a line).
+
+        Raises:
+            SlowMatch: the match did not finish by then (a pattern with
+                nested repetition, say), as an expect's search would not.
+        """
+        assert self.session is not None
+        try:
+            found = _fullmatch(pattern, line, deadline)
+            if found is None and line.startswith("\r"):
+                found = _fullmatch(pattern, line.lstrip("\r"), deadline)
+            return found
+        except TimeoutError:
+            raise SlowMatch(step, line, self.session.timeout) from None
+
+    def wait_for_prompt(self, patterns: list[Any], deadline: Deadline) -> Match[str] | None:
+        """Wait for ``patterns`` (Timeout at ``deadline``), or None as soon
+        as the program waits for input after printing a partial line none of
+        them matches: a prompt that changed is reported at once."""
         assert self.session is not None
         session = self.session
-        deadline = session.deadline()
         while deadline.remaining() > _PROMPT_CHECK_SECONDS:
             found = session.expect([*patterns, Timeout], _PROMPT_CHECK_SECONDS)
             if found.index < len(patterns):
@@ -532,18 +599,16 @@ class _Run:
                 return None
         return session.expect(patterns, deadline)
 
-    def shown_line(self, line: str, matched: bool, pattern: re.Pattern[str]) -> tuple[str, bool]:
-        """Show an output line live; a matched line's captures first, so a
-        %secret captured from it is masked there too."""
-        if matched:
-            self.capture(pattern, line)
-        self.show(escape_output_line(self.mask(line)))
-        return line, matched
-
-    def capture(self, pattern: re.Pattern[str], line: str) -> None:
-        found = pattern.fullmatch(line)
+    def shown_line(
+        self, line: str, found: re.Match[str] | regex.Match[str] | None
+    ) -> tuple[str, bool]:
+        """Show an output line live, and whether the step ``found`` it; a
+        matched line's captures first, so a %secret captured from it is
+        masked there too."""
         if found is not None:
             self.remember(found)
+        self.show(escape_output_line(self.mask(line)))
+        return line, found is not None
 
     def remember(self, found: re.Match[str] | regex.Match[str]) -> None:
         """A match's named groups, as variables; a secret's value hidden by the session too."""
@@ -660,6 +725,16 @@ class _Run:
     def final_failures(self) -> list[Failure]:
         """The failures, masked with every secret the run came to know."""
         return [Failure(f.line, f.step, self.mask(f.message)) for f in self.failures]
+
+
+def _fullmatch(
+    pattern: LinePattern, line: str, deadline: Deadline
+) -> re.Match[str] | regex.Match[str] | None:
+    """``pattern`` matched against the whole ``line``; a regex by ``deadline``
+    (TimeoutError after it), as an expect's search."""
+    if isinstance(pattern, regex.Pattern):
+        return pattern.fullmatch(line, timeout=deadline.search_budget())
+    return pattern.fullmatch(line)  # (a literal or glob line: no nested repetition)
 
 
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
