@@ -195,6 +195,7 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from .environment import session_file_env
     from .session import spawn
     from .sessionfile import session_text
 
@@ -216,11 +217,12 @@ def _record(args: argparse.Namespace) -> int:
         print(f"driver record: cannot write {args.output}: {problem}", file=sys.stderr)
         return 2
     try:
-        # In the quiet environment (spawn's default), as `driver run` gives
-        # it, so that the replay sees the same output.
+        # In the stable, quiet environment `driver run` gives it, so that
+        # the replay sees the same output.
         session = spawn(
-            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None
-        )
+            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None,
+            env=session_file_env(),
+        )  # fmt: skip
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
         return 1

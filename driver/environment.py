@@ -39,3 +39,27 @@ QUIET = {
 def quiet_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """``env`` (default: this process's) with plain output asked for."""
     return {**(os.environ if env is None else env), **QUIET}
+
+
+#: What a session file's programs see over the quiet environment: the same
+#: locale, time zone and width on every machine, as cram gives its tests. The
+#: locale is C's with UTF-8 (cram's plain C would turn every non-ASCII
+#: character into an error or a ``?``), and LANG alone says it, so that a
+#: file's ``%env LANG=...`` still changes it.
+SESSION_FILE = {"LANG": "C.UTF-8", "TZ": "UTC", "COLUMNS": "80"}
+#: What would make a program's output depend on the machine it runs on:
+#: removed (besides every ``LC_*`` variable, which would override LANG).
+#: LANGUAGE picks message translations even in the C.UTF-8 locale.
+_MACHINE_DEPENDENT = ("LANGUAGE", "CDPATH", "GREP_OPTIONS")
+
+
+def session_file_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The stable environment of session files: the quiet one, with
+    :data:`SESSION_FILE` set and the locale, ``CDPATH`` and
+    ``GREP_OPTIONS`` variables of ``env`` (default: this process's) removed."""
+    stable = {
+        name: value
+        for name, value in quiet_env(env).items()
+        if not name.startswith("LC_") and name not in _MACHINE_DEPENDENT
+    }
+    return {**stable, **SESSION_FILE}

@@ -29,7 +29,7 @@ ESC_SUFFIX = " (esc)"
 # Output lines that a plain line cannot spell: one that ends like a pattern
 # line, or holds a ${NAME} that would be expanded. They are written as a regex
 # line that matches them literally.
-_NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
+_NEEDS_REGEX = re.compile(r" \((?:re|glob|no-eol)\)$|\$\{")
 _REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
 # Control characters (C0 but the tab, DEL, C1) and the Unicode line and
 # paragraph separators: a file cannot hold them as they are, since a reader

@@ -20,9 +20,10 @@ from ._format import Step
 
 @dataclass(frozen=True)
 class _Output:
-    """A line the program printed."""
+    """A line the program printed, and the indentation of the block it goes in."""
 
     text: str
+    indent: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class _Screen:
 
     rows: list[str]
     wrapped: list[bool]
+    indent: str = ""
 
 
 #: How the actual file spells a screen's rows, given which fill its width.
@@ -42,30 +44,41 @@ class ActualFile:
     """The actual file of one run, as far as it has gone.
 
     Args:
-        lines: the session file's lines, as written.
+        lines: the session file's lines, as written (a document's, all of
+            them: the lines outside its session blocks are copied as they are).
     """
 
     def __init__(self, lines: Sequence[str]) -> None:
         self._file = lines
         self._copied = 0  # the file's lines copied so far
         self._lines: list[str | _Output | _Screen] = []
+        self._indent = ""  # of the block the lines written now go in (a reST block's)
 
     def copy_lines_before(self, step: Step | None) -> None:
         """The file's comments and other inert lines up to ``step`` (None: to
         the end), as written; each line once."""
         stop = len(self._file) if step is None else step.line - 1
         self._lines.extend(self._file[self._copied : stop])
-        # (A screen block's lines are its own: up to its last.)
-        end = stop if step is None else step.rows[-1].line if step.rows else step.line
+        # (A screen block's lines are its own: up to its last. The end of a
+        # document's block has none: its line is the document's.)
+        end = stop
+        if step is not None and step.kind != "end":
+            end = step.rows[-1].line if step.rows else step.line
         self._copied = max(self._copied, end)
+        self._indent = step.indent if step is not None else ""
+
+    def keep_step(self, step: Step) -> None:
+        """The lines of ``step`` as written (it did what it said)."""
+        last = step.rows[-1].line if step.rows else step.line
+        self._lines.extend(self._file[step.line - 1 : last])
 
     def keep(self, line: str) -> None:
-        """A line of the file, as written (it did what it said)."""
-        self._lines.append(line)
+        """A line the file did not have (an exit status), where the run is."""
+        self._lines.append(_indented(self._indent, line))
 
     def keep_output(self, text: str) -> None:
         """Output the file did not expect, line by line."""
-        self._lines.extend(_Output(line) for line in output_lines(text))
+        self._lines.extend(_Output(line, self._indent) for line in output_lines(text))
 
     def keep_screen(self, rows: list[str], wrapped: list[bool] | None = None) -> list[str]:
         """A screen as it stands, in the place of a block it did not show;
@@ -78,7 +91,7 @@ class ActualFile:
         wrapped = [False] * len(rows) if wrapped is None else wrapped
         shown = [number for number, row in enumerate(rows) if row]
         kept = slice(shown[0], shown[-1] + 1) if shown else slice(0, 0)
-        screen = _Screen(rows[kept] or [""], wrapped[kept] or [False])
+        screen = _Screen(rows[kept] or [""], wrapped[kept] or [False], self._indent)
         self._lines.append(screen)
         return screen.rows
 
@@ -92,12 +105,20 @@ class ActualFile:
             if isinstance(line, str):
                 lines.append(line)
             elif isinstance(line, _Output):
-                lines.append(spell(line.text))
-            elif spell_rows is not None:
-                lines.extend(screen_row(row) for row in spell_rows(line.rows, line.wrapped))
+                lines.append(_indented(line.indent, spell(line.text)))
             else:
-                lines.extend(screen_row(spell(row)) for row in line.rows)
+                spelled = (
+                    spell_rows(line.rows, line.wrapped)
+                    if spell_rows is not None
+                    else [spell(row) for row in line.rows]
+                )
+                lines.extend(_indented(line.indent, screen_row(row)) for row in spelled)
         return "\n".join(lines) + "\n"
+
+
+def _indented(indent: str, line: str) -> str:
+    """``line`` in a block of that indentation (a blank line stays empty)."""
+    return indent + line if line else line
 
 
 def output_lines(text: str) -> list[str]:

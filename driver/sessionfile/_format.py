@@ -31,10 +31,13 @@ from ..terminal import (
     control_bytes,
     key_bytes,
 )
+from ._documents import Block, document_kind, session_blocks
 
 DEFAULT_TIMEOUT = 10.0
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATTERN_SUFFIX = re.compile(r" \((re|glob)\)$")
+#: The suffix of an output line printed without a newline after it (cram's).
+NO_EOL_SUFFIX = " (no-eol)"
 _STATUS = re.compile(r"^\[(-?\d+|SIG[A-Z0-9]+)\]$")
 _DIRECTIVES = {
     "timeout", "backend", "env", "cwd", "secret", "require", "send", "eof", "control", "signal",
@@ -114,7 +117,7 @@ class SessionFileError(DriverError):
 #: What a step does. A screen step is a block of rows; a row is one of them.
 StepKind: TypeAlias = Literal[
     "command", "send_line", "send", "eof", "control", "signal", "key",
-    "output", "skip", "status", "set", "screen", "row",
+    "output", "skip", "status", "set", "screen", "row", "end",
 ]  # fmt: skip
 
 
@@ -132,6 +135,10 @@ class Step:
     # None for a line without escapes.
     unescaped: list[str] | None = None
     rows: list[Step] = field(default_factory=list)  # a screen block's rows, in order
+    # An output line written with (no-eol): the output's last, without a newline.
+    no_eol: bool = False
+    # The indentation of the document's block the step is in (a reST block's).
+    indent: str = ""
 
     @property
     def escaped(self) -> bool:
@@ -144,6 +151,8 @@ class SessionFile:
     path: Path
     lines: list[str]
     steps: list[Step]
+    #: A Markdown or reST document, whose session blocks are the steps.
+    document: bool = False
 
     @property
     def requires(self) -> list[str]:
@@ -203,14 +212,22 @@ def looks_like_session_file(path: Path) -> bool:
     """Whether ``path`` is a session file at all, however broken: a regular
     file with a ``$ command``, ``> input`` or ``%directive`` line and no
     binary (a NUL) before it. Other tools name their own files ``*.session``
-    too (SQLite databases, for one); those are not ours to read, let alone fail."""
+    too (SQLite databases, for one); those are not ours to read, let alone fail.
+    A Markdown or reST document is one when it has a session block."""
+    kind = document_kind(path)
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # opening a FIFO would wait
             return False
         with open(path, "rb") as file:
-            head = file.read(_SNIFF_BYTES).decode("utf-8", "replace").removeprefix(BYTE_ORDER_MARK)
+            data = file.read(_SNIFF_BYTES if kind is None else MAX_FILE_BYTES)
     except OSError:
         return False
+    head = data.decode("utf-8", "replace").removeprefix(BYTE_ORDER_MARK)
+    if kind is not None:
+        try:
+            return bool(session_blocks(file_lines(head), kind))
+        except ValueError:
+            return True  # one never closed: the run says so
     ours = _SESSION_LINE.search(head)
     return ours is not None and "\0" not in head[: ours.start()]
 
@@ -233,6 +250,9 @@ def file_lines(text: str) -> list[str]:
 def parse(path: Path, text: str | None = None) -> SessionFile:
     """Read and check a session file, before anything runs.
 
+    A Markdown (``.md``) or reST (``.rst``) file is a document: its session
+    blocks are the session file, in order (see ``_documents.py``).
+
     Args:
         path: the file.
         text: its text, if already read (``path`` then only names it).
@@ -242,57 +262,135 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
 
     Raises:
         SessionFileError: every problem found, each as ``file:line: message``
-            (or a file that cannot be one: not UTF-8, a FIFO, too large...).
+            (or a file that cannot be one: not UTF-8, a FIFO, too large, a
+            cram test...).
     """
     text = read(path) if text is None else text
     # A byte order mark, as some editors write one, is no part of the first line.
     lines = file_lines(text.removeprefix(BYTE_ORDER_MARK))
-    steps: list[Step] = []
-    problems: list[tuple[int, str]] = []  # (line, "file:line: message")
-    started = False
-    screen = False  # %screen is on for the commands from here on
-    on_screen = False  # the current command runs on a screen
-    # Blank lines at the very end are an editor's habit, not expected output.
-    last = len(lines)
-    while last and not lines[last - 1]:
-        last -= 1
-    for number, raw in enumerate(lines[:last], 1):
+    kind = document_kind(path)
+    if kind is None:
+        _check_it_is_one(path, lines)
+        blocks = [Block(list(enumerate(lines, 1)))]
+    else:
         try:
-            step = _parse_line(raw, number, screen=on_screen)
+            blocks = session_blocks(lines, kind)
         except ValueError as problem:
-            problems.append((number, f"{path}:{number}: {problem}"))
-            if raw.startswith("$ "):  # one problem, not one per line after
-                started, on_screen = True, screen
-            continue
-        if step is None:
-            continue
-        if step.kind == "command":
-            started, on_screen = True, screen
-        elif step.kind in SENDS | {"output", "skip", "status"} and not started:
-            early = f"{_describe(step)} before any `$ command`: start a program first"
-            problems.append((number, f"{path}:{number}: {early}"))
-        elif step.kind == "set" and step.text.startswith("screen "):
-            screen = step.text != "screen off"
-        if step.kind == "row":
-            block = steps[-1] if steps and steps[-1].kind == "screen" else None
-            if block is None or block.rows[-1].line != number - 1:
-                block = Step(number, "screen")
-                steps.append(block)
-            block.rows.append(step)
-            block.raw = "\n".join(row.raw for row in block.rows)
-            continue
-        steps.append(step)
-    for step in steps:
-        if step.kind == "screen":
+            raise SessionFileError(f"{path}:{problem}") from None
+    reader = _Reader(path)
+    for block in blocks:
+        reader.read(block)
+    return reader.session_file(lines, document=kind is not None)
+
+
+class _Reader:
+    """Reads blocks of lines into steps, and the problems found in them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.steps: list[Step] = []
+        self.problems: list[tuple[int, str]] = []  # (line, "file:line: message")
+        self.screen = False  # %screen is on for the commands from here on
+
+    def problem(self, number: int, message: str) -> None:
+        self.problems.append((number, f"{self.path}:{number}: {message}"))
+
+    def read(self, block: Block) -> None:
+        """A session file's lines, or a session block's: a command ends with its block."""
+        started = False
+        on_screen = False  # the current command runs on a screen
+        early: list[Step] = []  # steps before any command, which cannot run
+        lines = block.lines
+        # Blank lines at the very end are an editor's habit, not expected output.
+        while lines and not lines[-1][1]:
+            lines = lines[:-1]
+        for number, raw in lines:
             try:
-                re.compile(screen_block_pattern(step.rows, _pattern_for_checking))
-            except (re.error, RecursionError, OverflowError, MemoryError) as exc:
-                bad = f"bad screen block (the {len(step.rows)} `|` lines from here): {exc}"
-                problems.append((step.line, f"{path}:{step.line}: {bad}"))
-    if problems:
-        problems.sort(key=lambda problem: problem[0])  # (stable: a line's own order stays)
-        raise SessionFileError("\n".join(message for _, message in problems))
-    return SessionFile(path, lines, steps)
+                step = _parse_line(raw, number, screen=on_screen)
+            except ValueError as problem:
+                self.problem(number, str(problem))
+                if raw.startswith("$ "):  # one problem, not one per line after
+                    started, on_screen = True, self.screen
+                continue
+            if step is None:
+                continue
+            step.indent = block.indent
+            if step.kind == "command":
+                started, on_screen = True, self.screen
+            elif step.kind in SENDS | {"output", "skip", "status"} and not started:
+                early.append(step)
+            elif step.kind == "set" and step.text.startswith("screen "):
+                self.screen = step.text != "screen off"
+            self.add(step)
+        if early:
+            self.too_early(early)
+        if block.end is not None and lines:
+            self.steps.append(Step(block.end, "end", indent=block.indent))
+
+    def add(self, step: Step) -> None:
+        if step.kind != "row":
+            self.steps.append(step)
+            return
+        screen = self.steps[-1] if self.steps and self.steps[-1].kind == "screen" else None
+        if screen is None or screen.rows[-1].line != step.line - 1:
+            screen = Step(step.line, "screen", indent=step.indent)
+            self.steps.append(screen)
+        screen.rows.append(step)
+        screen.raw = "\n".join(row.raw for row in screen.rows)
+
+    def too_early(self, early: list[Step]) -> None:
+        """One problem for the lines before any command (prose, as often as
+        not: a file that is something else), not one for each."""
+        first = early[0]
+        more = (
+            f" (and {len(early) - 1} more lines to line {early[-1].line})" if len(early) > 1 else ""
+        )
+        self.problem(
+            first.line, f"{_describe(first)} before any `$ command`{more}: start a program first"
+        )
+
+    def session_file(self, lines: list[str], *, document: bool) -> SessionFile:
+        """The file read, once every line was; SessionFileError for its problems."""
+        for step in self.steps:
+            if step.kind == "screen":
+                try:
+                    re.compile(screen_block_pattern(step.rows, _pattern_for_checking))
+                except (re.error, RecursionError, OverflowError, MemoryError) as exc:
+                    bad = f"bad screen block (the {len(step.rows)} `|` lines from here): {exc}"
+                    self.problem(step.line, bad)
+        if self.problems:
+            # (stable: a line's own problems keep their order)
+            self.problems.sort(key=lambda problem: problem[0])
+            raise SessionFileError("\n".join(message for _, message in self.problems))
+        return SessionFile(self.path, lines, self.steps, document=document)
+
+
+#: An indented ``$`` line, as cram writes its commands.
+_CRAM_COMMAND = re.compile(r"^  \$ ", re.MULTILINE)
+
+
+def _check_it_is_one(path: Path, lines: list[str]) -> None:
+    """A file that is no session file gets one error saying so (not one for
+    each of its lines); a cram test, one that says how to port it."""
+    text = "\n".join(lines)
+    if _SESSION_LINE.search(text) or all(not line or _is_comment(line) for line in lines):
+        return  # (an empty file, or only comments, runs nothing and passes)
+    if _CRAM_COMMAND.search(text):
+        raise SessionFileError(
+            f"{path}: a cram test, not a session file: cram indents commands and output by"
+            " two spaces, reads unindented lines as comments, continues a command on `> `"
+            " lines (here a `> ` line is input for the program) and runs one shell for the"
+            " whole file\nhint: to port it, remove the indentation, make the prose `# `"
+            " comments, join each command's `> ` lines to its `$` line and put `%shell one` at"
+            ' the top, so that `cd` and variables carry over from line to line (see "Coming'
+            " from cram\" in driver's documentation)"
+        )
+    raise SessionFileError(
+        f"{path}: not a session file: no line starts with `$ ` (a command), `> ` (input) or"
+        " `%` (a directive)\nhint: a session file starts each program on a `$ command` line;"
+        " a Markdown (.md) or reST (.rst) file runs its session blocks (```session,"
+        " ```console, .. code-block:: session)"
+    )
 
 
 def screen_block_pattern(rows: Sequence[Step], pattern: Callable[[Step], str]) -> str:
@@ -309,10 +407,14 @@ def _pattern_for_checking(row: Step) -> str:
     return "x"  # a literal or a glob is always a valid regex
 
 
+def _is_comment(line: str) -> bool:
+    return line == "#" or line.startswith("# ")
+
+
 def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
     """One line as a step (None: a comment); ``screen``: the command it
     belongs to runs on a screen."""
-    if raw == "#" or raw.startswith("# "):
+    if _is_comment(raw):
         return None
     if screen and not raw:
         return None  # under %screen an empty line separates; output is not expected
@@ -363,6 +465,11 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
         return Step(number, "status", status, raw=raw)
     if screen:
         raise ValueError(_UNDER_SCREEN)
+    if body.endswith(NO_EOL_SUFFIX):  # (cram's: `text (no-eol)`, `text (no-eol) (esc)`)
+        body = body.removesuffix(NO_EOL_SUFFIX)
+        step = _expected(number, body, raw, split_escaped(body) if escaped else None)
+        step.no_eol = True
+        return step
     return _expected(number, body, raw, unescaped)
 
 
@@ -411,8 +518,10 @@ def _parse_directive(raw: str, number: int) -> Step:
         )
     if name in ("eof",):
         return Step(number, "eof", raw=raw)
-    if name == "shell" and not argument:
-        argument = "sh"
+    if name == "shell":
+        # `%shell one [SHELL]`: the lines below as if one shell ran them all (cram's model).
+        one, _, shell = argument.partition(" ")
+        argument = f"one {shell.strip() or 'sh'}" if one == "one" else argument or "sh"
     if name == "screen":
         return Step(number, "set", f"screen {_screen_size(argument)}", raw=raw)
     if name == "key" and not argument.split():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._documents import document_kind
 from ._format import BYTE_ORDER_MARK, SessionFileError, file_lines, shortened
 
 
@@ -121,8 +123,8 @@ def update_file(result: FileResult) -> bool:
     path = result.path
     try:
         mode = path.stat().st_mode
-        with open(path, "rb") as file:  # a byte order mark it had, it keeps
-            mark = BYTE_ORDER_MARK if file.read(3) == BYTE_ORDER_MARK.encode() else ""
+        with open(path, "rb") as file:
+            written = file.read()
         # Its mode says not to, even to root, who could.
         for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
             if not bits & stat.S_IWUSR:
@@ -133,11 +135,27 @@ def update_file(result: FileResult) -> bool:
     except OSError as error:
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(mark + result.actual)
+        with os.fdopen(fd, "wb") as out:
+            out.write(_as_written(result.actual, written, document=document_kind(path) is not None))
         os.chmod(temporary, stat.S_IMODE(mode))
         os.replace(temporary, path)
     except OSError as error:  # a full disk, say: the file stays as it was
         os.unlink(temporary)
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     return True
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _as_written(actual: str, written: bytes, *, document: bool) -> bytes:
+    """``actual`` as the file it replaces was written: with its byte order
+    mark and its line ends (``\\r\\n``, say); a ``document`` without a
+    newline at its end if it had none. What --update leaves alone (a
+    document's prose) stays byte for byte."""
+    mark = BYTE_ORDER_MARK if written.startswith(BYTE_ORDER_MARK.encode()) else ""
+    ends = _LINE_END.findall(written)
+    text = actual if not ends or ends[0] == b"\n" else actual.replace("\n", ends[0].decode())
+    if document and written and not written.endswith((b"\n", b"\r")):
+        text = text.removesuffix(ends[0].decode() if ends else "\n")
+    return (mark + text).encode("utf-8")

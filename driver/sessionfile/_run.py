@@ -39,7 +39,7 @@ from .. import (
     Timeout,
     spawn,
 )
-from ..environment import quiet_env
+from ..environment import session_file_env
 from ..hints import shell_syntax, slow_search_hint, without_shell_hint
 from ..spelling import escape_output_line
 from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
@@ -59,6 +59,7 @@ from ._format import (
     status_text,
 )  # fmt: skip
 from ._result import Failure, FileResult
+from ._shell import SKIP_STATUS, ShellState
 from ._variables import Variables
 
 #: What an output line must match: a (re) line's regex, a literal or glob line's re.
@@ -90,6 +91,7 @@ class _Settings:
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     shell: str | None = None  # %shell: run `$` lines with this shell
+    one_shell: bool = False  # %shell one: as if one shell ran them all
     screen: tuple[int, int] | None = None  # %screen: (rows, cols) of the commands' screen
 
 
@@ -107,6 +109,9 @@ class _Command:
     skipping: bool = False  # after `...`: lines are skipped until one matches
     input_ended: bool = False  # the script sent it %eof
     shell_hint: str = ""  # for its first failure
+    # Under %shell one: where its shell leaves its state, and the environment it started with.
+    shell_state: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class _Run:
@@ -118,8 +123,10 @@ class _Run:
         variables: Mapping[str, str],
         overrides: _Settings | None,
         log: TextIO | None,
+        private: Path,
     ) -> None:
         self.file = session_file
+        self.private = private  # a directory of the run's own, not the file's ${TMPDIR}
         # A %secret covers the whole file, wherever it is written.
         secret_names = (
             step.text.partition(" ")[2].strip()
@@ -135,6 +142,8 @@ class _Run:
         self.session: Session[str] | None = None
         self.command: _Command | None = None  # None before the first `$`
         self.complete = True  # every command followed the script to its end
+        self.shell_state = ShellState()  # what the lines under %shell one left
+        self.skipped: str | None = None  # why the rest of the file did not run
 
     # -- the live log and failures --
 
@@ -181,6 +190,8 @@ class _Run:
     def run(self) -> None:
         steps = self.file.steps
         for index, step in enumerate(steps):
+            if self.skipped:
+                return
             following = steps[index + 1] if index + 1 < len(steps) else None
             self.actual_file.copy_lines_before(step)
             try:
@@ -211,9 +222,12 @@ class _Run:
                 self.configure(step)
             case "command":
                 self.finish_command()
-                self.start(step)
+                if not self.skipped:
+                    self.start(step)
+            case "end":  # of a document's block: its last command's script is over
+                self.finish_command()
             case _ if not following_script:
-                self.actual_file.keep(step.raw)  # the command stopped following the script
+                self.actual_file.keep_step(step)  # the command stopped following the script
                 if step.kind in ("output", "screen"):
                     self.variables.not_matched(step)
             case "output":
@@ -240,7 +254,7 @@ class _Run:
                 raise AssertionError(f"{self.file.path}:{step.line}: a step of kind {kind!r}")
 
     def configure(self, step: Step) -> None:
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
         name, _, value = step.text.partition(" ")
         value = self.variables.expand(value, step)
         if name == "timeout":
@@ -250,17 +264,22 @@ class _Run:
         elif name == "env":
             key, _, env_value = value.partition("=")
             self.settings.env[key] = env_value
+            self.shell_state.forget(key)
         elif name == "cwd":
             self.settings.cwd = value
+            self.shell_state.forget_cwd()
         elif name == "shell":
-            self.settings.shell = None if value == "off" else value
+            one, _, shell = value.partition(" ")
+            self.settings.one_shell = one == "one"
+            self.settings.shell = None if value == "off" else shell if one == "one" else value
+            self.shell_state.reset()  # (a new shell, or none)
         elif name == "screen":
             self.settings.screen = screen_size(value)
         elif name == "secret":  # (%require was checked before the run)
             self.variables.declare_secret(value)
 
     def start(self, step: Step) -> None:
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
         settings = self.settings
         on_screen = settings.screen is not None
         timeout = settings.timeout
@@ -271,17 +290,26 @@ class _Run:
         if on_screen:
             backend = "pty"  # a screen is a terminal's, whatever --backend says
         command = self.command = _Command(step, on_screen)
-        # The quiet environment (a dumb terminal, no colour): the output is
-        # the same text on every machine, and what `driver record` saw.
-        env = _with_interpreter_scripts(quiet_env())
+        # The stable, quiet environment (a dumb terminal, no colour, one
+        # locale and time zone): the output is the same text on every
+        # machine, and what `driver record` saw.
+        dimensions = settings.screen or DEFAULT_WINDOW_SIZE
+        env = _with_interpreter_scripts(session_file_env())
+        env["COLUMNS"] = str(dimensions[1])  # (the width of its terminal, or screen)
         env.update({k: self.variables.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
+        cwd = settings.cwd
         if settings.shell is not None:
             # The shell expands ${NAME} itself, from its environment: a value
             # is data to it, never more shell code.
             values = self.variables.values
             env.update({name: value for name, value in values.items() if "\0" not in value})
             argv = [settings.shell, "-c", step.text]
+            if settings.one_shell:
+                env = self.shell_state.environment(env)
+                cwd = self.shell_state.cwd or cwd
+                command.shell_state, command.env = self.private / "shell-state", env
+                argv = self.shell_state.argv(settings.shell, step.text, command.shell_state)
         else:
             # Split first, then expand each word: a value is never re-split or re-quoted.
             argv = [self.variables.expand(word, step) for word in words]
@@ -300,9 +328,9 @@ class _Run:
             # A screen (which gets TERM=xterm) shows what a person would see.
             self.session = spawn(
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
-                env=env, cwd=settings.cwd,
+                env=env, cwd=cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=settings.screen or DEFAULT_WINDOW_SIZE,
+                dimensions=dimensions,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -361,14 +389,14 @@ class _Run:
             session.send_key("enter")
         else:
             session.send_line(text)
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def send_text(self, step: Step) -> None:
         session, command, text = self.sending(step)
         command.echo.sent_text(text, echo=self.echo_on(session, command))
         self.show(step.raw)
         session.send(text)
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def send_keys(self, step: Step) -> None:
         session, command, text = self.sending(step)
@@ -383,7 +411,7 @@ class _Run:
         command.echo.sent_keys(keys, echo=self.echo_on(session, command))
         self.show(step.raw)
         session.send_key(*keys)
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def send_eof(self, step: Step) -> None:
         session, command, _ = self.sending(step)
@@ -391,7 +419,7 @@ class _Run:
         command.input_ended = True
         self.show(step.raw)
         session.send_eof()
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def send_control(self, step: Step) -> None:
         self.take_echo_of_lines_before()
@@ -399,7 +427,7 @@ class _Run:
         command.echo.sent_control(text, echo=self.echo_on(session, command))
         self.show(step.raw)
         session.send_control(text)
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def send_signal(self, step: Step) -> None:
         self.take_echo_of_lines_before()
@@ -407,7 +435,7 @@ class _Run:
         command.echo.sent_unechoed()
         self.show(step.raw)
         session.send_signal(signals.Signals["SIG" + text.removeprefix("SIG")])
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
 
     def take_echo_of_lines_before(self) -> None:
         """Before a ^C or a signal, the line sent before it is taken in first
@@ -431,7 +459,7 @@ class _Run:
 
     def skip(self, step: Step) -> None:
         assert self.command is not None
-        self.actual_file.keep(step.raw)
+        self.actual_file.keep_step(step)
         self.command.skipping = True  # until the next expected line matches
 
     def expect_output(self, step: Step, *, prompt: bool) -> None:
@@ -453,7 +481,7 @@ class _Run:
                     self.missing(step, ended if skipping else "the program's output ended")
                 return
             if matched:  # (captured as it was shown)
-                self.actual_file.keep(step.raw)  # as written: variables and patterns stay
+                self.actual_file.keep_step(step)  # as written: variables and patterns stay
                 return
             if skipping:
                 continue
@@ -505,7 +533,7 @@ class _Run:
         # The rows matched, as they stand on the screen (nothing was drawn since).
         first = found.string.count("\n", 0, found.start())
         self.show_screen(slice(first, first + found.group(0).count("\n") + 1))
-        self.actual_file.keep(step.raw)  # as written: variables and patterns stay
+        self.actual_file.keep_step(step)  # as written: variables and patterns stay
 
     def show_screen(self, rows: slice | None = None) -> None:
         """Show the screen's ``rows`` live (None: all but the blank ones above
@@ -533,6 +561,8 @@ class _Run:
         assert self.session is not None and self.command is not None
         session = self.session
         deadline = session.deadline()
+        if not prompt and step.no_eol:
+            return self.last_line(step, pattern, deadline)
         if not prompt:
             try:
                 line = session.read_line(deadline).rstrip(" \t")
@@ -562,6 +592,21 @@ class _Run:
         self.command.echo.prompt_matched(open=found.index == 0 and not found.text.endswith("\n"))
         line = found.text.removesuffix("\n").rstrip(" \t")
         return self.shown_line(line, found.re if found.index == 0 else None)
+
+    def last_line(
+        self, step: Step, pattern: LinePattern, deadline: Deadline
+    ) -> tuple[str | None, bool]:
+        """The next output line for a (no-eol) ``step``, which it matches only
+        as the output's last, with no newline after it (a line with one is a
+        mismatch, whatever it says)."""
+        assert self.session is not None
+        found = self.session.expect([r"\A[^\n]*\n", EOF], deadline)
+        if found.index == 0:
+            return self.shown_line(found.text.removesuffix("\n").rstrip(" \t"), None)
+        line = found.before.rstrip(" \t")
+        if not line:
+            return None, False  # the output ended
+        return self.shown_line(line, self.whole_line(step, pattern, line, deadline))
 
     def whole_line(
         self, step: Step, pattern: LinePattern, line: str, deadline: Deadline
@@ -690,7 +735,17 @@ class _Run:
             self.fail(step if step is not None else command.step, str(error))
             self.session = None
             return
+        finally:
+            self.take_shell_state()
         expected = step.text if step is not None else "0"
+        if command.shell_state is not None and actual == SKIP_STATUS != expected:
+            # cram's way to skip a test: `command -v foo || exit 80`.
+            self.skipped = (
+                f"line {command.step.line} (`{shortened(command.step.raw, 80)}`) exited with"
+                f" status {SKIP_STATUS}, which skips the file under %shell one"
+            )
+            self.session = None
+            return
         if actual != expected:
             where = step if step is not None else command.step
             self.fail(where, f"expected exit status [{expected}], got [{actual}]")
@@ -709,9 +764,16 @@ class _Run:
             with contextlib.suppress(ExitStatusUnknown):
                 self.session.close(grace=0)
             self.session = None
+            self.take_shell_state()
             return
         self.keep_output_until_exit(None)
         self.check_status(None)
+
+    def take_shell_state(self) -> None:
+        """Under %shell one, what the command's shell left for the lines after it."""
+        command = self.command
+        if command is not None and command.shell_state is not None:
+            self.shell_state.take(command.shell_state, command.env)
 
     # -- the actual file --
 
@@ -781,14 +843,20 @@ def run_file(
     if missing:
         reason = f"{', '.join(missing)} not found on PATH (%require)"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
-    with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+    if session_file.document and not session_file.steps:
+        reason = "no session blocks (```session or ```console in Markdown, .. code-block:: session)"
+        return FileResult(path, [], expected, expected, 0.0, skipped=reason)
+    with (
+        tempfile.TemporaryDirectory(prefix="driver-") as scratch,
+        tempfile.TemporaryDirectory(prefix="driver-run-") as private,
+    ):
         values = dict(os.environ)
         values["PYTHON"] = sys.executable  # the interpreter driver runs on
         values.update(variables or {})
         values["TMPDIR"] = scratch
         values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
         overrides = _Settings(timeout=timeout or 0.0, backend=backend or "")
-        run = _Run(session_file, values, overrides, log)
+        run = _Run(session_file, values, overrides, log, Path(private))
         try:
             run.run()
         finally:
@@ -797,4 +865,6 @@ def run_file(
                     run.session.close(grace=0.2)
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
+    if run.skipped:  # (what ran before it says nothing, as in cram)
+        return FileResult(path, [], expected, expected, seconds, skipped=run.skipped)
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)

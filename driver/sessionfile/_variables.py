@@ -92,11 +92,25 @@ class Variables:
         """
         if step.match == "re":
             return regex.compile(self.expand_step(step, regex=True))
-        text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
         if step.match == "glob":
-            parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
-            return re.compile("".join(parts))
+            return re.compile(self.glob(step))
+        text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
         return re.compile(re.escape(text))
+
+    def glob(self, step: Step) -> str:
+        """A (glob) line as a regex: ``*`` and ``?`` wildcards, ``\\*``, ``\\?``
+        and ``\\\\`` literal (as in cram), a variable's value literal."""
+        pieces = VARIABLE.split(step.text)  # text, a name, text, ...
+        values = [self.value(name, step) for name in pieces[1::2]]
+        texts = pieces[::2]
+        # Trailing blanks are not compared, as output lines are not.
+        texts[-1] = texts[-1].rstrip(" \t")
+        if not texts[-1] and values:
+            values[-1] = values[-1].rstrip(" \t")
+        parts = [_GLOB_PART.sub(_glob_part, texts[0])]
+        for value, text in zip(values, texts[1:], strict=True):
+            parts += [re.escape(value), _GLOB_PART.sub(_glob_part, text)]
+        return "".join(parts)
 
     def declare_secret(self, name: str) -> None:
         """A ``%secret``: unset, its value is made up, so a recipe runs as is
@@ -148,3 +162,18 @@ class Variables:
 
     def _named(self) -> dict[str, str]:
         return {name: self.values.get(name, "") for name in self.secret_names}
+
+
+# A piece of a (glob) line: an escaped wildcard or backslash, a wildcard, other text.
+_GLOB_PART = re.compile(r"\\[*?\\]|[*?]|[^*?\\]+|\\")
+
+
+def _glob_part(found: re.Match[str]) -> str:
+    part = found.group(0)
+    if part == "*":
+        return ".*"
+    if part == "?":
+        return "."
+    if len(part) == 2 and part[0] == "\\":  # (text holds no backslash: an escape)
+        return re.escape(part[1])
+    return re.escape(part)
