@@ -15,6 +15,8 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # driver from this checkout, installed or not
 
 import driver  # noqa: E402
+from pygments.lexer import RegexLexer, bygroups  # noqa: E402
+from pygments.token import Comment, Generic, Keyword, Name, Text  # noqa: E402
 
 project = "driver"
 author = "the driver authors"
@@ -72,3 +74,25 @@ def run_driver(*args, cwd=None):
 doctest_global_cleanup = """
 _os.chdir(_docs_cwd)
 """
+
+
+class SessionLexer(RegexLexer):
+    """``.. code-block:: session``: a session file, whose blocks in these
+    pages run as they are (tests/test_docs.py runs ``driver run`` on them)."""
+
+    name = "driver session file"
+    aliases = ["session"]
+    tokens = {
+        "root": [
+            (r"^(\$ )(.*\n)", bygroups(Generic.Prompt, Text)),
+            (r"^(> ?)(.*\n)", bygroups(Generic.Prompt, Generic.Inserted)),
+            (r"^%[a-z]+.*\n", Keyword),
+            (r"^#( .*)?\n", Comment),
+            (r"^(\[[\w-]+\]|\.\.\.)\n", Name.Tag),
+            (r"^.*\n", Generic.Output),
+        ]
+    }
+
+
+def setup(app: object) -> None:
+    app.add_lexer("session", SessionLexer)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import driver
-from helpers import ROOT
+from helpers import ROOT, driver_command
 
 DOCS = ROOT / "docs"
 
@@ -67,3 +67,18 @@ def test_every_example_in_the_docs_runs(tmp_path: Path) -> None:
     report = tmp_path / "output.txt"
     details = report.read_text() if report.exists() else ""
     assert done.returncode == 0, f"{done.stdout}{done.stderr}\n{details}"
+
+
+def test_the_session_blocks_of_the_readme_and_the_docs_pass() -> None:
+    """What the README and the docs show of a session runs, as written: the
+    docs cannot drift from driver. A block that cannot run here says so
+    (``.. driver: ignore``)."""
+    pages = [ROOT / "README.rst", *sorted(DOCS.rglob("*.rst"))]
+    with_blocks = {
+        page for page in pages if ".. code-block:: session" in page.read_text(encoding="utf-8")
+    }
+    assert {ROOT / "README.rst", DOCS / "guides" / "session-files.rst"} <= with_blocks
+    done = driver_command("run", "--quiet", *pages, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = {page for page in pages if f"SKIP {page}:" not in done.stdout}
+    assert ran == with_blocks, done.stdout

@@ -400,6 +400,19 @@ def test_driver_update_rewrites_session_files(pytester: pytest.Pytester) -> None
     run(pytester, "failing.session").assert_outcomes(passed=1)
 
 
+def test_markdown_files_are_collected_through_the_glob(pytester: pytest.Pytester) -> None:
+    session_files_wanted(pytester, "docs/*.md")
+    docs = pytester.mkdir("docs")
+    (docs / "passing.md").write_text("```session\n$ echo hi\nhi\n```\n")
+    (docs / "failing.md").write_text("Prose.\n\n```console\n$ echo hi\nho\n```\n")
+    (docs / "prose.md").write_text("No blocks here.\n")
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "docs/failing.md:5: ho" in result.stdout.str()
+    run(pytester, "--driver-update").assert_outcomes(passed=2)
+    assert (docs / "failing.md").read_text() == "Prose.\n\n```console\n$ echo hi\nhi\n```\n"
+
+
 def test_a_secret_in_a_session_file_is_never_reported(pytester: pytest.Pytester) -> None:
     session_files_wanted(pytester)
     text = PASSING.replace("> hi\nhi\n", "> ${TOKEN}\nwrong\n")

@@ -28,7 +28,7 @@ def test_the_complete_examples_were_found() -> None:
 
 def test_the_session_file_shown_is_the_shipped_one() -> None:
     text = (ROOT / "README.rst").read_text()
-    shown = text.split("``fixtures/sessions/installer.session``:\n\n.. code-block:: text\n\n")[1]
+    shown = text.split("``fixtures/sessions/installer.session``:\n\n.. code-block:: session\n\n")[1]
     lines = []
     for line in shown.splitlines():
         if line and not line.startswith("   "):

@@ -58,7 +58,8 @@ def session_blocks(lines: list[str], kind: DocumentKind) -> list[Block]:
     """The blocks of a document that run, in order.
 
     Raises:
-        ValueError: a Markdown session block never closed, with its line.
+        ValueError: a Markdown session block never closed (its arguments:
+            the line number and the message).
     """
     return _markdown_blocks(lines) if kind == "markdown" else _rest_blocks(lines)
 
@@ -81,8 +82,8 @@ def _markdown_blocks(lines: list[str]) -> list[Block]:
         runs = bool(words) and words[0] in MARKDOWN_LANGUAGES and "ignore" not in words[1:]
         if runs and end == len(lines):
             raise ValueError(
-                f"line {index + 1}: the ```{words[0]} block opened here is never closed: end it"
-                f" with a {fence} line"
+                index + 1,
+                f"the ```{words[0]} block opened here is never closed: end it with a {fence} line",
             )
         if runs:  # (inside any other block, a fence is text: skipped with it)
             content = [(n + 1, _dedent(lines[n], indent)) for n in range(index + 1, end)]

@@ -276,7 +276,8 @@ def parse(path: Path, text: str | None = None) -> SessionFile:
         try:
             blocks = session_blocks(lines, kind)
         except ValueError as problem:
-            raise SessionFileError(f"{path}:{problem}") from None
+            number, message = problem.args
+            raise SessionFileError(f"{path}:{number}: {message}") from None
     reader = _Reader(path)
     for block in blocks:
         reader.read(block)
@@ -291,6 +292,7 @@ class _Reader:
         self.steps: list[Step] = []
         self.problems: list[tuple[int, str]] = []  # (line, "file:line: message")
         self.screen = False  # %screen is on for the commands from here on
+        self.shell = False  # %shell is on for the commands from here on
 
     def problem(self, number: int, message: str) -> None:
         self.problems.append((number, f"{self.path}:{number}: {message}"))
@@ -306,7 +308,7 @@ class _Reader:
             lines = lines[:-1]
         for number, raw in lines:
             try:
-                step = _parse_line(raw, number, screen=on_screen)
+                step = _parse_line(raw, number, screen=on_screen, shell=self.shell)
             except ValueError as problem:
                 self.problem(number, str(problem))
                 if raw.startswith("$ "):  # one problem, not one per line after
@@ -321,6 +323,8 @@ class _Reader:
                 early.append(step)
             elif step.kind == "set" and step.text.startswith("screen "):
                 self.screen = step.text != "screen off"
+            elif step.kind == "set" and step.text.startswith("shell "):
+                self.shell = step.text != "shell off"
             self.add(step)
         if early:
             self.too_early(early)
@@ -411,9 +415,9 @@ def _is_comment(line: str) -> bool:
     return line == "#" or line.startswith("# ")
 
 
-def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
+def _parse_line(raw: str, number: int, *, screen: bool = False, shell: bool = False) -> Step | None:
     """One line as a step (None: a comment); ``screen``: the command it
-    belongs to runs on a screen."""
+    belongs to runs on a screen; ``shell``: a ``$`` line runs in a shell."""
     if _is_comment(raw):
         return None
     if screen and not raw:
@@ -427,8 +431,10 @@ def _parse_line(raw: str, number: int, *, screen: bool = False) -> Step | None:
     body = raw[: -len(ESC_SUFFIX)] if escaped else raw
     # An (esc) line is read here, once (a ValueError names a bad escape).
     unescaped = split_escaped(body) if escaped else None
-    # In an (esc) line, \${ is not a variable.
-    _check_variables(re.sub(r"\\.", "", body) if escaped else raw)
+    # In an (esc) line, \${ is not a variable. Under %shell, the shell reads
+    # a `$` line's ${...} (${HOME:-/}, ${#list[@]}), and driver does not.
+    if not (shell and raw.startswith("$ ")):
+        _check_variables(re.sub(r"\\.", "", body) if escaped else raw)
     if raw.startswith("$ "):
         if not raw[2:].strip():
             raise ValueError("`$` needs a command after it")

@@ -264,15 +264,15 @@ class _Run:
         elif name == "env":
             key, _, env_value = value.partition("=")
             self.settings.env[key] = env_value
-            self.shell_state.forget(key)
+            self.shell_state.override(key)
         elif name == "cwd":
             self.settings.cwd = value
-            self.shell_state.forget_cwd()
+            self.shell_state.override("cwd")
         elif name == "shell":
             one, _, shell = value.partition(" ")
             self.settings.one_shell = one == "one"
             self.settings.shell = None if value == "off" else shell if one == "one" else value
-            self.shell_state.reset()  # (a new shell, or none)
+            self.shell_state.override("*")  # (a new shell, or none)
         elif name == "screen":
             self.settings.screen = screen_size(value)
         elif name == "secret":  # (%require was checked before the run)
@@ -844,7 +844,8 @@ def run_file(
         reason = f"{', '.join(missing)} not found on PATH (%require)"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
     if session_file.document and not session_file.steps:
-        reason = "no session blocks (```session or ```console in Markdown, .. code-block:: session)"
+        blocks = ".. code-block:: session" if path.suffix == ".rst" else "```session, ```console"
+        reason = f"no session blocks to run ({blocks})"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
     with (
         tempfile.TemporaryDirectory(prefix="driver-") as scratch,

@@ -35,13 +35,14 @@ class ShellState:
     def __init__(self) -> None:
         self.cwd: str | None = None  # None: where the file says (%cwd)
         self.changed: dict[str, str | None] = {}  # None: unset
-
-    def reset(self) -> None:
-        self.cwd = None
-        self.changed.clear()
+        # What directives since the last line started override: the state
+        # that line leaves is taken when it ends, after them.
+        self._overridden: set[str] = set()
 
     def argv(self, shell: str, line: str, state: Path) -> list[str]:
-        """The argv that runs ``line`` with ``shell``, leaving its state in ``state``."""
+        """The argv that runs ``line`` with ``shell``, leaving its state in
+        ``state``; from now on a directive overrides what it leaves."""
+        self._overridden.clear()
         with contextlib.suppress(FileNotFoundError):
             state.unlink()  # what a line before left
         return [shell, "-c", _WRAPPER, shell, str(state), line]
@@ -72,11 +73,20 @@ class ShellState:
                 self.changed[name] = value
         for name in started_with.keys() - after.keys() - _SHELLS_OWN:
             self.changed[name] = None
+        for what in self._overridden:
+            self._forget(what)
 
-    def forget(self, name: str) -> None:
-        """A ``%env`` line over what a line set."""
-        self.changed.pop(name, None)
+    def override(self, what: str) -> None:
+        """A directive over what the lines so far left: ``cwd`` (%cwd), a
+        variable's name (%env), or ``*`` for everything (%shell)."""
+        self._overridden.add(what)
+        self._forget(what)
 
-    def forget_cwd(self) -> None:
-        """A ``%cwd`` line over a ``cd``."""
-        self.cwd = None
+    def _forget(self, what: str) -> None:
+        if what == "*":
+            self.cwd = None
+            self.changed.clear()
+        elif what == "cwd":
+            self.cwd = None
+        else:
+            self.changed.pop(what, None)
