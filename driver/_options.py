@@ -26,14 +26,18 @@ from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
 from ._transcript import DEFAULT_LIMIT
+from .backends._descendants import findable
 
 #: How bytes reach the child: pipes, or a pseudo-terminal.
 BackendName = Literal["pipe", "pty"]
 #: Where a piped child's stderr goes.
 StderrMode = Literal["stdout", "pipe", "devnull", "inherit"]
+#: What close() ends besides the child.
+CloseEnds = Literal["descendants", "group"]
 
 BACKENDS: tuple[BackendName, ...] = ("pipe", "pty")
 STDERR_MODES: tuple[StderrMode, ...] = ("stdout", "pipe", "devnull", "inherit")
+CLOSE_ENDS: tuple[CloseEnds, ...] = ("descendants", "group")
 
 
 class StreamOptions(TypedDict, total=False):
@@ -91,6 +95,15 @@ class SpawnOptions(StreamOptions, total=False):
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
             bracketed paste, Python's basic REPL; added to ``env``. Default
             False here; the REPL profiles and session files use True.
+        close_ends: what ``close()`` ends besides the child.
+            ``"descendants"`` (the default on Linux): every process the
+            child started, at any depth, wherever it went: its process
+            group, a group of its own, a new session (``setsid``, a daemon's
+            double fork). Those outside the group are found by a mark in the
+            environment (``DRIVER_SESSION``), so one that clears or
+            overwrites its environment escapes. ``"group"`` (the default
+            where there is no ``/proc``): the child's process group only, so
+            a daemon the child starts on purpose keeps running.
     """
 
     backend: BackendName
@@ -102,6 +115,7 @@ class SpawnOptions(StreamOptions, total=False):
     ignore_signals: tuple[int, ...]
     screen: bool
     quiet: bool
+    close_ends: CloseEnds
 
 
 #: Every option's default: what an option not given is.
@@ -121,6 +135,7 @@ _DEFAULTS: SpawnOptions = {
     "ignore_signals": (),
     "screen": False,
     "quiet": False,
+    "close_ends": "descendants" if findable() else "group",
 }
 
 #: The names of :class:`StreamOptions` and of :class:`SpawnOptions`.
@@ -270,6 +285,17 @@ def _check_ignore_signals(signals: object) -> tuple[int, ...]:
     return check_ignored_signals(signals)
 
 
+def _check_close_ends(close_ends: object) -> object:
+    _one_of("close_ends", CLOSE_ENDS)(close_ends)
+    if close_ends == "descendants" and not findable():
+        raise ValueError(
+            "close_ends='descendants' needs /proc (Linux) to find the processes the child"
+            " started outside its process group, and this system has none; pass"
+            " close_ends='group' (close ends the child's process group)"
+        )
+    return close_ends
+
+
 def _as_given(value: object) -> object:
     """Checked where it is used (cwd and env by the backend, before the fork)."""
     return value
@@ -291,4 +317,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "ignore_signals": _check_ignore_signals,
     "screen": _flag("screen"),
     "quiet": _flag("quiet"),
+    "close_ends": _check_close_ends,
 }

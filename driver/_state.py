@@ -316,9 +316,12 @@ class SessionState:
         return returncode
 
     def abort(self) -> int:
-        """Kill the process group, reap, release: for when waiting politely is
-        no longer possible (an interrupted close, a session nobody closed)."""
-        self.process.signal_group(signal.SIGKILL)
+        """Kill the process group and what the child started outside it, reap,
+        release: for when waiting politely is no longer possible (an
+        interrupted close, a session nobody closed)."""
+        process = self.process
+        process.signal_group(signal.SIGKILL)
+        process.signal_escaped(process.escaped(), signal.SIGKILL)
         return self.release()
 
     # -- errors: the facts of a failure, in the words of driver._messages ----------

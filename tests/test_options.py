@@ -38,6 +38,7 @@ REFUSED: dict[str, tuple[object, str]] = {
     "ignore_signals": ("SIGHUP", "ignore_signals='SIGHUP'"),
     "screen": ("on", "screen='on'"),
     "quiet": ("very", "quiet='very'"),
+    "close_ends": ("all", "close_ends='all'"),
 }
 
 

@@ -38,6 +38,8 @@ class Process(Protocol):
     def signal(self, sig: int) -> None: ...
     def signal_group(self, sig: int) -> bool: ...
     def group_survivors(self) -> list[int] | None: ...
+    def escaped(self) -> list[int]: ...
+    def signal_escaped(self, pids: list[int], sig: int) -> None: ...
     def close(self) -> None: ...
 
 
@@ -110,23 +112,32 @@ def start(argv: list[str], options: SpawnOptions) -> Backend:
     the options that backend takes. Where a new transport plugs in."""
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
+    env = options["env"]
+    mark = None
+    if options["close_ends"] == "descendants":
+        from ._descendants import new_mark, with_mark
+
+        mark = new_mark()
+        env = with_mark(env, mark)
     if options["backend"] == "pty":
         from .pty import PtyBackend
 
         return PtyBackend(
             argv,
             cwd=cwd_str,
-            env=options["env"],
+            env=env,
             echo=options["echo"],
             dimensions=options["dimensions"],
             ignored=options["ignore_signals"],
+            mark=mark,
         )
     from .pipe import PipeBackend
 
     return PipeBackend(
         argv,
         cwd=cwd_str,
-        env=options["env"],
+        env=env,
         stderr=options["stderr"],
         ignored=options["ignore_signals"],
+        mark=mark,
     )

@@ -14,8 +14,12 @@ import os
 import platform
 import signal
 import subprocess
+from typing import TYPE_CHECKING
 
-_PROC = "/proc"
+if TYPE_CHECKING:
+    from ._descendants import Descendants
+
+PROC = "/proc"
 # Dead processes: they stay listed until their parent reaps them, but no
 # signal can reach them any more.
 _DEAD_STATES = (b"Z", b"X")
@@ -26,13 +30,22 @@ class ChildProcess:
 
     With ``popen`` (the pipe backend's subprocess.Popen), its returncode is
     set on reaping, so that Popen's finaliser neither warns nor reaps; the
-    Popen's own poll and wait must never be called (they reap).
+    Popen's own poll and wait must never be called (they reap). With
+    ``descendants``, :meth:`escaped` finds what the child started outside its
+    process group.
     Not thread-safe: one owner polls, signals and reaps.
     """
 
-    def __init__(self, pid: int, *, popen: subprocess.Popen[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        pid: int,
+        *,
+        popen: subprocess.Popen[bytes] | None = None,
+        descendants: Descendants | None = None,
+    ) -> None:
         self._pid = pid
         self._popen = popen
+        self._descendants = descendants
         self._returncode: int | None = None
         self._reaped = False
         self._exit_fd = _open_pidfd(pid)
@@ -159,7 +172,7 @@ class ChildProcess:
         parent are left out. None where this cannot be known (no /proc).
         """
         try:
-            names = os.listdir(_PROC)
+            names = os.listdir(PROC)
         except OSError:
             return None
         # getpgid(2) for every pid is one cheap call each; reading every
@@ -169,6 +182,18 @@ class ChildProcess:
             for pid in map(int, filter(str.isdigit, names))
             if pid != self._pid and _group_of(pid) == self._pid and running(pid)
         ]
+
+    def escaped(self) -> list[int]:
+        """Live processes the child started that left its process group:
+        found by the environment's mark (close_ends="descendants"), else none."""
+        if self._descendants is None:
+            return []
+        return self._descendants.find(session_held=not self._gone())
+
+    def signal_escaped(self, pids: list[int], sig: int) -> None:
+        """Send ``sig`` to each of ``pids`` (from :meth:`escaped`) that is still one."""
+        if self._descendants is not None:
+            self._descendants.signal(pids, sig, session_held=not self._gone())
 
     def close(self) -> None:
         """Close the pidfd. Idempotent; the child is neither signalled nor reaped."""
@@ -231,7 +256,7 @@ def running(pid: int) -> bool:
     A process that exited counts as gone even before its parent reaps it.
     Where there is no /proc, whether the pid exists at all.
     """
-    if not os.path.isdir(_PROC):
+    if not os.path.isdir(PROC):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -240,7 +265,7 @@ def running(pid: int) -> bool:
             return True
         return True
     try:
-        fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
+        fd = os.open(f"{PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:
         return False
     try:

@@ -54,6 +54,12 @@ class Endpoint:
     def group_survivors(self) -> list[int]:
         return []
 
+    def escaped(self) -> list[int]:
+        return []
+
+    def signal_escaped(self, pids: list[int], sig: int) -> None:
+        """No process to signal."""
+
     def close(self) -> None:
         self.finish()
 
