@@ -36,6 +36,7 @@ WAYS = [
     "fork",
     "double-fork",
     "job",
+    "member",
 ]
 
 

@@ -25,7 +25,7 @@ import os
 import signal
 from collections.abc import Iterable, Mapping
 
-from ._process import PROC, running
+from ._process import PROC, living_stat
 
 #: The variable that carries the marks of the sessions a process descends from.
 VARIABLE = "DRIVER_SESSION"
@@ -61,101 +61,132 @@ class Descendants:
     """The child's descendants outside its process group: ``child`` is its
     pid (also its group's and session's id), ``mark`` its environment's.
 
-    Those in the child's session (a job a shell moved to a group of its own)
-    count only while ``session_held``: the child is not reaped, so its pid,
-    the session's id, cannot have been reused. Those in other sessions count
-    by their mark.
+    They are found a session at a time. A session's members all descend
+    from its leader (the process that made it), so while the leader lives,
+    its mark decides for all of them; once it has exited, any member's mark
+    does. Those in the child's own session (a job a shell moved to a group
+    of its own) count without a mark while ``session_held``: the child is
+    not reaped, so its pid, the session's id, cannot have been reused.
     """
 
     def __init__(self, child: int, mark: str) -> None:
         self._child = child
         self._mark = mark.encode()
+        # What the last find found, each pid with its start time: the two
+        # together name one process, never one that later gets its pid.
+        self._found: dict[int, bytes] = {}
 
     def find(self, session_held: bool) -> list[int]:
         """Live processes the child started, at any depth, outside its group.
         Empty without /proc."""
+        self._found = {}
+        for session, members in self._sessions().items():
+            if self._childs(session, members, session_held):
+                for pid in members:
+                    started = _start_time(pid)
+                    if started is not None:
+                        self._found[pid] = started
+        return list(self._found)
+
+    def signal(self, pids: Iterable[int], sig: int) -> None:
+        """Send ``sig`` to each of ``pids`` that :meth:`find` found and that is still
+        the process it found."""
+        for pid in pids:
+            started = self._found.get(pid)
+            if started is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    _signal_if_same(pid, started, sig)
+
+    def _sessions(self) -> dict[int, list[int]]:
+        """Every process outside the child's group, by session, but for the
+        sessions :meth:`_foreign_sessions` rules out."""
         try:
             names = os.listdir(PROC)
         except OSError:
-            return []
+            return {}
         foreign = self._foreign_sessions()
-        return [
-            pid
-            for pid in map(int, filter(str.isdigit, names))
-            if self._belongs(pid, session_held, foreign) and running(pid)
-        ]
-
-    def signal(self, pids: Iterable[int], sig: int, session_held: bool) -> None:
-        """Send ``sig`` to each of ``pids`` that still belongs (see :meth:`find`)."""
-        foreign = self._foreign_sessions()
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                self._signal(pid, sig, session_held, foreign)
-
-    def _signal(self, pid: int, sig: int, session_held: bool, foreign: set[int]) -> None:
-        try:
-            pidfd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError) as exc:  # no pidfds (kernel < 5.3, not Linux)
-            if isinstance(exc, ProcessLookupError):
-                return
-            pidfd = None
-        try:
-            # Checked after the pidfd is held: if the pid was reused between
-            # the two, the pidfd names the process that is gone, and the
-            # signal reaches nobody.
-            if not self._belongs(pid, session_held, foreign):
-                return
-            if pidfd is None:
-                os.kill(pid, sig)
-            else:
-                signal.pidfd_send_signal(pidfd, sig)
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
+        sessions: dict[int, list[int]] = {}
+        for pid in map(int, filter(str.isdigit, names)):
+            try:
+                group, session = os.getpgid(pid), os.getsid(pid)
+            except OSError:  # gone since the listing
+                continue
+            if group != self._child and session not in foreign:
+                sessions.setdefault(session, []).append(pid)
+        return sessions
 
     def _foreign_sessions(self) -> set[int]:
         """Sessions nothing of the child's can be in, known without reading
-        an environment: the caller's, and those led by the caller's other
-        children (the other sessions driver started, say).
+        an environment: the caller's, those led by the caller's other
+        children (the other sessions driver started, say), and the kernel's.
 
         The child started a session of its own, and no process can join an
-        older one; a session's members descend from its leader, so one led
-        by a process that does not descend from the child holds nothing of
-        the child's. While a session has members its id stays taken, so a
-        live process with that pid is its leader.
+        older one; one led by a process that does not descend from the child
+        holds nothing of the child's. While a session has members its id
+        stays taken, so a live process with that pid is its leader.
         """
         foreign = _callers_children()
         foreign.discard(self._child)
-        foreign.add(os.getsid(0))
+        foreign.update((os.getsid(0), 0))
         return foreign
 
-    def _belongs(self, pid: int, session_held: bool, foreign: set[int]) -> bool:
-        if pid == self._child:
-            return False
-        try:
-            group, session = os.getpgid(pid), os.getsid(pid)
-        except OSError:  # gone since the listing
-            return False
-        if group == self._child or session in foreign:
-            return False  # the group's (the group signal ends it), or surely not the child's
+    def _childs(self, session: int, members: list[int], session_held: bool) -> bool:
+        """Whether ``session``'s ``members`` descend from the child."""
         if session == self._child:
             return session_held
-        return self._carries_mark(pid)
+        if session in members:
+            leaders = _environment(session)
+            if leaders:  # the leader lives (an exited one shows no environment)
+                return self._mark in leaders
+        return any(self._mark in (_environment(pid) or b"") for pid in members)
 
-    def _carries_mark(self, pid: int) -> bool:
-        try:
-            fd = os.open(f"{PROC}/{pid}/environ", os.O_RDONLY)
-        except OSError:  # gone, or another user's: no signal of ours could reach it
-            return False
-        chunks = []
-        try:
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-        except OSError:
-            return False
-        finally:
-            os.close(fd)
-        return self._mark in b"".join(chunks)
+
+def _environment(pid: int) -> bytes | None:
+    """``pid``'s environment as /proc shows it (empty once it has exited); None
+    if it cannot be read (gone, or another user's: no signal of ours could reach it)."""
+    try:
+        fd = os.open(f"{PROC}/{pid}/environ", os.O_RDONLY)
+    except OSError:
+        return None
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _start_time(pid: int) -> bytes | None:
+    """When ``pid`` started (in clock ticks since boot); None once it has exited."""
+    fields = living_stat(pid)
+    # starttime is field 22 of /proc/PID/stat; these fields begin at the 3rd.
+    return fields[19] if fields is not None and len(fields) > 19 else None
+
+
+def _signal_if_same(pid: int, started: bytes, sig: int) -> None:
+    """Send ``sig`` to ``pid`` if it is still the process that started at ``started``."""
+    try:
+        pidfd: int | None = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # no pidfds (kernel < 5.3): a narrow race remains
+        pidfd = None
+    try:
+        # Checked once the pidfd is held: if the pid was reused before it
+        # was opened, the start time differs; if after, the pidfd names the
+        # process that is gone, and the signal reaches nobody.
+        if _start_time(pid) != started:
+            return
+        if pidfd is None:
+            os.kill(pid, sig)
+        else:
+            signal.pidfd_send_signal(pidfd, sig)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _callers_children() -> set[int]:

@@ -193,7 +193,7 @@ class ChildProcess:
     def signal_escaped(self, pids: list[int], sig: int) -> None:
         """Send ``sig`` to each of ``pids`` (from :meth:`escaped`) that is still one."""
         if self._descendants is not None:
-            self._descendants.signal(pids, sig, session_held=not self._gone())
+            self._descendants.signal(pids, sig)
 
     def close(self) -> None:
         """Close the pidfd. Idempotent; the child is neither signalled nor reaped."""
@@ -264,16 +264,22 @@ def running(pid: int) -> bool:
         except PermissionError:
             return True
         return True
+    return living_stat(pid) is not None
+
+
+def living_stat(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the name (the state first), or
+    None if the process has exited or is gone."""
     try:
         fd = os.open(f"{PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:
-        return False
+        return None
     try:
         stat = os.read(fd, 512)
     except OSError:
-        return False
+        return None
     finally:
         os.close(fd)
     # "pid (comm) state ...": comm may hold spaces and parentheses.
-    state = stat[stat.rfind(b")") + 2 :][:1]
-    return state not in _DEAD_STATES
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return fields if fields and fields[0] not in _DEAD_STATES else None
