@@ -10,7 +10,8 @@ compared with, to damp a noisy machine):
 2. expect a marker after 1, 4 and 16 MB of output, against a raw
    ``for line in proc.stdout`` scan and pexpect's regex expect; on a pty,
    against the same scan of the pty's lines.
-3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect.
+3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect;
+   and with close_ends="group" (no search for descendants outside the group).
 4. a REPL command with driver.repl (python, bash) against pexpect's replwrap.
 5. many at once: 200 sessions x 100 round trips in one event loop, against
    one thread per pexpect spawn (delaybeforesend=None); wall time and the
@@ -337,6 +338,9 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
     def driver_pty() -> None:
         driver.spawn(["/bin/true"], backend="pty").close()
 
+    def driver_pipe_group() -> None:
+        driver.spawn(["/bin/true"], close_ends="group").close()
+
     def pexpect_spawn() -> None:
         pexpect.spawn("/bin/true").close()
 
@@ -347,6 +351,7 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
             "Popen + wait": lambda: per_cycle(cycles, popen),
             "driver pipe": lambda: per_cycle(cycles, driver_pipe),
             "driver pty": lambda: per_cycle(cycles, driver_pty),
+            "driver pipe, group": lambda: per_cycle(cycles, driver_pipe_group),
         },
     )
     pexpect_seconds = per_cycle(min(cycles, 20), pexpect_spawn)  # it sleeps 0.1 s in close
@@ -354,6 +359,15 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
         Row(group, "Popen + wait", best["Popen + wait"], "ms"),
         Row(group, "driver pipe", best["driver pipe"], "ms", "Popen + wait"),
         Row(group, "driver pty", best["driver pty"], "ms", "Popen + wait"),
+        # What looking for descendants outside the group (the default) costs.
+        Row(
+            group,
+            "driver pipe, group",
+            best["driver pipe, group"],
+            "ms",
+            "driver pipe",
+            'close_ends="group"',
+        ),
         Row(group, "pexpect spawn", pexpect_seconds, "ms", "Popen + wait", "20 cycles"),
     ]
 

@@ -108,6 +108,20 @@ def test_close_ends_group_keeps_a_daemon_started_on_purpose(
     assert not gone(daemon, within=0.2)
 
 
+@pytest.mark.parametrize("spawn_class", ["spawn", "PopenSpawn"])
+def test_driver_pexpect_keeps_daemons_as_pexpect_does(spawn_class: str, daemons: list[int]) -> None:
+    import driver.pexpect
+    import driver.pexpect.popen_spawn
+
+    make = {"spawn": driver.pexpect.spawn, "PopenSpawn": driver.pexpect.popen_spawn.PopenSpawn}
+    child = make[spawn_class](" ".join(fixture("daemon.py", "double-fork", "exit")))
+    child.expect(rb"daemon (\d+)")
+    daemons.append(int(child.match.group(1)))
+    child.expect(driver.pexpect.EOF)
+    child.close()
+    assert not gone(daemons[0], within=0.2)
+
+
 def test_a_daemon_that_ignores_sigterm_is_killed(spawn: Spawn, daemons: list[int]) -> None:
     code = textwrap.dedent(
         """

@@ -39,7 +39,14 @@ class PopenSpawn(SpawnBase):
             )
         self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
-        session = driver.spawn(argv, backend="pipe", cwd=cwd, env=env, **self._driver_options())
+        session = driver.spawn(
+            argv,
+            backend="pipe",
+            cwd=cwd,
+            env=env,
+            close_ends="group",  # as pexpect: a daemon the script starts outlives close
+            **self._driver_options(),
+        )
         self._drive(session)
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()

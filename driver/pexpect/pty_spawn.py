@@ -100,6 +100,7 @@ class spawn(SpawnBase):
             echo=self.echo,
             dimensions=dimensions or (24, 80),
             ignore_signals=ignored,
+            close_ends="group",  # as pexpect: a daemon the script starts outlives close
             **self._driver_options(),
         )
         self._drive(session)
