@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +143,44 @@ def test_a_daemon_that_ignores_sigterm_is_killed(spawn: Spawn, daemons: list[int
     daemon = started(s, daemons)
     assert s.close(grace=0.2) == 0
     assert gone(daemon)
+
+
+def test_what_a_daemon_starts_as_it_ends_is_found_too(
+    spawn: Spawn, daemons: list[int], tmp_path: Path
+) -> None:
+    # On SIGTERM the daemon starts its successor in a session of its own,
+    # writes down its pid, and exits.
+    successor = tmp_path / "successor"
+    code = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        def hand_over(sig, frame):
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()
+                os.execvp("sleep", ["sleep", "1000"])
+            with open({str(successor)!r}, "w") as file:
+                file.write(str(pid))
+            os._exit(0)
+        read, write = os.pipe()
+        daemon = os.fork()
+        if daemon == 0:
+            os.setsid()
+            signal.signal(signal.SIGTERM, hand_over)
+            os.write(write, b"x")
+            while True:
+                signal.pause()
+        os.read(read, 1)
+        print("daemon", daemon, flush=True)
+        sys.stdin.read()
+        """
+    )
+    s = spawn(python(code))
+    daemon = started(s, daemons)
+    assert s.close(grace=0.5) == 0
+    assert gone(daemon)
+    daemons.append(int(successor.read_text()))
+    assert gone(daemons[-1])
 
 
 def test_a_process_that_clears_its_environment_escapes(spawn: Spawn, daemons: list[int]) -> None:
