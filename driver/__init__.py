@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from ._errors import EOF as EOF
 from ._errors import DecodeError as DecodeError
 from ._errors import DriverError as DriverError
+from ._errors import ExitStatusUnknown as ExitStatusUnknown
+from ._errors import InputTorn as InputTorn
 from ._errors import SessionClosed as SessionClosed
 from ._errors import SpawnError as SpawnError
 from ._errors import Timeout as Timeout
@@ -84,7 +86,9 @@ __all__ = [
     "Deadline",
     "DecodeError",
     "DriverError",
+    "ExitStatusUnknown",
     "IncompleteCommand",
+    "InputTorn",
     "Match",
     "OutOfStep",
     "Reader",

@@ -236,6 +236,10 @@ class OutputBuffer(Generic[AnyStr]):
             titles, charset switches) before the text enters the buffer, in
             text and bytes buffers alike; see :class:`EscapeFilter`. The
             text :meth:`feed` returns is the text without them.
+        keep: keep only the most recent ``keep`` characters not consumed
+            (up to twice that between cuts), letting the oldest go; None
+            keeps all until consumed. For a screen session's output, which
+            the screen has drawn already.
     """
 
     @overload
@@ -246,6 +250,7 @@ class OutputBuffer(Generic[AnyStr]):
         newline: str | None = ...,
         *,
         strip_ansi: bool = ...,
+        keep: int | None = ...,
     ) -> None: ...
     @overload
     def __init__(
@@ -255,6 +260,7 @@ class OutputBuffer(Generic[AnyStr]):
         newline: str | None = ...,
         *,
         strip_ansi: bool = ...,
+        keep: int | None = ...,
     ) -> None: ...
     @overload
     def __init__(  # the kind chosen at run time, by a session's encoding
@@ -264,6 +270,7 @@ class OutputBuffer(Generic[AnyStr]):
         newline: str | None = ...,
         *,
         strip_ansi: bool = ...,
+        keep: int | None = ...,
     ) -> None: ...
     def __init__(
         self,
@@ -272,8 +279,10 @@ class OutputBuffer(Generic[AnyStr]):
         newline: str | None = None,
         *,
         strip_ansi: bool = False,
+        keep: int | None = None,
     ) -> None:
         self.encoding = encoding
+        self._keep = keep
         empty = cast(AnyStr, "" if encoding is not None else b"")
         self._empty: AnyStr = empty
         self._cr: AnyStr = cast(AnyStr, "\r" if encoding is not None else b"\r")
@@ -351,7 +360,7 @@ class OutputBuffer(Generic[AnyStr]):
             if final or self.failure is not None:  # no more text comes
                 text += self._escapes.finish()
         if not self._translate:
-            self._storage.append(text)
+            self._append(text)
             return text
         if self._held_cr:
             text = self._held_cr + text
@@ -362,8 +371,16 @@ class OutputBuffer(Generic[AnyStr]):
             text = text[:-held]
         if self._cr in text:
             text = self._of_kind(_line_ends_as_newline(text))
-        self._storage.append(text)
+        self._append(text)
         return text
+
+    def _append(self, text: AnyStr) -> None:
+        storage = self._storage
+        storage.append(text)
+        # Cut only past twice the limit, down to it: each character is let go
+        # once, so keeping the limit costs O(1) amortised per character.
+        if self._keep is not None and storage.end - storage.consumed > 2 * self._keep:
+            storage.take(storage.end - self._keep)
 
     # -- state ----------------------------------------------------------
 

@@ -41,6 +41,29 @@ class SessionClosed(DriverError):
     """The session was used after :meth:`Session.close`."""
 
 
+@public
+class ExitStatusUnknown(DriverError):
+    """The child has exited, but its exit status can never be known.
+
+    The kernel reaped it and discarded the status (this process ignores
+    SIGCHLD), or another part of the program waited for it first. Raised
+    where the status is the answer (``returncode``, ``wait``, ``close``),
+    never read as 0.
+    """
+
+
+@public
+class InputTorn(DriverError):
+    """A send was refused: an earlier one was interrupted part-way.
+
+    A send cancelled, interrupted (^C) or timed out after the child took part
+    of it leaves the child holding the start of a line. What is sent next
+    would be glued to it, so every send is refused until
+    :meth:`Session.accept_torn_input` says how to go on (or the session is
+    closed).
+    """
+
+
 class _WaitError(DriverError):
     """What Timeout and EOF share: the wait, what came, where it stood."""
 

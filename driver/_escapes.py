@@ -10,18 +10,26 @@ from __future__ import annotations
 import re
 from typing import AnyStr, Generic, cast
 
-#: An escape sequence still unfinished after this many characters is not one:
-#: what was held back is released as text, so a stray ESC cannot swallow the
-#: output (see :class:`EscapeFilter`).
+#: A string sequence (OSC, DCS, SOS, PM, APC) still unfinished after this
+#: many characters is not one: what was held back is released as text, so a
+#: stray ``ESC ]`` cannot swallow the output (see :class:`EscapeFilter`).
+#: Hyperlinks and titles are long, so this is generous; a control character
+#: ends a stray string much sooner.
 _ESCAPE_LIMIT = 4096
 
+#: The same for every other sequence (CSI, nF, two characters): real ones are
+#: short (xterm keeps 30 parameters, each a few digits and a separator).
+_SHORT_ESCAPE_LIMIT = 128
+
 # The grammar EscapeFilter follows, as one regex: what it removes from a
-# whole output no longer than its limit is what this pattern's sub removes.
+# whole output no longer than its limits is what this pattern's sub removes.
+# A string holds no control character but BEL (which ends an OSC): a stray
+# ESC ] is over at the end of its line, not 4096 characters later.
 _ESCAPE_SEQUENCE = (
     r"\x1b(?:"
     r"\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC, ended by BEL or ST
-    r"|[PX^_][^\x1b]*\x1b\\"  # DCS, SOS, PM, APC, ended by ST
+    r"|\][^\x00-\x1f]*(?:\x07|\x1b\\)"  # OSC, ended by BEL or ST
+    r"|[PX^_][^\x00-\x06\x08-\x1f]*\x1b\\"  # DCS, SOS, PM, APC, ended by ST
     r"|[ -/]+[0-~]"  # nF: charset designations (ESC ( B) and the like
     r"|[0-OQ-WYZ\\`-~]"  # a final alone: ESC 7, ESC =, ESC M, ESC c...
     r")"
@@ -54,9 +62,10 @@ class EscapeFilter(Generic[AnyStr]):
 
     - CSI (colours, cursor moves): ``[``, parameters ``[0-?]*``,
       intermediates ``[ -/]*``, a final ``[@-~]``;
-    - OSC (titles, hyperlinks): ``]``, anything but BEL or ESC, then BEL
-      or ST (``ESC \``);
-    - DCS, SOS, PM, APC: one of ``P X ^ _``, anything but ESC, then ST;
+    - OSC (titles, hyperlinks): ``]``, anything but a C0 control
+      character (ESC, BEL, newline...), then BEL or ST (``ESC \``);
+    - DCS, SOS, PM, APC: one of ``P X ^ _``, anything but a C0 control
+      character other than BEL, then ST;
     - charset designations and the like: intermediates ``[ -/]+`` and a
       final ``[0-~]`` (``ESC ( B``, ``ESC ) 0``, ``ESC # 8``);
     - two characters: a final ``[0-~]`` not named above (``ESC 7``,
@@ -66,8 +75,12 @@ class EscapeFilter(Generic[AnyStr]):
     output: an ESC that begins no sequence stays text, and the scan goes on
     after it. A sequence cut by the end of a feed is held back until it
     completes or proves not to be one, so the chunking never changes the
-    result; one still unfinished after ``limit`` characters, or at the end of
-    the output (:meth:`finish`), is released as text. Each character is
+    result; a string (OSC, DCS, SOS, PM, APC) still unfinished after
+    ``limit`` characters, any other after ``short_limit``, and whatever is
+    held at the end of the output (:meth:`finish`), is released as text.
+    (ECMA-48 lets a command string hold ``\b`` to ``\r`` too; titles and
+    links do not, and a newline ending a stray string is what lets the next
+    line be read.) Each character is
     looked at no more than twice (a sequence whole by the regex, then if need
     be in parts, runs of text or of a sequence's body by ``find`` or a regex),
     and held text is never scanned again. The 8-bit C1 forms
@@ -78,7 +91,15 @@ class EscapeFilter(Generic[AnyStr]):
     (``kind``).
     """
 
-    def __init__(self, kind: type[AnyStr], limit: int = _ESCAPE_LIMIT) -> None:
+    def __init__(
+        self,
+        kind: type[AnyStr],
+        limit: int = _ESCAPE_LIMIT,
+        short_limit: int = _SHORT_ESCAPE_LIMIT,
+    ) -> None:
+        if short_limit < 2:
+            # The ESC that begins a string is looked at under short_limit too.
+            raise ValueError(f"EscapeFilter: short_limit={short_limit!r}; it must be 2 or more")
         as_bytes = not issubclass(kind, str)
 
         def cook(text: str) -> AnyStr:
@@ -94,15 +115,17 @@ class EscapeFilter(Generic[AnyStr]):
         self._nf_final: AnyStr = cook(_chars(0x30, 0x7E))
         self._single_final: AnyStr = cook(_chars(0x30, 0x7E, but="[]PX^_"))
         self._string_start: AnyStr = cook("PX^_")
+        self._any_string_start: AnyStr = cook("]PX^_")
         self._csi_start: AnyStr = cook("[")
         self._osc_start: AnyStr = cook("]")
         self._whole: re.Pattern[AnyStr] = re.compile(cook(_ESCAPE_SEQUENCE))
         # Runs of a sequence's body, each matched at once (they match empty too).
         self._intermediates_run: re.Pattern[AnyStr] = re.compile(cook("[ -/]*"))
         self._parameters_run: re.Pattern[AnyStr] = re.compile(cook("[0-?]*"))
-        self._osc_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x07\\x1b]*"))
-        self._string_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x1b]*"))
+        self._osc_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x00-\\x1f]*"))
+        self._string_run: re.Pattern[AnyStr] = re.compile(cook("[^\\x00-\\x06\\x08-\\x1f]*"))
         self._limit = limit
+        self._short_limit = short_limit
         self._state = _TEXT
         self._held: list[AnyStr] = []  # the unfinished sequence, from its ESC
         self._held_length = 0
@@ -151,16 +174,19 @@ class EscapeFilter(Generic[AnyStr]):
                 # The usual case, a whole sequence, at once; the steps below
                 # take it one part at a time (and one cut by the feed's end).
                 whole = self._whole.match(s, at)
-                if whole is not None and whole.end() - at <= self._limit:
-                    i = whole.end()
-                    continue
+                if whole is not None:
+                    string = s[at + 1 : at + 2] in self._any_string_start  # a whole has 2+
+                    if whole.end() - at <= (self._limit if string else self._short_limit):
+                        i = whole.end()
+                        continue
                 state, flag, start, i = _ESC, False, at, at + 1
                 continue
             # A run may take a sequence past the limit: it fails here, and the
             # characters past the limit are text either way (no ESC in a run).
             length = self._held_length + i - start
+            limit = self._limit if state in (_STRING, _STRING_ESC) else self._short_limit
             c: AnyStr | None = None  # the next character; None: too long to be a sequence
-            if length < self._limit:
+            if length < limit:
                 if i == n:
                     break  # the sequence goes on in the next feed
                 c = s[i : i + 1]
@@ -195,11 +221,14 @@ class EscapeFilter(Generic[AnyStr]):
                 if c == self._esc:
                     state, i = _STRING_ESC, i + 1
                     continue
-                if not (flag and c == self._bel):
-                    run = self._osc_run if flag else self._string_run
-                    i = self._run_end(run, s, i)
-                    continue
-                done = True
+                if flag and c == self._bel:
+                    done = True
+                else:
+                    end = self._run_end(self._osc_run if flag else self._string_run, s, i)
+                    if end > i:
+                        i = end
+                        continue
+                    # A control character no string holds: it was not one.
             else:  # _STRING_ESC
                 done = c == self._st_final
             if done:  # a whole sequence: dropped
@@ -221,7 +250,10 @@ class EscapeFilter(Generic[AnyStr]):
                 out[-1] = out[-1][:-1]
                 self._held, self._held_length = [self._esc], 1
                 state, flag, start = _ESC, False, i
-        if state != _TEXT:
+        # Never an empty piece (a read that ended inside a UTF-8 character
+        # gives ""): the held part's last piece must end with its last
+        # character, which the _STRING_ESC branch above takes back.
+        if state != _TEXT and start < n:
             self._held.append(s[start:])
             self._held_length += n - start
         self._state, self._flag = state, flag

@@ -1,10 +1,10 @@
 """Session.interact(): hand a session to the person at this terminal.
 
 The user's terminal goes into raw mode (restored on the way out, whatever
-happens) so every key reaches the child as typed; the child's output goes
-straight to the user's screen. Window size changes are passed on. It ends
-when the child exits or the escape character is typed; the session is then
-usable again from code.
+happens, a SIGTERM or SIGHUP included) so every key reaches the child as
+typed; the child's output goes straight to the user's screen. Window size
+changes are passed on. It ends when the child exits or the escape character
+is typed; the session is then usable again from code.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import select
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from ._core import OutputBuffer
@@ -22,6 +23,7 @@ from ._errors import DriverError
 from ._policy import EXIT_AFTER_EOF_SECONDS
 from ._typed import TypedInput
 from .backends._posix import termios, tty
+from .terminal import MAX_SCREEN_COLS, MAX_SCREEN_ROWS, usable_window_size
 
 if TYPE_CHECKING:
     from ._state import SessionState
@@ -79,6 +81,8 @@ def interact(
             """Read ``fd`` once; what came is recorded and on the screen."""
             data = backend.read(fd)
             if data:
+                if child.screen is not None:  # it shows what this terminal shows
+                    child.screen.feed(data)
                 typed.output(as_text.feed(data))
                 as_text.take_unconsumed()  # only the text was wanted, not kept
                 _write_all(stdout_fd, output_filter(data) if output_filter else data)
@@ -109,7 +113,7 @@ def interact(
                         # this returns, ``alive`` should say so.
                         _await_exit(child)
                         return
-                elif fd == exit_fd and child.process.poll() is not None:
+                elif fd == exit_fd and not child.process.running():
                     for fd in streams:  # what it printed before it exited
                         while show(fd):
                             pass
@@ -119,7 +123,7 @@ def interact(
 def _await_exit(child: SessionState) -> None:
     """Wait (on its pidfd, for at most a moment) for a child that closed its output."""
     process = child.process
-    if process.exit_fd is not None and process.poll() is None:
+    if process.exit_fd is not None and process.running():
         select.select([process.exit_fd], [], [], EXIT_AFTER_EOF_SECONDS)
     process.poll()
 
@@ -147,11 +151,71 @@ def _write_all(fd: int, data: bytes) -> None:
 @contextlib.contextmanager
 def _raw(fd: int) -> Iterator[None]:
     saved = termios.tcgetattr(fd)
-    try:
+
+    def restore() -> None:
+        # A terminal that hung up (SIGHUP) has no modes left to restore.
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def raw() -> None:
         tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would drop keys typed ahead
+
+    def raw_again() -> None:
+        with contextlib.suppress(termios.error):  # it hung up: the reads will say so
+            raw()
+
+    # The handlers first: a signal between the two would leave the terminal raw.
+    with _restored_on_ending_signals(restore, raw_again):
+        try:
+            raw()
+            yield
+        finally:
+            restore()
+
+
+#: The signals that end a program unless it handles them, and that a person
+#: sends to one: their terminal must not be left raw on the way out (their
+#: shell would not echo). SIGINT and SIGQUIT cannot come from a raw terminal.
+_ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _restored_on_ending_signals(
+    restore: Callable[[], None], resume: Callable[[], None]
+) -> Iterator[None]:
+    """On SIGTERM or SIGHUP, ``restore`` the terminal, then let the signal do
+    what it did before: end this program by default, or run the handler the
+    caller set (``resume`` raw mode if that handler returns). A signal
+    ignored, or handled outside Python, is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    previous: dict[int, Callable[[int, FrameType | None], object]] = {}
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        restore()
+        handler = previous.get(signum)
+        if handler is None:  # SIG_DFL: die of it as without driver (returncode -N)
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+            return  # still here: this thread blocks it, which ends us once unblocked
+        handler(signum, frame)  # what it raises leaves interact (restoring again)
+        resume()
+
+    replaced = []
+    for ending in _ENDING_SIGNALS:
+        before = signal.getsignal(ending)
+        if before is None or before == signal.SIG_IGN:
+            continue
+        if callable(before):
+            previous[ending] = before
+        replaced.append((ending, before))
+        signal.signal(ending, handle)
+    try:
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        for ending, before in replaced:
+            signal.signal(ending, before)
 
 
 @contextlib.contextmanager
@@ -178,7 +242,12 @@ def _window_size_forwarded(child: SessionState, fd: int) -> Iterator[None]:
     def follow(*_: object) -> None:
         with contextlib.suppress(OSError):
             size = os.get_terminal_size(fd)
-            terminal.set_window_size(size.lines, size.columns)
+            rows, cols = usable_window_size(size.lines, size.columns)
+            screen = child.screen
+            if screen is not None:  # the screen follows, up to the largest it keeps
+                rows, cols = min(rows, MAX_SCREEN_ROWS), min(cols, MAX_SCREEN_COLS)
+                screen.resize(rows, cols)
+            terminal.set_window_size(rows, cols)
 
     follow()
     if threading.current_thread() is not threading.main_thread():

@@ -9,6 +9,7 @@ through :func:`wait_error_text`.
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import textwrap
@@ -18,13 +19,17 @@ from typing import Any
 _SHOWN_OUTPUT_CHARS = 2000
 
 
-def describe_child(argv: Sequence[str], pid: int | None, returncode: int | None) -> str:
+def describe_child(
+    argv: Sequence[str], pid: int | None, returncode: int | None, *, status_lost: bool = False
+) -> str:
     """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
     an attached fd (no pid) its name, as given."""
     if pid is None:
         return f"`{' '.join(argv)}`"
     command = command_line(argv)
-    if returncode is None:
+    if status_lost:
+        state = "exited, status unknown"
+    elif returncode is None:
         state = "running"
     elif returncode < 0:
         state = f"killed by signal {-returncode}"
@@ -167,9 +172,29 @@ def output_ended(what: str, child: str) -> str:
 
 
 def write_timed_out(waited: float | None, child: str, unwritten: int, total: int) -> str:
-    return (
+    message = (
         f"timed out after {waited} s sending to {child}: {unwritten} of {total} bytes"
         " unwritten; the child is not reading its input"
+    )
+    if unwritten < total:
+        message += f"\n{TORN_NOTE}"
+    return message
+
+
+#: What a send interrupted part-way leaves, and how to go on.
+TORN_NOTE = (
+    "The child got the first part of what was sent: further sends are refused until"
+    " accept_torn_input() (which returns the rest) says how to go on."
+)
+
+
+def input_torn(child: str, written: int, total: int, interruption: str) -> str:
+    return (
+        f"cannot send to {child}: its input is torn: an earlier send was interrupted"
+        f" ({interruption}) after the child took {written} of its {total} bytes, so it holds"
+        " the start of a line that anything sent now would be glued to; call"
+        " accept_torn_input(), which returns the unsent rest, then send that rest or end"
+        " the line as the program needs; or close() the session"
     )
 
 
@@ -184,6 +209,24 @@ def echo_not_off(waited: float | None, child: str) -> str:
     return (
         f"timed out after {waited} s waiting for {child} to turn terminal echo off"
         " (as a password prompt does)"
+    )
+
+
+def out_of_descriptors(command: str, code: int, limit: int | None) -> str:
+    """A spawn that failed with EMFILE (``code``: this process's limit, ``limit``)
+    or ENFILE (the system's)."""
+    if code == errno.ENFILE:
+        return (
+            f"cannot spawn `{command}`: the system is out of file descriptors (ENFILE);"
+            " close sessions (session.close()) and files no longer needed, or raise the"
+            " system's limit (the sysctl fs.file-max)"
+        )
+    shown = "unlimited" if limit is None else str(limit)
+    return (
+        f"cannot spawn `{command}`: this process is out of file descriptors (EMFILE: its"
+        f" limit, `ulimit -n`, is {shown}); close sessions (session.close()) and files no"
+        " longer needed, or raise the limit (`ulimit -n 4096` in the shell that starts"
+        " Python, or resource.setrlimit(resource.RLIMIT_NOFILE, ...))"
     )
 
 
@@ -229,6 +272,12 @@ OPEN_LINE_HINT = (
     " program that reads lines is still waiting for the rest of that line. Use"
     " send_line(), which adds the newline, or send the newline now."
 )
+NOTHING_TO_SETTLE_HINT = (
+    "hint: nothing arrived since the last thing sent (or since the start), and"
+    " settle() waits for the answer before it waits for a pause; if this key or"
+    " line changes nothing on the screen, check the screen instead of settling"
+)
+
 NEVER_SETTLES_HINT = (
     "hint: the program never stopped writing (a clock, a spinner, top):"
     " wait for what it shows with expect_screen() instead"
@@ -249,7 +298,9 @@ def held_escape_hint(held: str | bytes) -> str:
         return ""
     return (
         f"note: strip_ansi holds back {len(held)} characters that began an escape sequence"
-        f" and are not readable until it ends (at most 4096) or the output does: {held[:80]!r}"
+        " and are not readable until it ends, proves not to be one (an OSC, DCS or APC"
+        " string at a control character such as a newline or after 4096 characters, any"
+        f" other after 128) or the output ends: {held[:80]!r}"
     )
 
 
@@ -275,3 +326,21 @@ def _are_special(special: Sequence[str]) -> str:
         return f"'{special[0]}' is special and does not match itself"
     listed = ", ".join(f"'{char}'" for char in special[:-1])
     return f"{listed} and '{special[-1]}' are special and do not match themselves"
+
+
+def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
+    """Why the exit status of ``child`` (as :func:`describe_child` says it) is lost."""
+    if sigchld_ignored:
+        why = (
+            "this process ignores SIGCHLD (signal.SIG_IGN, set in this program or"
+            " inherited from the one that started it), so the kernel reaped the child"
+            " at its exit and discarded its status. Restore the default before"
+            " spawning: signal.signal(signal.SIGCHLD, signal.SIG_DFL)"
+        )
+    else:
+        why = (
+            "another part of this program waited for it first (os.wait(), os.waitpid(-1),"
+            " a SIGCHLD handler that reaps every child) and took its status. Wait for"
+            " specific pids only"
+        )
+    return f"{child}: its exit status cannot be known: {why}."

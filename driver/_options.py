@@ -27,6 +27,7 @@ from typing import Any, Literal, TextIO, TypedDict
 from ._deadline import check_timeout
 from ._transcript import DEFAULT_LIMIT
 from .backends._descendants import findable
+from .terminal import DEFAULT_WINDOW_SIZE
 
 #: How bytes reach the child: pipes, or a pseudo-terminal.
 BackendName = Literal["pipe", "pty"]
@@ -55,6 +56,7 @@ class StreamOptions(TypedDict, total=False):
         transcript_limit: how many characters of the exchange the
             transcript keeps in memory, the most recent (default 1 MiB);
             None keeps it all. ``log`` gets the full record either way.
+            A screen session keeps as much of its output not consumed.
         strip_ansi: remove terminal escape sequences (colours, cursor
             moves, titles) from the output that reads and expects see, for
             a line program that colours whatever ``TERM`` says.
@@ -91,10 +93,16 @@ class SpawnOptions(StreamOptions, total=False):
         screen: pty only: keep the terminal's screen
             (:attr:`Session.screen`), for a full-screen program; the child
             gets ``TERM=xterm``. Needs pyte: ``pip install 'linedriver[screen]'``.
-        quiet: start the program in the quiet environment: a dumb terminal
+        quiet: start the program in the quiet environment
+            (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
-            bracketed paste, Python's basic REPL; added to ``env``. Default
-            False here; the REPL profiles and session files use True.
+            bracketed paste, Python's basic REPL; set over ``env`` (or this
+            process's environment). True by default at every entry point
+            (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
+            ``driver record``, the pytest fixtures, where the test's ``env``
+            goes over it); ``quiet=False`` passes the environment as it is,
+            as ``driver.pexpect`` does. A screen session's child gets
+            ``TERM=xterm`` either way.
         close_ends: what ``close()`` ends besides the child.
             ``"descendants"`` (the default on Linux): every process the
             child started, at any depth, wherever it went: its process
@@ -131,10 +139,10 @@ _DEFAULTS: SpawnOptions = {
     "env": None,
     "stderr": "stdout",
     "echo": False,
-    "dimensions": (24, 80),
+    "dimensions": DEFAULT_WINDOW_SIZE,
     "ignore_signals": (),
     "screen": False,
-    "quiet": False,
+    "quiet": True,
     "close_ends": "descendants" if findable() else "group",
 }
 

@@ -34,9 +34,9 @@ from ._core import Match, OutputBuffer, Search, SlowSearch
 from ._deadline import Deadline, check_timeout
 from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
-from ._state import SessionState, What
+from ._state import Outgoing, SessionState, What
 from .backends import Process
-from .backends._process import running
+from .backends._process import idle, running
 
 T = TypeVar("T")
 
@@ -224,29 +224,58 @@ def dispatch(
 # -- writing ----------------------------------------------------------------------
 
 
-def write(state: SessionState, data: bytes, deadline: Deadline | None = None) -> Steps[None]:
-    """Write all of ``data``, reading output meanwhile so neither side blocks the other."""
-    backend = state.backend
-    if state.terminal is not None:
-        data = state.terminal.prepare_input(data)
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[backend.write(view) :]
-        except InputClosed as exc:
-            raise state.input_closed_error() from exc
-        if view:
-            if deadline is None:  # the clock is read only if the input is full
-                deadline = state.deadline(None)
-            if not (yield Wait(deadline.when, writing=True)):
-                raise state.write_timeout_error(len(view), len(data), deadline)
+def write(
+    state: SessionState,
+    outgoing: Outgoing | bytes,
+    deadline: Deadline | None = None,
+    *,
+    closing: bool = False,
+) -> Steps[None]:
+    """Write all of ``outgoing``, reading output meanwhile so neither side blocks the other.
+
+    Only what the child took is recorded (see SessionState.wrote). Interrupted
+    part-way (a cancellation, ^C, the deadline), the input is torn: sends are
+    refused until the caller says how to go on, since anything written now
+    would be glued to the half line the child holds. ``closing`` (close's
+    EOF) goes ahead regardless.
+    """
+    if not closing:
+        state.check_input_whole()
+    data = outgoing if isinstance(outgoing, bytes) else outgoing.data
+    backend, terminal = state.backend, state.terminal
+    prepared = data if terminal is None else terminal.prepare_input(data)
+    state.received_when_sent = state.received
+    view = memoryview(prepared)
+    try:
+        while view:
+            try:
+                view = view[backend.write(view) :]
+            except InputClosed as exc:
+                raise state.input_closed_error() from exc
+            if view:
+                if deadline is None:  # the clock is read only if the input is full
+                    deadline = state.deadline(None)
+                if not (yield Wait(deadline.when, writing=True)):
+                    raise state.write_timeout_error(len(view), len(prepared), deadline)
+    except BaseException as exc:
+        written = len(prepared) - len(view)
+        if terminal is not None:
+            written = terminal.input_taken(data, prepared, written)
+        # A closed input takes nothing more: EOF says so, there is nothing to tear.
+        state.wrote(outgoing, written, "" if isinstance(exc, EOF) else type(exc).__name__)
+        raise
+    state.wrote(outgoing, len(data))
 
 
-def send_eof(state: SessionState, deadline: Deadline | None = None) -> Steps[None]:
+def send_eof(
+    state: SessionState, deadline: Deadline | None = None, *, closing: bool = False
+) -> Steps[None]:
     """End the child's input: a pipe's is closed; a terminal gets its EOF byte."""
-    data = state.eof_bytes()
-    if data is not None:
-        yield from write(state, data, deadline)
+    if not closing:
+        state.check_input_whole()
+    outgoing = state.eof_bytes()
+    if outgoing is not None:
+        yield from write(state, outgoing, deadline, closing=closing)
 
 
 def control(state: SessionState, char: str) -> Steps[None]:
@@ -346,11 +375,15 @@ def _screen_pattern(pattern: Any, exact: bool) -> regex.Pattern[str]:
 
 
 def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]:
-    """Wait until the child's output pauses for ``quiet`` seconds, or ends.
+    """Wait for the child's answer to what was last sent (or, before anything
+    was sent, for its first output), then until its output pauses for
+    ``quiet`` seconds, or ends.
 
     Whether a full-screen program has finished drawing cannot be seen from
     outside (curses programs poll with timeouts, pagers read /dev/tty): a
-    pause in its output is the one sign every program gives.
+    pause in its output is the one sign every program gives. A pause before
+    the answer has begun is not one: a program slow to start (or to react
+    to a key) would be taken for one that is done, by chance.
     """
     state.check_open()
     try:
@@ -360,6 +393,12 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
     if checked is None:
         raise ValueError(f"quiet={quiet!r}: expected how many seconds without output (> 0)")
     buffer = state.buffers["stdout"]
+    what = f"the output to pause for {checked} s"
+    while state.received == state.received_when_sent and not buffer.eof:
+        if not (yield Wait(deadline.when)):
+            raise state.timeout_error(
+                buffer, what, deadline, quiet=True, hint=messages.NOTHING_TO_SETTLE_HINT
+            )
     received, since = state.received, time.monotonic()
     while not buffer.eof:
         now = time.monotonic()
@@ -368,11 +407,36 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
         elif now >= since + checked:
             return
         if now >= deadline.when:
-            what = f"the output to pause for {checked} s"
             raise state.timeout_error(
                 buffer, what, deadline, quiet=False, hint=messages.NEVER_SETTLES_HINT
             )
         yield Wait(min(deadline.when, since + checked))
+
+
+#: How often a wait for the child to become idle looks again, at first and
+#: at most: /proc shows the state but gives no notice of a change.
+IDLE_LOOK_SECONDS = (0.0005, 0.01)
+
+
+def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
+    """Wait until the child blocks reading its input or waiting on fds: done
+    with what it was doing, ready for what is sent next. Whether it got
+    there (False: it exited, or the deadline came first); None where it
+    cannot be seen. Output keeps being read meanwhile."""
+    state.check_open()
+    pid = state.pid
+    if pid is None:
+        return None
+    pause, longest = IDLE_LOOK_SECONDS
+    while True:
+        seen = idle(pid)
+        if seen is None or seen:
+            return seen
+        now = time.monotonic()
+        if now >= deadline.when or not state.process.running():
+            return False
+        yield Wait(min(deadline.when, now + pause))
+        pause = min(pause * 2, longest)
 
 
 # -- the child's exit ---------------------------------------------------------
@@ -381,11 +445,11 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 def exited_by(state: SessionState, deadline: float) -> Steps[bool]:
     """Wait until the child has exited (not reaped), reading output meanwhile."""
     process = state.process
-    while process.poll() is None:
+    while process.running():
         step = deadline if process.exit_fd is not None else _soon(deadline)
         in_time = yield Wait(step, exiting=True)
         if not in_time and step >= deadline:
-            return process.poll() is not None
+            return not process.running()
     return True
 
 
@@ -396,18 +460,17 @@ def _soon(deadline: float) -> float:
 def wait(state: SessionState, deadline: Deadline) -> Steps[int]:
     """Wait for the child to exit; its returncode. Output keeps being read."""
     if state.closed:
-        return _returncode(state)
+        return state.exit_status()
     if not (yield from exited_by(state, deadline.when)):
         raise state.timeout_error(
             state.buffers["stdout"], "the child to exit", deadline, quiet=False
         )
-    return _returncode(state)
-
-
-def _returncode(state: SessionState) -> int:
-    returncode = state.process.returncode
-    assert returncode is not None
-    return returncode
+    # What the child wrote as it exited can still be on its way: a pty's
+    # master reports it readable only once the kernel has passed it on,
+    # which may be after the exit shows. A read takes it in (the kernel
+    # passes it on first), so the screen and the output show the last of it.
+    state.read_ready()
+    return state.exit_status()
 
 
 def check_grace(grace: object) -> float:
@@ -428,7 +491,7 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
     stop watching the fds before they are closed.
     """
     if state.closed:
-        return state.process.reap()
+        return state.exit_status()
     grace = check_grace(grace)
     try:
         if state.pid is not None:  # an attached fd has no child to end: it is released
@@ -438,7 +501,8 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         state.abort()
         raise
     release_engine()
-    return state.release()
+    state.release()
+    return state.exit_status()
 
 
 def _end_politely(state: SessionState, grace: float) -> Steps[None]:
@@ -450,11 +514,11 @@ def _end_politely(state: SessionState, grace: float) -> Steps[None]:
     SIGTERM and, after ``grace``, SIGKILL. The caller reaps and releases.
     """
     process = state.process
-    if process.poll() is None:
+    if process.running():
         # The child may be gone already, or not reading: a full terminal
         # input delays the escalation by the grace period at most.
         with contextlib.suppress(DriverError, OSError):
-            yield from send_eof(state, Deadline(grace))
+            yield from send_eof(state, Deadline(grace), closing=True)
         for sig in (signal.SIGTERM, signal.SIGKILL):
             if (yield from exited_by(state, time.monotonic() + grace)):
                 break

@@ -15,7 +15,7 @@ and the largest screen kept are in :mod:`driver.terminal`.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._errors import DriverError
@@ -36,6 +36,11 @@ _ALTERNATE_MODES = {47, 1047, 1049}
 _DECCOLM = 3
 #: How much of the screen a snapshot (an error message) shows at most.
 _SNAPSHOT_ROWS, _SNAPSHOT_COLS = 100, 200
+#: The most combining characters a cell keeps: Unicode's stream-safe limit
+#: (UAX #15), more than any script needs. pyte renormalises a cell's whole
+#: text for each one added, so a pile of them on one cell would cost time
+#: quadratic in their number; those past the limit are dropped.
+MAX_COMBINING = 30
 
 
 def _pyte() -> Any:
@@ -212,13 +217,25 @@ def _emulator(pyte: Any) -> tuple[Any, Any]:
                 super().reset_mode(*_kept(modes, kwargs), **kwargs)
 
             def draw(self, data: str) -> None:
-                # pyte stops drawing at a character of no width that combines
-                # with nothing (a zero-width joiner, U+FE0F after an emoji, a
-                # BOM): the rest of the text would be lost. A terminal shows
-                # nothing for them, and goes on.
                 if not (data.isascii() and data.isprintable()):
-                    data = "".join(c for c in data if _drawable(width(c), c))
+                    data = "".join(_drawable(data, width, self._marks_before_cursor()))
                 super().draw(data)
+
+            def _marks_before_cursor(self) -> int:
+                """How many combining characters the cell a mark drawn now
+                would join holds (pyte's rule: the cell left of the cursor,
+                or the end of the row above at the start of a row)."""
+                x, y = self.cursor.x, self.cursor.y
+                if x:
+                    cell = self.buffer[y][x - 1]
+                elif y:
+                    cell = self.buffer[y - 1][self.columns - 1]
+                else:
+                    return 0
+                # Counted decomposed: pyte composes a mark with its base where
+                # it can ("a" and U+0301 make one character, U+00E1).
+                decomposed = unicodedata.normalize("NFD", cell.data)
+                return sum(1 for char in decomposed if unicodedata.combining(char))
 
         _EMULATOR = Emulator, Stream
     return _EMULATOR  # type: ignore[no-any-return]
@@ -231,10 +248,25 @@ def _kept(modes: tuple[int, ...], options: dict[str, Any]) -> list[int]:
     return [mode for mode in modes if mode not in _ALTERNATE_MODES and mode != _DECCOLM]
 
 
-def _drawable(width: int, char: str) -> bool:
-    """Whether pyte can draw ``char``, ``width`` cells wide, or combine it
-    with the character before."""
-    return width > 0 or (width == 0 and unicodedata.combining(char) != 0)
+def _drawable(data: str, width: Callable[[str], int], marks: int) -> Iterator[str]:
+    """The characters of ``data`` pyte is given; ``marks``: how many
+    combining characters the cell the first mark would join holds.
+
+    pyte stops drawing at a character of no width that combines with
+    nothing (a zero-width joiner, U+FE0F after an emoji, a BOM): the rest
+    of the text would be lost. A terminal shows nothing for them, and goes
+    on. A combining character past :data:`MAX_COMBINING` on one cell is
+    dropped too.
+    """
+    for char in data:
+        cells = width(char)
+        if cells > 0:
+            marks = 0  # a new cell
+            yield char
+        elif cells == 0 and unicodedata.combining(char):
+            marks += 1
+            if marks <= MAX_COMBINING:
+                yield char
 
 
 def _copy_rows(rows: Iterable[tuple[int, dict[int, Any]]]) -> list[tuple[int, dict[int, Any]]]:

@@ -18,7 +18,10 @@ from ._errors import DriverError
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_stdin
+from .backends._process import reading_input
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 
 class ReaderBase(Generic[AnyStr]):
@@ -169,11 +172,17 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def returncode(self) -> int | None:
-        """None while the child runs; its exit status, or ``-N`` for signal N."""
-        return self._state.process.poll()
+        """None while the child runs; its exit status, or ``-N`` for signal N.
+
+        Raises:
+            driver.ExitStatusUnknown: the child has exited but its status is
+                lost (this process ignores SIGCHLD); never read as 0.
+        """
+        return self._state.returncode()
 
     def waiting_for_input(self) -> bool | None:
-        """Whether the child is blocked reading its input right now.
+        """Whether the child is blocked reading its input right now: its
+        stdin, or its terminal opened again (``/dev/tty``, as getpass reads).
 
         Returns:
             True if it has said all it will until it is sent something;
@@ -183,12 +192,12 @@ class SessionBase(ReaderBase[AnyStr]):
         pid = self._state.pid
         if pid is None:
             return None  # an attached fd: what is at the other end cannot be seen
-        return reading_stdin(pid) if self.alive else False
+        return reading_input(pid) if self.alive else False
 
     @property
     def alive(self) -> bool:
         """True while the child has not exited."""
-        return self.returncode is None
+        return self._state.process.running()
 
     @property
     def closed(self) -> bool:
@@ -220,12 +229,44 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def on_send(self) -> Callable[[AnyStr], object] | None:
-        """A callable given everything sent, as it is sent (secrets too), or None; settable."""
+        """A callable given everything sent, once the child's input took it (secrets
+        too; of a send interrupted part-way, the part it took), or None; settable."""
         return self._state.send_tap
 
     @on_send.setter
     def on_send(self, tap: Callable[[AnyStr], object] | None) -> None:
         self._state.send_tap = _checked_tap(tap, "on_send")
+
+    @property
+    def torn_input(self) -> AnyStr | None:
+        """The rest of a send interrupted part-way, or None while the input is whole.
+
+        A send cancelled, interrupted (^C) or timed out after the child took
+        part of it leaves the child holding the start of a line; the
+        transcript shows that part as sent. Until :meth:`accept_torn_input`,
+        every send raises :class:`driver.InputTorn`.
+        """
+        rest: AnyStr | None = self._state.torn_rest()
+        return rest
+
+    def accept_torn_input(self) -> AnyStr:
+        """Accept that a send was interrupted part-way, so sends go on.
+
+        The child holds the start of a line. Send the returned rest to
+        complete it, or end the line as the program needs (a terminal's line
+        is dropped by ``send_control("u")``); a pipe's input can only go on
+        or end.
+
+        Returns:
+            The part the child did not get (empty if the input was whole);
+            in a text session a character cut in two starts it as U+FFFD.
+        """
+        rest = self._state.torn_rest()
+        self._state.torn = None
+        if rest is None:
+            return "" if self._state.kind is str else b""  # type: ignore[return-value]
+        accepted: AnyStr = rest
+        return accepted
 
     @property
     def echo(self) -> bool:
@@ -370,11 +411,15 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Returns:
             The child's returncode (``-9`` when the kill ended it).
+
+        Raises:
+            driver.ExitStatusUnknown: its status is lost (see :attr:`returncode`),
+                once everything is released.
         """
-        if self._state.closed:
-            return self._state.process.reap()
-        self._release_engine()
-        return self._state.abort()
+        if not self._state.closed:
+            self._release_engine()
+            self._state.abort()
+        return self._state.exit_status()
 
     def _release_engine(self) -> None:
         """Stop watching the child's fds (before they are closed)."""

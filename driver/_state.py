@@ -15,12 +15,21 @@ import os
 import shlex
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import _messages as messages
 from ._core import OutputBuffer
 from ._deadline import Deadline, TimeoutArg, deadline_for
-from ._errors import EOF, DecodeError, DriverError, SessionClosed, SpawnError, Timeout
+from ._errors import (
+    EOF,
+    DecodeError,
+    DriverError,
+    ExitStatusUnknown,
+    InputTorn,
+    SessionClosed,
+    SpawnError,
+    Timeout,
+)
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -29,7 +38,7 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
-from .backends._process import reading_stdin
+from .backends._process import reading_input
 from .backends.pty import Terminal
 from .environment import quiet_env
 from .terminal import key_bytes
@@ -38,6 +47,28 @@ E = TypeVar("E", Timeout, EOF)
 #: What a wait was for, as an error names it; a callable when building the
 #: words costs (a list of patterns), so that only a failure pays for it.
 What = str | Callable[[], str]
+
+
+class Outgoing(NamedTuple):
+    """Bytes a send writes, and what the transcript records of them once
+    written (a NamedTuple: one is made for every send)."""
+
+    data: bytes
+    #: The text as sent (bytes in a bytes session), or a directive ("%key up").
+    shown: str | bytes
+    secret: bool = False
+    directive: bool = False
+    #: What ``line_open`` becomes once it is written whole (None: unchanged).
+    line_open: bool | None = None
+
+
+class Torn(NamedTuple):
+    """A send interrupted part-way: the child took ``written`` bytes of ``data``."""
+
+    data: bytes
+    written: int
+    #: What interrupted it (``CancelledError``, ``KeyboardInterrupt``...).
+    interruption: str
 
 
 def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions) -> SessionState:
@@ -105,9 +136,17 @@ class SessionState:
         self.screen = screen
         self.process: Process = backend.process
         self.terminal: Terminal | None = backend.terminal
+        # A screen session's output is drawn as it comes, and only a match on
+        # the screen consumes it: it is kept as the transcript is, the most
+        # recent transcript_limit characters, whatever waits.
+        keep = options["transcript_limit"] if screen is not None else None
         self.buffers: dict[str, OutputBuffer[Any]] = {
             name: OutputBuffer(
-                encoding, self.errors, options["newline"], strip_ansi=options["strip_ansi"]
+                encoding,
+                self.errors,
+                options["newline"],
+                strip_ansi=options["strip_ansi"],
+                keep=keep,
             )
             for name in backend.output_fds
         }
@@ -121,11 +160,16 @@ class SessionState:
         self.exit_after_eof_awaited = False
         #: How many bytes of stdout were read so far.
         self.received: int = 0
+        #: ``received`` when something was last written to the child (0 before
+        #: anything was): what came after it is the child's answer.
+        self.received_when_sent: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
+        #: The send interrupted part-way, until accept_torn_input(); else None.
+        self.torn: Torn | None = None
         #: Called with each piece of stdout as it is read (str or bytes, as the session).
         self.read_tap: Callable[[Any], object] | None = None
-        #: Called with each thing sent, as it is about to be written.
+        #: Called with each thing sent once written (a send interrupted part-way: the part).
         self.send_tap: Callable[[Any], object] | None = None
 
     # -- facts ----------------------------------------------------------
@@ -136,8 +180,31 @@ class SessionState:
         return self.process.pid
 
     def describe(self) -> str:
-        returncode = self.process.returncode if self.closed else self.process.poll()
-        return messages.describe_child(self.masked_argv(), self.pid, returncode)
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        return messages.describe_child(
+            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+        )
+
+    def exit_status(self) -> int:
+        """The exited child's returncode (see :meth:`returncode`)."""
+        returncode = self.returncode()
+        assert returncode is not None, "asked for the exit status of a running child"
+        return returncode
+
+    def returncode(self) -> int | None:
+        """The child's exit status (``-N`` for signal N), None while it runs.
+
+        Raises:
+            ExitStatusUnknown: it has exited but its status is lost; it is
+                never reported as 0.
+        """
+        process = self.process
+        returncode = process.returncode if self.closed else process.poll()
+        if process.status_lost:
+            ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
+            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+        return returncode
 
     def masked_argv(self) -> list[str]:
         """The command line as driver shows it: each argument masked."""
@@ -177,20 +244,71 @@ class SessionState:
             return repr(self.transcript.secrets.hide(value))
         return repr(value)
 
-    def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> bytes:
-        """The bytes to write for ``send(text)`` (plus ``end``), recorded in the transcript."""
+    def outgoing(self, text: Any, end: bytes = b"", *, secret: bool = False) -> Outgoing:
+        """What to write for ``send(text)`` (plus ``end``); recorded once written."""
         self.check_open()
         secret = secret or isinstance(text, Secret)
         data = self.encode(text, secret=secret) + end
         sent = data if self.kind is bytes else str(text) + end.decode()
-        self.transcript.record_sent(sent, secret=secret)
-        if self.send_tap is not None and sent:
-            self.send_tap(sent)
-        if sent:
-            last = sent[-1:] if isinstance(sent, str) else sent[-1:].decode("latin-1")
-            # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
-            self.line_open = last not in ("\n\r" if self.terminal is not None else "\n")
-        return data
+        if secret:  # a secret from now on: its echo, read while it is written, is masked too
+            lines = sent.split("\n") if isinstance(sent, str) else sent.split(b"\n")
+            for line in lines:
+                self.transcript.secrets.add(line)
+        return Outgoing(data, sent, secret, line_open=self._leaves_line_open(sent))
+
+    def _leaves_line_open(self, sent: str | bytes) -> bool | None:
+        if not sent:
+            return None
+        last = sent[-1:] if isinstance(sent, str) else sent[-1:].decode("latin-1")
+        # A terminal hands Enter ("\r") over as "\n" (ICRNL); a pipe, bytes as they are.
+        return last not in ("\n\r" if self.terminal is not None else "\n")
+
+    def wrote(self, outgoing: Outgoing | bytes, written: int, interruption: str = "") -> None:
+        """The child took ``written`` bytes of ``outgoing`` (all, or of a send
+        interrupted by ``interruption``): the transcript records them, and a
+        part leaves the input torn until accept_torn_input()."""
+        data = outgoing if isinstance(outgoing, bytes) else outgoing.data
+        if 0 < written < len(data) and interruption:
+            self.torn = Torn(data, written, interruption)
+        if isinstance(outgoing, bytes):
+            return  # bytes typed by a person: interact() records what they make
+        if data and not written:
+            return  # nothing reached the child
+        whole = written == len(data)
+        shown, line_open = outgoing.shown, outgoing.line_open
+        if not whole:
+            # The part written, as the child got it: an interrupted directive
+            # (a key's escape sequence) shows as the bytes it sent.
+            part = data[:written]
+            shown = part if self.kind is bytes else part.decode(self.encoding or "", "replace")
+            line_open = self._leaves_line_open(shown)
+        if outgoing.directive and whole:
+            self.transcript.record_directive(str(shown))
+        else:
+            self.transcript.record_sent(shown, secret=outgoing.secret)
+            if self.send_tap is not None and shown:
+                self.send_tap(shown)
+        if line_open is not None:
+            self.line_open = line_open
+
+    def check_input_whole(self) -> None:
+        """InputTorn if a send was interrupted part-way and not yet accepted."""
+        torn = self.torn
+        if torn is not None:
+            message = messages.input_torn(
+                self.describe(), torn.written, len(torn.data), torn.interruption
+            )
+            raise InputTorn(self.masked(message))
+
+    def torn_rest(self) -> Any:
+        """What an interrupted send did not write (str or bytes, as the
+        session), or None if the input is whole."""
+        torn = self.torn
+        if torn is None:
+            return None
+        rest = torn.data[torn.written :]
+        # A character cut in two shows as U+FFFD at the start of the rest.
+        return rest if self.kind is bytes else rest.decode(self.encoding or "", "replace")
 
     def add_secret_patterns(self, spec: Any) -> None:
         """A pattern given as a :class:`Secret` (or compiled from one) is a secret
@@ -223,18 +341,17 @@ class SessionState:
             raise DriverError(messages.needs_screen(what, self.describe()))
         return self.screen
 
-    def key_bytes(self, names: Sequence[str]) -> bytes:
+    def key_bytes(self, names: Sequence[str]) -> Outgoing:
         """The bytes the keys ``names`` send, in the cursor-key mode the screen
-        is in (normal without a screen); recorded as ``%key`` lines."""
+        is in (normal without a screen); recorded as a ``%key`` line."""
         self.check_open()
         if not names:
             raise ValueError("send_key() needs at least one key name, such as 'enter'")
         application = self.screen is not None and self.screen.cursor_keys_application
         data = b"".join(key_bytes(name, application=application) for name in names)
-        self.transcript.record_directive(f"%key {' '.join(names)}")
-        return data
+        return Outgoing(data, f"%key {' '.join(names)}", directive=True)
 
-    def control(self, char: str) -> bytes | None:
+    def control(self, char: str) -> Outgoing | None:
         """The bytes for Ctrl-``char``; None when it means "end the input" on a pipe."""
         self.check_open()
         if self.terminal is None:
@@ -242,20 +359,19 @@ class SessionState:
                 raise DriverError(messages.control_needs_terminal(char))
             return None
         data = self.terminal.control_bytes(char)
-        self.transcript.record_directive(f"%control {char}")
-        self.line_open = False  # ^D hands an open line over, ^C and ^U drop it
-        return data
+        # ^D hands an open line over, ^C and ^U drop it.
+        return Outgoing(data, f"%control {char}", directive=True, line_open=False)
 
-    def eof_bytes(self) -> bytes | None:
-        """send_eof: the terminal's EOF byte to write, or None to close a pipe's input."""
+    def eof_bytes(self) -> Outgoing | None:
+        """send_eof: the terminal's EOF byte to write, or None once a pipe's input is closed."""
         self.check_open()
-        self.transcript.record_directive("%eof")
-        self.line_open = False  # the child gets what is open, then EOF
         if self.terminal is None:
+            self.transcript.record_directive("%eof")
+            self.line_open = False  # the child gets what is open, then EOF
             if self.backend.input_fd is not None:
                 self.backend.close_input()
             return None
-        return self.terminal.eof_bytes()
+        return Outgoing(self.terminal.eof_bytes(), "%eof", directive=True, line_open=False)
 
     def signal(self, sig: int, *, group: bool = False) -> None:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
@@ -302,27 +418,26 @@ class SessionState:
 
     # -- ending -----------------------------------------------------------
 
-    def release(self) -> int:
+    def release(self) -> None:
         """Reap the child (it has exited or been killed) and release every fd.
 
         ``closed`` turns true only here, once the child is reaped.
         """
-        returncode = self.process.reap()
+        self.process.reap()
         self.closed = True
         try:
             self.backend.close()
         finally:
             self.transcript.flush_log()
-        return returncode
 
-    def abort(self) -> int:
+    def abort(self) -> None:
         """Kill the process group and what the child started outside it, reap,
         release: for when waiting politely is no longer possible (an
         interrupted close, a session nobody closed)."""
         process = self.process
         process.signal_group(signal.SIGKILL)
         process.signal_escaped(process.escaped(), signal.SIGKILL)
-        return self.release()
+        self.release()
 
     # -- errors: the facts of a failure, in the words of driver._messages ----------
 
@@ -393,7 +508,7 @@ class SessionState:
             and nothing_unread
             and self.terminal is None
             and has_child
-            and self.process.poll() is None
+            and self.process.running()
         ):
             return messages.BUFFERING_HINT
         return ""
@@ -401,7 +516,7 @@ class SessionState:
     def _line_left_open(self) -> bool:
         """Whether the last thing sent ended mid-line while the child reads its
         input: a program that reads lines then waits for the end of that one."""
-        if not self.line_open or self.process.poll() is not None:
+        if not self.line_open or not self.process.running():
             return False
         if self.terminal is not None:
             try:
@@ -411,7 +526,7 @@ class SessionState:
                 return False
         if self.pid is None:
             return True  # an attached fd: the other end may well wait for the line
-        return reading_stdin(self.pid) is not False  # None: it cannot be seen; say it
+        return reading_input(self.pid) is not False  # None: it cannot be seen; say it
 
     def eof_error(
         self, buffer: OutputBuffer[Any], what: What, entries: Sequence[Entry[Any]] = ()

@@ -24,13 +24,16 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, DriverError, ExitStatusUnknown
 from ._options import SpawnOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
 from ._state import SessionState, start
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -72,6 +75,10 @@ class AsyncEngine:
                 step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            except DriverError as failure:
+                # driver's own report reads from the public call that failed:
+                # the policy's and engine's frames say nothing to the caller.
+                raise failure.with_traceback(None)  # noqa: B904 (the same error, its cause kept)
             error = None
             try:
                 if isinstance(step, Wait):
@@ -343,6 +350,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         """Send ``text`` as is; returns once the child's input took every byte.
 
         Concurrent sends from several tasks each reach the child whole.
+        Cancelled while it waits its turn, it sends nothing; cancelled
+        part-way, it leaves the input torn (see :attr:`torn_input`).
 
         Args:
             text: as for :meth:`driver.Session.send`.
@@ -352,6 +361,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: the child stopped reading its input.
             driver.EOF: the child's input is closed.
+            driver.InputTorn: an earlier send was interrupted part-way and
+                not yet accepted (:meth:`accept_torn_input`).
         """
         await self._write(policy.write(self._state, self._state.outgoing(text, secret=secret)))
 
@@ -365,6 +376,7 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
+            driver.InputTorn: as for :meth:`send`.
         """
         data = self._state.outgoing(text, b"\n", secret=secret)
         await self._write(policy.write(self._state, data))
@@ -423,6 +435,10 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         """Press keys by name; see :meth:`driver.Session.send_key`."""
         await self._write(policy.write(self._state, self._state.key_bytes(names)))
 
+    async def wait_until_idle(self, timeout: TimeoutArg = None) -> bool | None:
+        """Wait until the child is ready for input; see :meth:`driver.Session.wait_until_idle`."""
+        return await self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
+
     async def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit. Output keeps being read meanwhile.
 
@@ -466,7 +482,8 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            await self.close()
 
 
 @overload

@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import DriverError, __version__
+from . import DriverError, ExitStatusUnknown, __version__
 
 # The session layer loads inside main(), where a ^C is caught: a ^C while
 # the command starts must not end in a traceback.
@@ -38,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Raises:
         SystemExit: for a command line argparse cannot parse (status 2).
     """
+    # The command checks exit statuses: an ignored SIGCHLD, inherited from
+    # whoever started it, would have the kernel discard them. As a program,
+    # not a library, it may set its own signal handling.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     try:
         parser = _parser()
         args = parser.parse_args(argv)
@@ -190,7 +195,6 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from .environment import quiet_env
     from .session import spawn
     from .sessionfile import session_text
 
@@ -212,18 +216,21 @@ def _record(args: argparse.Namespace) -> int:
         print(f"driver record: cannot write {args.output}: {problem}", file=sys.stderr)
         return 2
     try:
-        # In the environment `driver run` gives it, so that the replay sees
-        # the same output: a dumb terminal, no colour, no bracketed paste.
+        # In the quiet environment (spawn's default), as `driver run` gives
+        # it, so that the replay sees the same output.
         session = spawn(
-            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None,
-            env=quiet_env(),
-        )  # fmt: skip
+            command, backend=args.backend, echo=True, timeout=None, transcript_limit=None
+        )
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
         return 1
     with session:
         session.interact(escape_character=None)
-        returncode = session.close()
+        try:
+            returncode: int | None = session.close()
+        except ExitStatusUnknown as error:  # the file is written without a status line
+            print(f"driver record: {error}", file=sys.stderr)
+            returncode = None
     text = session_text(
         command, session.render_transcript(placeholders=True), returncode, session.secret_inputs
     )

@@ -15,6 +15,8 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import DriverError
+from . import DriverError, ExitStatusUnknown
 
 # pytest loads this plugin in every run in the environment, for projects that
 # never use it: what starts sessions or reads session files is imported when
@@ -148,11 +150,16 @@ class _Sessions:
 
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
-        # What every session a test starts sees, unless the test says otherwise.
-        environment = {**quiet_env(), "HOME": str(home)}
-        options["env"] = {**environment, **(options.get("env") or {})}
-        options.setdefault("cwd", self.tmp_path)
-        return {**self.defaults, **options}
+        given = {**self.defaults, **options}
+        quiet = given.get("quiet", True)
+        # What every session a test starts sees, unless the test says otherwise:
+        # the quiet environment beneath the test's own env, not over it.
+        base = quiet_env() if quiet is True else dict(os.environ)
+        given["env"] = {**base, "HOME": str(home), **(given.get("env") or {})}
+        if isinstance(quiet, bool):  # anything else is refused by spawn, named
+            given["quiet"] = False  # applied here already
+        given.setdefault("cwd", self.tmp_path)
+        return given
 
     def add(self, session: Session[Any] | AsyncSession[Any], name: str | None) -> None:
         name = name or Path(session.argv[0]).name
@@ -192,7 +199,8 @@ def spawn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
     yield start
     for started in sessions.mine:
         if isinstance(started.session, Session):
-            started.session.close(grace=_TEARDOWN_GRACE)
+            with contextlib.suppress(ExitStatusUnknown):  # the test did not ask for it
+                started.session.close(grace=_TEARDOWN_GRACE)
     sessions.write_transcripts()
 
 
@@ -225,10 +233,11 @@ def _close_async(session: AsyncSession[Any]) -> None:
     if session.closed:
         return
     loop = session.loop
-    if not loop.is_closed() and not loop.is_running():
-        loop.run_until_complete(session.close(grace=_TEARDOWN_GRACE))
-    else:
-        session.abort()
+    with contextlib.suppress(ExitStatusUnknown):  # the test did not ask for it
+        if not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(session.close(grace=_TEARDOWN_GRACE))
+        else:
+            session.abort()
 
 
 # -- failure reports --------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import select
@@ -17,7 +18,7 @@ import regex
 from . import _policy as policy
 from ._core import Match
 from ._deadline import TimeoutArg
-from ._errors import EOF
+from ._errors import EOF, DriverError, ExitStatusUnknown
 from ._interact import interact
 from ._options import STREAM_OPTION_NAMES, SpawnOptions, StreamOptions, resolve
 from ._patterns import ExactPatternArg, PatternArg
@@ -25,6 +26,9 @@ from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
 from ._state import SessionState, start
+
+#: pytest shows a failure from the caller's line, without this module's frames.
+__tracebackhide__ = True
 
 if TYPE_CHECKING:
     import asyncio
@@ -62,6 +66,10 @@ class Engine:
                 step = steps.send(reply) if error is None else steps.throw(error)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
+            except DriverError as failure:
+                # driver's own report reads from the public call that failed:
+                # the policy's and engine's frames say nothing to the caller.
+                raise failure.with_traceback(None)  # noqa: B904 (the same error, its cause kept)
             error = None
             try:
                 reply = self.pump(step) if isinstance(step, Wait) else step.function(step.argument)
@@ -328,9 +336,12 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
                 echoes it back.
 
         Raises:
-            driver.Timeout: the child stopped reading its input.
+            driver.Timeout: the child stopped reading its input. If it took
+                part of ``text``, the input is torn (see :attr:`torn_input`).
             driver.EOF: the child's input is closed (``send_eof()`` was
                 called, or the child exited).
+            driver.InputTorn: an earlier send was interrupted part-way and
+                not yet accepted (:meth:`accept_torn_input`).
             driver.SessionClosed: the session is closed.
             TypeError: ``bytes`` to a text session, or ``str`` to a bytes one.
         """
@@ -346,6 +357,7 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Raises:
             driver.Timeout: as for :meth:`send`.
             driver.EOF: as for :meth:`send`.
+            driver.InputTorn: as for :meth:`send`.
         """
         data = self._state.outgoing(text, b"\n", secret=secret)
         self._engine.run(policy.write(self._state, data))
@@ -385,13 +397,17 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         """Hand the session to the person at this terminal.
 
         Their keys go to the child as typed (this terminal is in raw mode
-        until the method returns, whatever happens) and the child's output
-        goes to their screen, unconsumed output first; window size changes
-        are passed on. Returns when the child exits or ``escape_character``
-        is typed; the session is then usable again. What was typed is in the
-        transcript as ``>`` lines, each the line the program got (edited by
-        the terminal or by the program's own line editor), a line nothing
-        showed (a password) masked; see ``driver record``.
+        until the method returns, whatever happens; a SIGTERM or SIGHUP
+        restores it, then runs the handler set for it or, by default, ends
+        this program as it would have) and the child's output goes to their
+        screen, unconsumed output first (and to :attr:`screen` with
+        ``screen=True``); window size changes are passed on, a size of 0 (a
+        pty nobody sized) as 24x80. Returns when the child exits or
+        ``escape_character`` is typed; the session is then usable again.
+        What was typed is in the transcript as ``>`` lines, each the line
+        the program got (edited by the terminal or by the program's own line
+        editor), a line nothing showed (a password) masked; see ``driver
+        record``.
 
         Args:
             escape_character: the key that hands the session back (default
@@ -473,18 +489,24 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         return self._engine.run(steps)
 
     def settle(self, quiet: float = 0.1, timeout: TimeoutArg = None) -> None:
-        """Wait until the output pauses for ``quiet`` seconds (or ends).
+        """Wait for the child's answer, then until its output pauses for
+        ``quiet`` seconds (or ends).
 
-        A full-screen program that is done drawing stops writing; whether it
-        is done cannot be seen otherwise. Prefer :meth:`expect_screen` for
-        what the screen must show: it returns as soon as it does.
+        The answer is output that arrives after the last thing sent (before
+        anything was sent: after the start), so a program slow to start or
+        to react is never taken for one that is done. With the terminal's
+        echo on, the echo is the start of the answer. A full-screen program
+        that is done drawing stops writing; whether it is done cannot be
+        seen otherwise. Prefer :meth:`expect_screen` for what the screen
+        must show: it returns as soon as it does.
 
         Args:
             quiet: seconds without output that count as a pause.
             timeout: as for :meth:`read_line`.
 
         Raises:
-            driver.Timeout: the output never paused that long in time.
+            driver.Timeout: no answer came, or the output never paused
+                that long, in time.
         """
         self._engine.run(policy.settle(self._state, quiet, self.deadline(timeout)))
 
@@ -531,6 +553,28 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         return view
 
     # -- lifecycle --------------------------------------------------------
+
+    def wait_until_idle(self, timeout: TimeoutArg = None) -> bool | None:
+        """Wait until the child blocks reading its input (or waiting on fds, as
+        an event loop or a line editor does): done with what it was doing, and
+        ready for what is sent next.
+
+        A prompt can appear before the program is ready to read: a line sent
+        the instant it shows may reach the terminal before the program has
+        set it up (its echo then shows in the answer). The REPLs and session
+        files call this before each line they send on a terminal (for at most
+        :data:`driver.terminal.READY_SECONDS`). Output keeps being read
+        meanwhile.
+
+        Args:
+            timeout: as for :meth:`read_line`.
+
+        Returns:
+            True once it is; False if it exited or the deadline came first
+            (no error: sending then is what would have happened anyway);
+            None where this cannot be seen (it is read from Linux's /proc).
+        """
+        return self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
 
     def wait(self, timeout: TimeoutArg = None) -> int:
         """Wait for the child to exit.
@@ -584,7 +628,8 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        with contextlib.suppress(ExitStatusUnknown):  # everything is released; no one asked
+            self.close()
 
 
 @overload

@@ -22,6 +22,14 @@ MAX_WINDOW_SIZE = 65535
 #: The most rows and columns of a screen driver keeps (``screen=True``):
 #: every search renders the whole screen.
 MAX_SCREEN_ROWS, MAX_SCREEN_COLS = 500, 1000
+#: The size of a pty driver opens, unless told, and of a terminal that
+#: reports none (0 rows or columns: a pty nobody sized, as ``script`` makes
+#: when its own input is not a terminal). xterm's, and VT100's.
+DEFAULT_WINDOW_SIZE = (24, 80)
+#: How long the REPLs and session files wait, at most, for a program on a
+#: terminal to read (:meth:`driver.Session.wait_until_idle`) before a line
+#: goes: one that never blocks where that shows gets its line this late.
+READY_SECONDS = 1.0
 
 
 def check_window_size(rows: int, cols: int, *, screen: bool = False) -> None:
@@ -49,6 +57,18 @@ def check_window_size(rows: int, cols: int, *, screen: bool = False) -> None:
             f"a screen of {rows}x{cols}: at most {MAX_SCREEN_ROWS}x{MAX_SCREEN_COLS}"
             " (rows x columns); every search renders the whole screen"
         )
+
+
+def usable_window_size(rows: int, cols: int) -> tuple[int, int]:
+    """``(rows, cols)`` as a terminal reported them, the default in place of
+    a 0 (a terminal nobody sized).
+
+    Args:
+        rows: the height it reported.
+        cols: the width it reported.
+    """
+    default_rows, default_cols = DEFAULT_WINDOW_SIZE
+    return rows or default_rows, cols or default_cols
 
 
 # -- keys ---------------------------------------------------------------------------

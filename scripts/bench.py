@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import contextlib
 import functools
 import json
@@ -120,6 +121,41 @@ def raw_pipe(trips: int) -> float:
     return elapsed / trips
 
 
+def raw_pipe_deadline(trips: int) -> float:
+    """The raw pipe loop as a reader with a timeout must run it: poll until a
+    deadline, read, decode, split off the line. The least a session can do."""
+    pipe, quiet = subprocess.PIPE, subprocess.DEVNULL
+    child = subprocess.Popen([PYTHON, REPEATER], stdin=pipe, stdout=pipe, stderr=quiet, bufsize=0)
+    assert child.stdin is not None and child.stdout is not None
+    stdin, stdout = child.stdin.fileno(), child.stdout.fileno()
+    poller = select.poll()
+    poller.register(stdout, select.POLLIN)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+
+    def read_line() -> str:
+        nonlocal pending
+        deadline = time.monotonic() + 10
+        while "\n" not in pending:
+            if not poller.poll(max(0, math.ceil((deadline - time.monotonic()) * 1000))):
+                raise TimeoutError
+            pending += decoder.decode(os.read(stdout, 65536))
+        line, _, pending = pending.partition("\n")
+        return line
+
+    os.write(stdin, b"warm-up\n")  # wait out the interpreter's start
+    read_line()
+    started = time.perf_counter()
+    for trip in range(trips):
+        os.write(stdin, f"line {trip}\n".encode())
+        read_line()
+    elapsed = time.perf_counter() - started
+    child.stdin.close()
+    child.wait()
+    child.stdout.close()
+    return elapsed / trips
+
+
 def raw_pty(trips: int) -> float:
     master, slave = os.openpty()
     attributes = termios.tcgetattr(slave)
@@ -199,6 +235,7 @@ def round_trips(trips: int, repeats: int) -> list[Row]:
         repeats,
         {
             "raw pipe loop": lambda: raw_pipe(trips),
+            "raw pipe loop, deadline": lambda: raw_pipe_deadline(trips),
             "driver pipe": lambda: driver_sync(trips, "pipe"),
             "driver pipe async": lambda: driver_async(trips, "pipe"),
             "raw pty loop": lambda: raw_pty(trips),
@@ -212,6 +249,7 @@ def round_trips(trips: int, repeats: int) -> list[Row]:
     no_delay = "delaybeforesend=None"
     compared = [
         ("raw pipe loop", None, ""),
+        ("raw pipe loop, deadline", "raw pipe loop", "poll, decode, split"),
         ("driver pipe", "raw pipe loop", ""),
         ("driver pipe async", "driver pipe", ""),
         ("pexpect PopenSpawn", "raw pipe loop", no_delay),

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import inspect
 import itertools
 import logging
+import os
+import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,34 @@ def driver_command(*args: str | Path, **options: Any) -> subprocess.CompletedPro
         [sys.executable, "-m", "driver", *map(str, args)],
         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, **options,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def on_a_fresh_terminal(argv: list[str]) -> Iterator[driver.Session[str]]:
+    """``argv`` on a pty nobody sized (0 rows, 0 columns, as ``script``
+    gives when its input is not a terminal), its controlling terminal; the
+    session drives the pty's master, as a person would type at it."""
+    master, slave = os.openpty()
+    try:
+        assert os.get_terminal_size(slave) == (0, 0)
+        # A session leader that opens a terminal makes it its controlling one.
+        reopen = 'exec "$@" <>"$0" >&0 2>&0'
+        child = subprocess.Popen(
+            ["sh", "-c", reopen, os.ttyname(slave), *argv],
+            stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )  # fmt: skip
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)  # the child holds it: its exit ends the output
+    try:
+        with driver.attach(master, name="a terminal nobody sized", timeout=30) as terminal:
+            yield terminal
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 def python(code: str, *args: str) -> list[str]:
@@ -125,6 +159,32 @@ def chunked(data: Any, cuts: list[int]) -> list[Any]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     edges = [0, *points, len(data)]
     return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
+
+
+@contextlib.contextmanager
+def on_a_terminal(
+    argv: list[str],
+) -> Iterator[tuple[subprocess.Popen[bytes], driver.Session[str]]]:
+    """``argv`` on a new pty whose slave side this test holds (to read its modes
+    once the program is gone), driven from its master side."""
+    master, slave = os.openpty()
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # not 0x0
+    with contextlib.closing(os.fdopen(slave, "rb", buffering=0)) as terminal:
+        modes = termios.tcgetattr(slave)
+        assert modes[3] & termios.ICANON and modes[3] & termios.ECHO and modes[3] & termios.ISIG
+        process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+        )
+        try:
+            with driver.attach(master, name=" ".join(argv), timeout=20) as session:
+                yield process, session
+                process.wait(timeout=20)
+                # While the master is open: closed, the slave only answers EIO.
+                assert termios.tcgetattr(terminal.fileno()) == modes  # icanon, echo, isig set
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def write_session(tmp_path: Path, text: str, name: str = "example.session") -> Path:

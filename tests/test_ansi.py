@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import driver
@@ -21,13 +21,14 @@ from driver._patterns import compile_patterns
 from helpers import chunked
 
 # The grammar the filter implements, written out once more as one regex: over
-# the whole output (shorter than the filter's limit) it must agree with it.
+# the whole output (shorter than the filter's string limit) it must agree with
+# it. A sequence that is not a string is at most 128 characters long.
 ORACLE = re.compile(
     r"\x1b(?:"
-    r"\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC, ended by BEL or ST
-    r"|[PX^_][^\x1b]*\x1b\\"  # DCS, SOS, PM, APC, ended by ST
-    r"|[ -/]+[0-~]"  # charset designations and other nF escapes
+    r"\[(?=[0-? -/]{0,125}[@-~])[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\][^\x00-\x1f]*(?:\x07|\x1b\\)"  # OSC, ended by BEL or ST
+    r"|[PX^_][^\x00-\x06\x08-\x1f]*\x1b\\"  # DCS, SOS, PM, APC, ended by ST
+    r"|[ -/]{1,126}[0-~]"  # charset designations and other nF escapes
     r"|[0-OQ-WYZ\\`-~]"  # two-character escapes
     r")"
 )
@@ -46,8 +47,10 @@ def expected_lines(text: str) -> list[str]:
     return lines[:-1] if lines[-1] == "" else lines
 
 
-def filtered(chunks: list[Any], kind: type[str] | type[bytes], limit: int) -> Any:
-    escapes = EscapeFilter(kind, limit)
+def filtered(
+    chunks: list[Any], kind: type[str] | type[bytes], limit: int, short_limit: int = 128
+) -> Any:
+    escapes = EscapeFilter(kind, limit, short_limit)
     pieces = [escapes.feed(chunk) for chunk in chunks]
     pieces.append(escapes.finish())
     return kind().join(pieces)
@@ -109,10 +112,35 @@ def test_an_esc_that_begins_no_sequence_stays_text() -> None:
     assert all_lines([b"\x1b[1 2m|\x1b(\n|\x1b( \x1b(B|\n"]) == ["\x1b[1 2m|\x1b(", "|\x1b( |"]
 
 
+@pytest.mark.parametrize("start", ["]", "P", "X", "^", "_"])
+@pytest.mark.parametrize("control", ["\n", "\r", "\t", "\x00", "\x08", "\x1f"])
+def test_a_control_character_shows_a_string_escape_was_none(start: str, control: str) -> None:
+    # A string holds no control character but BEL: a stray one is text at
+    # once, so the prompt on the next line is readable without waiting.
+    stray = "\x1b" + start + "0;half a title" + control
+    text, plain = stray + "\x1b[1mprompt> ", stray + "prompt> "
+    for data, expected in [(text, plain), (text.encode(), plain.encode())]:
+        for chunks in (chunked(data, []), chunked(data, [3, len(stray) - 1, len(stray)])):
+            escapes = EscapeFilter(type(data))
+            assert data[:0].join(map(escapes.feed, chunks)) == expected
+            assert not escapes.held  # all of it readable before any more comes
+    buffer = OutputBuffer(strip_ansi=True)
+    buffer.feed((stray + "prompt> ").encode())
+    assert (buffer.unconsumed(), buffer.held_escape()) == (stray + "prompt> ", "")
+
+
 def test_bel_ends_an_osc_only() -> None:
     data = b"a\x1bP\x07dcs\x1b\\b\x1b_\x07\x1b\\c\x1b]\x07d\n"
     for cut in range(len(data) + 1):
         assert all_lines([data[:cut], data[cut:]]) == ["abcd"]
+
+
+def test_an_empty_feed_inside_a_sequence_changes_nothing() -> None:
+    # "é" read in two halves decodes to "" first: an empty feed between the
+    # ESC that might begin ST and the character that shows it does not.
+    assert all_lines([b"a\x1bP\x1b", b"\xc3", b"\xa9a\n"]) == ["a\x1bP\x1béa"]
+    assert filtered(["\x1b]t\x1b", "", "\n"], str, 4096) == "\x1b]t\x1b\n"
+    assert filtered([b"\x1b]t\x1b", b"", b"\n"], bytes, 4096) == b"\x1b]t\x1b\n"
 
 
 def test_a_lone_esc_at_eof_is_kept() -> None:
@@ -167,8 +195,18 @@ def test_a_sequence_may_be_as_long_as_the_limit() -> None:
         ]
     # A sequence begun by the ESC that broke an OSC counts from that ESC.
     for chunks in (["\x1b]a\x1b[1234m"], ["\x1b]a\x1b", "[1234m"]):
-        assert filtered(chunks, str, 6) == "\x1b]a\x1b[1234m"
-        assert filtered(chunks, str, 7) == "\x1b]a"
+        assert filtered(chunks, str, 4096, 6) == "\x1b]a\x1b[1234m"
+        assert filtered(chunks, str, 4096, 7) == "\x1b]a"
+    # Any sequence but a string is at most 128 characters long.
+    for size, kept in [(128, False), (129, True)]:
+        csi = b"\x1b[" + b"1;" * ((size - 3) // 2) + b"1" * ((size - 3) % 2) + b"m"
+        assert len(csi) == size
+        assert all_lines(chunked(csi + b"ok\n", [1, 100, 127])) == [
+            (csi.decode() if kept else "") + "ok"
+        ]
+    for spaces, kept in [(125, False), (126, True)]:
+        nf = b"\x1b" + b" " * spaces + b"(B"
+        assert all_lines(chunked(nf + b"ok\n", [1, 120])) == [(nf.decode() if kept else "") + "ok"]
 
 
 def test_text_before_an_undecodable_byte_keeps_a_held_sequence() -> None:
@@ -214,6 +252,10 @@ pieces = st.sampled_from(
         "\x1b[01;31m\x1b[K",
         "\x1b[?25l",
         "\x1b]0;title\x07",
+        "\x1b]0;",
+        "\x1b]0;a\tb\x07",  # a control character: no OSC, the BEL is text
+        "\x1bPa\nb\x1b\\",  # no DCS, the ST alone is removed
+        "\t",
         "\x1b]8;;http://x/\x1b\\",
         "\x1b\\",
         "\x1b(B",
@@ -230,6 +272,9 @@ cut_points = st.lists(st.integers(min_value=0, max_value=10_000), max_size=20)
 
 @settings(max_examples=400, deadline=None)
 @given(text=mixed_text, cuts=cut_points)
+# A read that ends inside "é" gives no text: the filter is fed "" between the
+# ESC that may begin ST and what follows it (that ESC came back doubled).
+@example(text="aé\x1bP\x1béa\n", cuts=[6, 7])
 def test_lines_do_not_depend_on_chunking(text: str, cuts: list[int]) -> None:
     data = text.encode()
     whole = all_lines([data])
@@ -242,17 +287,22 @@ def test_lines_do_not_depend_on_chunking(text: str, cuts: list[int]) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(text=mixed_text, cuts=cut_points, limit=st.integers(min_value=1, max_value=12))
-def test_the_length_limit_does_not_depend_on_chunking(
-    text: str, cuts: list[int], limit: int
+@given(
+    text=mixed_text,
+    cuts=cut_points,
+    limit=st.integers(min_value=1, max_value=12),
+    short_limit=st.integers(min_value=2, max_value=12),
+)
+def test_the_length_limits_do_not_depend_on_chunking(
+    text: str, cuts: list[int], limit: int, short_limit: int
 ) -> None:
-    # The limit counts characters of the text, or bytes in a bytes session.
+    # The limits count characters of the text, or bytes in a bytes session.
     data = text.encode()
-    whole = filtered([text], str, limit)
-    whole_bytes = filtered([data], bytes, limit)
-    assert filtered(chunked(text, cuts), str, limit) == whole
-    assert filtered(chunked(data, cuts), bytes, limit) == whole_bytes
-    if limit >= len(data):  # no sequence can reach the limit
+    whole = filtered([text], str, limit, short_limit)
+    whole_bytes = filtered([data], bytes, limit, short_limit)
+    assert filtered(chunked(text, cuts), str, limit, short_limit) == whole
+    assert filtered(chunked(data, cuts), bytes, limit, short_limit) == whole_bytes
+    if min(limit, short_limit) >= len(data):  # no sequence can reach a limit
         assert whole == ORACLE.sub("", text)
         assert whole_bytes == whole.encode()
 
@@ -282,13 +332,23 @@ def test_strip_ansi_holds_on_a_pty_and_in_the_async_session() -> None:
     assert asyncio.run(scenario()) == "Done"
 
 
+def test_a_prompt_on_the_line_after_a_stray_string_escape_is_found() -> None:
+    # An OSC never ended (a title cut short) used to hide the next 4096
+    # characters: the expect for the prompt after it waited out its deadline.
+    code = "import sys; sys.stdout.write('\\x1b]0;half a title\\nready> '); input()"
+    with driver.spawn([sys.executable, "-c", code], strip_ansi=True) as session:
+        found = session.expect_exact("ready> ", timeout=30)
+        assert found.before == "\x1b]0;half a title\n"
+        session.send_line("")
+
+
 def test_a_timeout_says_what_a_stray_escape_holds_back() -> None:
-    # A stray ESC ] (an OSC never ended) holds the lines after it back from
-    # reads, up to 4096 characters: the error says so, and shows them.
-    code = "import sys; sys.stdout.write('progress 50%\\n\\x1b]0;half a title\\nstep two\\n')"
+    # A stray ESC ] (an OSC never ended) holds back the text after it on its
+    # line, up to 4096 characters: the error says so, and shows it.
+    code = "import sys; sys.stdout.write('progress 50%\\n\\x1b]0;half a title, step two')"
     with driver.spawn([sys.executable, "-c", code + "; input()"], strip_ansi=True) as session:
         assert session.read_line() == "progress 50%"
         with pytest.raises(driver.Timeout) as caught:
-            session.read_line(timeout=0.3)
+            session.expect_exact("step two", timeout=0.3)
     assert re.search(r"strip_ansi holds back \d+ characters", str(caught.value))
     assert "step two" in caught.value.hint

@@ -219,6 +219,23 @@ def test_large_unread_output_is_searched_in_linear_time() -> None:
     assert match is not None and len(match.before) == 128 * 655 * 100
 
 
+def test_a_buffer_that_keeps_a_limit_lets_the_oldest_text_go() -> None:
+    # A screen session's buffer: 4 MB unread, 64 KiB kept (twice that at most).
+    buffer = OutputBuffer(keep=1 << 16)
+    entries = compile_patterns(["MARK"], exact=True, kind=str)
+    search = Search(buffer, entries)
+    for number in range(40_000):
+        buffer.feed(b"line %05d " % number + b"x" * 88 + b"\r\n")
+        assert search.step() is None
+        assert buffer.end - buffer.consumed <= 2 << 16
+    assert buffer.unconsumed().endswith("line 39999 " + "x" * 88 + "\n")
+    assert len(buffer.unconsumed()) >= 1 << 16  # the most recent are kept
+    buffer.feed(b"MARK")
+    match = search.step()
+    assert match is not None and match.before.endswith("line 39999 " + "x" * 88 + "\n")
+    assert buffer.read_some(10) is None  # everything up to the match is consumed
+
+
 def test_a_pattern_list_is_compiled_once() -> None:
     spec = [r"\$ $", re.compile(r"(?i)more\?"), driver.EOF]
     first = compile_patterns(spec, exact=False, kind=str)

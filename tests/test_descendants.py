@@ -245,7 +245,7 @@ def test_without_proc_the_default_is_the_group_and_descendants_are_refused() -> 
     code = textwrap.dedent(
         """
         import driver.backends._process
-        driver.backends._process.PROC = "/no/proc/here"
+        driver.backends._process._PROC = "/no/proc/here"
         import driver
         from driver import _options
         print(_options.defaults()["close_ends"])

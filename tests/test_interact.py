@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import pytest
 
 import driver
-from helpers import fixture
+from helpers import fixture, on_a_fresh_terminal, on_a_terminal
 
 REPEATER = fixture("repeater.py")[1]
 
 
-def host(*child: str, upper: bool = False, wait: str | None = None) -> driver.Session[str]:
+def host(
+    *child: str, upper: bool = False, wait: str | None = None, screen: bool = False
+) -> driver.Session[str]:
     options = [*(["--upper"] if upper else []), *(["--wait", wait] if wait else [])]
-    argv = fixture("interact_host.py", *options, "--", *child)
-    return driver.spawn(argv, backend="pty", timeout=20)
+    argv = fixture("interact_host.py", *options, *(["--screen"] if screen else []), "--", *child)
+    return driver.spawn(argv, backend="pty", timeout=20, dimensions=(30, 100))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_that_ends_interact_restores_the_terminal_first(sig: int) -> None:
+    with on_a_terminal(fixture("interact_host.py", "--", sys.executable, REPEATER)) as (host, h):
+        h.expect_exact("repeater.py: starting")
+        h.send("hello\r")
+        h.expect_exact("hello\nhello\n")  # the reply came through interact: it is raw
+        host.send_signal(sig)
+        assert host.wait(timeout=20) == -sig  # then the signal took its normal effect
+
+
+def test_a_sigterm_handler_the_caller_set_runs_with_the_terminal_restored() -> None:
+    argv = fixture("interact_host.py", "--on-sigterm", "--", sys.executable, REPEATER)
+    with on_a_terminal(argv) as (host, h):
+        h.expect_exact("repeater.py: starting")
+        h.send("hello\r")
+        h.expect_exact("hello\nhello\n")
+        host.send_signal(signal.SIGTERM)
+        assert h.expect(r"host: SIGTERM handled, modes restored (\w+)").group(1) == "True"
+        h.send("\x1d")  # its handler returned: interact goes on, raw again
+        h.expect_exact("host: back, modes restored True")
+        h.expect_exact("host: SIGTERM handler kept True")
+        h.expect_exact("host: returncode 0")
 
 
 def test_keys_reach_the_child_and_escape_gives_the_session_back() -> None:
@@ -99,3 +126,25 @@ def test_interact_leaves_a_password_prompts_echo_off() -> None:
         h.expect_exact("host: back, modes restored True")
         transcript = h.expect(r"host: transcript '(.*)'").group(1)
         assert "sesame" not in transcript and "> ********" in transcript
+
+
+def test_the_screen_shows_what_the_child_drew_during_interact() -> None:
+    pytest.importorskip("pyte", reason="the screen needs pyte: pip install 'linedriver[screen]'")
+    draw = r"printf '\033[2J\033[Hdrawn during interact'; read answer"
+    with host("sh", "-c", draw, screen=True) as h:
+        h.expect_exact("drawn during interact")
+        h.send("\r")
+        # The screen has this terminal's size, and what it showed.
+        h.expect_exact("host: screen (30, 100) 'drawn during interact'")
+
+
+def test_interact_on_a_terminal_nobody_sized_gives_the_child_24_by_80() -> None:
+    argv = fixture("interact_host.py", "--", sys.executable, fixture("tty_info.py")[1])
+    with on_a_fresh_terminal(argv) as terminal:
+        terminal.expect_exact("host: interacting")
+        terminal.expect_exact("isatty True True")
+        terminal.expect_exact("dev-tty opened")  # the child's controlling terminal
+        terminal.expect_exact("size 24x80")
+        terminal.send("\x1d")
+        terminal.expect_exact("host: back, modes restored True")
+        terminal.expect_exact("host: returncode 0")

@@ -135,3 +135,56 @@ def test_the_fixtures_take_every_option(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(passed=len(REFUSED))
+
+
+# -- the quiet environment: one default, everywhere ---------------------------------
+
+SHOW_ENV = [
+    "python3",
+    "-c",
+    "import os; print(os.environ.get('TERM'), os.environ.get('NO_COLOR'),"
+    " os.environ.get('INPUTRC', '').endswith('inputrc'))",
+]
+QUIET_SEEN = "dumb 1 True"
+
+
+@pytest.fixture
+def loud_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person's own environment: a colour terminal, no INPUTRC."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("INPUTRC", raising=False)
+
+
+@pytest.mark.usefixtures("loud_terminal")
+@pytest.mark.parametrize("backend", ["pipe", "pty"])
+def test_spawn_and_run_start_programs_quiet_by_default(backend: str) -> None:
+    with driver.spawn(SHOW_ENV, backend=backend) as session:
+        assert session.read_line() == QUIET_SEEN
+    assert driver.run(SHOW_ENV, backend=backend).output.strip() == QUIET_SEEN
+
+    async def started() -> str:
+        async with await driver.aspawn(SHOW_ENV, backend=backend) as session:
+            return await session.read_line()
+
+    assert asyncio.run(started()) == QUIET_SEEN
+
+
+@pytest.mark.usefixtures("loud_terminal")
+def test_quiet_false_passes_the_environment_as_it_is() -> None:
+    with driver.spawn(SHOW_ENV, backend="pty", quiet=False) as session:
+        assert session.read_line() == "xterm-256color None False"
+    with driver.spawn(SHOW_ENV, backend="pty", env={**os.environ, "TERM": "vt100"}) as session:
+        assert session.read_line() == QUIET_SEEN  # quiet goes over env
+    with driver.spawn(SHOW_ENV, backend="pty", screen=True) as session:
+        session.expect_exact("\n")
+        assert session.before.startswith("xterm 1 True")  # a screen draws for an xterm
+
+
+@pytest.mark.usefixtures("loud_terminal")
+def test_the_pexpect_layer_passes_the_environment_as_pexpect_does() -> None:
+    from driver import pexpect
+
+    child = pexpect.spawn(SHOW_ENV[0], SHOW_ENV[1:], encoding="utf-8")
+    child.expect(pexpect.EOF)
+    assert child.before.split()[:2] == ["xterm-256color", "None"]

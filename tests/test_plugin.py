@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import driver
 from helpers import FIXTURES
 
 pytest_plugins = ["pytester"]
@@ -500,3 +501,50 @@ def test_files_that_cannot_be_session_files_fail_with_a_message(pytester: pytest
     assert "binary.session:2: not UTF-8 text" in report
     assert "nul.session:1: a NUL byte" in report
     assert "Traceback" not in report
+
+
+# -- a failure reads as the user's call and driver's message ---------------------------
+
+
+def test_a_failure_shows_the_users_line_not_drivers_insides(pytester: pytest.Pytester) -> None:
+    make_tests(
+        pytester,
+        """
+        def test_waits(spawn):
+            s = spawn(["sh", "-c", "echo hello; read x"])
+            s.expect("goodbye", timeout=0.3)  # the user's line
+        """,
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    shown = result.stdout.str()
+    assert "# the user's line" in shown
+    assert "timed out after 0.3 s" in shown
+    for inside in ("_policy.py", "session.py", "_state.py", "_session_base.py"):
+        assert inside not in shown, inside
+
+
+def test_a_traceback_holds_the_public_call_and_little_else() -> None:
+    import traceback
+
+    with driver.spawn(["sh", "-c", "echo hello; read x"]) as session:
+        with pytest.raises(driver.Timeout) as caught:
+            session.expect("goodbye", timeout=0.3)
+        frames = traceback.extract_tb(caught.value.__traceback__)
+        inside = [frame.name for frame in frames if "/driver/" in frame.filename]
+        assert inside == ["expect", "run"]  # the public method and its engine
+
+
+def test_an_async_traceback_holds_the_public_call_and_little_else() -> None:
+    import asyncio
+    import traceback
+
+    async def fail() -> list[str]:
+        async with await driver.aspawn(["sh", "-c", "echo hello; read x"]) as session:
+            with pytest.raises(driver.Timeout) as caught:
+                await session.read_line()
+                await session.read_line(timeout=0.3)
+            frames = traceback.extract_tb(caught.value.__traceback__)
+            return [frame.name for frame in frames if "/driver/" in frame.filename]
+
+    assert asyncio.run(fail()) == ["read_line", "run"]

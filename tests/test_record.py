@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 import driver
 from driver.terminal import displayed_line, edited_line
-from helpers import FIXTURES, driver_command
+from helpers import FIXTURES, driver_command, on_a_fresh_terminal, on_a_terminal
 
 DRIVER = [sys.executable, "-m", "driver"]
 PY = sys.executable
@@ -144,6 +145,29 @@ def test_record_on_pipes_keeps_this_terminal_cooked(tmp_path: Path) -> None:
         .read_text()
         .endswith("> two\ntwo\n%signal INT\ncaught\n[4]\n")
     )
+
+
+def test_record_on_a_terminal_nobody_sized(tmp_path: Path) -> None:
+    # As under `script` with its input not a terminal: 0 rows, 0 columns.
+    # The child gets a terminal of 24x80.
+    path = tmp_path / "recorded.session"
+    argv = [*DRIVER, "record", "-o", str(path), "--", "sh", "-c", "stty size; read x; echo got $x"]
+    with on_a_fresh_terminal(argv) as terminal:
+        terminal.expect_exact("24 80")
+        terminal.send("typed\r")
+        terminal.expect_exact("driver record: wrote")
+    assert path.read_text().endswith("24 80\n> typed\ngot typed\n[0]\n")
+
+
+def test_record_restores_the_terminal_on_sigterm(tmp_path: Path) -> None:
+    repeater = str(FIXTURES / "repeater.py")
+    argv = [*DRIVER, "record", "-o", str(tmp_path / "recorded.session"), "--", PY, repeater]
+    with on_a_terminal(argv) as (record, terminal):
+        terminal.expect_exact("repeater.py: starting")
+        terminal.send("hello\r")
+        terminal.expect_exact("hello\nhello\n")  # the reply came through: this one is raw
+        record.send_signal(signal.SIGTERM)
+        assert record.wait(timeout=20) == -signal.SIGTERM
 
 
 def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:

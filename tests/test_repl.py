@@ -423,3 +423,42 @@ def test_a_repl_that_ignores_interrupts_is_out_of_step_within_the_timeout() -> N
             py.run("time.sleep(30)", timeout=0.3)  # sleep-ok: the REPL's command, not ours
         with pytest.raises(driver.OutOfStep, match="did not come back"):
             py.run("print('B')")  # within the default 10 s, not a Timeout
+
+
+# -- a line goes when the program reads it ------------------------------------------
+
+SLOW_TO_READ = [sys.executable, str(FIXTURES / "slow_to_read.py")]
+
+
+def test_a_line_waits_until_the_repl_reads_so_no_echo_shows() -> None:
+    # The prompt shows while the terminal still echoes; were the line sent
+    # then, "cmdN" would come back before the answer.
+    with driver.Repl(SLOW_TO_READ, prompt="slow> ", echoes=False, exit_command="quit") as shell:
+        if shell.session.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+        assert [shell.run(f"cmd{i}") for i in range(5)] == [f"got cmd{i}" for i in range(5)]
+
+
+def test_an_async_line_waits_until_the_repl_reads_so_no_echo_shows() -> None:
+    async def converse() -> list[str]:
+        shell = driver.AsyncRepl(SLOW_TO_READ, prompt="slow> ", echoes=False, exit_command="quit")
+        async with shell:
+            return [await shell.run(f"cmd{i}") for i in range(5)]
+
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+    assert asyncio.run(converse()) == [f"got cmd{i}" for i in range(5)]
+
+
+def test_wait_until_idle_says_when_the_child_reads() -> None:
+    with driver.spawn(["cat"], backend="pty") as session:
+        if session.wait_until_idle() is None:
+            pytest.skip("this system does not show what a process waits on")
+        assert session.wait_until_idle(timeout=5) is True
+    code = "import itertools\nfor i in itertools.count(): pass"
+    with driver.spawn([sys.executable, "-c", code]) as busy:
+        assert busy.wait_until_idle(timeout=0.2) is False  # it never reads: no error
+    with driver.spawn(["true"]) as done:
+        done.wait()
+        assert done.wait_until_idle(timeout=5) is False  # it exited

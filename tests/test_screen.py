@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import shutil
 import sys
+import time
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 import driver
+from driver._screen import MAX_COMBINING
 from driver.terminal import key_bytes
 
 pytest.importorskip("pyte", reason="the screen needs pyte: pip install 'linedriver[screen]'")
@@ -101,6 +105,37 @@ def test_a_byte_that_is_not_utf8_shows_as_a_terminal_shows_it() -> None:
     with screen_session([sys.executable, "-c", code]) as session:
         session.expect_screen("^after$")
         assert session.screen.lines[0] == "bad \ufffd byte"
+
+
+def test_combining_characters_piled_on_one_cell_are_capped() -> None:
+    # 80,000 accents on one letter, in many reads: a cell keeps 30 of them
+    # (pyte renormalises a cell for each: more would cost quadratic time).
+    code = (
+        "import os\n"
+        "os.write(1, b'a')\n"
+        "for i in range(40): os.write(1, '\\u0301'.encode() * 2000)\n"
+        "os.write(1, b'!')\n"
+        "os.read(0, 1)\n"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("!", exact=True, timeout=10)
+        row = unicodedata.normalize("NFD", session.screen.lines[0])
+        assert row == "a" + "\u0301" * MAX_COMBINING + "!"
+
+
+def test_combining_characters_without_end_do_not_hold_deadlines() -> None:
+    code = "import os\nos.write(1, b'a')\nwhile True: os.write(1, '\\u0301'.encode() * 4000)"
+    with screen_session([sys.executable, "-c", code]) as session:
+        # Without the cap, each read of accents took longer than the last:
+        # this expect_screen overshot by 1.0-2.4 s, the close took 2.1-4.9 s.
+        # With it, both overshoot by about 10 ms; the bounds are generous.
+        started = time.monotonic()
+        with pytest.raises(driver.Timeout):
+            session.expect_screen("never", timeout=2)
+        assert time.monotonic() - started < 2 + 0.8
+        started = time.monotonic()
+        session.close(grace=0.2)  # the child ignores EOF: SIGTERM after 0.2 s
+        assert time.monotonic() - started < 0.2 + 1.0
 
 
 def test_the_alternate_screen_entered_twice_still_gives_back_the_main_one() -> None:
@@ -240,6 +275,28 @@ def test_settle_returns_once_the_output_pauses_and_at_its_end() -> None:
         session.settle(quiet=0)
 
 
+def test_settle_waits_for_the_answer_before_it_waits_for_a_pause() -> None:
+    # The answer comes after a second of work: a pause of 0.05 s before it
+    # began is not the program being done.
+    code = (
+        "import sys\nprint('ready', end='', flush=True)\nsys.stdin.readline()\n"
+        "sum(range(30_000_000))\nprint('answered', flush=True)\nsys.stdin.read()"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("ready")
+        session.send_line("go")
+        session.settle(quiet=0.05)
+        assert "answered" in session.screen.text
+
+
+def test_settle_says_so_when_nothing_answers() -> None:
+    with screen_session(printer("drawn")) as session:
+        session.settle(quiet=0.05)
+        session.send_key("x")  # the child reads nothing: no answer comes
+        with pytest.raises(driver.Timeout, match="nothing arrived since the last thing sent"):
+            session.settle(quiet=0.05, timeout=0.5)
+
+
 def test_settle_times_out_on_a_program_that_never_stops_drawing() -> None:
     code = "import os, itertools\nfor i in itertools.count(): os.write(1, b'\\r%d' % i)"
     with (
@@ -254,6 +311,70 @@ def test_a_screen_sessions_buffer_is_consumed_as_the_screen_is_matched() -> None
     with screen_session([sys.executable, "-c", code]) as session:
         session.expect_screen("frame 1999")
         assert len(session.unconsumed) < 100
+
+
+@pytest.mark.parametrize("waiting", ["settle", "expect_screen timing out", "wait"])
+def test_a_screen_sessions_buffer_is_bounded_whatever_waits(waiting: str) -> None:
+    # Only a match on the screen consumes: without one, 512 KB of output
+    # stays unconsumed. The buffer keeps the most recent transcript_limit
+    # characters (twice that between cuts), as the transcript does.
+    limit = 1 << 15
+    code = (
+        "import os\n"
+        "for i in range(6000): os.write(1, b'line %05d %s\\r\\n' % (i, b'x' * 74))\n"
+        "os.write(1, b'done')\n"
+        f"{'' if waiting == 'wait' else 'os.read(0, 1)'}\n"
+    )
+    with screen_session([sys.executable, "-c", code], transcript_limit=limit) as session:
+        if waiting == "settle":
+            session.settle(quiet=0.5, timeout=60)
+        elif waiting == "wait":
+            assert session.wait(timeout=60) == 0
+        while "done" not in session.screen.text:
+            with pytest.raises(driver.Timeout):
+                session.expect_screen("never", timeout=0.5)
+        unconsumed = session.unconsumed
+        assert len(unconsumed) <= 2 * limit
+        assert unconsumed.endswith("line 05999 " + "x" * 74 + "\ndone")
+
+
+def exited(session: driver.Session[str], timeout: float = 10) -> None:
+    """Wait until the child has exited, without reaping it or reading its output."""
+    assert session.pid is not None
+    pidfd = os.pidfd_open(session.pid)
+    try:
+        assert select.select([pidfd], [], [], timeout)[0], "the child did not exit"
+    finally:
+        os.close(pidfd)
+
+
+def test_wait_draws_what_the_child_wrote_as_it_exited() -> None:
+    # As whiptail restores the screen and prints its answer as it exits: by
+    # the time wait() runs, the exit shows and the last output is unread.
+    code = (
+        "import os\n"
+        "os.write(1, b'\\x1b[2J\\x1b[Hmenu')\n"
+        "os.read(0, 1)\n"
+        "os.write(1, b'\\x1b[2J\\x1b[Hrestored')\n"
+    )
+    with screen_session([sys.executable, "-c", code]) as session:
+        session.expect_screen("^menu$")
+        session.send_key("enter")
+        exited(session)
+        assert session.wait() == 0
+        assert session.screen.lines[0] == "restored"
+        assert session.unconsumed.endswith("restored")
+
+
+@needs("whiptail", "whiptail")
+def test_the_screens_guide_example_prints_the_restored_screen() -> None:
+    menu = ["whiptail", "--menu", "Pick a fruit", "15", "40", "4",
+            "a", "Apple", "b", "Banana", "c", "Cherry"]  # fmt: skip
+    with screen_session(menu) as session:
+        session.expect_screen("Cherry")
+        session.send_key("down", "down", "enter")
+        assert session.wait() == 0
+        assert session.screen.lines[0] == "c"  # the tag, on the restored screen
 
 
 # -- real programs --------------------------------------------------------------------

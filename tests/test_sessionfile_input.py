@@ -16,7 +16,7 @@ import pytest
 
 import driver
 from driver.sessionfile import parse
-from helpers import driver_command
+from helpers import FIXTURES, driver_command
 
 PY = sys.executable
 
@@ -219,3 +219,55 @@ def test_a_changed_prompt_is_reported_without_waiting_and_updated(tmp_path: Path
     assert driver_command("run", "--update", path).returncode == 0
     assert "\nYour name?\n> ada\n" in path.read_text()
     assert driver_command("run", path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "import getpass; getpass.getpass('Passwd: ')",  # reads /dev/tty
+        "import os; tty = os.open('/dev/tty', os.O_RDWR); os.write(tty, b'Passwd: ');"
+        " os.read(tty, 100)",
+    ],
+)
+def test_a_changed_prompt_read_from_the_terminal_is_reported_without_waiting(
+    tmp_path: Path, program: str
+) -> None:
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+    path = write(
+        tmp_path,
+        "%timeout 60\n%backend pty\n"  # were it waited out, the message would say so
+        f'$ ${{PYTHON}} -c "{program}"\nPassword:\n> secret\n',
+    )
+    done = driver_command("run", path)
+    assert done.returncode == 1
+    assert "expected 'Password:', got 'Passwd:'" in done.stdout
+    assert "timed out" not in done.stdout
+
+
+def test_a_read_from_the_terminal_counts_as_waiting_for_input() -> None:
+    code = "import getpass; print(getpass.getpass('Passwd: '))"
+    with driver.spawn([sys.executable, "-c", code], backend="pty") as session:
+        if session.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+        session.expect_exact("Passwd: ")
+        deadline = session.deadline(10)
+        while not session.waiting_for_input():  # it is about to block, if not yet
+            assert deadline.remaining() > 0, "the read from /dev/tty was never seen"
+        session.send_line("x")
+        assert session.read().split() == ["x"]  # getpass's own newline, then the echo
+
+
+def test_a_line_waits_until_a_slow_line_editor_reads(tmp_path: Path) -> None:
+    # Sent the instant the prompt shows, the line would meet the terminal
+    # before the editor switched it to its own mode, and its echo would be
+    # taken for output.
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")
+    editor = FIXTURES / "slow_editor.py"
+    exchange = "".join(f"prompt>\n> line {n}\ngot line {n}\n" for n in range(3))
+    path = write(tmp_path, f"%backend pty\n$ ${{PYTHON}} {editor}\n{exchange}prompt>\n> quit\n")
+    done = driver_command("run", path)
+    assert done.returncode == 0, done.stdout

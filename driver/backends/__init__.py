@@ -13,10 +13,14 @@ do; they never compare a backend's name.
 from __future__ import annotations
 
 import abc
+import errno
 import os
 import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
+
+from .._errors import SpawnError
+from ._spawn import out_of_descriptors
 
 if TYPE_CHECKING:
     from .._options import SpawnOptions
@@ -33,8 +37,13 @@ class Process(Protocol):
     def exit_fd(self) -> int | None: ...
     @property
     def returncode(self) -> int | None: ...
+    @property
+    def exited(self) -> bool: ...
+    @property
+    def status_lost(self) -> bool: ...
     def poll(self) -> int | None: ...
-    def reap(self) -> int: ...
+    def running(self) -> bool: ...
+    def reap(self) -> int | None: ...
     def signal(self, sig: int) -> None: ...
     def signal_group(self, sig: int) -> bool: ...
     def group_survivors(self) -> list[int] | None: ...
@@ -109,7 +118,22 @@ def discard(backend: Backend) -> None:
 
 def start(argv: list[str], options: SpawnOptions) -> Backend:
     """Start ``argv`` on the backend ``options`` name (checked already), with
-    the options that backend takes. Where a new transport plugs in."""
+    the options that backend takes.
+
+    Running out of file descriptors can strike at any of the fds a spawn
+    makes (pipes, a pty, the exec report pipe): whichever it is, it is the
+    same SpawnError. A backend that fails part-way has closed what it made.
+    """
+    try:
+        return _start(argv, options)
+    except OSError as exc:
+        if isinstance(exc, SpawnError) or exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        raise out_of_descriptors(argv, exc.errno) from exc
+
+
+def _start(argv: list[str], options: SpawnOptions) -> Backend:
+    """Where a new transport plugs in."""
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
     env = options["env"]

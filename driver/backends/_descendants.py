@@ -25,7 +25,8 @@ import os
 import signal
 from collections.abc import Iterable, Mapping
 
-from ._process import PROC, living_stat
+from ._process import _PROC as PROC
+from ._process import living_stat
 
 #: The variable that carries the marks of the sessions a process descends from.
 VARIABLE = "DRIVER_SESSION"

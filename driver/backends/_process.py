@@ -13,13 +13,14 @@ import contextlib
 import os
 import platform
 import signal
+import stat
 import subprocess
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._descendants import Descendants
 
-PROC = "/proc"
+_PROC = "/proc"
 # Dead processes: they stay listed until their parent reaps them, but no
 # signal can reach them any more.
 _DEAD_STATES = (b"Z", b"X")
@@ -48,10 +49,12 @@ class ChildProcess:
         self._descendants = descendants
         self._returncode: int | None = None
         self._reaped = False
+        self._status_lost = False
         self._exit_fd = _open_pidfd(pid)
 
     def __repr__(self) -> str:
         state = "reaped" if self._reaped else "running" if self._returncode is None else "exited"
+        state += ", status lost" if self._status_lost else ""
         return f"<ChildProcess pid={self._pid} {state} returncode={self._returncode}>"
 
     @property
@@ -70,11 +73,24 @@ class ChildProcess:
 
     @property
     def returncode(self) -> int | None:
-        """The exit status, ``-N`` for signal N (as subprocess); None while running.
+        """The exit status, ``-N`` for signal N (as subprocess); None while running,
+        and None for good once :attr:`status_lost`.
 
         Known once :meth:`poll` or :meth:`reap` has seen the exit.
         """
         return self._returncode
+
+    @property
+    def exited(self) -> bool:
+        """Whether the child is known to have exited (as of the last look)."""
+        return self._reaped or self._returncode is not None
+
+    @property
+    def status_lost(self) -> bool:
+        """Whether the child was reaped before its status was seen, so that it
+        can never be known: SIGCHLD ignored (the kernel reaps at exit and
+        discards it), or another part of the program waited for the child."""
+        return self._status_lost
 
     @property
     def reaped(self) -> bool:
@@ -82,7 +98,8 @@ class ChildProcess:
         return self._reaped
 
     def poll(self) -> int | None:
-        """The returncode if the child has exited, else None. Does not reap."""
+        """The returncode if the child has exited, else None (see :attr:`exited`
+        for whether it has, when its status is lost). Does not reap."""
         if self._returncode is not None or self._reaped:
             return self._returncode
         waitid = getattr(os, "waitid", None)
@@ -98,11 +115,16 @@ class ChildProcess:
                 self._returncode = _returncode(info)
         return self._returncode
 
-    def reap(self) -> int:
-        """Wait for the child to exit (blocking) and reap it; its returncode. Idempotent."""
+    def running(self) -> bool:
+        """Whether the child has not exited, looking again (does not reap)."""
+        self.poll()
+        return not self.exited
+
+    def reap(self) -> int | None:
+        """Wait for the child to exit (blocking) and reap it; its returncode, None
+        if its status is lost. Idempotent."""
         while not self._reaped:
             self._wait(0)
-        assert self._returncode is not None
         return self._returncode
 
     def _wait(self, options: int) -> None:
@@ -115,14 +137,16 @@ class ChildProcess:
                 self._mark_reaped(os.waitstatus_to_exitcode(status))
 
     def _reaped_elsewhere(self) -> None:
-        # SIGCHLD set to SIG_IGN makes the kernel reap at exit; the status is gone.
-        self._mark_reaped(0 if self._returncode is None else self._returncode)
+        # SIGCHLD set to SIG_IGN makes the kernel reap at exit; the status is
+        # gone, and reading it as 0 would report a failure as success.
+        self._status_lost = self._returncode is None
+        self._mark_reaped(self._returncode)
 
-    def _mark_reaped(self, returncode: int) -> None:
+    def _mark_reaped(self, returncode: int | None) -> None:
         self._returncode = returncode
         self._reaped = True
-        if self._popen is not None:
-            self._popen.returncode = returncode
+        if self._popen is not None:  # Popen's own bookkeeping: reaped, whatever the status
+            self._popen.returncode = 0 if returncode is None else returncode
 
     def signal(self, sig: int) -> None:
         """Send ``sig`` to the child alone; nothing once it is reaped."""
@@ -172,7 +196,7 @@ class ChildProcess:
         parent are left out. None where this cannot be known (no /proc).
         """
         try:
-            names = os.listdir(PROC)
+            names = os.listdir(_PROC)
         except OSError:
             return None
         # getpgid(2) for every pid is one cheap call each; reading every
@@ -233,11 +257,17 @@ def _group_of(pid: int) -> int | None:
 _READ_SYSCALL = {"x86_64": 0, "aarch64": 63, "i686": 3, "i386": 3, "armv7l": 3}.get(
     platform.machine()
 )
+# The calls that wait for any of several fds (poll, select, epoll and their
+# kin): an event loop or a line editor blocks there while it waits for a key.
+_WAIT_SYSCALLS = {
+    "x86_64": {7, 23, 232, 270, 271, 281, 441},
+    "aarch64": {22, 72, 73, 441},
+}.get(platform.machine(), set())
 
 
-def reading_stdin(pid: int) -> bool | None:
-    """Whether ``pid`` is blocked reading its stdin; None where that cannot
-    be seen (not Linux, another architecture, the process gone)."""
+def _blocked_in(pid: int) -> tuple[int, int] | None:
+    """The system call ``pid`` is blocked in and its first argument; (-1, 0)
+    while it runs; None where that cannot be seen."""
     if _READ_SYSCALL is None:
         return None
     try:
@@ -246,8 +276,52 @@ def reading_stdin(pid: int) -> bool | None:
     except OSError:
         return None
     if len(fields) < 2 or not fields[0].isdigit():
-        return False  # running, or not in a system call
-    return int(fields[0]) == _READ_SYSCALL and int(fields[1], 16) == 0
+        return -1, 0  # running, or not in a system call
+    return int(fields[0]), int(fields[1], 16)
+
+
+def reading_input(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its input: its stdin, or its
+    terminal opened again (``/dev/tty``, as getpass and ssh's password
+    prompt read it). None where that cannot be seen (not Linux, another
+    architecture, the process gone)."""
+    blocked = _blocked_in(pid)
+    if blocked is None:
+        return None
+    return _reads_input(pid, *blocked)
+
+
+def _reads_input(pid: int, call: int, fd: int) -> bool:
+    return call == _READ_SYSCALL and (fd == 0 or _is_its_terminal(pid, fd))
+
+
+def idle(pid: int) -> bool | None:
+    """Whether ``pid`` is blocked reading its input or waiting on fds (poll,
+    select, epoll): done with what it was doing, and ready for input if any
+    program is. Looser than :func:`reading_input`: which fds a poll waits on
+    cannot be seen. None where that cannot be seen."""
+    blocked = _blocked_in(pid)
+    if blocked is None:
+        return None
+    return blocked[0] in _WAIT_SYSCALLS or _reads_input(pid, *blocked)
+
+
+#: /dev/tty: whichever terminal controls the process that opens it.
+_CONTROLLING_TERMINAL = os.makedev(5, 0)
+
+
+def _is_its_terminal(pid: int, fd: int) -> bool:
+    """Whether ``pid``'s ``fd`` is the terminal its stdin is, or /dev/tty."""
+    try:
+        target = os.stat(f"{_PROC}/{pid}/fd/{fd}")
+        stdin = os.stat(f"{_PROC}/{pid}/fd/0")
+    except OSError:
+        return False
+    if not stat.S_ISCHR(target.st_mode):
+        return False
+    if target.st_rdev == _CONTROLLING_TERMINAL:
+        return True
+    return stat.S_ISCHR(stdin.st_mode) and target.st_rdev == stdin.st_rdev
 
 
 def running(pid: int) -> bool:
@@ -256,7 +330,7 @@ def running(pid: int) -> bool:
     A process that exited counts as gone even before its parent reaps it.
     Where there is no /proc, whether the pid exists at all.
     """
-    if not os.path.isdir(PROC):
+    if not os.path.isdir(_PROC):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -271,7 +345,7 @@ def living_stat(pid: int) -> list[bytes] | None:
     """The fields of /proc/PID/stat after the name (the state first), or
     None if the process has exited or is gone."""
     try:
-        fd = os.open(f"{PROC}/{pid}/stat", os.O_RDONLY)
+        fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
     try:

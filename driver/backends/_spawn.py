@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import NoReturn, TypeAlias
 
+from .. import _messages as messages
 from .._errors import SpawnError
 from .._messages import command_line
 from ..terminal import MAX_WINDOW_SIZE, check_window_size
@@ -228,8 +229,19 @@ def resolve_program(argv: Argv, env: Mapping[str, str] | None, cwd: Cwd) -> str:
 
 def spawn_failure(argv: Argv, exc: OSError) -> SpawnError:
     """A SpawnError for an exec that failed in subprocess.Popen after ``check`` passed."""
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return out_of_descriptors(argv, exc.errno)
     reason = exc.strerror or str(exc)
     return SpawnError(f"cannot spawn `{command_line(argv)}`: {reason}", exc.errno)
+
+
+def out_of_descriptors(argv: Argv, code: int) -> SpawnError:
+    """The SpawnError for EMFILE or ENFILE (``code``), naming the limit and the fix."""
+    import resource  # here: a POSIX module, and only a failure needs it
+
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    shown = None if limit == resource.RLIM_INFINITY else limit
+    return SpawnError(messages.out_of_descriptors(command_line(argv), code, shown), code)
 
 
 # -- fork and exec -------------------------------------------------------------

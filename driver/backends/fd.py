@@ -29,6 +29,7 @@ class Endpoint:
     pid = None
     exit_fd = None
     reaped = False
+    status_lost = False
 
     def __init__(self) -> None:
         self.returncode: int | None = None
@@ -38,8 +39,15 @@ class Endpoint:
         if self.returncode is None:
             self.returncode = 0
 
+    @property
+    def exited(self) -> bool:
+        return self.returncode is not None
+
     def poll(self) -> int | None:
         return self.returncode
+
+    def running(self) -> bool:
+        return self.returncode is None
 
     def reap(self) -> int:
         self.finish()

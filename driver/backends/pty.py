@@ -143,6 +143,30 @@ class Terminal:
             for segment in data.split(b"\n")
         )
 
+    @staticmethod
+    def input_taken(data: bytes, prepared: bytes, written: int) -> int:
+        """How many bytes of ``data`` the child got when ``written`` bytes of
+        ``prepared`` (what :meth:`prepare_input` made of it) were written:
+        the EOF characters put between pieces are not the child's input."""
+        if prepared is data:
+            return written
+        taken = done = 0  # of data; of prepared
+        for index, segment in enumerate(data.split(b"\n")):
+            if index:  # the newline before this segment
+                if written <= done:
+                    return taken
+                taken, done = taken + 1, done + 1
+            for start in range(0, len(segment), _PIECE):
+                if start:  # the EOF character before this piece
+                    if written <= done:
+                        return taken
+                    done += 1
+                piece = min(_PIECE, len(segment) - start)
+                if written <= done + piece:
+                    return taken + written - done
+                taken, done = taken + piece, done + piece
+        return taken
+
 
 def _has_long_line(data: bytes) -> bool:
     return max(map(len, data.split(b"\n"))) > _CANON_LIMIT

@@ -39,12 +39,15 @@ class PopenSpawn(SpawnBase):
             )
         self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
+        # As pexpect: the environment as given (quiet=False), not driver's
+        # quiet one; a daemon the script starts outlives close.
         session = driver.spawn(
             argv,
             backend="pipe",
             cwd=cwd,
             env=env,
-            close_ends="group",  # as pexpect: a daemon the script starts outlives close
+            quiet=False,
+            close_ends="group",
             **self._driver_options(),
         )
         self._drive(session)
@@ -69,18 +72,23 @@ class PopenSpawn(SpawnBase):
         """Whether the child is running; once it is not, the exit status is set."""
         alive: bool = self._session.alive
         if not alive:
-            self._record_returncode(self._session.returncode)
+            with self._status_known():
+                self._record_returncode(self._session.returncode)
         return alive
 
     def wait(self) -> int | None:
         """Wait for the child to exit; its exit status (None if a signal ended it)."""
         session = self._session
-        returncode = session.returncode if session.closed else session.wait(self._waited(None))
+        with self._status_known():
+            returncode = session.returncode if session.closed else session.wait(self._waited(None))
         self._record_returncode(returncode)
         return self.exitstatus
 
     def close(self, force: bool = True) -> None:
         """End the child (EOF, then SIGTERM, then SIGKILL) and release its pipes."""
         if not self.closed:
-            self._record_returncode(self._session.close(grace=0.5))
-            self.closed = True
+            try:
+                with self._status_known():
+                    self._record_returncode(self._session.close(grace=0.5))
+            finally:  # released either way
+                self.closed = True

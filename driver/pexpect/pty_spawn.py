@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import driver
+from driver.terminal import DEFAULT_WINDOW_SIZE
 
 from ..environment import INPUTRC
 from .exceptions import ExceptionPexpect
@@ -97,8 +99,9 @@ class spawn(SpawnBase):
             backend="pty",
             cwd=self.cwd,
             env=_without_bracketed_paste(self.env),
+            quiet=False,  # as pexpect: the environment as given, with readline made plain
             echo=self.echo,
-            dimensions=dimensions or (24, 80),
+            dimensions=dimensions or DEFAULT_WINDOW_SIZE,
             ignore_signals=ignored,
             close_ends="group",  # as pexpect: a daemon the script starts outlives close
             **self._driver_options(),
@@ -142,7 +145,8 @@ class spawn(SpawnBase):
         # EOF on a terminal means the child is ending: its status is known
         # (driver gave it a moment to exit) and recorded, as pexpect does.
         super()._at_eof()
-        self.isalive()
+        with contextlib.suppress(ExceptionPexpect):  # a lost status: wait() and close() say so
+            self.isalive()
 
     def isalive(self) -> bool:
         """Whether the child is running; once it is not, the exit status is set."""
@@ -150,7 +154,8 @@ class spawn(SpawnBase):
             return False
         alive: bool = self._session.alive
         if not alive:
-            self._record_returncode(self._session.returncode)
+            with self._status_known():
+                self._record_returncode(self._session.returncode)
         return alive
 
     def wait(self) -> int | None:
@@ -159,7 +164,8 @@ class spawn(SpawnBase):
         session = self._session
         if session is None:
             raise ExceptionPexpect("Cannot wait for dead child process.")
-        returncode = session.returncode if session.closed else session.wait(self._waited(None))
+        with self._status_known():
+            returncode = session.returncode if session.closed else session.wait(self._waited(None))
         self._record_returncode(returncode)
         return self.exitstatus
 
@@ -184,7 +190,8 @@ class spawn(SpawnBase):
 
     def _exited_within(self, seconds: float) -> bool:
         try:
-            self._record_returncode(self._session.wait(seconds))
+            with self._status_known():
+                self._record_returncode(self._session.wait(seconds))
         except driver.Timeout:
             return False
         return True
@@ -196,9 +203,12 @@ class spawn(SpawnBase):
         """
         if self._session is None or self.closed:
             return
-        self._record_returncode(self._session.close(grace=_CLOSE_GRACE))
-        self.closed = True
-        self.child_fd = -1
+        try:
+            with self._status_known():
+                self._record_returncode(self._session.close(grace=_CLOSE_GRACE))
+        finally:  # released either way
+            self.closed = True
+            self.child_fd = -1
 
     # -- the terminal -------------------------------------------------------------
 

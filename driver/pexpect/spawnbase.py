@@ -400,6 +400,16 @@ class SpawnBase:
         """Whether EOF was seen."""
         return self.flag_eof
 
+    @staticmethod
+    @contextlib.contextmanager
+    def _status_known() -> Iterator[None]:
+        """A lost exit status is an error here too, as pexpect's "Cannot wait for
+        dead child process" (never an exit status of 0)."""
+        try:
+            yield
+        except driver.ExitStatusUnknown as error:
+            raise ExceptionPexpect(str(error)) from None
+
     def _record_returncode(self, returncode: int | None) -> None:
         if returncode is None:
             return

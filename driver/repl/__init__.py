@@ -61,7 +61,7 @@ _COMMON_ARGS = {
             say) to set up and drive instead of starting one.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` and ``quiet=True`` by default. What the
+            ``backend="pty"`` by default (and ``quiet=True``). What the
             program needs set is added to ``env``.
 
     Returns:
@@ -78,7 +78,7 @@ _COMMON_ARGS = {
             and drive instead of starting one.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` and ``quiet=True`` by default. What the
+            ``backend="pty"`` by default (and ``quiet=True``). What the
             program needs set is added to ``env``.
 
     Returns:

@@ -64,6 +64,9 @@ class OutOfStep(DriverError):
 @dataclass(frozen=True)
 class Send:
     line: str
+    #: Sent once a prompt showed: it waits for the REPL to read it. A sync
+    #: token goes to a REPL that may be busy (that is why it is sent).
+    at_prompt: bool = True
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,7 @@ def sync(repl: ReplState, within: float | None) -> Generator[Step, Match[str] | 
     line = repl.sync_command(token)
     if token in line:
         raise DriverError(f"sync_command({token!r}) returned {line!r}, which holds the token")
-    yield Send(line)
+    yield Send(line, at_prompt=False)
     found = yield Expect([re.compile(re.escape(token))], within)
     if found is None:
         return False

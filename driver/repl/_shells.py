@@ -11,6 +11,7 @@ from .. import EOF, Deadline, DriverError, Match, Timeout
 from .._public import public
 from ..aio import AsyncSession, aspawn
 from ..session import Session, spawn
+from ..terminal import READY_SECONDS
 from . import _exchange as exchange
 from ._exchange import Cancel, Prompt, ReplState, Responses, as_pattern
 
@@ -58,7 +59,7 @@ class _Common:
         """Where a REPL's options differ from spawn's."""
         # A byte that does not decode shows as an escape (\\xff) rather than
         # stop every later run at the same DecodeError.
-        return {"backend": "pty", "errors": "backslashreplace", "quiet": True, **options}
+        return {"backend": "pty", "errors": "backslashreplace", **options}
 
     @property
     def echoes(self) -> bool:
@@ -115,9 +116,10 @@ _ARGS_DOC = """
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
         **options: the options of :func:`driver.spawn`
-            (:class:`driver.SpawnOptions`), with three defaults of a REPL's
-            own: ``backend="pty"``, ``quiet=True`` (a dumb terminal, no
-            colour, no bracketed paste) and ``errors="backslashreplace"``.
+            (:class:`driver.SpawnOptions`), with two defaults of a REPL's
+            own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
+            as everywhere, ``quiet=True``: a dumb terminal, no colour, no
+            bracketed paste).
 """
 
 
@@ -221,6 +223,8 @@ class Repl(_Common):
                 step = steps.send(reply)
                 reply = None
                 if isinstance(step, exchange.Send):
+                    if step.at_prompt:
+                        _until_ready(session, deadline)
                     session.send_line(step.line)
                 elif isinstance(step, exchange.Expect):
                     entries, wait = _entries(step, deadline)
@@ -374,6 +378,9 @@ class AsyncRepl(_Common):
                 step = steps.send(reply)
                 reply = None
                 if isinstance(step, exchange.Send):
+                    ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
+                    if ready:  # see _until_ready
+                        await session.wait_until_idle(_ready_within(deadline))
                     await session.send_line(step.line)
                 elif isinstance(step, exchange.Expect):
                     entries, wait = _entries(step, deadline)
@@ -422,3 +429,16 @@ def _program(command: str | Sequence[str]) -> str:
     if isinstance(command, str):
         return command.split()[0] if command.split() else command
     return command[0] if command else ""
+
+
+def _ready_within(deadline: Deadline) -> float:
+    return min(READY_SECONDS, deadline.remaining())
+
+
+def _until_ready(session: Session[str], deadline: Deadline) -> None:
+    """On a terminal, wait until the REPL reads (or waits on fds) before a line
+    goes: a prompt can show before the program has set its terminal up, and
+    a line that comes sooner is echoed into the answer. A pipe has no such
+    moment: what is written waits in it, whoever reads."""
+    if session.has_terminal and deadline.remaining() > 0:
+        session.wait_until_idle(_ready_within(deadline))

@@ -21,7 +21,14 @@ from typing import Literal, TypeAlias, cast
 
 from .. import DriverError
 from ..spelling import ESC_SUFFIX, MARKER_START, split_escaped
-from ..terminal import MAX_SCREEN_COLS, MAX_SCREEN_ROWS, check_window_size, control_bytes, key_bytes
+from ..terminal import (
+    DEFAULT_WINDOW_SIZE,
+    MAX_SCREEN_COLS,
+    MAX_SCREEN_ROWS,
+    check_window_size,
+    control_bytes,
+    key_bytes,
+)
 
 DEFAULT_TIMEOUT = 10.0
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -33,7 +40,6 @@ _DIRECTIVES = {
 }  # fmt: skip
 SENDS = {"send_line", "send", "eof", "control", "signal", "key"}
 #: A screen's size when ``%screen`` does not say (rows, columns).
-DEFAULT_SCREEN = (24, 80)
 _SCREEN_SIZE = re.compile(r"([0-9]+)x([0-9]+)")
 _UNDER_SCREEN = "under %screen the program's output is its screen: expect it with `| ` lines"
 
@@ -428,7 +434,7 @@ def _screen_size(argument: str) -> str:
     if argument == "off":
         return argument
     if not argument:
-        return f"{DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]}"
+        return f"{DEFAULT_WINDOW_SIZE[0]}x{DEFAULT_WINDOW_SIZE[1]}"
     size = _SCREEN_SIZE.fullmatch(argument)
     try:
         rows, cols = (int(size.group(1)), int(size.group(2))) if size else (0, 0)
@@ -437,7 +443,7 @@ def _screen_size(argument: str) -> str:
     except ValueError:  # (also an int of more digits than int() takes)
         raise ValueError(
             f"%screen takes ROWSxCOLS (from 1x1 to {MAX_SCREEN_ROWS}x{MAX_SCREEN_COLS}, say"
-            f" 24x80), off, or nothing for {DEFAULT_SCREEN[0]}x{DEFAULT_SCREEN[1]};"
+            f" 24x80), off, or nothing for {DEFAULT_WINDOW_SIZE[0]}x{DEFAULT_WINDOW_SIZE[1]};"
             f" got {argument!r}"
         ) from None
     return f"{rows}x{cols}"

@@ -28,15 +28,14 @@ from typing import Any, TextIO
 
 import regex
 
-from .. import EOF, DriverError, Match, Session, SpawnError, Timeout, spawn
+from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, Timeout, spawn
 from ..environment import quiet_env
 from ..hints import shell_syntax, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import key_bytes
+from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
 from ._actual import ActualFile, output_lines, screen_row
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
-    DEFAULT_SCREEN,
     DEFAULT_TIMEOUT,
     SENDS,
     SessionFile,
@@ -271,7 +270,7 @@ class _Run:
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
                 env=env, cwd=settings.cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=settings.screen or DEFAULT_SCREEN,
+                dimensions=settings.screen or DEFAULT_WINDOW_SIZE,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -297,6 +296,11 @@ class _Run:
         text = self.variables.expand_step(step)
         # Only the secret values are masked, not the whole line they are in.
         self.add_secrets(session)
+        if session.has_terminal and session.alive:
+            # A prompt can show before the program has set its terminal up (a
+            # line editor's own mode): sent sooner, the line and its echo would
+            # meet a terminal the program then changes. Sooner or later only.
+            session.wait_until_idle(READY_SECONDS)
         if command.echo.echo_turned_off:
             session.echo, command.echo.echo_turned_off = True, False
         return session, command, text
@@ -567,6 +571,8 @@ class _Run:
             # Until it exits, not until its output ends: a process it left
             # running may hold that open (close() ends the process group).
             session.wait()
+        except ExitStatusUnknown:
+            pass  # it exited; check_status fails the command for the lost status
         except Timeout as error:
             self.fail(where, f"the program did not finish: {error.message}")
             session.kill()
@@ -584,6 +590,8 @@ class _Run:
         assert self.command is not None
         try:
             session.wait()
+        except ExitStatusUnknown:
+            pass  # it exited; check_status fails the command for the lost status
         except Timeout as error:
             self.fail(
                 where,
@@ -599,8 +607,12 @@ class _Run:
         if session is None or command is None or command.status_checked:
             return
         command.status_checked = True
-        returncode = session.close(grace=1.0)
-        actual = status_text(returncode)
+        try:
+            actual = status_text(session.close(grace=1.0))
+        except ExitStatusUnknown as error:  # a failure, whatever was expected
+            self.fail(step if step is not None else command.step, str(error))
+            self.session = None
+            return
         expected = step.text if step is not None else "0"
         if actual != expected:
             where = step if step is not None else command.step
@@ -617,7 +629,8 @@ class _Run:
         if self.command is None or self.command.aborted:
             # It stopped following the script (a timeout, say): its status
             # says only that it was killed here.
-            self.session.close(grace=0)
+            with contextlib.suppress(ExitStatusUnknown):
+                self.session.close(grace=0)
             self.session = None
             return
         self.keep_output_until_exit(None)
@@ -693,7 +706,8 @@ def run_file(
             run.run()
         finally:
             if run.session is not None:
-                run.session.close(grace=0.2)
+                with contextlib.suppress(ExitStatusUnknown):  # released; said where it mattered
+                    run.session.close(grace=0.2)
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
