@@ -62,6 +62,9 @@ def daemons() -> Iterator[list[int]]:
     yield pids
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
+            group = os.getpgid(pid)
+            if group != os.getpgid(0):  # the daemon's sleep too
+                os.killpg(group, signal.SIGKILL)
             os.kill(pid, signal.SIGKILL)
 
 
@@ -131,9 +134,10 @@ def test_a_daemon_that_ignores_sigterm_is_killed(spawn: Spawn, daemons: list[int
         daemon = os.fork()
         if daemon == 0:
             os.setsid()
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # kept across exec
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             os.write(write, b"x")
-            os.execvp("sleep", ["sleep", "1000"])
+            while True:
+                signal.pause()
         os.read(read, 1)
         print("daemon", daemon, flush=True)
         sys.stdin.read()
@@ -158,7 +162,8 @@ def test_what_a_daemon_starts_as_it_ends_is_found_too(
             pid = os.fork()
             if pid == 0:
                 os.setsid()
-                os.execvp("sleep", ["sleep", "1000"])
+                while True:
+                    signal.pause()
             with open({str(successor)!r}, "w") as file:
                 file.write(str(pid))
             os._exit(0)

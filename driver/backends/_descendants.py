@@ -14,8 +14,9 @@ has, driver's or not, which it must then reap: a property of the whole
 process, not of one session. A cgroup needs a delegated hierarchy (root, or
 systemd's), which a test run rarely has. The mark needs neither. It needs
 ``/proc`` (Linux), and costs, as a session closes, a pass over ``/proc``
-(two cheap system calls a process) and a read of ``/proc/PID/environ``
-(10 to 15 us) for each session of the user's but the few ruled out unread.
+(two cheap system calls a process), a read of ``/proc/PID/stat`` for each
+other session (its leader's start time), and a read of
+``/proc/PID/environ`` for each one started since the child.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import signal
 from collections.abc import Iterable, Mapping
 
 from ._process import _PROC as PROC
-from ._process import living_stat
+from ._process import start_time
 
 #: The variable that carries the marks of the sessions a process descends from.
 VARIABLE = "DRIVER_SESSION"
@@ -73,21 +74,38 @@ class Descendants:
     def __init__(self, child: int, mark: str) -> None:
         self._child = child
         self._mark = mark.encode()
+        # Nothing that started before the child descends from it: most
+        # processes are ruled out by this alone, without reading their
+        # environment (which waits while its owner forks or maps memory).
+        self._started = start_time(child, exited_too=True) or 0
         # What the last find found, each pid with its start time: the two
         # together name one process, never one that later gets its pid.
-        self._found: dict[int, bytes] = {}
+        self._found: dict[int, int] = {}
 
     def find(self, session_held: bool) -> list[int]:
         """Live processes the child started, at any depth, outside its group.
         Empty without /proc."""
         self._found = {}
+        unsure = []
         for session, members in self._sessions().items():
+            verdict = self._childs(session, members, session_held)
+            if verdict is None:
+                unsure.append((session, members))
+            elif verdict:
+                self._keep(members)
+        # A process in the middle of exec shows an empty environment for a
+        # moment (its old memory is gone, its new stack not yet filled in):
+        # those get one more look, once the whole pass is done.
+        for session, members in unsure:
             if self._childs(session, members, session_held):
-                for pid in members:
-                    started = _start_time(pid)
-                    if started is not None:
-                        self._found[pid] = started
+                self._keep(members)
         return list(self._found)
+
+    def _keep(self, members: list[int]) -> None:
+        for pid in members:
+            started = start_time(pid)
+            if started is not None:
+                self._found[pid] = started
 
     def signal(self, pids: Iterable[int], sig: int) -> None:
         """Send ``sig`` to each of ``pids`` that :meth:`find` found and that is still
@@ -131,15 +149,27 @@ class Descendants:
         foreign.update((os.getsid(0), 0))
         return foreign
 
-    def _childs(self, session: int, members: list[int], session_held: bool) -> bool:
-        """Whether ``session``'s ``members`` descend from the child."""
+    def _childs(self, session: int, members: list[int], session_held: bool) -> bool | None:
+        """Whether ``session``'s ``members`` descend from the child; None if
+        that depends on an empty environment (see :meth:`_marked`)."""
         if session == self._child:
             return session_held
         if session in members:
-            leaders = _environment(session)
-            if leaders:  # the leader lives (an exited one shows no environment)
-                return self._mark in leaders
-        return any(self._mark in (_environment(pid) or b"") for pid in members)
+            leader_started = start_time(session)
+            if leader_started is not None:  # the leader lives: it decides for all
+                return self._marked(session, leader_started)
+        verdicts = {self._marked(pid, start_time(pid)) for pid in members}
+        return True if True in verdicts else None if None in verdicts else False
+
+    def _marked(self, pid: int, started: int | None) -> bool | None:
+        """Whether ``pid``, which started at ``started``, carries the mark; None
+        if its environment is empty (or it is in the middle of exec)."""
+        if started is None or started < self._started:
+            return False
+        environment = _environment(pid)
+        if environment == b"":
+            return None
+        return environment is not None and self._mark in environment
 
 
 def _environment(pid: int) -> bytes | None:
@@ -160,14 +190,7 @@ def _environment(pid: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _start_time(pid: int) -> bytes | None:
-    """When ``pid`` started (in clock ticks since boot); None once it has exited."""
-    fields = living_stat(pid)
-    # starttime is field 22 of /proc/PID/stat; these fields begin at the 3rd.
-    return fields[19] if fields is not None and len(fields) > 19 else None
-
-
-def _signal_if_same(pid: int, started: bytes, sig: int) -> None:
+def _signal_if_same(pid: int, started: int, sig: int) -> None:
     """Send ``sig`` to ``pid`` if it is still the process that started at ``started``."""
     try:
         pidfd: int | None = os.pidfd_open(pid)
@@ -179,7 +202,7 @@ def _signal_if_same(pid: int, started: bytes, sig: int) -> None:
         # Checked once the pidfd is held: if the pid was reused before it
         # was opened, the start time differs; if after, the pidfd names the
         # process that is gone, and the signal reaches nobody.
-        if _start_time(pid) != started:
+        if start_time(pid) != started:
             return
         if pidfd is None:
             os.kill(pid, sig)

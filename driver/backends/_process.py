@@ -338,12 +338,21 @@ def running(pid: int) -> bool:
         except PermissionError:
             return True
         return True
-    return living_stat(pid) is not None
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] not in _DEAD_STATES
 
 
-def living_stat(pid: int) -> list[bytes] | None:
-    """The fields of /proc/PID/stat after the name (the state first), or
-    None if the process has exited or is gone."""
+def start_time(pid: int, *, exited_too: bool = False) -> int | None:
+    """When ``pid`` started, in clock ticks since boot: with its pid, what
+    names one process. None once it has exited (unless ``exited_too``) or is gone."""
+    fields = _stat_fields(pid)
+    if fields is None or len(fields) < 20 or (fields[0] in _DEAD_STATES and not exited_too):
+        return None
+    return int(fields[19])  # starttime, field 22 of the whole line
+
+
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the name (the state first); None if it is gone."""
     try:
         fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:
@@ -356,4 +365,4 @@ def living_stat(pid: int) -> list[bytes] | None:
         os.close(fd)
     # "pid (comm) state ...": comm may hold spaces and parentheses.
     fields = stat[stat.rfind(b")") + 2 :].split()
-    return fields if fields and fields[0] not in _DEAD_STATES else None
+    return fields or None
