@@ -14,7 +14,7 @@ import pytest
 
 import driver
 from driver import repl
-from helpers import FIXTURES
+from helpers import FIXTURES, needs_waits_seen
 from postgres import server
 
 Profile = Callable[..., driver.Repl]
@@ -445,9 +445,7 @@ def test_an_async_line_waits_until_the_repl_reads_so_no_echo_shows() -> None:
         async with shell:
             return [await shell.run(f"cmd{i}") for i in range(5)]
 
-    with driver.spawn(["cat"]) as probe:
-        if probe.waiting_for_input() is None:
-            pytest.skip("this system does not show what a process waits on")
+    needs_waits_seen()
     assert asyncio.run(converse()) == [f"got cmd{i}" for i in range(5)]
 
 
