@@ -179,6 +179,45 @@ def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:
     assert not (tmp_path / "recorded.session").exists()
 
 
+# What the program got of a line, as Python writes bytes.
+READ_BYTES = "import os, sys; sys.stdout.write('in: '); sys.stdout.flush(); print(os.read(0, 99))"
+
+
+@pytest.mark.parametrize(
+    ("keys", "written", "got"),
+    [
+        ("a\tb", "a\tb", "a\\tb"),  # the terminal echoes a tab as it is
+        ("a\x1bb", "a\\eb (esc)", "a\\x1bb"),  # ^[
+        ("a\x00b", "a\\x00b (esc)", "a\\x00b"),  # ^@
+        ("x\x07y", "x\\ay (esc)", "x\\x07y"),  # ^G
+        ("ab\x1b[D", "ab\\e[D (esc)", "ab\\x1b[D"),  # a cursor key moves nothing here
+        ("\x16\x03x", "\\x03x (esc)", "\\x03x"),  # ^V ^C: a ^C in the line, no interrupt
+        ("a\x16\x15b", "a\\x15b (esc)", "a\\x15b"),  # ^V ^U: not the line erased
+        ("\x16\x04", "\\x04 (esc)", "\\x04"),  # ^V ^D: not the end of input
+    ],
+    ids=["tab", "esc", "nul", "bell", "cursor-key", "lnext-intr", "lnext-kill", "lnext-eof"],
+)
+def test_record_control_keys_typed_into_a_line_the_terminal_edits(
+    tmp_path: Path, keys: str, written: str, got: str
+) -> None:
+    # The terminal (canonical mode, echo on) shows a control character as
+    # ^X: still the echo of the line, which is the keys, control
+    # characters and all; on replay they reach the program as they did.
+    recorded = recording(tmp_path, [PY, "-c", READ_BYTES], [("in: ", keys + "\r")])
+    assert recorded.endswith(f"\nin:\n> {written}\nb'{got}\\n'\n[0]\n"), recorded
+    assert "SECRET" not in recorded
+    replays(tmp_path)
+
+
+def test_record_an_escape_read_as_a_single_key(tmp_path: Path) -> None:
+    # Out of canonical mode, the echo on: the terminal shows ESC as ^[, and
+    # the program's own newline after it is output, not part of that echo.
+    program = "read -n1 -p 'key? ' k; echo; printf '%q\\n' \"$k\""
+    recorded = recording(tmp_path, ["bash", "--norc", "-c", program], [("key? ", "\x1b")])
+    assert recorded.endswith("\nkey?\n%send \\e (esc)\n\n$'\\E'\n[0]\n"), recorded
+    replays(tmp_path)
+
+
 # -- programs that edit their own input line (readline) -------------------------------
 
 
@@ -451,6 +490,7 @@ def test_shown_applies_backspaces_returns_and_erasures() -> None:
         ("\x1b[A", True, "", False),  # history
         ("ab\x1b[Dc", False, "ab\x1b[Dc", True),  # the terminal passes keys on
         ("abc\x15x", False, "x", True),
+        ("a\x16\x03\x16\x15b\x16", False, "a\x03\x15b", True),  # ^V: the next key as it is
     ],
 )
 def test_edited_is_the_line_the_keys_make(keys: str, editor: bool, line: str, exact: bool) -> None:

@@ -78,10 +78,12 @@ def test_a_prompt_whose_newline_came_late_may_end_before_or_after_the_echo() -> 
 
 
 def test_a_control_characters_echo_keeps_to_its_own_forms() -> None:
-    caret = PendingEcho("^C", prompt_open=True, shown=True)
+    caret = PendingEcho("^C", prompt_open=True, shown=True, control=True)
     assert caret.forms(line_follows=True) == ["^C"]
     assert caret.control_character
-    assert not PendingEcho("^Cx").control_character
+    assert not PendingEcho("^Cx", control=True).control_character
+    # The same echo of a key sent as text (%send \e): the program's output follows.
+    assert not PendingEcho("^[", prompt_open=True, shown=True).control_character
 
 
 @pytest.mark.parametrize(

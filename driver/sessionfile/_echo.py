@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .. import EOF, DriverError, Session, Timeout
-from ..terminal import displayed_line, is_line_editor_echo
+from ..terminal import displayed_line, echoed, is_line_editor_echo
 
 #: A `>` line at least this long (bytes) is sent with the terminal's echo off.
 LONG_LINE = 4096
@@ -41,12 +41,15 @@ class PendingEcho:
         shown: the terminal's echo was on for the first of the sends.
         line_editor: ``text`` is one line, echoed by a program that edits
             its input line itself, as it likes.
+        control: ``text`` is the echo of a ``%control`` (not of a
+            ``%send`` of the same key, after which the program's own output comes).
     """
 
     text: str = ""
     prompt_open: bool = False
     shown: bool = False
     line_editor: bool = False
+    control: bool = False
 
     def __bool__(self) -> bool:
         """Whether there is anything to look for."""
@@ -84,7 +87,7 @@ class PendingEcho:
     def control_character(self) -> bool:
         """Whether the echo is a control character's (``^C``): at the end of a
         line it ends that line, as the echo of a line does."""
-        return _CARET.fullmatch(self.text) is not None
+        return self.control and _CARET.fullmatch(self.text) is not None
 
 
 def echo_in(arrived: str, forms: list[str]) -> tuple[int, bool]:
@@ -141,13 +144,15 @@ class EchoTracker:
         self.pending = replace(self.pending, prompt_open=open)
 
     def sent_line(self, line: str, *, echo: bool, line_editor: bool) -> None:
-        """``line`` was sent with its end; ``echo``: the terminal's echo was on;
+        """``line`` was sent with its end, as keys (a ^V before a control
+        character: :func:`driver.terminal.literal_line`); ``echo``: the terminal's echo was on;
         ``line_editor``: the program edits its input line itself (it reads by key)."""
         if not self.terminal:
             return self.sent_unechoed()
         # A program that reads a line at an open prompt with echo off echoes
         # it itself (readline) or ends the prompt line (getpass).
-        self._add(line + "\n" if echo or self.pending.prompt_open else "", echo=echo)
+        shown = echoed(line) if echo else line
+        self._add(shown + "\n" if echo or self.pending.prompt_open else "", echo=echo)
         if line_editor and self.pending.text == line + "\n":
             self.pending = replace(self.pending, line_editor=True)
 
@@ -155,7 +160,7 @@ class EchoTracker:
         """``text`` was sent as it is (``%send``)."""
         if not self.terminal:
             return self.sent_unechoed()
-        self._add(text if echo else "", echo=echo)
+        self._add(echoed(text) if echo else "", echo=echo)
 
     def sent_keys(self, names: list[str], *, echo: bool) -> None:
         """Keys were sent by name; those that type show, the others as the program has them."""
@@ -170,7 +175,9 @@ class EchoTracker:
             return self.sent_unechoed()
         # ECHOCTL shows most control characters as ^X; these it does not.
         shows = echo and char.lower() not in "dijmqs"
+        alone = not self.pending.text
         self._add(f"^{char.upper()}" if shows else "", echo=echo)
+        self.pending = replace(self.pending, control=alone)
 
     def sent_unechoed(self) -> None:
         """Something no terminal echoes was sent: the end of input, a signal."""
