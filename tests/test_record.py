@@ -111,6 +111,38 @@ def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
     assert "abcd" not in replay.stdout
 
 
+def test_record_a_user_name_that_is_also_the_password(tmp_path: Path) -> None:
+    # "admin" is typed in clear, then unseen: the line typed in clear is
+    # written as typed, and output that holds the word may come from either
+    # (or be the program's own text): a wildcard, not ${SECRET_1}.
+    program = (
+        "import getpass; print('Site admin console'); user = input('User: ');"
+        " getpass.getpass('Password: '); print('Logged in as', user)"
+    )
+    recorded = recording(
+        tmp_path, [PY, "-c", program], [("User: ", "admin\r"), ("Password: ", "admin\r")]
+    )
+    assert recorded.endswith(
+        "\nSite .+ console (re)\nUser:\n> admin\nPassword:\n> ${SECRET_1}\n"
+        "Logged in as .+ (re)\n[0]\n"
+    ), recorded
+    replays(tmp_path)  # with any password: the output does not depend on it
+
+
+def test_record_a_command_whose_arguments_hold_a_newline(tmp_path: Path) -> None:
+    # The `$` line stays one line: $'...' spells the newline, and reads back.
+    program = "import sys\nprint(sys.argv[1:])"
+    with record(tmp_path, PY, "-c", program, "two\nlines", "it's") as terminal:
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert recorded == (
+        f"$ {PY} -c $'import sys\\nprint(sys.argv[1:])' $'two\\nlines' 'it'\"'\"'s'\n"
+        "['two\\nlines', \"it's\"]\n[0]\n"
+    )
+    replays(tmp_path)
+
+
 def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: Path) -> None:
     with record(tmp_path, "sh", "-c", "read x; echo '$ not a command'; exit 3") as terminal:
         terminal.send("typed\r")
