@@ -4,10 +4,14 @@ terminal as a person would (waiting for each prompt), then runs the file."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -549,4 +553,84 @@ def test_record_to_a_path_that_cannot_be_written(tmp_path: Path) -> None:
         assert terminal.wait() == 1
     assert "$ echo kept\nkept\n[0]\n" in shown
     assert "driver record: could not write /proc/version" in shown
+    assert "Traceback" not in shown
+
+
+# -- writing the file ------------------------------------------------------------------
+
+#: A program whose session file is larger than the room left for it (in bytes).
+LONG_OUTPUT = "for n in range(300): print('line', n, 'x' * 60)"
+ROOM = 8192
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A directory on a tmpfs of 64 KiB (root only), unmounted afterwards."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    directory = tmp_path / "small"
+    directory.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(directory)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", str(directory)], check=True)
+
+
+def fill(directory: Path, room: int) -> None:
+    """Fill ``directory``'s file system but for ``room`` bytes (ENOSPC after them)."""
+    with open(directory / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * 4096)
+    free = os.statvfs(directory)
+    taken = (directory / "filler").stat().st_size
+    os.truncate(directory / "filler", max(0, taken - room + free.f_bavail * free.f_frsize))
+
+
+def record_over(path: Path, *limits: str) -> str:
+    """`driver record -o path` of LONG_OUTPUT (``limits``: RLIMIT_FSIZE
+    bytes, set before driver starts); what it printed."""
+    start = [PY, "-c", SET_FILE_SIZE_LIMIT, *limits] if limits else [PY]
+    argv = [*start, "-m", "driver", "record", "-o", str(path), "--", PY, "-c", LONG_OUTPUT]
+    with driver.spawn(argv, backend="pty", timeout=30) as terminal:
+        shown = terminal.read()
+        assert terminal.wait() == 1, shown
+    return shown
+
+
+SET_FILE_SIZE_LIMIT = (
+    "import os, resource, sys; limit = int(sys.argv.pop(1));"
+    " resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit));"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+@pytest.mark.parametrize("how", ["full-disk", "file-size-limit"])
+def test_record_keeps_the_earlier_recording_when_the_new_one_cannot_be_written(
+    tmp_path: Path, how: str
+) -> None:
+    # Written beside it and renamed over it: a write that fails (no room
+    # left: ENOSPC, or EFBIG past RLIMIT_FSIZE) leaves the earlier file whole.
+    with contextlib.ExitStack() as stack:
+        directory = stack.enter_context(small_disk(tmp_path)) if how == "full-disk" else tmp_path
+        path = directory / "kept.session"
+        earlier = "$ echo earlier\nearlier\n[0]\n"
+        path.write_text(earlier)
+        if how == "full-disk":
+            fill(directory, ROOM)
+            shown = record_over(path)
+        else:
+            shown = record_over(path, str(ROOM))
+        assert path.read_text() == earlier
+        assert sorted(p.name for p in directory.iterdir()) == sorted(
+            ["kept.session", *(["filler"] if how == "full-disk" else [])]
+        )  # no temporary file left behind
+    why = "No space left on device" if how == "full-disk" else "File too large"
+    assert f"driver record: could not write {path} ({why}); the file there is as it was" in shown
+    assert "line 299 " in shown  # the session file, on the terminal instead
     assert "Traceback" not in shown
