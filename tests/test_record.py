@@ -25,6 +25,14 @@ PY = sys.executable
 LEFT, UP, BACKSPACE = "\x1b[D", "\x1b[A", "\x7f"
 
 
+#: What a recording says its replay needs, over its one %secret line.
+UNSEEN_1 = (
+    "# SECRET_1 was typed unseen and is not written here: replay with\n"
+    "# --var SECRET_1=VALUE for this run (unset, a random value is typed, and\n"
+    "# output that depends on the value, its length say, differs)\n"
+)
+
+
 def record(tmp_path: Path, *command: str) -> driver.Session:
     """`driver record` on a terminal that this test types into."""
     argv = [*DRIVER, "record", "-o", str(tmp_path / "recorded.session"), "--", *command]
@@ -79,7 +87,7 @@ def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> No
     recorded = (tmp_path / "recorded.session").read_text()
     assert "sesame" not in recorded
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         f"$ {' '.join(command)}\n"
         "Welcome to the installer.\n"
         f"Install directory? [{prefix}]\n>\n"
@@ -93,6 +101,11 @@ def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> No
     replay = driver_command("run", "--var", "SECRET_1=abcdef", tmp_path / "recorded.session")
     assert replay.returncode == 0, replay.stdout
     assert "abcdef" not in replay.stdout  # one --var: both prompts get the same value
+    # Without it, a random value is typed: the output says its length, as
+    # the file's first lines warn.
+    replay = driver_command("run", tmp_path / "recorded.session")
+    assert replay.returncode == 1
+    assert "+Administrator: ada (password of 16 characters)" in replay.stdout
 
 
 def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
@@ -278,7 +291,7 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
     )
     assert "sesame" not in recorded
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         "$ env 'PS1=$ ' bash --norc --noprofile\n"
         "\\$\n> echo hello\nhello\n"
         "\\$\n> echo world\nworld\n"
@@ -384,7 +397,7 @@ def test_record_python_with_blocks_completion_and_getpass(tmp_path: Path) -> Non
         ],
     )
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         f"$ {PY} -q\n"
         ">>>\n> 1 + 1\n2\n"
         ">>>\n> def twice(x):\n\\...\n>     return x * 2\n\\...\n>\n"
@@ -442,6 +455,10 @@ def test_record_an_ssh_passphrase_dialogue(tmp_path: Path) -> None:
     )
     assert "secret" not in recorded.replace("%secret SECRET_", "").replace("${SECRET_", "")
     assert recorded == (
+        "# SECRET_1, SECRET_2 were typed unseen and are not written here: replay with\n"
+        "# --var SECRET_1=VALUE --var SECRET_2=VALUE for this run (unset, a random\n"
+        "# value is typed, and output that depends on the value, its length say,\n"
+        "# differs)\n"
         "%secret SECRET_1\n%secret SECRET_2\n"
         f"$ ssh-keygen -p -f {key}\n"
         "Enter old passphrase:\n> ${SECRET_1}\n"

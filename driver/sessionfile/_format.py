@@ -14,6 +14,7 @@ import re
 import shlex
 import signal as signals
 import stat
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -522,12 +523,31 @@ def session_text(
     argv: Sequence[str], exchange: str, returncode: int | None, secrets: int = 0
 ) -> str:
     """One command's exchange as a session file: ``%secret`` lines for
-    ``${SECRET_1}``..., the ``$`` line, the exchange, the status (if it exited)."""
-    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
+    ``${SECRET_1}``... (after a comment on what a replay needs), the ``$``
+    line, the exchange, the status (if it exited)."""
+    names = [f"SECRET_{n}" for n in range(1, secrets + 1)]
+    declarations = [*_secrets_comment(names), *(f"%secret {name}" for name in names)]
     # Trailing blanks (the space after a prompt) are not compared when the file runs.
     lines = [line.rstrip(" \t") for line in exchange.splitlines()]
     status = [] if returncode is None else [f"[{status_text(returncode)}]"]
     return "\n".join([*declarations, f"$ {command_line(argv)}", *lines, *status]) + "\n"
+
+
+def _secrets_comment(names: list[str]) -> list[str]:
+    """What a replay of a recording needs: the values typed unseen, which
+    the file does not hold. A random one replays only where the output does
+    not depend on the value."""
+    if not names:
+        return []
+    were = f"{names[0]} was" if len(names) == 1 else f"{', '.join(names)} were"
+    options = " ".join(f"--var\0{name}=VALUE" for name in names)  # (\0: not cut there)
+    text = (
+        f"{were} typed unseen and {'is' if len(names) == 1 else 'are'} not written here:"
+        f" replay with {options} for this run (unset, a random value is typed, and"
+        " output that depends on the value, its length say, differs)"
+    )
+    lines = textwrap.wrap(text, 78, initial_indent="# ", subsequent_indent="# ")
+    return [line.replace("\0", " ") for line in lines]
 
 
 def status_text(returncode: int) -> str:
