@@ -298,7 +298,12 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Args:
             placeholders: write secret inputs as ``${SECRET_1}``... (as
-                ``driver record`` does) instead of ``********``.
+                ``driver record`` does) instead of ``********``, and lines
+                sent in clear as sent. In the output, a secret input's value
+                reads ``${SECRET_n}`` where the program shows it back, and
+                any other secret, or one that is also ordinary text of the
+                session (sent in clear, printed before it was sent), as
+                ``.+`` in a regex line.
 
         Returns:
             The exchange so far in session-file form.

@@ -196,7 +196,7 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 
 def _record(args: argparse.Namespace) -> int:
     from .session import spawn
-    from .sessionfile import session_text
+    from .sessionfile import replace_file, session_text
 
     command = list(args.argv)
     if command[:1] == ["--"]:
@@ -237,12 +237,15 @@ def _record(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
+    existed = args.output.exists()
     try:
-        args.output.write_text(text, encoding="utf-8")
+        # At once or not at all: a full disk must not cost an earlier recording.
+        replace_file(args.output, text)
     except OSError as error:  # checked before, yet it failed: the session is not lost
         sys.stdout.write(text)
+        kept = "the file there is as it was" if existed else "no file was left there"
         print(
-            f"driver record: could not write {args.output} ({error.strerror});"
+            f"driver record: could not write {args.output} ({error.strerror}); {kept};"
             " the session file is above",
             file=sys.stderr,
         )

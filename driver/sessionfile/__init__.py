@@ -26,11 +26,11 @@ from ._format import (
     seconds,
     session_text,
 )
-from ._result import Failure, FileResult, update_file
+from ._result import Failure, FileResult, replace_file, update_file
 from ._run import run_file
 
 __all__ = [
     "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "looks_like_session_file",
-    "parse", "run_file",
+    "parse", "replace_file", "run_file",
     "seconds", "session_text", "update_file",
 ]  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import secrets
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,15 +130,44 @@ def update_file(result: FileResult) -> bool:
                 raise SessionFileError(
                     f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
                 )
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(mark + result.actual)
-        os.chmod(temporary, stat.S_IMODE(mode))
-        os.replace(temporary, path)
+        replace_file(path, mark + result.actual)
     except OSError as error:  # a full disk, say: the file stays as it was
-        os.unlink(temporary)
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     return True
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once or not at all: into a temporary
+    file beside it, flushed to the disk, then renamed over it. A reader
+    never sees half of it, and a failed write (a full disk) leaves what was
+    there. A file there keeps its mode; a new one gets the umask's. A link
+    is followed: its target is replaced.
+
+    Args:
+        path: the file.
+        text: its new text (written as UTF-8).
+
+    Raises:
+        OSError: it could not be written; ``path`` is as it was, and no
+            temporary file is left behind.
+    """
+    path = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o666 if mode is None else 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())  # on the disk before the name points at it
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -42,7 +42,7 @@ from .. import (
 from ..environment import quiet_env
 from ..hints import shell_syntax, slow_search_hint, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
+from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes, literal_line
 from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
@@ -351,16 +351,20 @@ class _Run:
             session.echo, command.echo.echo_turned_off = False, True
         # A program that edits its input line (readline) echoes it itself, as
         # it likes: a long line scrolls sideways on the dumb terminal.
-        line_editor = command.echo.terminal and not session.canonical
-        command.echo.sent_line(text, echo=self.echo_on(session, command), line_editor=line_editor)
+        canonical = session.has_terminal and session.canonical
+        line_editor = command.echo.terminal and not canonical
+        # The line reaches the program as written: a terminal's own line
+        # editing would act on a ^C or a ^U in it (an (esc) line's), not pass it on.
+        keys = literal_line(text) if canonical else text
+        command.echo.sent_line(keys, echo=self.echo_on(session, command), line_editor=line_editor)
         self.show(step.raw)
         if command.on_screen:
             # Typed, then Enter: a full-screen program reads keys, and Enter
             # sends a carriage return, not the newline send_line would.
-            session.send(text)
+            session.send(keys)
             session.send_key("enter")
         else:
-            session.send_line(text)
+            session.send_line(keys)
         self.actual_file.keep(step.raw)
 
     def send_text(self, step: Step) -> None:
