@@ -15,7 +15,7 @@ import pytest
 import driver
 from driver import repl
 from helpers import FIXTURES
-from postgres import server
+from postgres import PASSWORD_ROLE, server
 
 Profile = Callable[..., driver.Repl]
 
@@ -272,10 +272,12 @@ def test_a_question_in_the_middle_of_a_command_is_answered() -> None:
 # -- the generic Repl and the profiles' options --------------------------------------
 
 
-def test_a_repl_gets_the_quiet_environment_unless_told_otherwise() -> None:
-    env = {**os.environ, "TERM": "xterm-256color"}
-    env.pop("NO_COLOR", None)
-    options = dict(prompt="ready> ", initial_prompt="", setup=["PS1='ready> '"], env=env)
+def test_a_repl_gets_the_quiet_environment_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    options = dict(prompt="ready> ", initial_prompt="", setup=["PS1='ready> '"])
     with driver.Repl(["sh", "-i"], **options) as r:  # type: ignore[arg-type]
         assert r.run("echo $TERM $NO_COLOR") == "dumb 1"
     with driver.Repl(["sh", "-i"], quiet=False, **options) as r:  # type: ignore[arg-type]
@@ -343,6 +345,65 @@ def test_psql_runs_queries_and_keeps_its_prompt_to_itself(postgres: list[str]) -
         with pytest.raises(driver.Timeout):
             db.run("select pg_sleep(5);", timeout=0.5)
         assert db.run("select 'second' as x;") == "   x    \n--------\n second\n(1 row)\n"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def password_role(postgres: list[str]) -> list[str]:
+    """psql's arguments for a role that logs in with PASSWORD."""
+    with repl.psql(*postgres) as db:
+        db.run(f"create role {PASSWORD_ROLE} login password '{PASSWORD}';")
+    arguments = list(postgres)
+    arguments[arguments.index("-U") + 1] = PASSWORD_ROLE
+    return arguments
+
+
+def test_psql_answers_its_password_prompt_with_a_secret(password_role: list[str]) -> None:
+    with repl.psql(*password_role, password=driver.Secret(PASSWORD)) as db:
+        assert db.run("select current_user;").split("\n")[2].strip() == PASSWORD_ROLE
+        assert f"Password for user {PASSWORD_ROLE}: " in db.session.transcript
+        assert PASSWORD not in db.session.transcript
+    with pytest.raises(ValueError, match="before handing it over"):
+        repl.psql(session=db.session, password=PASSWORD)  # refused before anything is sent
+
+
+def test_psql_takes_over_a_session_past_its_password_prompt(password_role: list[str]) -> None:
+    # As one reached over ssh would be: readline on, psqlrc read, its own prompt.
+    session = driver.spawn(["psql", *password_role], backend="pty")
+    session.expect_exact(f"Password for user {PASSWORD_ROLE}: ")
+    session.send_line(driver.Secret(PASSWORD))
+    with repl.psql(session=session) as db:
+        assert db.run("select 6 * 7 as answer;") == " answer \n--------\n     42\n(1 row)\n"
+        with pytest.raises(driver.IncompleteCommand):
+            db.run("select 1")
+        assert db.run("select 'second' as x;") == "   x    \n--------\n second\n(1 row)\n"
+
+
+def test_a_profile_given_a_session_takes_its_timeout_and_no_option_that_starts_one() -> None:
+    with driver.spawn(["sleep", "30"], backend="pty") as silent:  # never prompts
+        with pytest.raises(driver.Timeout) as caught:
+            repl.psql(session=silent, timeout=0.5)
+        assert caught.value.timeout == 0.5
+    with driver.spawn(["bash", "--norc", "-i"], backend="pty") as shell:
+        with pytest.raises(TypeError, match="takes no env: those options start a program"):
+            repl.bash(session=shell, env={"A": "1"})
+        with repl.bash(session=shell, timeout=3) as sh:  # refused before anything was sent
+            assert sh.session.timeout == 3
+            assert sh.run("echo $((6 * 7))") == "42"
+
+
+def test_a_profile_env_adds_to_the_environment(
+    postgres: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "C.UTF-8")  # as a person's usually is
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_CTYPE", raising=False)
+    with repl.psql(*postgres, env={"PGAPPNAME": "driven"}) as db:
+        assert db.run("show application_name;").split("\n")[2].strip() == "driven"
+        # Characters counted, not bytes: psql got LANG.
+        assert db.run("select 'Zoë ✓' as name;") == " name  \n-------\n Zoë ✓\n(1 row)\n"
 
 
 @pytest.mark.slow

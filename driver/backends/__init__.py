@@ -110,9 +110,10 @@ def discard(backend: Backend) -> None:
     backend.close()
 
 
-def start(argv: list[str], options: SpawnOptions) -> Backend:
+def start(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
     """Start ``argv`` on the backend ``options`` name (checked already), with
-    the options that backend takes. Where a new transport plugs in."""
+    the options that backend takes and the environment ``env`` (the whole
+    of it). Where a new transport plugs in."""
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
     if options["backend"] == "pty":
@@ -121,7 +122,7 @@ def start(argv: list[str], options: SpawnOptions) -> Backend:
         return PtyBackend(
             argv,
             cwd=cwd_str,
-            env=options["env"],
+            env=env,
             echo=options["echo"],
             dimensions=options["dimensions"],
             ignored=options["ignore_signals"],
@@ -131,7 +132,7 @@ def start(argv: list[str], options: SpawnOptions) -> Backend:
     return PipeBackend(
         argv,
         cwd=cwd_str,
-        env=options["env"],
+        env=env,
         stderr=options["stderr"],
         ignored=options["ignore_signals"],
     )

@@ -188,6 +188,7 @@ def node(
 @_profile(Repl)
 def psql(
     *args: str,
+    password: str | None = None,
     executable: str | None = None,
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
@@ -196,8 +197,11 @@ def psql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        password: the answer to psql's password prompt if it asks, sent as
+            a :class:`driver.Secret` (masked wherever the session shows).
+            With ``session=``, answer it before handing the session over.
     """
-    return _sync(_profiles.psql(executable, args), session, options)
+    return _sync(_profiles.psql(executable, args, password), session, options)
 
 
 @_profile(Repl)
@@ -312,6 +316,7 @@ def anode(
 @_profile(AsyncRepl)
 def apsql(
     *args: str,
+    password: str | None = None,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
     **options: Unpack[SpawnOptions],
@@ -320,8 +325,9 @@ def apsql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        password: as for :func:`psql`.
     """
-    return _async(_profiles.psql(executable, args), session, options)
+    return _async(_profiles.psql(executable, args, password), session, options)
 
 
 @_profile(AsyncRepl)

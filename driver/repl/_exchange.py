@@ -132,12 +132,19 @@ class ReplState:
 # -- the exchanges ------------------------------------------------------------------
 
 
-def start(repl: ReplState) -> Exchange:
-    """The steps of starting: the first prompt, the setup lines, then a sync,
-    which also shows whether the REPL echoes (no other input is sent: an
-    empty line is a command to ed, gdb and pdb)."""
+def start(repl: ReplState, responses: Responses | None = None) -> Exchange:
+    """The steps of starting: the first prompt (answering ``responses`` on
+    the way: a password), the setup lines, then a sync, which also shows
+    whether the REPL echoes (no other input is sent: an empty line is a
+    command to ed, gdb and pdb)."""
     repl.in_step = False
-    yield Expect([repl.initial_prompt or repl.prompt])
+    questions, answers = _questions(responses)
+    while True:
+        found = yield Expect([repl.initial_prompt or repl.prompt, *questions])
+        assert found is not None
+        if found.index == 0:
+            break
+        yield Send(answers[found.index - 1].next([repl.name], ""))
     for line in repl.setup:
         yield Send(line)
         yield Expect([repl.prompt])
@@ -159,15 +166,29 @@ def check_line(text: str, what: str, mask: Callable[[str], str], *, lines: bool 
         )
 
 
+def check_responses(responses: Responses | None, mask: Callable[[str], str]) -> None:
+    """Refuse an answer that is not one line a terminal passes on as it is."""
+    for given in (responses or {}).values():
+        for answer in [given] if isinstance(given, str) else given:
+            check_line(answer, "answer", mask, lines=False)
+
+
+def _questions(responses: Responses | None) -> tuple[list[re.Pattern[str]], list[Answers]]:
+    """The patterns of ``responses``' questions, and their answers."""
+    # A question is the last thing printed (the program waits for the answer):
+    # the same words inside later output, or inside an echo, are not one.
+    questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
+    answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
+    return questions, answers
+
+
 def run(command: str, repl: ReplState, responses: Responses | None = None) -> Exchange:
     """The steps of one ``run``: each line, the prompts and questions that answer it."""
     # A command given as a Secret is sent as one, line by line.
     kind = Secret if isinstance(command, Secret) else str
     command = kind(command.replace("\r\n", "\n"))
     check_line(command, "command", repl.mask)
-    for given in (responses or {}).values():
-        for answer in [given] if isinstance(given, str) else given:
-            check_line(answer, "answer", repl.mask, lines=False)
+    check_responses(responses, repl.mask)
     if repl.is_complete is not None and not repl.is_complete(command):
         raise IncompleteCommand(
             f"{repl.mask(command)!r} is incomplete: `{repl.name}` would wait for more input;"
@@ -184,10 +205,7 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
         yield from resync(repl)
     repl.in_step = False
     repl.interrupted_by = "a run() was interrupted: a timeout, a cancellation or an error"
-    # A question is the last thing printed (the program waits for the answer):
-    # the same words inside later output, or inside an echo, are not one.
-    questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
-    answers = [Answers(str(question), answer) for question, answer in (responses or {}).items()]
+    questions, answers = _questions(responses)
     prompts = repl.prompts
     output: list[str] = []
     pending: list[str] = [kind(line) for line in command.split("\n")]

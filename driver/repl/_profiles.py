@@ -11,21 +11,20 @@ in a way that REPL cannot lose.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shlex
 import sqlite3 as sqlite3_module
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .. import EOF
+from .. import EOF, Secret
 from ..aio import AsyncSession
 from ..environment import INPUTRC
 from ..session import Session
-from ._exchange import Cancel, Prompt
+from ._exchange import Cancel, Prompt, Responses
 from ._shells import AsyncRepl, Repl
 
 if TYPE_CHECKING:
@@ -50,6 +49,10 @@ class Profile:
     is_complete: Callable[[str], bool] | None = None
     env: dict[str, str] = field(default_factory=dict)  # what the program needs set
     unset: tuple[str, ...] = ()  # what it must not inherit
+    #: Lines that set a running program up as ``argv`` sets up one started
+    #: (psql's prompts), sent first when the profile takes over a session.
+    takeover_setup: Sequence[str] | None = None
+    responses: Responses | None = None  # questions before the first prompt
 
     def start(
         self,
@@ -67,15 +70,19 @@ class Profile:
             cancel_command=self.cancel_command,
             is_complete=self.is_complete,
             sync_command=self.sync_command,
+            responses=self.responses,
         )
         if session is not None:
-            return kind(session, **options)  # type: ignore[arg-type]
+            if self.takeover_setup is not None:
+                # Its own first prompt, whatever it is, is not waited for.
+                setup = list(self.takeover_setup) + list(self.setup)
+                options.update(initial_prompt="", setup=setup)
+            return kind(session, **options, **spawn_options)  # type: ignore[arg-type]
         given = spawn_options.get("env")
-        environment = dict(os.environ if given is None else given)
-        environment.update(self.env)
-        for name in self.unset:
-            environment.pop(name, None)
-        spawn_options = {**spawn_options, "env": environment}
+        if given is None or isinstance(given, Mapping):  # else spawn refuses it, named
+            # Added to the environment as env always is; a None removes.
+            needs: dict[str, str | None] = {**self.env, **dict.fromkeys(self.unset)}
+            spawn_options = {**spawn_options, "env": {**(given or {}), **needs}}
         return kind(self.argv, **options, **spawn_options)
 
 
@@ -227,8 +234,13 @@ def _psql_prompt(text: str) -> str:
     return "".join(f"%{ord(char):03o}" if char.isalnum() else char for char in text)
 
 
-def psql(executable: str | None, args: Sequence[str]) -> Profile:
+#: What psql asks when the server wants a password.
+PSQL_PASSWORD = re.compile(r"Password(?: for user [^\n]*)?: ")
+
+
+def psql(executable: str | None, args: Sequence[str], password: str | None) -> Profile:
     _, ps1, ps2 = _prompts()
+    prompts = f"\\set PROMPT1 '{_psql_prompt(ps1)}' \\set PROMPT2 '{_psql_prompt(ps2)}'"
     return Profile(
         [executable or "psql", "--no-psqlrc", "--no-readline", "--pset=pager=off",
          f"--variable=PROMPT1={_psql_prompt(ps1)}", f"--variable=PROMPT2={_psql_prompt(ps2)}",
@@ -239,6 +251,8 @@ def psql(executable: str | None, args: Sequence[str]) -> Profile:
         exit_command="\\q",
         env={"PAGER": "", "PSQL_PAGER": ""},
         unset=("PSQLRC",),
+        takeover_setup=[f"{prompts} \\pset pager off"],
+        responses=None if password is None else {PSQL_PASSWORD: Secret(password)},
     )  # fmt: skip
 
 

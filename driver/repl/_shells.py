@@ -39,6 +39,7 @@ class _Common:
         is_complete: Callable[[str], bool] | None,
         sync_command: Callable[[str], str] | None,
         echoes: bool | None,
+        responses: Responses | None,
     ) -> None:
         self._exit_command = exit_command
         self._state = ReplState(
@@ -53,6 +54,29 @@ class _Common:
             sync_command=sync_command,
             echoes=echoes,
         )
+        # Checked before anything starts; a Secret shows as its masked repr.
+        exchange.check_responses(responses, lambda answer: answer)
+        if responses and initial_prompt == "":
+            raise ValueError(
+                "responses= answers questions before the first prompt, but with"
+                " initial_prompt='' the setup is sent at once (a session taken over):"
+                " answer them on the session before handing it over"
+            )
+        self._responses = responses
+
+    @staticmethod
+    def _take_over(session: Session[str] | AsyncSession[str], options: SpawnOptions) -> None:
+        """A running session takes the REPL's ``timeout``; the options that
+        start a program come too late for it."""
+        starting = sorted(set(options) - {"timeout"})
+        if starting:
+            raise TypeError(
+                f"a REPL given a running session takes no {', '.join(starting)}: those"
+                " options start a program; give them to driver.spawn() (or aspawn()),"
+                " which started the session. timeout= is the only one it takes."
+            )
+        if "timeout" in options:
+            session.timeout = options["timeout"]
 
     @staticmethod
     def _spawn_options(options: SpawnOptions) -> SpawnOptions:
@@ -115,11 +139,15 @@ _ARGS_DOC = """
             interrupted raises :class:`OutOfStep` until :meth:`interrupt`.
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
+        responses: answers to questions the program asks before its first
+            prompt (a password: give a :class:`driver.Secret`), as for
+            :meth:`run`.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`), with two defaults of a REPL's
             own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
             as everywhere, ``quiet=True``: a dumb terminal, no colour, no
-            bracketed paste).
+            bracketed paste). With a running session, only ``timeout``
+            (which becomes the session's); the others started it.
 """
 
 
@@ -145,21 +173,24 @@ class Repl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
+        name = command.argv[0] if isinstance(command, Session) else _program(command)
+        self._configure(
+            os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
+            finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses,
+        )  # fmt: skip
         self.session: Session[str]
         if isinstance(command, Session):
+            self._take_over(command, options)
             self.session = command
         else:
             self.session = spawn(command, **self._spawn_options(options))
-        self._configure(
-            os.path.basename(self.session.argv[0]), prompt, continuation_prompt,
-            initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
-            sync_command, echoes,
-        )  # fmt: skip
         self._state.mask = self.session.mask
         try:
-            self._carry_out(exchange.start(self._state), None)
+            self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             self.session.close(grace=0.2)
             raise
@@ -291,15 +322,20 @@ class AsyncRepl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
         self._command = command
-        self._options: SpawnOptions = {} if isinstance(command, AsyncSession) else options
         name = command.argv[0] if isinstance(command, AsyncSession) else _program(command)
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
             finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses,
         )  # fmt: skip
+        self._options: SpawnOptions = options
+        if isinstance(command, AsyncSession):
+            self._take_over(command, options)
+            self._options = {}
         self._session: AsyncSession[str] | None = None
 
     @property
@@ -326,7 +362,7 @@ class AsyncRepl(_Common):
             self._session = await aspawn(self._command, **self._spawn_options(self._options))
         self._state.mask = self._session.mask
         try:
-            await self._carry_out(exchange.start(self._state), None)
+            await self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             await self._session.close(grace=0.2)
             raise
