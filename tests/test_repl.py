@@ -43,6 +43,11 @@ CASES = {
         "for i in 1 2; do\n  echo $i\ndone", "1\n2",
         "if true; then", "exit 3",
     ),
+    "zsh": (
+        repl.zsh, "echo $((6 * 7))", "42",
+        "for i in 1 2; do\n  echo $i\ndone", "1\n2",
+        "if true; then", "exit 3",
+    ),
     "sqlite3": (
         repl.sqlite3, "select 6 * 7;", "42",
         "create table t(x);\ninsert into t values (1), (2);\nselect x\nfrom t;", "1\n2",
@@ -146,6 +151,11 @@ def test_async_repl(event_loop_checked: asyncio.AbstractEventLoop) -> None:
             assert await py.run("'still here'") == "'still here'"
         async with repl.abash() as sh:
             assert await sh.run("echo $((1 + 1))") == "2"
+        if shutil.which("zsh"):
+            async with repl.azsh() as zsh:
+                with pytest.raises(driver.IncompleteCommand):
+                    await zsh.run("if true; then")
+                assert await zsh.run("echo $((1 + 1))") == "2"
 
     event_loop_checked.run_until_complete(scenario())
 
@@ -161,6 +171,7 @@ OUTLASTING = {
     ),
     "bash": (repl.bash, "sleep 5; echo first", "echo second"),
     "sh": (repl.sh, "sleep 5; echo first", "echo second"),
+    "zsh": (repl.zsh, "sleep 5; echo first", "echo second"),
     "sqlite3": (
         repl.sqlite3,
         "with recursive c(x) as (select 1 union all select x + 1 from c where x < 1e9)"
@@ -205,6 +216,43 @@ def test_interrupt_brings_a_repl_back_in_step_at_once() -> None:
         assert sh.run("echo second") == "second"
 
 
+def test_zsh_comes_back_from_an_interrupt_whatever_it_was_doing() -> None:
+    # Reading a line without its editor, zsh acts on ^C only when the next
+    # line comes, and drops it: at a continuation prompt, or in `read`.
+    need("zsh")
+    with repl.zsh() as zsh:
+        for waiting in ["read answer", "while true; do :; done", "sleep 5"]:
+            with pytest.raises(driver.Timeout):
+                zsh.run(waiting, timeout=0.3)
+            assert zsh.run("echo back") == "back"
+            with pytest.raises(driver.IncompleteCommand):
+                zsh.run("for i in 1 2; do")
+            assert zsh.run("echo $((6 * 7))") == "42"
+        zsh.interrupt()  # at its prompt
+        assert [zsh.run(f"echo {c}") for c in "AB"] == ["A", "B"]
+
+
+def test_a_repl_that_acts_on_interrupts_at_its_next_line_cancels_with_after_interrupt() -> None:
+    need("zsh")
+    setup = ["setopt no_prompt_cr no_prompt_sp; PS1='ready> ' PS2='more> '"]
+    argv = ["zsh", "--no-rcs", "--no-zle", "-i"]
+    options = dict(prompt="ready> ", continuation_prompt="more> ", initial_prompt="", setup=setup)
+    with driver.Repl(argv, after_interrupt="", **options) as r:  # type: ignore[arg-type]
+        with pytest.raises(driver.IncompleteCommand):
+            r.run("if true; then")
+        assert r.run("echo A") == "A"  # in step: the first interrupt brought the prompt
+
+
+def test_zsh_takes_over_a_session_with_its_line_editor_on() -> None:
+    need("zsh")
+    session = driver.spawn(["zsh", "--no-rcs", "-i"], backend="pty")
+    with repl.zsh(session=session) as zsh:
+        assert zsh.run("echo $((6 * 7))") == "42"
+        with pytest.raises(driver.IncompleteCommand):
+            zsh.run("if true; then")
+        assert zsh.run("printf 'no newline'") == "no newline"
+
+
 def test_a_repl_without_a_sync_command_says_it_is_out_of_step() -> None:
     need("ed")
     with driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q") as ed:
@@ -216,14 +264,16 @@ def test_a_repl_without_a_sync_command_says_it_is_out_of_step() -> None:
         assert ed.run("=") == "0"
 
 
-@pytest.mark.parametrize("name", ["bash", "sh", "python"])
+@pytest.mark.parametrize("name", ["bash", "sh", "zsh", "python"])
 def test_no_prompt_is_in_the_environment_or_printable(name: str) -> None:
+    need(sys.executable if name == "python" else name)
     commands = {
         "bash": 'env; echo "$PS1 $PS2"; set',
         "sh": 'env; echo "$PS1 $PS2"; set',
+        "zsh": 'env; echo "$PS1 $PS2"; set',
         "python": "import os, sys; print(os.environ); print(sys.argv)",
     }
-    profile = {"bash": repl.bash, "sh": repl.sh, "python": repl.python}[name]
+    profile = {"bash": repl.bash, "sh": repl.sh, "zsh": repl.zsh, "python": repl.python}[name]
     with profile() as r:
         printed = r.run(commands[name])
         assert "[driver " in printed or name == "python"  # the shells' PS1 shows...

@@ -41,6 +41,7 @@ __all__ = [
     "apython",
     "ash",
     "asqlite3",
+    "azsh",
     "bash",
     "gdb",
     "node",
@@ -49,6 +50,7 @@ __all__ = [
     "python",
     "sh",
     "sqlite3",
+    "zsh",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -151,6 +153,21 @@ def sh(
         *args: more arguments for sh, after ``-i``.
     """
     return _sync(_profiles.sh(executable, args), session, options)
+
+
+@_profile(Repl)
+def zsh(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> Repl:
+    """An interactive zsh without startup files or its line editor (zle).
+
+    Args:
+        *args: more arguments for zsh, after ``-i``.
+    """
+    return _sync(_profiles.zsh(executable, args), session, options)
 
 
 @_profile(Repl)
@@ -279,6 +296,21 @@ def ash(
         *args: more arguments for sh, after ``-i``.
     """
     return _async(_profiles.sh(executable, args), session, options)
+
+
+@_profile(AsyncRepl)
+def azsh(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> AsyncRepl:
+    """:func:`zsh` for asyncio.
+
+    Args:
+        *args: more arguments for zsh, after ``-i``.
+    """
+    return _async(_profiles.zsh(executable, args), session, options)
 
 
 @_profile(AsyncRepl)

@@ -114,6 +114,8 @@ class ReplState:
     sync_command: Callable[[str], str] | None = None
     #: Whether the REPL echoes each line; None until found out.
     echoes: bool | None = None
+    #: A line sent right after each ^C (see :class:`driver.Repl`).
+    after_interrupt: str | None = None
     #: False from the moment a command is sent until its answer is complete.
     in_step: bool = True
     #: Why it is out of step, for the error that says so.
@@ -263,7 +265,10 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
         # earlier interrupt or sync), not this interrupt: a sync sent on it
         # could reach the REPL while it still handles the interrupt.
         yield Discard()
-        yield Interrupt(first if attempt == 0 else None)
+        cancel = first if attempt == 0 else None
+        yield Interrupt(cancel)
+        if cancel is None and repl.after_interrupt is not None:
+            yield Send(repl.after_interrupt, at_prompt=False)
         # The prompt the interrupt brings: the sync is sent only once the
         # REPL is done handling the interrupt (psql loses a line sent sooner).
         back = (yield Expect([repl.prompt], wait)) is not None

@@ -46,6 +46,7 @@ class Profile:
     finish_block: str | None = None
     exit_command: str | None = None
     cancel_command: Cancel = None
+    after_interrupt: str | None = None
     is_complete: Callable[[str], bool] | None = None
     env: dict[str, str] = field(default_factory=dict)  # what the program needs set
     unset: tuple[str, ...] = ()  # what it must not inherit
@@ -68,6 +69,7 @@ class Profile:
             finish_block=self.finish_block,
             exit_command=self.exit_command,
             cancel_command=self.cancel_command,
+            after_interrupt=self.after_interrupt,
             is_complete=self.is_complete,
             sync_command=self.sync_command,
             responses=self.responses,
@@ -174,6 +176,25 @@ def sh(executable: str | None, args: Sequence[str]) -> Profile:
         setup=[_shell_setup(token)],
         exit_command="exit",
         unset=("PS1", "PS2", "ENV"),
+    )
+
+
+def zsh(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    # No line editor (its echo and redraws), no rc files, no partial-line marker.
+    options = "setopt prompt_subst no_zle no_prompt_cr no_prompt_sp"
+    return Profile(
+        [executable or "zsh", "--no-rcs", "--no-zle", "--no-prompt-cr", "-i", *args],
+        ps1,
+        _shell_sync,
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[_shell_setup(token, options, "RPS1= RPS2=")],
+        exit_command="exit",
+        # Reading a line without its editor, zsh acts on ^C only when the next
+        # line comes, and drops that line.
+        after_interrupt="",
+        unset=("PS1", "PS2", "RPS1", "RPROMPT"),
     )
 
 

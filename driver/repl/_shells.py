@@ -40,6 +40,7 @@ class _Common:
         sync_command: Callable[[str], str] | None,
         echoes: bool | None,
         responses: Responses | None,
+        after_interrupt: str | None,
     ) -> None:
         self._exit_command = exit_command
         self._state = ReplState(
@@ -53,6 +54,7 @@ class _Common:
             is_complete=is_complete,
             sync_command=sync_command,
             echoes=echoes,
+            after_interrupt=after_interrupt,
         )
         # Checked before anything starts; a Secret shows as its masked repr.
         exchange.check_responses(responses, lambda answer: answer)
@@ -142,6 +144,9 @@ _ARGS_DOC = """
         responses: answers to questions the program asks before its first
             prompt (a password: give a :class:`driver.Secret`), as for
             :meth:`run`.
+        after_interrupt: a line sent right after each ^C, for a REPL that
+            acts on ^C only once its next line comes, and drops that line
+            (zsh without its line editor: ``""``).
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`), with two defaults of a REPL's
             own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
@@ -174,13 +179,14 @@ class Repl(_Common):
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
         responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
         name = command.argv[0] if isinstance(command, Session) else _program(command)
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
             finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
-            responses,
+            responses, after_interrupt,
         )  # fmt: skip
         self.session: Session[str]
         if isinstance(command, Session):
@@ -323,6 +329,7 @@ class AsyncRepl(_Common):
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
         responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
         self._command = command
@@ -330,7 +337,7 @@ class AsyncRepl(_Common):
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
             finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
-            responses,
+            responses, after_interrupt,
         )  # fmt: skip
         self._options: SpawnOptions = options
         if isinstance(command, AsyncSession):
