@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sys
+import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -374,10 +375,33 @@ def test_pdb_steps_a_script(tmp_path: Path) -> None:
     with repl.pdb(str(script)) as pdb:
         assert pdb.run("n").endswith("-> y = x + 1")
         assert pdb.run("p x") == "1"
+        finished = pdb.run("c")  # as python -m pdb: it starts again
+        assert finished.startswith("y is 2\nThe program finished and will be restarted\n")
+        assert finished.endswith("-> x = 1")
         with pytest.raises(driver.EOF) as caught:
-            pdb.run("c")
-        assert "y is 2" in str(caught.value.output)
+            pdb.run("quit")
         assert caught.value.returncode == 0
+
+
+def test_pdb_debugs_an_uncaught_exception_post_mortem_as_python_m_pdb(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("def divide(n):\n    return 1 / n\n\n\ndivide(0)\n")
+    with repl.pdb(str(script)) as pdb:
+        crashed = pdb.run("c")
+        assert "ZeroDivisionError: division by zero" in crashed
+        assert "Uncaught exception. Entering post mortem debugging" in crashed
+        assert crashed.endswith("-> return 1 / n")  # where it was raised
+        assert "/driver/" not in crashed  # the traceback shows no frame of driver's
+        assert pdb.run("p n") == "0"
+        assert pdb.run("c").endswith("-> def divide(n):")  # started again
+
+
+def test_pdb_runs_on_another_python_without_driver_installed(tmp_path: Path) -> None:
+    venv.create(tmp_path / "venv", with_pip=False)
+    python = tmp_path / "venv" / "bin" / "python"
+    (tmp_path / "script.py").write_text("import sys\nprint(sys.prefix)\n")
+    with repl.pdb(str(tmp_path / "script.py"), executable=str(python)) as pdb:
+        assert pdb.run("c").startswith(f"{tmp_path / 'venv'}\n")
 
 
 @pytest.fixture(scope="module")

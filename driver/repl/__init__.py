@@ -244,7 +244,11 @@ def pdb(
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
 ) -> Repl:
-    """``script`` under pdb, stopped at its first line; ``args`` are its arguments.
+    """``script`` under pdb as ``python -m pdb`` runs it; ``args`` are its arguments.
+
+    Stopped at its first line; an uncaught exception starts post-mortem
+    debugging where it was raised; the script starts again when it ends
+    (``quit`` ends pdb). No ``.pdbrc`` is read.
 
     Args:
         script: the Python file to debug.

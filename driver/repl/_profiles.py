@@ -18,6 +18,7 @@ import sqlite3 as sqlite3_module
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import EOF, Secret
@@ -299,7 +300,8 @@ def _gdb_sync(token: str) -> str:
 def pdb(executable: str | None, args: Sequence[str]) -> Profile:
     token, ps1, _ = _prompts()
     return Profile(
-        [executable or sys.executable, "-m", "driver.repl._pdb", *args],
+        # By its path: another Python (executable=) need not have driver installed.
+        [executable or sys.executable, str(Path(__file__).with_name("_pdb.py")), *args],
         ps1,
         lambda token: "p {!r} {!r}".format(*_halves(token)),
         exit_command="quit",
