@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import shutil
+import signal
 import sys
 import venv
 from collections.abc import Callable, Iterator
@@ -48,6 +50,11 @@ CASES = {
         repl.zsh, "echo $((6 * 7))", "42",
         "for i in 1 2; do\n  echo $i\ndone", "1\n2",
         "if true; then", "exit 3",
+    ),
+    "tclsh": (
+        repl.tclsh, "expr {6 * 7}", "42",
+        "foreach i {1 2} {\n  puts $i\n}", "1\n2",
+        "while 1 {", "exit 3",
     ),
     "sqlite3": (
         repl.sqlite3, "select 6 * 7;", "42",
@@ -152,6 +159,11 @@ def test_async_repl(event_loop_checked: asyncio.AbstractEventLoop) -> None:
             assert await py.run("'still here'") == "'still here'"
         async with repl.abash() as sh:
             assert await sh.run("echo $((1 + 1))") == "2"
+        if shutil.which("tclsh"):
+            async with repl.atclsh() as tclsh:
+                with pytest.raises(driver.IncompleteCommand):
+                    await tclsh.run("proc f {} {")
+                assert await tclsh.run("expr {1 + 1}") == "2"
         if shutil.which("zsh"):
             async with repl.azsh() as zsh:
                 with pytest.raises(driver.IncompleteCommand):
@@ -254,6 +266,51 @@ def test_zsh_takes_over_a_session_with_its_line_editor_on() -> None:
         assert zsh.run("printf 'no newline'") == "no newline"
 
 
+def test_a_repl_killed_by_driver_interrupt_says_so() -> None:
+    need("tclsh")
+    with repl.tclsh() as tclsh:  # ^C kills tclsh: it has no handler for it
+        with pytest.raises(driver.Timeout):
+            tclsh.run("after 5000", timeout=0.3)
+        with pytest.raises(driver.EOF, match="killed by driver's interrupt") as caught:
+            tclsh.run("puts after")
+        assert caught.value.returncode == -signal.SIGINT
+        assert "timeout it will not outlast" in str(caught.value)
+
+
+def test_tclsh_refuses_a_command_tcl_would_wait_to_complete() -> None:
+    need("tclsh")
+    with repl.tclsh() as tclsh:
+        for incomplete in ["proc f {} {", 'puts "open', "puts [expr {1", "puts a \\", "# a \\"]:
+            with pytest.raises(driver.IncompleteCommand, match="nothing was sent"):
+                tclsh.run(incomplete)
+        assert tclsh.run("puts {a}; # a comment {") == "a"
+        assert tclsh.run("set tcl_interactive") == "1"  # tclsh's own REPL
+
+
+def test_the_tcl_completeness_check_agrees_with_tclsh(tmp_path: Path) -> None:
+    # Random scripts of the characters Tcl's parser acts on, each asked of
+    # tclsh's `info complete` (one process for all) and of driver's check.
+    need("tclsh")
+    from driver.repl._tcl import complete
+
+    pieces = [*'{}[]"\\$() \n;#ax:*\t', "{*}", "\\\n", "é"]
+    chooser = random.Random(7)
+    lengths = [chooser.randint(0, 16) for _ in range(4000)]
+    scripts = sorted({"".join(chooser.choices(pieces, k=length)) for length in lengths})
+    cases = tmp_path / "cases"
+    cases.write_text("".join(script.encode().hex() + "\n" for script in scripts))
+    tcl = (
+        f"set cases [open {cases}]\n"
+        "while {[gets $cases hex] >= 0} {"
+        " puts [info complete [encoding convertfrom utf-8 [binary format H* $hex]]] }\n"
+    )
+    program = tmp_path / "complete.tcl"
+    program.write_text(tcl)
+    answers = driver.run(["tclsh", str(program)], backend="pipe").output.split()
+    told = dict(zip(scripts, answers, strict=True))
+    assert [script for script, answer in told.items() if complete(script) != (answer == "1")] == []
+
+
 def test_a_repl_without_a_sync_command_says_it_is_out_of_step() -> None:
     need("ed")
     with driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q") as ed:
@@ -265,21 +322,23 @@ def test_a_repl_without_a_sync_command_says_it_is_out_of_step() -> None:
         assert ed.run("=") == "0"
 
 
-@pytest.mark.parametrize("name", ["bash", "sh", "zsh", "python"])
+@pytest.mark.parametrize("name", ["bash", "sh", "zsh", "tclsh", "python"])
 def test_no_prompt_is_in_the_environment_or_printable(name: str) -> None:
     need(sys.executable if name == "python" else name)
+    shell = ('env; echo "$PS1 $PS2"; set', "echo after")
     commands = {
-        "bash": 'env; echo "$PS1 $PS2"; set',
-        "sh": 'env; echo "$PS1 $PS2"; set',
-        "zsh": 'env; echo "$PS1 $PS2"; set',
-        "python": "import os, sys; print(os.environ); print(sys.argv)",
+        "bash": shell,
+        "sh": shell,
+        "zsh": shell,
+        "tclsh": ('puts "$tcl_prompt1 $tcl_prompt2"; puts [array get env]', "puts after"),
+        "python": ("import os, sys; print(os.environ); print(sys.argv)", "print('after')"),
     }
-    profile = {"bash": repl.bash, "sh": repl.sh, "zsh": repl.zsh, "python": repl.python}[name]
+    profile = getattr(repl, name)
     with profile() as r:
-        printed = r.run(commands[name])
+        printed = r.run(commands[name][0])
         assert "[driver " in printed or name == "python"  # the shells' PS1 shows...
         assert re.search(r"\[driver [0-9a-f]{8}\]", printed) is None  # ...but not the prompt
-        assert r.run("echo after" if name != "python" else "print('after')") == "after"
+        assert r.run(commands[name][1]) == "after"
 
 
 def test_node_output_that_looks_like_a_continuation_prompt_is_output() -> None:

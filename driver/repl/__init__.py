@@ -41,6 +41,7 @@ __all__ = [
     "apython",
     "ash",
     "asqlite3",
+    "atclsh",
     "azsh",
     "bash",
     "gdb",
@@ -50,6 +51,7 @@ __all__ = [
     "python",
     "sh",
     "sqlite3",
+    "tclsh",
     "zsh",
 ]
 
@@ -168,6 +170,27 @@ def zsh(
         *args: more arguments for zsh, after ``-i``.
     """
     return _sync(_profiles.zsh(executable, args), session, options)
+
+
+@_profile(Repl)
+def tclsh(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> Repl:
+    """tclsh, Tcl's shell; ``args`` are its arguments.
+
+    ^C kills tclsh, so a command Tcl would wait to complete (an open brace,
+    bracket or quote: ``info complete``) raises :class:`IncompleteCommand`
+    unsent, and a command that outlasts its timeout leaves a tclsh that the
+    next :meth:`~driver.Repl.run` interrupts, which ends it (a
+    :class:`driver.EOF` that says so).
+
+    Args:
+        *args: more arguments for tclsh.
+    """
+    return _sync(_profiles.tclsh(executable, args), session, options)
 
 
 @_profile(Repl)
@@ -315,6 +338,21 @@ def azsh(
         *args: more arguments for zsh, after ``-i``.
     """
     return _async(_profiles.zsh(executable, args), session, options)
+
+
+@_profile(AsyncRepl)
+def atclsh(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> AsyncRepl:
+    """:func:`tclsh` for asyncio.
+
+    Args:
+        *args: more arguments for tclsh.
+    """
+    return _async(_profiles.tclsh(executable, args), session, options)
 
 
 @_profile(AsyncRepl)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import signal
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
@@ -266,14 +267,12 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
         # could reach the REPL while it still handles the interrupt.
         yield Discard()
         cancel = first if attempt == 0 else None
-        yield Interrupt(cancel)
-        if cancel is None and repl.after_interrupt is not None:
-            yield Send(repl.after_interrupt, at_prompt=False)
-        # The prompt the interrupt brings: the sync is sent only once the
-        # REPL is done handling the interrupt (psql loses a line sent sooner).
-        back = (yield Expect([repl.prompt], wait)) is not None
-        if repl.sync_command is not None:
-            back = yield from sync(repl, wait)
+        try:
+            back = yield from _interrupt(repl, cancel, wait)
+        except EOF as error:
+            if cancel is None and error.returncode == -signal.SIGINT:
+                raise _killed_by_interrupt(repl, error) from None
+            raise
         if back:
             repl.in_step = repl.sync_command is not None or attempt == 0
             repl.interrupted_by = "an interrupt had to be repeated"
@@ -283,6 +282,36 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
         f"`{repl.name}` did not come back to its prompt after {INTERRUPT_ATTEMPTS} interrupts"
         f" ({repl.interrupted_by}): it ignores them, or is stuck. Close it and start another."
     )
+
+
+def _interrupt(
+    repl: ReplState, cancel: Cancel, wait: float
+) -> Generator[Step, Match[str] | None, bool]:
+    """Interrupt once (``cancel``, or ^C), and wait that long for the REPL to answer."""
+    yield Interrupt(cancel)
+    if cancel is None and repl.after_interrupt is not None:
+        yield Send(repl.after_interrupt, at_prompt=False)
+    # The prompt the interrupt brings: the sync is sent only once the
+    # REPL is done handling the interrupt (psql loses a line sent sooner).
+    back = (yield Expect([repl.prompt], wait)) is not None
+    if repl.sync_command is not None:
+        back = yield from sync(repl, wait)
+    return back
+
+
+def _killed_by_interrupt(repl: ReplState, error: EOF) -> EOF:
+    """``error`` saying what ended the REPL: the ^C sent to bring it back in step."""
+    why = f" ({repl.interrupted_by})" if repl.interrupted_by else ""
+    message = (
+        f"`{repl.name}` was killed by driver's interrupt: the ^C (SIGINT) sent to bring it"
+        f" back in step{why} ended it, as it does not handle ^C. Close it and start"
+        " another; a command that may take long needs a timeout it will not outlast"
+    )
+    return EOF(
+        message, pattern=error.pattern, timeout=error.timeout, output=error.output,
+        transcript_tail=error.transcript_tail, argv=error.argv, pid=error.pid,
+        returncode=error.returncode, hint=error.hint, screen=error.screen,
+    )  # fmt: skip
 
 
 def sync(repl: ReplState, within: float | None) -> Generator[Step, Match[str] | None, bool]:

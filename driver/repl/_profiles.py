@@ -27,6 +27,7 @@ from ..environment import INPUTRC
 from ..session import Session
 from ._exchange import Cancel, Prompt, Responses
 from ._shells import AsyncRepl, Repl
+from ._tcl import complete as tcl_complete
 
 if TYPE_CHECKING:
     from .. import SpawnOptions
@@ -196,6 +197,31 @@ def zsh(executable: str | None, args: Sequence[str]) -> Profile:
         # line comes, and drops that line.
         after_interrupt="",
         unset=("PS1", "PS2", "RPS1", "RPROMPT"),
+    )
+
+
+def tclsh(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    a, b = _halves(token)
+    # The prompts are scripts that print two variables: no variable holds a
+    # prompt's text. `list` leaves no result to print.
+    prompt = '"\\[driver $::_driver_a$::_driver_b\\]'
+    setup = (
+        f"set _driver_a {a}; set _driver_b {b};"
+        f' set tcl_prompt1 {{puts -nonewline {prompt}$ "}};'
+        f' set tcl_prompt2 {{puts -nonewline {prompt}> "}}; list'
+    )
+    return Profile(
+        [executable or "tclsh", *args],
+        ps1,
+        lambda token: 'puts [join {{{} {}}} ""]'.format(*_halves(token)),
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[setup],
+        exit_command="exit",
+        # ^C kills tclsh, which has no way to abandon a half-entered command:
+        # an incomplete one is refused before it is sent.
+        is_complete=lambda command: tcl_complete(command + "\n"),
     )
 
 

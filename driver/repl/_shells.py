@@ -255,25 +255,30 @@ class Repl(_Common):
         session = self.session
         deadline = session.deadline(timeout)
         reply: Match[str] | None = None
+        ended: EOF | None = None
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    if step.at_prompt:
-                        _until_ready(session, deadline)
-                    session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    session.send_line(step.cancel_command)
-                else:
-                    session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        if step.at_prompt:
+                            _until_ready(session, deadline)
+                        session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, session.expect(entries, wait))
+                    elif isinstance(step, exchange.Discard):
+                        session.read_available()
+                    elif step.cancel_command is EOF:
+                        session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        session.send_line(step.cancel_command)
+                    else:
+                        session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
 
@@ -416,26 +421,31 @@ class AsyncRepl(_Common):
         session = self.session
         deadline = session.deadline(timeout)
         reply: Match[str] | None = None
+        ended: EOF | None = None
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
-                    if ready:  # see _until_ready
-                        await session.wait_until_idle(_ready_within(deadline))
-                    await session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, await session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    await session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    await session.send_line(step.cancel_command)
-                else:
-                    await session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
+                        if ready:  # see _until_ready
+                            await session.wait_until_idle(_ready_within(deadline))
+                        await session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, await session.expect(entries, wait))
+                    elif isinstance(step, exchange.Discard):
+                        session.read_available()
+                    elif step.cancel_command is EOF:
+                        await session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        await session.send_line(step.cancel_command)
+                    else:
+                        await session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
 
