@@ -2,14 +2,16 @@
 
 A REPL is driven by its prompts: send a line, wait for the prompt, and what
 came before it is the output. :class:`Repl` does this for any REPL; the
-profiles here (:func:`python`, :func:`bash`, :func:`sh`, :func:`sqlite3`,
-:func:`node`, :func:`psql`, :func:`gdb`, :func:`pdb` and their ``a``-named
-asyncio twins) set each program up so that it cannot be misread.
+profiles here (:func:`python`, :func:`bash`, :func:`sh`, :func:`zsh`,
+:func:`sqlite3`, :func:`node`, :func:`psql`, :func:`gdb`, :func:`pdb`,
+:func:`tclsh` and their ``a``-named asyncio twins) set each program up so
+that it cannot be misread.
 
 Each profile takes the program's extra arguments, ``executable=`` to run
 another build of it, ``session=`` to take over a session already running
-(a remote bash over ssh, say: the profile sets it up the same way), ``env``,
-``quiet`` and the options of :func:`driver.spawn`.
+(a remote bash over ssh, say: the profile sets it up the same way), ``env``
+(added to the environment, as everywhere), ``quiet`` and the options of
+:func:`driver.spawn`.
 """
 
 from __future__ import annotations
@@ -62,11 +64,12 @@ _COMMON_ARGS = {
     Repl: """
         executable: another build of the program to run.
         session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
+            say) to set up and drive instead of starting one; of the
+            options it takes ``timeout`` alone.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` by default (and ``quiet=True``). What the
-            program needs set is added to ``env``.
+            ``backend="pty"`` by default (and ``quiet=True``). ``env`` adds
+            to the environment; what the program needs set goes over it.
 
     Returns:
         The :class:`driver.Repl`, started and at its prompt.
@@ -79,11 +82,12 @@ _COMMON_ARGS = {
     AsyncRepl: """
         executable: another build of the program to run.
         session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
+            and drive instead of starting one; of the options it takes
+            ``timeout`` alone.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` by default (and ``quiet=True``). What the
-            program needs set is added to ``env``.
+            ``backend="pty"`` by default (and ``quiet=True``). ``env`` adds
+            to the environment; what the program needs set goes over it.
 
     Returns:
         The :class:`driver.AsyncRepl`, not yet started: ``async with`` it

@@ -2,8 +2,9 @@
 
 Each profile gives its REPL a prompt that no output can hold, spelled so
 that the prompt's text is nowhere the REPL could print it from (the
-environment, a variable, a setting): the shells build it from two
-variables, psql from octal escapes, Python, node and pdb from joined halves.
+environment, a variable, a setting): the shells and tclsh build it from
+two variables, psql from octal escapes, Python, node and pdb from joined
+halves.
 Each has a sync command (see :class:`driver.Repl`), turns off colour,
 paging, line editing and confirmations, and cancels a half-entered command
 in a way that REPL cannot lose.
