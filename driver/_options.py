@@ -75,8 +75,15 @@ class SpawnOptions(StreamOptions, total=False):
             needs a terminal (prompts with getpass, line-buffers only on a
             tty, ...).
         cwd: the child's working directory, as for :class:`subprocess.Popen`.
-        env: the child's whole environment, as for :class:`subprocess.Popen`
-            (default: this process's).
+        env: variables added to the child's environment, which is this
+            process's (and, with ``quiet``, the quiet variables over it):
+            ``env={"LANG": "C.UTF-8"}`` sets ``LANG`` and keeps the rest; a
+            value of None removes that variable. Every entry point takes it
+            so. Unlike :class:`subprocess.Popen`, where ``env`` is the whole
+            environment: for that, add ``inherit_env=False``.
+        inherit_env: False starts the child from an empty environment
+            instead of this process's (then the quiet variables, then
+            ``env``), as :class:`subprocess.Popen` does given ``env``.
         stderr: ``"stdout"`` (merged, the default), ``"pipe"`` (read it
             from ``session.stderr``), ``"devnull"`` or ``"inherit"``. On a
             pty stderr is always the terminal.
@@ -93,18 +100,19 @@ class SpawnOptions(StreamOptions, total=False):
             (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
             bracketed paste, Python's basic REPL, no pager (``PAGER=cat``,
-            ``GIT_PAGER=cat``...); set over ``env`` (or this
-            process's environment). True by default at every entry point
-            (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
-            ``driver record``, the pytest fixtures, where the test's ``env``
-            goes over it); ``quiet=False`` passes the environment as it is,
-            as ``driver.pexpect`` does. A screen session's child gets
+            ``GIT_PAGER=cat``...); set over this process's environment,
+            beneath ``env`` (``env={"TERM": "xterm"}`` puts one back). True
+            by default at every entry point (``spawn``, ``aspawn``,
+            ``driver.run``, the REPLs, session files, ``driver record``, the
+            pytest fixtures); ``quiet=False`` passes the environment as it
+            is, as ``driver.pexpect`` does. A screen session's child gets
             ``TERM=xterm`` either way.
     """
 
     backend: BackendName
     cwd: str | os.PathLike[str] | None
-    env: Mapping[str, str] | None
+    env: Mapping[str, str | None] | None
+    inherit_env: bool
     stderr: StderrMode
     echo: bool
     dimensions: tuple[int, int]
@@ -124,6 +132,7 @@ _DEFAULTS: SpawnOptions = {
     "backend": "pipe",
     "cwd": None,
     "env": None,
+    "inherit_env": True,
     "stderr": "stdout",
     "echo": False,
     "dimensions": DEFAULT_WINDOW_SIZE,
@@ -294,6 +303,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "backend": _one_of("backend", BACKENDS),
     "cwd": _as_given,
     "env": _as_given,
+    "inherit_env": _flag("inherit_env"),
     "stderr": _one_of("stderr", STDERR_MODES),
     "echo": _flag("echo"),
     "dimensions": _check_dimensions,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from . import _messages as messages
@@ -39,7 +39,7 @@ from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
 from .backends.pty import Terminal
-from .environment import quiet_env
+from .environment import QUIET
 from .terminal import key_bytes
 
 E = TypeVar("E", Timeout, EOF)
@@ -75,16 +75,11 @@ def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
     given = shlex.split(argv) if isinstance(argv, str) else list(argv)
     # An argument given as a Secret is masked wherever the command line shows.
     secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
-    env = options["env"]
-    if options["quiet"]:
-        env = quiet_env(env)
-    if options["screen"]:
-        # The screen is an xterm's: the program must draw for one.
-        env = {**(os.environ if env is None else env), "TERM": SCREEN_TERM}
+    env = environment(options)
     screen = Screen(*options["dimensions"]) if options["screen"] else None
     failure: SpawnError | None = None
     try:
-        backend = start_backend(given, {**options, "env": env})
+        backend = start_backend(given, options, env)
     except SpawnError as error:
         failure = _shown_spawn_error(error, given, secrets)
         if failure is error:
@@ -96,6 +91,26 @@ def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
     except BaseException:  # interrupted: the child must not outlive the spawn
         discard(backend)
         raise
+
+
+def environment(options: SpawnOptions) -> Mapping[str, str]:
+    """The child's environment, by the one rule of every entry point: this
+    process's (unless ``inherit_env=False``), the quiet variables over it,
+    ``env`` over those (a None value removes), a screen's TERM last."""
+    given = options["env"]
+    if given is not None and not isinstance(given, Mapping):
+        return given  # the backend refuses it, naming the program
+    env = dict(os.environ) if options["inherit_env"] else {}
+    if options["quiet"]:
+        env.update(QUIET)
+    for name, value in (given or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    if options["screen"]:
+        env["TERM"] = SCREEN_TERM  # the screen is an xterm's: the program must draw for one
+    return env
 
 
 def _shown_spawn_error(error: SpawnError, argv: list[Any], secrets: Secrets) -> SpawnError:

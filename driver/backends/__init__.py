@@ -116,23 +116,24 @@ def discard(backend: Backend) -> None:
     backend.close()
 
 
-def start(argv: list[str], options: SpawnOptions) -> Backend:
+def start(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
     """Start ``argv`` on the backend ``options`` name (checked already), with
-    the options that backend takes.
+    the options that backend takes and the environment ``env`` (the whole
+    of it).
 
     Running out of file descriptors can strike at any of the fds a spawn
     makes (pipes, a pty, the exec report pipe): whichever it is, it is the
     same SpawnError. A backend that fails part-way has closed what it made.
     """
     try:
-        return _start(argv, options)
+        return _start(argv, options, env)
     except OSError as exc:
         if isinstance(exc, SpawnError) or exc.errno not in (errno.EMFILE, errno.ENFILE):
             raise
         raise out_of_descriptors(argv, exc.errno) from exc
 
 
-def _start(argv: list[str], options: SpawnOptions) -> Backend:
+def _start(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
     """Where a new transport plugs in."""
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
@@ -142,7 +143,7 @@ def _start(argv: list[str], options: SpawnOptions) -> Backend:
         return PtyBackend(
             argv,
             cwd=cwd_str,
-            env=options["env"],
+            env=env,
             echo=options["echo"],
             dimensions=options["dimensions"],
             ignored=options["ignore_signals"],
@@ -152,7 +153,7 @@ def _start(argv: list[str], options: SpawnOptions) -> Backend:
     return PipeBackend(
         argv,
         cwd=cwd_str,
-        env=options["env"],
+        env=env,
         stderr=options["stderr"],
         ignored=options["ignore_signals"],
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import signal
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
@@ -114,6 +115,8 @@ class ReplState:
     sync_command: Callable[[str], str] | None = None
     #: Whether the REPL echoes each line; None until found out.
     echoes: bool | None = None
+    #: A line sent right after each ^C (see :class:`driver.Repl`).
+    after_interrupt: str | None = None
     #: False from the moment a command is sent until its answer is complete.
     in_step: bool = True
     #: Why it is out of step, for the error that says so.
@@ -132,12 +135,19 @@ class ReplState:
 # -- the exchanges ------------------------------------------------------------------
 
 
-def start(repl: ReplState) -> Exchange:
-    """The steps of starting: the first prompt, the setup lines, then a sync,
-    which also shows whether the REPL echoes (no other input is sent: an
-    empty line is a command to ed, gdb and pdb)."""
+def start(repl: ReplState, responses: Responses | None = None) -> Exchange:
+    """The steps of starting: the first prompt (answering ``responses`` on
+    the way: a password), the setup lines, then a sync, which also shows
+    whether the REPL echoes (no other input is sent: an empty line is a
+    command to ed, gdb and pdb)."""
     repl.in_step = False
-    yield Expect([repl.initial_prompt or repl.prompt])
+    questions, answers = _questions(responses)
+    while True:
+        found = yield Expect([repl.initial_prompt or repl.prompt, *questions])
+        assert found is not None
+        if found.index == 0:
+            break
+        yield Send(answers[found.index - 1].next([repl.name], ""))
     for line in repl.setup:
         yield Send(line)
         yield Expect([repl.prompt])
@@ -159,15 +169,29 @@ def check_line(text: str, what: str, mask: Callable[[str], str], *, lines: bool 
         )
 
 
+def check_responses(responses: Responses | None, mask: Callable[[str], str]) -> None:
+    """Refuse an answer that is not one line a terminal passes on as it is."""
+    for given in (responses or {}).values():
+        for answer in [given] if isinstance(given, str) else given:
+            check_line(answer, "answer", mask, lines=False)
+
+
+def _questions(responses: Responses | None) -> tuple[list[re.Pattern[str]], list[Answers]]:
+    """The patterns of ``responses``' questions, and their answers."""
+    # A question is the last thing printed (the program waits for the answer):
+    # the same words inside later output, or inside an echo, are not one.
+    questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
+    answers = [Answers(question, answer) for question, answer in (responses or {}).items()]
+    return questions, answers
+
+
 def run(command: str, repl: ReplState, responses: Responses | None = None) -> Exchange:
     """The steps of one ``run``: each line, the prompts and questions that answer it."""
     # A command given as a Secret is sent as one, line by line.
     kind = Secret if isinstance(command, Secret) else str
     command = kind(command.replace("\r\n", "\n"))
     check_line(command, "command", repl.mask)
-    for given in (responses or {}).values():
-        for answer in [given] if isinstance(given, str) else given:
-            check_line(answer, "answer", repl.mask, lines=False)
+    check_responses(responses, repl.mask)
     if repl.is_complete is not None and not repl.is_complete(command):
         raise IncompleteCommand(
             f"{repl.mask(command)!r} is incomplete: `{repl.name}` would wait for more input;"
@@ -184,10 +208,7 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
         yield from resync(repl)
     repl.in_step = False
     repl.interrupted_by = "a run() was interrupted: a timeout, a cancellation or an error"
-    # A question is the last thing printed (the program waits for the answer):
-    # the same words inside later output, or inside an echo, are not one.
-    questions = [re.compile(f"(?:{_source(question)})\\Z") for question in responses or {}]
-    answers = [Answers(question, answer) for question, answer in (responses or {}).items()]
+    questions, answers = _questions(responses)
     prompts = repl.prompts
     output: list[str] = []
     pending: list[str] = [kind(line) for line in command.split("\n")]
@@ -245,12 +266,13 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
         # earlier interrupt or sync), not this interrupt: a sync sent on it
         # could reach the REPL while it still handles the interrupt.
         yield Discard()
-        yield Interrupt(first if attempt == 0 else None)
-        # The prompt the interrupt brings: the sync is sent only once the
-        # REPL is done handling the interrupt (psql loses a line sent sooner).
-        back = (yield Expect([repl.prompt], wait)) is not None
-        if repl.sync_command is not None:
-            back = yield from sync(repl, wait)
+        cancel = first if attempt == 0 else None
+        try:
+            back = yield from _interrupt(repl, cancel, wait)
+        except EOF as error:
+            if cancel is None and error.returncode == -signal.SIGINT:
+                raise _killed_by_interrupt(repl, error) from None
+            raise
         if back:
             repl.in_step = repl.sync_command is not None or attempt == 0
             repl.interrupted_by = "an interrupt had to be repeated"
@@ -260,6 +282,36 @@ def resync(repl: ReplState, first: Cancel = None) -> Exchange:
         f"`{repl.name}` did not come back to its prompt after {INTERRUPT_ATTEMPTS} interrupts"
         f" ({repl.interrupted_by}): it ignores them, or is stuck. Close it and start another."
     )
+
+
+def _interrupt(
+    repl: ReplState, cancel: Cancel, wait: float
+) -> Generator[Step, Match[str] | None, bool]:
+    """Interrupt once (``cancel``, or ^C), and wait that long for the REPL to answer."""
+    yield Interrupt(cancel)
+    if cancel is None and repl.after_interrupt is not None:
+        yield Send(repl.after_interrupt, at_prompt=False)
+    # The prompt the interrupt brings: the sync is sent only once the
+    # REPL is done handling the interrupt (psql loses a line sent sooner).
+    back = (yield Expect([repl.prompt], wait)) is not None
+    if repl.sync_command is not None:
+        back = yield from sync(repl, wait)
+    return back
+
+
+def _killed_by_interrupt(repl: ReplState, error: EOF) -> EOF:
+    """``error`` saying what ended the REPL: the ^C sent to bring it back in step."""
+    why = f" ({repl.interrupted_by})" if repl.interrupted_by else ""
+    message = (
+        f"`{repl.name}` was killed by driver's interrupt: the ^C (SIGINT) sent to bring it"
+        f" back in step{why} ended it, as it does not handle ^C. Close it and start"
+        " another; a command that may take long needs a timeout it will not outlast"
+    )
+    return EOF(
+        message, pattern=error.pattern, timeout=error.timeout, output=error.output,
+        transcript_tail=error.transcript_tail, argv=error.argv, pid=error.pid,
+        returncode=error.returncode, hint=error.hint, screen=error.screen,
+    )  # fmt: skip
 
 
 def sync(repl: ReplState, within: float | None) -> Generator[Step, Match[str] | None, bool]:

@@ -39,6 +39,8 @@ class _Common:
         is_complete: Callable[[str], bool] | None,
         sync_command: Callable[[str], str] | None,
         echoes: bool | None,
+        responses: Responses | None,
+        after_interrupt: str | None,
     ) -> None:
         self._exit_command = exit_command
         self._state = ReplState(
@@ -52,7 +54,31 @@ class _Common:
             is_complete=is_complete,
             sync_command=sync_command,
             echoes=echoes,
+            after_interrupt=after_interrupt,
         )
+        # Checked before anything starts; a Secret shows as its masked repr.
+        exchange.check_responses(responses, lambda answer: answer)
+        if responses and initial_prompt == "":
+            raise ValueError(
+                "responses= answers questions before the first prompt, but with"
+                " initial_prompt='' the setup is sent at once (a session taken over):"
+                " answer them on the session before handing it over"
+            )
+        self._responses = responses
+
+    @staticmethod
+    def _take_over(session: Session[str] | AsyncSession[str], options: SpawnOptions) -> None:
+        """A running session takes the REPL's ``timeout``; the options that
+        start a program come too late for it."""
+        starting = sorted(set(options) - {"timeout"})
+        if starting:
+            raise TypeError(
+                f"a REPL given a running session takes no {', '.join(starting)}: those"
+                " options start a program; give them to driver.spawn() (or aspawn()),"
+                " which started the session. timeout= is the only one it takes."
+            )
+        if "timeout" in options:
+            session.timeout = options["timeout"]
 
     @staticmethod
     def _spawn_options(options: SpawnOptions) -> SpawnOptions:
@@ -115,11 +141,18 @@ _ARGS_DOC = """
             interrupted raises :class:`OutOfStep` until :meth:`interrupt`.
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
+        responses: answers to questions the program asks before its first
+            prompt (a password: give a :class:`driver.Secret`), as for
+            :meth:`run`.
+        after_interrupt: a line sent right after each ^C, for a REPL that
+            acts on ^C only once its next line comes, and drops that line
+            (zsh without its line editor: ``""``).
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`), with two defaults of a REPL's
             own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
             as everywhere, ``quiet=True``: a dumb terminal, no colour, no
-            bracketed paste).
+            bracketed paste). With a running session, only ``timeout``
+            (which becomes the session's); the others started it.
 """
 
 
@@ -145,21 +178,25 @@ class Repl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
+        name = command.argv[0] if isinstance(command, Session) else _program(command)
+        self._configure(
+            os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
+            finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses, after_interrupt,
+        )  # fmt: skip
         self.session: Session[str]
         if isinstance(command, Session):
+            self._take_over(command, options)
             self.session = command
         else:
             self.session = spawn(command, **self._spawn_options(options))
-        self._configure(
-            os.path.basename(self.session.argv[0]), prompt, continuation_prompt,
-            initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
-            sync_command, echoes,
-        )  # fmt: skip
         self._state.mask = self.session.mask
         try:
-            self._carry_out(exchange.start(self._state), None)
+            self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             self.session.close(grace=0.2)
             raise
@@ -218,25 +255,30 @@ class Repl(_Common):
         session = self.session
         deadline = session.deadline(timeout)
         reply: Match[str] | None = None
+        ended: EOF | None = None
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    if step.at_prompt:
-                        _until_ready(session, deadline)
-                    session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    session.send_line(step.cancel_command)
-                else:
-                    session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        if step.at_prompt:
+                            _until_ready(session, deadline)
+                        session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, session.expect(entries, wait))
+                    elif isinstance(step, exchange.Discard):
+                        session.read_available()
+                    elif step.cancel_command is EOF:
+                        session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        session.send_line(step.cancel_command)
+                    else:
+                        session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
 
@@ -291,15 +333,21 @@ class AsyncRepl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
         self._command = command
-        self._options: SpawnOptions = {} if isinstance(command, AsyncSession) else options
         name = command.argv[0] if isinstance(command, AsyncSession) else _program(command)
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
             finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses, after_interrupt,
         )  # fmt: skip
+        self._options: SpawnOptions = options
+        if isinstance(command, AsyncSession):
+            self._take_over(command, options)
+            self._options = {}
         self._session: AsyncSession[str] | None = None
 
     @property
@@ -326,7 +374,7 @@ class AsyncRepl(_Common):
             self._session = await aspawn(self._command, **self._spawn_options(self._options))
         self._state.mask = self._session.mask
         try:
-            await self._carry_out(exchange.start(self._state), None)
+            await self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             await self._session.close(grace=0.2)
             raise
@@ -373,26 +421,31 @@ class AsyncRepl(_Common):
         session = self.session
         deadline = session.deadline(timeout)
         reply: Match[str] | None = None
+        ended: EOF | None = None
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
-                    if ready:  # see _until_ready
-                        await session.wait_until_idle(_ready_within(deadline))
-                    await session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, await session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    await session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    await session.send_line(step.cancel_command)
-                else:
-                    await session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
+                        if ready:  # see _until_ready
+                            await session.wait_until_idle(_ready_within(deadline))
+                        await session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, await session.expect(entries, wait))
+                    elif isinstance(step, exchange.Discard):
+                        session.read_available()
+                    elif step.cancel_command is EOF:
+                        await session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        await session.send_line(step.cancel_command)
+                    else:
+                        await session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
 
