@@ -230,6 +230,7 @@ def write(state: SessionState, data: bytes, deadline: Deadline | None = None) ->
     if state.terminal is not None:
         data = state.terminal.prepare_input(data)
     state.received_when_sent = state.received
+    state.inputs += 1
     view = memoryview(data)
     while view:
         try:
