@@ -94,10 +94,12 @@ class Take:
     """Take the output that has arrived so far, unread: the reply is its text.
 
     With ``ready``, first wait (on a terminal) until the REPL reads, so that
-    all it printed is there; the line sent next need not wait again.
+    all it printed is there; the line sent next need not wait again. Without
+    ``read_in``, only what was read in with earlier output (no system call).
     """
 
     ready: bool = False
+    read_in: bool = True
 
 
 Step = Send | Expect | Interrupt | Take
@@ -245,7 +247,9 @@ def run(command: str, repl: ReplState, responses: Responses | None = None) -> Ex
             " last line; it was cancelled and is ready for the next command"
         )
     assert found is not None
-    yield from _nothing_after(repl, found, command, ready=False)
+    # Only what came with the prompt, to spare a system call per run: the
+    # next run reads the rest before it sends anything.
+    yield from _nothing_after(repl, found, command, ready=False, read_in=False)
     repl.in_step = True
     return "".join(output).removesuffix("\n")
 
@@ -258,8 +262,8 @@ def _expect(
     return found
 
 
-def _take(*, ready: bool) -> Generator[Step, Reply, str]:
-    taken = yield Take(ready)
+def _take(*, ready: bool, read_in: bool = True) -> Generator[Step, Reply, str]:
+    taken = yield Take(ready, read_in)
     assert isinstance(taken, str)
     return taken
 
@@ -273,12 +277,12 @@ def _unasked(repl: ReplState, arrived: str) -> str:
 
 
 def _nothing_after(
-    repl: ReplState, prompt: Match[str], command: str, *, ready: bool
+    repl: ReplState, prompt: Match[str], command: str, *, ready: bool, read_in: bool = True
 ) -> Generator[Step, Reply, None]:
     """Make sure the REPL printed nothing after ``prompt``: a REPL at its prompt
     waits for a line, so text that follows shows the prompt was inside the
     output, and every later answer would be one behind."""
-    after = yield from _take(ready=ready)
+    after = yield from _take(ready=ready, read_in=read_in)
     if not after:
         return
     repl.interrupted_by = f"its prompt {prompt.text!r} showed inside an output"

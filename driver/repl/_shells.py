@@ -246,7 +246,7 @@ class Repl(_Common):
                 elif isinstance(step, exchange.Take):
                     if step.ready:
                         _until_ready(session, deadline)
-                    reply = session.read_available()
+                    reply = _take(session, step)
                 elif step.cancel_command is EOF:
                     session.send_eof()
                 elif isinstance(step.cancel_command, str):
@@ -406,7 +406,7 @@ class AsyncRepl(_Common):
                 elif isinstance(step, exchange.Take):
                     if step.ready:
                         await _until_ready_async(session, deadline)
-                    reply = session.read_available()
+                    reply = _take(session, step)
                 elif step.cancel_command is EOF:
                     await session.send_eof()
                 elif isinstance(step.cancel_command, str):
@@ -445,6 +445,15 @@ class AsyncRepl(_Common):
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _take(session: Session[str] | AsyncSession[str], step: exchange.Take) -> str:
+    if step.read_in:
+        return session.read_available()
+    taken = session.unconsumed
+    if taken:
+        session.unconsumed = ""
+    return taken
 
 
 def _program(command: str | Sequence[str]) -> str:
