@@ -241,6 +241,7 @@ def write(
     backend, terminal = state.backend, state.terminal
     prepared = data if terminal is None else terminal.prepare_input(data)
     state.received_when_sent = state.received
+    state.inputs += 1
     view = memoryview(prepared)
     try:
         while view:

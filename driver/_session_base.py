@@ -311,6 +311,16 @@ class SessionBase(ReaderBase[AnyStr]):
         return self._state.transcript.render(placeholders=placeholders)
 
     @property
+    def inputs(self) -> int:
+        """How many inputs the child was sent so far: each send, line, control
+        character, EOF and signal.
+
+        What drives a session through its own calls (:class:`driver.Repl`)
+        tells from it whether anything else sent the child input meanwhile.
+        """
+        return self._state.inputs
+
+    @property
     def secret_inputs(self) -> int:
         """How many inputs were secret (numbered ``SECRET_1``... in placeholders)."""
         return self._state.transcript.secret_lines

@@ -177,6 +177,8 @@ class SessionState:
         #: ``received`` when something was last written to the child (0 before
         #: anything was): what came after it is the child's answer.
         self.received_when_sent: int = 0
+        #: How many inputs the child was sent: writes, a closed input, signals.
+        self.inputs: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
         #: The send interrupted part-way, until accept_torn_input(); else None.
@@ -383,6 +385,7 @@ class SessionState:
             self.transcript.record_directive("%eof")
             self.line_open = False  # the child gets what is open, then EOF
             if self.backend.input_fd is not None:
+                self.inputs += 1
                 self.backend.close_input()
             return None
         return Outgoing(self.terminal.eof_bytes(), "%eof", directive=True, line_open=False)
@@ -392,6 +395,7 @@ class SessionState:
         self.check_open()
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
         self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
+        self.inputs += 1
         if group:
             self.process.signal_group(sig)
         else:

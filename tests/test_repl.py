@@ -563,7 +563,7 @@ def test_after_an_interrupt_the_sync_waits_for_the_prompt_that_interrupt_brings(
 
 def test_a_command_a_terminal_would_split_is_refused() -> None:
     with repl.python() as py:
-        with pytest.raises(ValueError, match="control characters"):
+        with pytest.raises(ValueError, match=r"control characters.*repl\.interrupt\(\)"):
             py.run("x = 5\rprint(x)")  # two commands to the REPL, one to run()
         with pytest.raises(ValueError, match="one line per answer"):
             py.run("input()", responses={"": "ada\nlovelace"})
@@ -654,3 +654,84 @@ def test_wait_until_idle_says_when_the_child_reads() -> None:
     with driver.spawn(["true"]) as done:
         done.wait()
         assert done.wait_until_idle(timeout=5) is False  # it exited
+
+
+# -- output nobody asked for --------------------------------------------------------
+
+# What a caller sends on repl.session behind run()'s back (run()'s own error
+# message sends control characters there), and a command to run after it.
+BEHIND_ITS_BACK = {
+    "bash": (repl.bash, lambda s: s.send_control("c"), "echo {}"),
+    "sh": (repl.sh, lambda s: s.send_control("c"), "echo {}"),
+    "python ^C": (repl.python, lambda s: s.send_control("c"), "print({!r})"),
+    "python line": (repl.python, lambda s: s.send_line("6 * 7"), "print({!r})"),
+}
+
+
+@pytest.mark.parametrize("name", list(BEHIND_ITS_BACK))
+def test_what_a_caller_sends_on_the_session_never_becomes_an_answer(name: str) -> None:
+    profile, send, command = BEHIND_ITS_BACK[name]
+    with profile() as r:
+        send(r.session)  # the REPL answers with a prompt that no run() waited for
+        assert [r.run(command.format(word)) for word in ["A", "B", "C"]] == ["A", "B", "C"]
+        assert r.in_step
+
+
+def test_an_async_repl_notices_a_line_sent_on_its_session(
+    event_loop_checked: asyncio.AbstractEventLoop,
+) -> None:
+    async def scenario() -> None:
+        async with repl.apython() as py:
+            await py.session.send_line("6 * 7")
+            assert [await py.run(f"print({word!r})") for word in "AB"] == ["A", "B"]
+
+    event_loop_checked.run_until_complete(scenario())
+
+
+def test_without_a_sync_command_output_nobody_asked_for_is_named() -> None:
+    need("ed")
+    with driver.Repl(["ed", "-p", "ed> "], prompt="ed> ", exit_command="Q") as ed:
+        ed.session.send_line("=")
+        ed.session.unconsumed = ed.session.expect(r"0\ned> ").text  # arrived, unread
+        with pytest.raises(driver.OutOfStep, match=r"printed '0\\ned> ' unasked.*sync_command"):
+            ed.run("P")  # not answered with the "0" that "=" printed
+        with pytest.raises(driver.OutOfStep, match="printed"):
+            ed.run("=")
+        ed.interrupt()  # the caller's choice: trust the next prompt
+        assert ed.run("=") == "0"
+        ed.session.send_line("=")  # its answer may not even have started
+        with pytest.raises(driver.OutOfStep, match=r"input was sent on repl\.session"):
+            ed.run("P")
+        ed.interrupt()
+        assert ed.run("=") == "0"
+
+
+def test_a_prompt_that_shows_inside_output_is_reported_not_answered() -> None:
+    need("tclsh")  # Debian: tcl
+    with driver.Repl(["tclsh"], prompt="% ", exit_command="exit") as tcl:
+        with pytest.raises(driver.OutOfStep, match=r"prompt '% '.*'done\\n% ' followed"):
+            tcl.run('puts "50% done"')  # not "50"
+        with pytest.raises(driver.OutOfStep, match="sync_command"):
+            tcl.run("puts ok")  # not "done", one answer behind
+
+
+def _ed_sync(token: str) -> str:
+    return f"!echo {token[:5]}''{token[5:]}"
+
+
+@pytest.mark.parametrize("sync_command", [None, _ed_sync])
+def test_ed_with_a_prompt_its_text_holds_is_reported_not_answered(
+    tmp_path: Path, sync_command: Callable[[str], str] | None
+) -> None:
+    need("ed")
+    text = tmp_path / "text"
+    text.write_text("a*b\n")
+    argv = ["ed", "-p", "*", str(text)]
+    with driver.Repl(argv, prompt="*", exit_command="Q", sync_command=sync_command) as ed:
+        with pytest.raises(driver.OutOfStep, match=r"prompt '\*'.*'b\\n\*' followed"):
+            ed.run(",p")  # "a*b" holds the prompt: not "a"
+        if sync_command is None:
+            with pytest.raises(driver.OutOfStep):
+                ed.run("=")  # not "b", one answer behind
+            ed.interrupt()
+        assert [ed.run(c) for c in ["=", "s/\\*/+/", "p"]] == ["1", "", "a+b"]

@@ -25,6 +25,15 @@ class _Common:
     """What Repl and AsyncRepl share: their arguments, checked once."""
 
     _state: ReplState
+    #: The session's input count when the last exchange ended.
+    _inputs_seen: int | None = None
+
+    def _notice_inputs(self, inputs: int) -> None:
+        """Input sent on the session since the last exchange (a line, ^C) gets
+        an answer no run() asked for: the next run must not take it for its own.
+        Output alone cannot tell in time: the program may not have woken yet."""
+        if self._inputs_seen is not None and inputs != self._inputs_seen:
+            self._state.sent_elsewhere = True
 
     def _configure(
         self,
@@ -119,7 +128,8 @@ _ARGS_DOC = """
         command: the program to start (argv list or str), or a running
             session to take over.
         prompt: the prompt that ends every answer: a str, or a compiled regex.
-            Make it one no output can hold (the profiles do).
+            Make it one no output can hold (the profiles do): one that
+            shows inside an output raises :class:`OutOfStep`.
         continuation_prompt: the prompt that asks for the rest of a command.
         initial_prompt: the first prompt, if ``setup`` changes it; ``""`` to
             send ``setup`` at once (a first prompt not known in advance).
@@ -229,7 +239,10 @@ class Repl(_Common):
                 beforehand, never sent) and is usable again.
             OutOfStep: an earlier run was interrupted and the REPL could not
                 be brought back to its prompt, or it has no ``sync_command``
-                to find out.
+                to find out; the prompt showed inside the output (text
+                followed it); without a ``sync_command``, the REPL printed,
+                or was sent on :attr:`session`, something since its last
+                answer (with one, it is brought back in step first).
             driver.EOF: the REPL exited; the error carries its returncode.
             driver.Timeout: no prompt came back within ``timeout``; the next
                 run interrupts the command first.
@@ -254,8 +267,9 @@ class Repl(_Common):
     def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
         deadline = session.deadline(timeout)
-        reply: Match[str] | None = None
+        reply: exchange.Reply = None
         ended: EOF | None = None
+        self._notice_inputs(session.inputs)
         try:
             while True:
                 # The exchange gets an EOF: it knows what ended the REPL.
@@ -269,8 +283,10 @@ class Repl(_Common):
                     elif isinstance(step, exchange.Expect):
                         entries, wait = _entries(step, deadline)
                         reply = _reply(step, session.expect(entries, wait))
-                    elif isinstance(step, exchange.Discard):
-                        session.read_available()
+                    elif isinstance(step, exchange.Take):
+                        if step.ready:
+                            _until_ready(session, deadline)
+                        reply = _take(session, step)
                     elif step.cancel_command is EOF:
                         session.send_eof()
                     elif isinstance(step.cancel_command, str):
@@ -281,6 +297,8 @@ class Repl(_Common):
                     ended = error
         except StopIteration as done:
             return str(done.value)
+        finally:
+            self._inputs_seen = session.inputs
 
     def close(self, grace: float = 1.0) -> int:
         """Leave the REPL (its exit command, then EOF) and end the session.
@@ -420,8 +438,9 @@ class AsyncRepl(_Common):
     async def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
         deadline = session.deadline(timeout)
-        reply: Match[str] | None = None
+        reply: exchange.Reply = None
         ended: EOF | None = None
+        self._notice_inputs(session.inputs)
         try:
             while True:
                 # The exchange gets an EOF: it knows what ended the REPL.
@@ -429,15 +448,16 @@ class AsyncRepl(_Common):
                 reply, ended = None, None
                 try:
                     if isinstance(step, exchange.Send):
-                        ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
-                        if ready:  # see _until_ready
-                            await session.wait_until_idle(_ready_within(deadline))
+                        if step.at_prompt:
+                            await _until_ready_async(session, deadline)
                         await session.send_line(step.line)
                     elif isinstance(step, exchange.Expect):
                         entries, wait = _entries(step, deadline)
                         reply = _reply(step, await session.expect(entries, wait))
-                    elif isinstance(step, exchange.Discard):
-                        session.read_available()
+                    elif isinstance(step, exchange.Take):
+                        if step.ready:
+                            await _until_ready_async(session, deadline)
+                        reply = _take(session, step)
                     elif step.cancel_command is EOF:
                         await session.send_eof()
                     elif isinstance(step.cancel_command, str):
@@ -448,6 +468,8 @@ class AsyncRepl(_Common):
                     ended = error
         except StopIteration as done:
             return str(done.value)
+        finally:
+            self._inputs_seen = session.inputs
 
     async def close(self, grace: float = 1.0) -> int:
         """Leave the REPL (its exit command, then EOF) and end the session.
@@ -478,6 +500,15 @@ class AsyncRepl(_Common):
         await self.close()
 
 
+def _take(session: Session[str] | AsyncSession[str], step: exchange.Take) -> str:
+    if step.read_in:
+        return session.read_available()
+    taken = session.unconsumed
+    if taken:
+        session.unconsumed = ""
+    return taken
+
+
 def _program(command: str | Sequence[str]) -> str:
     if isinstance(command, str):
         return command.split()[0] if command.split() else command
@@ -495,3 +526,9 @@ def _until_ready(session: Session[str], deadline: Deadline) -> None:
     moment: what is written waits in it, whoever reads."""
     if session.has_terminal and deadline.remaining() > 0:
         session.wait_until_idle(_ready_within(deadline))
+
+
+async def _until_ready_async(session: AsyncSession[str], deadline: Deadline) -> None:
+    """:func:`_until_ready` on an async session."""
+    if session.has_terminal and deadline.remaining() > 0:
+        await session.wait_until_idle(_ready_within(deadline))
