@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from . import _messages as messages
@@ -30,6 +30,7 @@ from ._errors import (
     SpawnError,
     Timeout,
 )
+from ._host import Host
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -38,9 +39,10 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
+from .backends import start_async as start_backend_async
 from .backends._process import reading_input
 from .backends.pty import Terminal
-from .environment import quiet_env
+from .environment import QUIET, quiet_env
 from .terminal import key_bytes
 
 E = TypeVar("E", Timeout, EOF)
@@ -73,25 +75,77 @@ class Torn(NamedTuple):
 
 def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions) -> SessionState:
     """Start ``argv`` with ``options`` (resolved by :func:`driver._options.resolve`)."""
-    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
-    # An argument given as a Secret is masked wherever the command line shows.
-    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
-    env = options["env"]
-    if options["quiet"]:
-        env = quiet_env(env)
-    if options["screen"]:
-        # The screen is an xterm's: the program must draw for one.
-        env = {**(os.environ if env is None else env), "TERM": SCREEN_TERM}
-    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    given, secrets, backend_options, screen = _prepare(argv, options)
     failure: SpawnError | None = None
     try:
-        backend = start_backend(given, {**options, "env": env})
+        backend = start_backend(given, backend_options)
     except SpawnError as error:
         failure = _shown_spawn_error(error, given, secrets)
         if failure is error:
             raise
     if failure is not None:  # raised here, so that it has no context to show
         raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+async def start_async(
+    argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
+) -> SessionState:
+    """:func:`start` for an event loop: a remote program's handshake is awaited."""
+    given, secrets, backend_options, screen = _prepare(argv, options)
+    failure: SpawnError | None = None
+    try:
+        backend = await start_backend_async(given, backend_options)
+    except SpawnError as error:
+        failure = _shown_spawn_error(error, given, secrets)
+        if failure is error:
+            raise
+    if failure is not None:
+        raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+def _prepare(
+    argv: str | Sequence[str], options: SpawnOptions
+) -> tuple[list[Any], Secrets, SpawnOptions, Screen | None]:
+    """The argv, its secrets, the options the backend gets, and the screen."""
+    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
+    # An argument given as a Secret is masked wherever the command line shows.
+    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
+    host = options["host"]
+    if isinstance(host, Host):  # what logs in is never shown either
+        for secret in (host.password, host.passphrase):
+            if secret:
+                secrets.add(secret)
+    env = _environment(options)
+    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    return given, secrets, {**options, "env": env}, screen
+
+
+def _environment(options: SpawnOptions) -> Mapping[str, str] | None:
+    """The child's environment: on this machine the whole of it; on a host,
+    what is set over the remote login's."""
+    env = options["env"]
+    remote = options["host"] is not None
+    if options["quiet"]:
+        # INPUTRC names a file of this machine: a remote program has TERM=dumb.
+        quiet = {k: v for k, v in QUIET.items() if k != "INPUTRC"} if remote else None
+        env = {**(env or {}), **quiet} if quiet is not None else quiet_env(env)
+    if options["screen"]:
+        # The screen is an xterm's: the program must draw for one.
+        base = {} if remote else os.environ
+        env = {**(base if env is None else env), "TERM": SCREEN_TERM}
+    return env
+
+
+def _state(
+    backend: Backend,
+    given: list[Any],
+    encoding: str | None,
+    options: SpawnOptions,
+    secrets: Secrets,
+    screen: Screen | None,
+) -> SessionState:
     try:
         return SessionState(backend, given, encoding, options, secrets=secrets, screen=screen)
     except BaseException:  # interrupted: the child must not outlive the spawn
@@ -183,7 +237,12 @@ class SessionState:
         process = self.process
         returncode = process.returncode if self.closed else process.poll()
         return messages.describe_child(
-            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+            self.masked_argv(),
+            self.pid,
+            returncode,
+            status_lost=process.status_lost,
+            host=process.host,
+            lost_because=process.lost_because,
         )
 
     def exit_status(self) -> int:
@@ -203,7 +262,8 @@ class SessionState:
         returncode = process.returncode if self.closed else process.poll()
         if process.status_lost:
             ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
-            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+            message = messages.exit_status_unknown(self.describe(), ignored, process.lost_because)
+            raise ExitStatusUnknown(message)
         return returncode
 
     def masked_argv(self) -> list[str]:
@@ -377,11 +437,11 @@ class SessionState:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
         self.check_open()
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
-        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
         if group:
             self.process.signal_group(sig)
         else:
-            self.process.signal(sig)
+            self.process.signal(sig)  # first: a signal that cannot be sent is not recorded
+        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
 
     # -- receiving --------------------------------------------------------
 

@@ -151,6 +151,10 @@ class _Sessions:
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
         given = {**self.defaults, **options}
+        if given.get("host") is not None:
+            # On another machine: its own login environment and home, the
+            # test's env over them; tmp_path and HOME here are not there.
+            return given
         quiet = given.get("quiet", True)
         # What every session a test starts sees, unless the test says otherwise:
         # the quiet environment beneath the test's own env, not over it.

@@ -41,6 +41,14 @@ class Process(Protocol):
     def exited(self) -> bool: ...
     @property
     def status_lost(self) -> bool: ...
+    @property
+    def host(self) -> str | None:
+        """Where it runs, for messages (``user@name:port``); None on this machine."""
+
+    @property
+    def lost_because(self) -> str | None:
+        """Why the status is lost, where the process knows (a connection lost)."""
+
     def poll(self) -> int | None: ...
     def running(self) -> bool: ...
     def reap(self) -> int | None: ...
@@ -130,8 +138,24 @@ def start(argv: list[str], options: SpawnOptions) -> Backend:
         raise out_of_descriptors(argv, exc.errno) from exc
 
 
+async def start_async(argv: list[str], options: SpawnOptions) -> Backend:
+    """:func:`start` for an event loop: a remote program's handshake is awaited,
+    not waited for (a local one starts at once, as for :func:`start`)."""
+    host = options["host"]
+    if host is None:
+        return start(argv, options)
+    from .ssh import start_async as start_remote
+
+    return await start_remote(argv, options, host)  # type: ignore[arg-type]
+
+
 def _start(argv: list[str], options: SpawnOptions) -> Backend:
     """Where a new transport plugs in."""
+    host = options["host"]
+    if host is not None:
+        from .ssh import start as start_remote
+
+        return start_remote(argv, options, host)  # type: ignore[arg-type]
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
     if options["backend"] == "pty":

@@ -50,6 +50,8 @@ class Profile:
     is_complete: Callable[[str], bool] | None = None
     env: dict[str, str] = field(default_factory=dict)  # what the program needs set
     unset: tuple[str, ...] = ()  # what it must not inherit
+    #: argv[0] is this interpreter (no ``executable`` given): a host runs its python3.
+    this_python: bool = False
 
     def start(
         self,
@@ -71,12 +73,21 @@ class Profile:
         if session is not None:
             return kind(session, **options)  # type: ignore[arg-type]
         given = spawn_options.get("env")
-        environment = dict(os.environ if given is None else given)
-        environment.update(self.env)
-        for name in self.unset:
-            environment.pop(name, None)
+        argv: list[str] = self.argv
+        if spawn_options.get("host") is not None:
+            # Set over the remote login's environment; a file of this machine
+            # (INPUTRC) means nothing there, nor does this interpreter's path.
+            environment = dict(given or {})
+            environment.update({k: v for k, v in self.env.items() if k != "INPUTRC"})
+            if self.this_python:
+                argv = ["python3", *argv[1:]]
+        else:
+            environment = dict(os.environ if given is None else given)
+            environment.update(self.env)
+            for name in self.unset:
+                environment.pop(name, None)
         spawn_options = {**spawn_options, "env": environment}
-        return kind(self.argv, **options, **spawn_options)
+        return kind(argv, **options, **spawn_options)
 
 
 def _prompts() -> tuple[str, str, str]:
@@ -129,6 +140,7 @@ def python(executable: str | None, args: Sequence[str]) -> Profile:
         # With readline, whatever TERM says: no bracketed paste.
         env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
         unset=("PYTHONSTARTUP",),
+        this_python=executable is None,
     )
 
 
@@ -269,4 +281,5 @@ def pdb(executable: str | None, args: Sequence[str]) -> Profile:
         lambda token: "p {!r} {!r}".format(*_halves(token)),
         exit_command="quit",
         env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
+        this_python=executable is None,
     )
