@@ -83,6 +83,16 @@ class Host:
         if self.known_hosts is not None and not isinstance(self.known_hosts, (str, os.PathLike)):
             object.__setattr__(self, "known_hosts", tuple(self.known_hosts))
 
+    @classmethod
+    def parse(cls, text: str) -> Host:
+        """``"user@name:port"`` as a Host (the user and port may be left out;
+        an IPv6 address goes in brackets, ``user@[::1]:2222``).
+
+        Raises:
+            ValueError: ``text`` is not of that form.
+        """
+        return parse_host(text)
+
     @property
     def login(self) -> str:
         """``user@name:port`` as messages name the host (the user if given)."""

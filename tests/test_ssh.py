@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import socket
 import subprocess
@@ -479,3 +480,114 @@ def test_the_pytest_fixture_takes_a_host(sshd: Server, pytester: pytest.Pytester
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(passed=2)
+
+
+# -- session files and the driver command ------------------------------------------------
+
+INSTALL = f"""\
+%secret ADMIN_PASSWORD
+$ ${{PYTHON}} {FIXTURES}/installer.py --prefix ${{TMPDIR}}/app
+Welcome to the installer.
+Install directory? [${{TMPDIR}}/app]
+>
+Administrator name? [admin]
+> ada
+Administrator password:
+> ${{ADMIN_PASSWORD}}
+Repeat the password:
+> ${{ADMIN_PASSWORD}}
+Install 3 files into ${{TMPDIR}}/app? [y/N]
+> y
+Copying files...
+...
+Installed \\d+ files\\. (re)
+Administrator: (?P<admin>\\w+) \\(password of \\d+ characters\\) (re)
+[0]
+
+$ cat ${{TMPDIR}}/app/app.conf
+administrator = ${{admin}}
+"""
+
+
+def _cli(sshd: Server, *args: str) -> list[str]:
+    return ["-i", sshd.client_key, "--known-hosts", sshd.known_hosts, *args]
+
+
+def test_driver_run_on_a_host_sends_secrets_over_the_channel_only(
+    sshd: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from driver.cli import main
+
+    session_file = tmp_path / "install.session"
+    session_file.write_text(INSTALL)
+    password = "Zq7xW9pKd2mQ"
+    monkeypatch.setenv("ADMIN_PASSWORD", password)
+    status = main(["run", "--host", sshd.address, *_cli(sshd, str(session_file))])
+    shown = capsys.readouterr().out
+    assert status == 0, shown
+    assert f"PASS {sshd.address} {session_file}" in shown
+    assert password not in shown
+    scratch = re.search(r"\[(/tmp/driver-\w+)/app\]", shown)
+    assert scratch is not None and not Path(scratch.group(1)).exists()  # removed after
+
+
+def test_a_secret_is_never_put_in_a_remote_command_line(
+    sshd: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driver.cli import main
+
+    session_file = tmp_path / "leak.session"
+    session_file.write_text("%secret TOKEN\n$ echo ${TOKEN}\n")
+    status = main(["run", "--host", sshd.address, *_cli(sshd, str(session_file))])
+    shown = capsys.readouterr().out
+    assert status == 1
+    assert "a %secret value is part of this command" in shown
+
+
+def test_driver_run_on_many_hosts_says_how_each_did(
+    sshd: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driver.cli import main
+
+    good = tmp_path / "good.session"
+    good.write_text("$ whoami\n(?P<who>\\w+) (re)\n")
+    required = tmp_path / "required.session"
+    required.write_text("%require no-such-program-anywhere\n$ true\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"nobody@127.0.0.1:{probe.getsockname()[1]}"
+        hosts = tmp_path / "hosts"
+        hosts.write_text(f"# the fleet\n{sshd.address}\n\n{dead}\n{sshd.address}\n")
+        status = main(
+            ["run", "--hosts", str(hosts), "-j", "3", *_cli(sshd, str(good), str(required))]
+        )
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 1
+    assert (
+        sorted(line.split(" (")[0] for line in lines if line.startswith("PASS"))
+        == [f"PASS {sshd.address} {good}"] * 2
+    )
+    assert len([line for line in lines if line.startswith(f"SKIP {sshd.address} {required}")]) == 2
+    errors = [line for line in lines if line.startswith("ERROR")]
+    assert len(errors) == 2 and all(
+        dead in line and "connection refused" in line for line in errors
+    )
+    assert lines[-1].startswith("2 of 6 run(s) passed on 3 host(s) in ")
+    assert lines[-1].endswith("2 failed, 2 skipped")
+
+
+def test_a_hosts_file_with_a_bad_line_is_refused_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driver.cli import main
+
+    hosts = tmp_path / "hosts"
+    hosts.write_text("ada@one\nnot a host\n")
+    session_file = tmp_path / "x.session"
+    session_file.write_text("$ true\n")
+    assert main(["run", "--hosts", str(hosts), str(session_file)]) == 2
+    assert f"{hosts}:2: host='not a host'" in capsys.readouterr().err
+    assert main(["run", "--hosts", str(hosts), "--update", str(session_file)]) == 2
