@@ -241,6 +241,21 @@ def test_close_ends_a_remote_program_that_ignores_eof(sshd: Server) -> None:
         assert session.close(grace=0.2) == -signal.SIGTERM
 
 
+def test_a_program_that_outlives_an_ignored_sigkill_has_its_channel_closed(
+    sshd: Server,
+) -> None:
+    # OpenSSH ignores signals for root's own sessions (no privilege separation).
+    if not sshd.privileged:
+        pytest.skip("logs in as root, which only a server run as root allows")
+    started = time.monotonic()
+    session = driver.spawn(SLEEPER, host=sshd.host(username="root"))
+    session.expect_exact("ready")
+    with pytest.raises(driver.ExitStatusUnknown, match="did not end within 2 s of SIGKILL"):
+        session.close(grace=0.2)
+    assert session.closed
+    assert time.monotonic() - started < QUICKLY
+
+
 def test_ignore_signals_is_kept_remotely(sshd: Server) -> None:
     sshd.require_signals()
     session = driver.spawn(SLEEPER, host=sshd.host(), ignore_signals=(signal.SIGTERM,))
@@ -359,6 +374,22 @@ def test_an_unreachable_host_fails_within_connect_timeout() -> None:
     with pytest.raises(driver.SpawnError, match=r"192\.0\.2\.1:22"):
         driver.spawn(["true"], host=driver.Host("192.0.2.1", connect_timeout=0.5))
     assert time.monotonic() - started < QUICKLY
+
+
+def test_the_first_remote_aspawn_does_not_block_the_loop(sshd: Server) -> None:
+    # The first one loads asyncssh and starts driver's SSH thread: off the loop.
+    code = f"""
+import asyncio, driver
+driver.aspawn  # driver's own modules are loaded (their first use costs the same locally)
+async def main():
+    asyncio.get_running_loop().slow_callback_duration = 0.1
+    async with await driver.aspawn(["echo", "hi"], host={sshd.host()!r}) as session:
+        print(await session.read_line())
+asyncio.run(main(), debug=True)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout == "hi\n", done.stderr
+    assert "Executing" not in done.stderr, done.stderr
 
 
 def test_one_failing_host_never_stops_the_others(sshd: Server) -> None:

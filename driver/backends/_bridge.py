@@ -777,6 +777,11 @@ def bridge() -> Bridge:
         return _bridge
 
 
+def bridge_started() -> bool:
+    """Whether the process's bridge is running (asyncssh imported). (Any thread.)"""
+    return _bridge is not None
+
+
 def _forget_in_child() -> None:
     # A forked child has no bridge thread: it starts its own if it needs one.
     global _bridge, _lock

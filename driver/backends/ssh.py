@@ -10,6 +10,7 @@ terminal's modes cannot be seen, only set when the session starts.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -32,6 +33,7 @@ from ._bridge import (
     Link,
     Refused,
     bridge,
+    bridge_started,
     result,
     wait_for,
 )
@@ -414,6 +416,9 @@ def start(argv: Sequence[str], options: SpawnOptions, host: Host) -> SshBackend:
 
 async def start_async(argv: Sequence[str], options: SpawnOptions, host: Host) -> SshBackend:
     """:func:`start` without blocking the running loop: the handshake runs on the bridge."""
+    if not bridge_started():
+        # The first one imports asyncssh and starts the thread: not on the loop.
+        await asyncio.get_running_loop().run_in_executor(None, bridge)
     backend = SshBackend(argv, options, host)
     try:
         await wait_for(backend._opening())  # type: ignore[arg-type]
