@@ -8,11 +8,7 @@ loop for every SSH session of the process, whichever shell (sync, asyncio)
 drives it; so both engines stay as they are, and an asyncio program's own
 loop never runs SSH's crypto.
 
-Connections are pooled per :class:`~driver.Host`: a session is a channel on
-a connection with room (OpenSSH allows ``MaxSessions``, 10, per
-connection); more connections open as needed, a few handshakes at a time
-(OpenSSH's ``MaxStartups`` drops bursts of unauthenticated connections),
-and a connection left without sessions closes after a moment.
+Connections are pooled per :class:`~driver.Host` (:mod:`._pool`).
 
 Everything here runs on the bridge's loop except :func:`bridge` and the
 methods of :class:`Bridge` that say otherwise.
@@ -39,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import _messages as messages
 from .._errors import SpawnError
 from . import READ_SIZE
+from ._pool import Handshakes, Pool, Refused
 
 if TYPE_CHECKING:
     from .._host import Host
@@ -49,8 +46,6 @@ T = TypeVar("T")
 #: OpenSSH's MaxStartups (10 unauthenticated connections before it drops).
 HANDSHAKES_PER_HOST = 8
 HANDSHAKES = 64
-#: How long a connection without sessions stays open for the next one.
-LINGER_SECONDS = 2.0
 #: After SIGKILL, how long the server has to report the exit before driver
 #: closes the channel itself (a server may ignore signals).
 KILL_WAIT_SECONDS = 2.0
@@ -93,15 +88,6 @@ class _ShownCommands(logging.Filter):
 
 
 _SHOWN_COMMANDS = _ShownCommands()
-
-
-class Refused(Exception):
-    """A connection or a session that could not be had: the reason, for a SpawnError."""
-
-    def __init__(self, reason: str, code: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -390,134 +376,13 @@ def describe_failure(exc: BaseException) -> str:
     return str(reason).rstrip(".")
 
 
-class _Connection:
-    """One SSH connection in a pool, and how many sessions it carries."""
-
-    def __init__(self, ssh: Any, limit: int) -> None:
-        self.ssh = ssh
-        self.limit = limit
-        self.used = 0
-        self.alive = True
-        self.idle: asyncio.TimerHandle | None = None
-
-
-class _Pool:
-    """The connections to one :class:`Host` (as given: user, keys, password)."""
-
-    def __init__(self, bridge: Bridge, host: Host) -> None:
-        self.bridge = bridge
-        self.host = host
-        self.limit = host.max_sessions
-        self.connections: list[_Connection] = []
-        self.connecting = 0
-        self.waiting = 0
-        self.failures = 0
-        self.failure: Refused | None = None
-        self._changed: asyncio.Future[None] | None = None
-        self._options: Any = None
-
-    async def slot(self) -> _Connection:
-        """A connection with room for one more session, taken; Refused if none can be had."""
-        seen = self.failures
-        while True:
-            free = next((c for c in self.connections if c.alive and c.used < c.limit), None)
-            if free is not None:
-                self._take(free)
-                return free
-            if self.failures != seen and self.failure is not None:
-                raise Refused(self.failure.reason, self.failure.code)
-            # Each connection on its way serves its opener and limit - 1 more.
-            if self.connecting * (self.limit - 1) <= self.waiting:
-                return await self._connect()
-            self.waiting += 1
-            try:
-                await self._wait_for_change()
-            finally:
-                self.waiting -= 1
-
-    def _take(self, connection: _Connection) -> None:
-        connection.used += 1
-        if connection.idle is not None:
-            connection.idle.cancel()
-            connection.idle = None
-
-    async def _wait_for_change(self) -> None:
-        if self._changed is None or self._changed.done():
-            self._changed = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._changed)
-
-    def _notify(self) -> None:
-        if self._changed is not None and not self._changed.done():
-            self._changed.set_result(None)
-
-    async def _connect(self) -> _Connection:
-        self.connecting += 1
-        try:
-            async with self.bridge.handshakes(self.host):
-                ssh = await self.bridge.connect(self.host, self._connection_options(), self)
-        except Refused as refused:
-            self.failures += 1
-            self.failure = refused
-            raise
-        finally:
-            self.connecting -= 1
-            self._notify()
-        connection = _Connection(ssh, self.limit)
-        connection.used = 1
-        self.connections.append(connection)
-        self._notify()
-        return connection
-
-    def _connection_options(self) -> Any:
-        if self._options is None:
-            self._options = self.bridge.connection_options(self.host)
-        return self._options
-
-    def full(self, connection: _Connection) -> None:
-        """The server refused one more session on ``connection``: that is its limit."""
-        connection.used -= 1
-        connection.limit = max(1, connection.used)
-        self.limit = min(self.limit, connection.limit)
-        self._notify()
-
-    def release(self, connection: _Connection) -> None:
-        """A session on ``connection`` ended."""
-        connection.used -= 1
-        self._notify()
-        if connection.used == 0 and connection.alive:
-            loop = asyncio.get_running_loop()
-            connection.idle = loop.call_later(LINGER_SECONDS, self._close_idle, connection)
-
-    def _close_idle(self, connection: _Connection) -> None:
-        connection.idle = None
-        if connection.used == 0:
-            self.lost(connection)
-            connection.ssh.close()
-
-    def lost(self, connection: _Connection) -> None:
-        connection.alive = False
-        with contextlib.suppress(ValueError):
-            self.connections.remove(connection)
-        self._notify()
-
-    def lost_ssh(self, ssh: Any) -> None:
-        for connection in list(self.connections):
-            if connection.ssh is ssh:
-                self.lost(connection)
-
-    def close(self) -> None:
-        for connection in list(self.connections):
-            self.lost(connection)
-            connection.ssh.close()
-
-
 class Bridge:
     """The thread and loop every SSH session of this process runs on."""
 
     def __init__(self) -> None:  # (on the caller's thread)
         self.asyncssh = import_asyncssh()
         self.loop = asyncio.new_event_loop()
-        self._pools: dict[Host, _Pool] = {}
+        self._pools: dict[Host, Pool] = {}
         self._per_host: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._all: asyncio.Semaphore | None = None
         logging.getLogger("asyncssh").addFilter(_SHOWN_COMMANDS)
@@ -570,7 +435,7 @@ class Bridge:
         """
         pool = self._pools.get(host)
         if pool is None:
-            pool = self._pools[host] = _Pool(self, host)
+            pool = self._pools[host] = Pool(self, host)
         asyncssh = self.asyncssh
         extra: dict[str, Any] = {"request_pty": False}
         if terminal is not None:
@@ -590,7 +455,7 @@ class Bridge:
             _SHOWN_COMMANDS.shown.pop(command, None)
 
     async def _open_channel(
-        self, pool: _Pool, command: str, link: Link, extra: dict[str, Any]
+        self, pool: Pool, command: str, link: Link, extra: dict[str, Any]
     ) -> None:
         asyncssh = self.asyncssh
         for attempt in range(OPEN_ATTEMPTS):
@@ -617,14 +482,14 @@ class Bridge:
             return
         raise AssertionError("unreachable")
 
-    def handshakes(self, host: Host) -> _Handshakes:
+    def handshakes(self, host: Host) -> Handshakes:
         if self._all is None:
             self._all = asyncio.Semaphore(HANDSHAKES)
         key = (host.name, host.port)
         per_host = self._per_host.get(key)
         if per_host is None:
             per_host = self._per_host[key] = asyncio.Semaphore(HANDSHAKES_PER_HOST)
-        return _Handshakes(per_host, self._all)
+        return Handshakes(per_host, self._all)
 
     def connection_options(self, host: Host) -> Any:
         """asyncssh's options for ``host``, made once per pool (they read key files)."""
@@ -658,7 +523,7 @@ class Bridge:
             return self.asyncssh.import_known_hosts("")
         return self.asyncssh.read_known_hosts(files)
 
-    async def connect(self, host: Host, options: Any, pool: _Pool) -> Any:
+    async def connect(self, host: Host, options: Any, pool: Pool) -> Any:
         asyncssh = self.asyncssh
         base: Any = asyncssh.SSHClient
 
@@ -695,21 +560,6 @@ class Bridge:
         except OSError as exc:
             raise Refused(_os_failure(exc), exc.errno) from exc
         return ssh
-
-
-class _Handshakes:
-    """The per-host and overall handshake limits, held together."""
-
-    def __init__(self, per_host: asyncio.Semaphore, overall: asyncio.Semaphore) -> None:
-        self._semaphores = (per_host, overall)
-
-    async def __aenter__(self) -> None:
-        for semaphore in self._semaphores:
-            await semaphore.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        for semaphore in self._semaphores:
-            semaphore.release()
 
 
 def known_hosts_files(host: Host) -> list[str]:

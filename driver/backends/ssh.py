@@ -31,13 +31,13 @@ from ._bridge import (
     SSH_SIGNALS,
     Bridge,
     Link,
-    Refused,
     bridge,
     bridge_started,
     result,
     wait_for,
 )
 from ._bridge import Terminal as TerminalRequest
+from ._pool import Refused
 from ._spawn import _check_argv, _check_env, check_dimensions
 from .pty import Terminal
 
