@@ -1,4 +1,5 @@
-"""How bytes reach a child: one abstract interface, two adapters.
+"""How bytes reach a child: one abstract interface, its adapters (pipe, pty,
+an attached fd, and ``ssh``: a program on another host, given a ``host``).
 
 A backend starts the child in a session and process group of its own,
 exposes its file descriptors (non-blocking), moves bytes and maps the OS's
@@ -68,7 +69,8 @@ class Backend(abc.ABC):
     @property
     @abc.abstractmethod
     def name(self) -> str:
-        """``"pipe"``, ``"pty"`` or ``"fd"``: for people (reprs, reports), never for decisions."""
+        """``"pipe"``, ``"pty"`` or ``"fd"`` (on a remote host too): for people (reprs,
+        reports), never for decisions."""
 
     @property
     @abc.abstractmethod
