@@ -125,7 +125,11 @@ class _Started:
         from .sessionfile import session_text
 
         argv = [session.mask(argument) for argument in session.argv]
-        body = session_text(argv, session.transcript, session.returncode)
+        try:
+            returncode = session.returncode
+        except ExitStatusUnknown:  # (a connection lost, say): the header says why
+            returncode = None
+        body = session_text(argv, session.transcript, returncode)
         if session.has_screen:
             # A full-screen program's transcript is escape sequences: the
             # screen they drew is what a person can read.

@@ -630,3 +630,26 @@ def test_a_hosts_file_with_a_bad_line_is_refused_by_line(
     assert main(["run", "--hosts", str(hosts), str(session_file)]) == 2
     assert f"{hosts}:2: host='not a host'" in capsys.readouterr().err
     assert main(["run", "--hosts", str(hosts), "--update", str(session_file)]) == 2
+
+
+def test_a_failed_tests_report_shows_a_lost_connection(
+    sshd: Server, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import driver
+
+        def test_dropped(spawn):
+            # The shell kills the sshd process that carries its connection.
+            session = spawn(["sh", "-c", "echo ready; kill -KILL $PPID; sleep 30"],
+                            host={sshd.host()!r})
+            assert session.read_line() == "ready"
+            session.expect(driver.EOF, timeout=30)
+            assert False, "the report follows"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(failed=1)
+    report = result.stdout.str()
+    assert "driver session sh" in report and "INTERNALERROR" not in report
+    assert f"on {sshd.address} (connection to" in report
