@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
+from ._host import Host, check_host
 from ._transcript import DEFAULT_LIMIT
 from .terminal import DEFAULT_WINDOW_SIZE
 
@@ -107,6 +108,13 @@ class SpawnOptions(StreamOptions, total=False):
             pytest fixtures); ``quiet=False`` passes the environment as it
             is, as ``driver.pexpect`` does. A screen session's child gets
             ``TERM=xterm`` either way.
+        host: run the program on another machine, over SSH:
+            ``"user@name:port"`` or a :class:`driver.Host` (keys, password,
+            host keys, limits); None (the default) runs it here. Needs
+            asyncssh: ``pip install 'linedriver[ssh]'``. ``argv`` reaches
+            the remote program as the list it is; ``env`` is set over the
+            remote login's environment, ``cwd`` is a remote directory.
+            ``backend="pty"`` asks the server for a terminal.
     """
 
     backend: BackendName
@@ -119,6 +127,7 @@ class SpawnOptions(StreamOptions, total=False):
     ignore_signals: tuple[int, ...]
     screen: bool
     quiet: bool
+    host: Host | str | None
 
 
 #: Every option's default: what an option not given is.
@@ -139,6 +148,7 @@ _DEFAULTS: SpawnOptions = {
     "ignore_signals": (),
     "screen": False,
     "quiet": True,
+    "host": None,
 }
 
 #: The names of :class:`StreamOptions` and of :class:`SpawnOptions`.
@@ -310,4 +320,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "ignore_signals": _check_ignore_signals,
     "screen": _flag("screen"),
     "quiet": _flag("quiet"),
+    "host": check_host,
 }

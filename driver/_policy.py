@@ -504,7 +504,9 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         return state.exit_status()
     grace = check_grace(grace)
     try:
-        if state.pid is not None:  # an attached fd has no child to end: it is released
+        # An attached fd has no child to end: it is released. A remote one
+        # (no pid here) is ended over its channel as a local one is.
+        if state.pid is not None or state.process.host is not None:
             yield from _end_politely(state, grace)
     except BaseException:
         release_engine()

@@ -30,6 +30,7 @@ from ._errors import (
     SpawnError,
     Timeout,
 )
+from ._host import Host
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -38,6 +39,7 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
+from .backends import start_async as start_backend_async
 from .backends.pty import Terminal
 from .environment import QUIET
 from .terminal import key_bytes
@@ -72,11 +74,7 @@ class Torn(NamedTuple):
 
 def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions) -> SessionState:
     """Start ``argv`` with ``options`` (resolved by :func:`driver._options.resolve`)."""
-    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
-    # An argument given as a Secret is masked wherever the command line shows.
-    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
-    env = environment(options)
-    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    given, secrets, env, screen = _prepare(argv, options)
     failure: SpawnError | None = None
     try:
         backend = start_backend(given, options, env)
@@ -86,6 +84,50 @@ def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
             raise
     if failure is not None:  # raised here, so that it has no context to show
         raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+async def start_async(
+    argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
+) -> SessionState:
+    """:func:`start` for an event loop: a remote program's handshake is awaited."""
+    given, secrets, env, screen = _prepare(argv, options)
+    failure: SpawnError | None = None
+    try:
+        backend = await start_backend_async(given, options, env)
+    except SpawnError as error:
+        failure = _shown_spawn_error(error, given, secrets)
+        if failure is error:
+            raise
+    if failure is not None:
+        raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+def _prepare(
+    argv: str | Sequence[str], options: SpawnOptions
+) -> tuple[list[Any], Secrets, Mapping[str, str], Screen | None]:
+    """The argv, its secrets, the child's environment, and the screen."""
+    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
+    # An argument given as a Secret is masked wherever the command line shows.
+    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
+    host = options["host"]
+    if isinstance(host, Host):  # what logs in is never shown either
+        for secret in (host.password, host.passphrase):
+            if secret:
+                secrets.add(secret)
+    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    return given, secrets, environment(options), screen
+
+
+def _state(
+    backend: Backend,
+    given: list[Any],
+    encoding: str | None,
+    options: SpawnOptions,
+    secrets: Secrets,
+    screen: Screen | None,
+) -> SessionState:
     try:
         return SessionState(backend, given, encoding, options, secrets=secrets, screen=screen)
     except BaseException:  # interrupted: the child must not outlive the spawn
@@ -96,13 +138,18 @@ def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
 def environment(options: SpawnOptions) -> Mapping[str, str]:
     """The child's environment, by the one rule of every entry point: this
     process's (unless ``inherit_env=False``), the quiet variables over it,
-    ``env`` over those (a None value removes), a screen's TERM last."""
+    ``env`` over those (a None value removes), a screen's TERM last.
+
+    On a host it is what is set over the remote login's environment: this
+    process's is never sent, nor ``INPUTRC``, which names a file here.
+    """
     given = options["env"]
     if given is not None and not isinstance(given, Mapping):
         return given  # the backend refuses it, naming the program
-    env = dict(os.environ) if options["inherit_env"] else {}
+    remote = options["host"] is not None
+    env = dict(os.environ) if options["inherit_env"] and not remote else {}
     if options["quiet"]:
-        env.update(QUIET)
+        env.update({k: v for k, v in QUIET.items() if not (remote and k == "INPUTRC")})
     for name, value in (given or {}).items():
         if value is None:
             env.pop(name, None)
@@ -199,7 +246,12 @@ class SessionState:
         process = self.process
         returncode = process.returncode if self.closed else process.poll()
         return messages.describe_child(
-            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+            self.masked_argv(),
+            self.pid,
+            returncode,
+            status_lost=process.status_lost,
+            host=process.host,
+            lost_because=process.lost_because,
         )
 
     def exit_status(self) -> int:
@@ -219,7 +271,8 @@ class SessionState:
         returncode = process.returncode if self.closed else process.poll()
         if process.status_lost:
             ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
-            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+            message = messages.exit_status_unknown(self.describe(), ignored, process.lost_because)
+            raise ExitStatusUnknown(message)
         return returncode
 
     def masked_argv(self) -> list[str]:
@@ -394,12 +447,12 @@ class SessionState:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
         self.check_open()
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
-        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
-        self.inputs += 1
         if group:
             self.process.signal_group(sig)
         else:
-            self.process.signal(sig)
+            self.process.signal(sig)  # first: a signal that cannot be sent is not recorded
+        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
+        self.inputs += 1
 
     # -- receiving --------------------------------------------------------
 

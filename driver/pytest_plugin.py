@@ -124,7 +124,11 @@ class _Started:
         from .sessionfile import session_text
 
         argv = [session.mask(argument) for argument in session.argv]
-        body = session_text(argv, session.transcript, session.returncode)
+        try:
+            returncode = session.returncode
+        except ExitStatusUnknown:  # (a connection lost, say): the header says why
+            returncode = None
+        body = session_text(argv, session.transcript, returncode)
         if session.has_screen:
             # A full-screen program's transcript is escape sequences: the
             # screen they drew is what a person can read.
@@ -148,6 +152,10 @@ class _Sessions:
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
         given = {**self.defaults, **options}
+        if given.get("host") is not None:
+            # On another machine: its own login environment and home, the
+            # test's env over them; tmp_path and HOME here are not there.
+            return given
         # A scratch HOME beneath the test's own env, added as spawn adds env.
         env = given.get("env")
         if env is None or isinstance(env, Mapping):  # anything else is refused by spawn, named

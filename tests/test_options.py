@@ -41,6 +41,7 @@ REFUSED: dict[str, tuple[object, str]] = {
     "ignore_signals": ("SIGHUP", "ignore_signals='SIGHUP'"),
     "screen": ("on", "screen='on'"),
     "quiet": ("very", "quiet='very'"),
+    "host": (22, "host=22"),
 }
 
 

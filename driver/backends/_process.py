@@ -31,6 +31,11 @@ class ChildProcess:
     Not thread-safe: one owner polls, signals and reaps.
     """
 
+    #: It runs on this machine.
+    host = None
+    #: The SIGCHLD disposition or another waiter says why a status is lost.
+    lost_because = None
+
     def __init__(self, pid: int, *, popen: subprocess.Popen[bytes] | None = None) -> None:
         self._pid = pid
         self._popen = popen

@@ -28,6 +28,8 @@ class Endpoint:
 
     pid = None
     exit_fd = None
+    host = None
+    lost_because = None
     reaped = False
     status_lost = False
 

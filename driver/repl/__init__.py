@@ -123,7 +123,8 @@ def python(
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
 ) -> Repl:
-    """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``).
+    """Python's REPL (this interpreter unless ``executable``, on a ``host`` its
+    ``python3``; ``args`` after ``-i``).
 
     Args:
         *args: more arguments, after ``-i`` (a script to run first, say).

@@ -57,6 +57,8 @@ class Profile:
     #: (psql's prompts), sent first when the profile takes over a session.
     takeover_setup: Sequence[str] | None = None
     responses: Responses | None = None  # questions before the first prompt
+    #: argv[0] is this interpreter (no ``executable`` given): a host runs its python3.
+    this_python: bool = False
 
     def start(
         self,
@@ -84,11 +86,17 @@ class Profile:
                 options.update(initial_prompt="", setup=setup)
             return kind(session, **options, **spawn_options)  # type: ignore[arg-type]
         given = spawn_options.get("env")
+        remote = spawn_options.get("host") is not None
         if given is None or isinstance(given, Mapping):  # else spawn refuses it, named
-            # Added to the environment as env always is; a None removes.
+            # Added to the environment as env always is (on a host, over its
+            # login's); a None removes. INPUTRC names a file of this machine.
             needs: dict[str, str | None] = {**self.env, **dict.fromkeys(self.unset)}
+            if remote:
+                needs.pop("INPUTRC", None)
             spawn_options = {**spawn_options, "env": {**(given or {}), **needs}}
-        return kind(self.argv, **options, **spawn_options)
+        # This interpreter's path means nothing on a host: it runs its python3.
+        argv = ["python3", *self.argv[1:]] if remote and self.this_python else self.argv
+        return kind(argv, **options, **spawn_options)
 
 
 def _prompts() -> tuple[str, str, str]:
@@ -141,6 +149,7 @@ def python(executable: str | None, args: Sequence[str]) -> Profile:
         # With readline, whatever TERM says: no bracketed paste.
         env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
         unset=("PYTHONSTARTUP",),
+        this_python=executable is None,
     )
 
 
@@ -333,4 +342,5 @@ def pdb(executable: str | None, args: Sequence[str]) -> Profile:
         lambda token: "p {!r} {!r}".format(*_halves(token)),
         exit_command="quit",
         env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
+        this_python=executable is None,
     )

@@ -21,7 +21,7 @@ import signal as signals
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias
@@ -33,10 +33,12 @@ from .. import (
     Deadline,
     DriverError,
     ExitStatusUnknown,
+    Host,
     Match,
     Session,
     SpawnError,
     Timeout,
+    run,
     spawn,
 )
 from ..environment import quiet_env
@@ -118,8 +120,11 @@ class _Run:
         variables: Mapping[str, str],
         overrides: _Settings | None,
         log: TextIO | None,
+        host: Host | None = None,
     ) -> None:
         self.file = session_file
+        #: Where the commands run: None on this machine.
+        self.host = host
         # A %secret covers the whole file, wherever it is written.
         secret_names = (
             step.text.partition(" ")[2].strip()
@@ -272,14 +277,17 @@ class _Run:
             backend = "pty"  # a screen is a terminal's, whatever --backend says
         command = self.command = _Command(step, on_screen)
         # The quiet environment (a dumb terminal, no colour): the output is
-        # the same text on every machine, and what `driver record` saw.
-        env = _with_interpreter_scripts(quiet_env())
+        # the same text on every machine, and what `driver record` saw. On a
+        # host, spawn sets it over the remote login's environment.
+        env = _with_interpreter_scripts(quiet_env()) if self.host is None else {}
         env.update({k: self.variables.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
         if settings.shell is not None:
             # The shell expands ${NAME} itself, from its environment: a value
             # is data to it, never more shell code.
             values = self.variables.values
+            if self.host is not None:  # not this machine's environment: the names it uses
+                values = {name: values[name] for name in _names_in(step.text) if name in values}
             env.update({name: value for name, value in values.items() if "\0" not in value})
             argv = [settings.shell, "-c", step.text]
         else:
@@ -293,6 +301,10 @@ class _Run:
                     " the line to run it with sh"
                 )
         self.show(step.raw)
+        if self.host is not None and self.secret_in_command(argv, env, settings.cwd):
+            self.fail(step, _SECRET_IN_REMOTE_COMMAND)
+            self.abort()
+            return
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; the echo is kept out of the expected output (_echo.py).
@@ -302,7 +314,7 @@ class _Run:
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
                 env=env, cwd=settings.cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=settings.screen or DEFAULT_WINDOW_SIZE,
+                dimensions=settings.screen or DEFAULT_WINDOW_SIZE, host=self.host,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -312,6 +324,17 @@ class _Run:
         self.add_secrets(self.session)
         # On a screen a program draws what it likes: no echo to account for.
         command.echo = EchoTracker(terminal=self.session.has_terminal and not on_screen)
+
+    def secret_in_command(self, argv: list[str], env: dict[str, str], cwd: str | None) -> bool:
+        """Whether a secret would be part of a remote command line (its
+        arguments, environment or directory), where the remote host's process
+        list and logs could show it."""
+        variables = self.variables
+        values = [
+            variables.values[name] for name in variables.secret_names if name in variables.values
+        ]
+        words = [*argv, *env.values(), cwd or ""]
+        return any(value and value in word for value in values for word in words)
 
     def add_secrets(self, session: Session[str]) -> None:
         for value in self.variables.secrets:
@@ -741,6 +764,21 @@ def _fullmatch(
     return pattern.fullmatch(line)  # (a literal or glob line: no nested repetition)
 
 
+#: Why a command that holds a secret does not run on a remote host.
+_SECRET_IN_REMOTE_COMMAND = (
+    "a %secret value is part of this command (an argument, %env, %cwd, or a variable its"
+    " %shell line uses): on a remote host that would show in its process list and logs."
+    " Send the secret as input instead (> ${NAME}): it then travels over the channel only"
+)
+
+_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _names_in(text: str) -> set[str]:
+    """The variable names a shell command uses ($NAME, ${NAME})."""
+    return set(_SHELL_NAME.findall(text))
+
+
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     """``env`` with the running interpreter's directory last on PATH, so that
     console scripts installed beside it run when its venv is not activated."""
@@ -758,6 +796,7 @@ def run_file(
     timeout: float | None = None,
     backend: str | None = None,
     log: TextIO | None = None,
+    host: Host | str | None = None,
 ) -> FileResult:
     """Run one session file; the result says what failed and what actually happened.
 
@@ -769,6 +808,11 @@ def run_file(
         backend: ``"pipe"`` or ``"pty"``, instead of the file's ``%backend``.
         log: a text file that receives the exchange live, as ``driver run``
             shows it.
+        host: run the commands on this host over SSH (``"user@name:port"``
+            or a :class:`driver.Host`): ``%require`` looks there, ``${TMPDIR}``
+            is a scratch directory made there, ``${PYTHON}`` is its
+            ``python3``. A ``%secret`` is sent as input only, never in a
+            command line.
 
     Returns:
         A :class:`FileResult`; its ``skipped`` says why, when a ``%require``
@@ -777,22 +821,26 @@ def run_file(
     Raises:
         SessionFileError: the file cannot run as written (a problem
             :func:`parse` finds, a variable that is not set).
+        driver.SpawnError: ``host`` cannot be reached (its scratch directory
+            cannot be made).
     """
     started = time.monotonic()
     session_file = parse(path)
     expected = "\n".join(session_file.lines) + "\n"
-    missing = [program for program in session_file.requires if shutil.which(program) is None]
+    remote = _as_host(host)
+    where = "" if remote is None else f" on {remote}"
+    missing = _missing(session_file.requires, remote)
     if missing:
-        reason = f"{', '.join(missing)} not found on PATH (%require)"
+        reason = f"{', '.join(missing)} not found on PATH{where} (%require)"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
-    with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+    with _scratch(remote) as scratch:
         values = dict(os.environ)
-        values["PYTHON"] = sys.executable  # the interpreter driver runs on
+        values["PYTHON"] = sys.executable if remote is None else "python3"  # where it runs
         values.update(variables or {})
         values["TMPDIR"] = scratch
         values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
         overrides = _Settings(timeout=timeout or 0.0, backend=backend or "")
-        run = _Run(session_file, values, overrides, log)
+        run = _Run(session_file, values, overrides, log, remote)
         try:
             run.run()
         finally:
@@ -802,3 +850,38 @@ def run_file(
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
+
+
+def _as_host(host: Host | str | None) -> Host | None:
+    if host is None or isinstance(host, Host):
+        return host
+    return Host.parse(host)
+
+
+def _missing(programs: list[str], host: Host | None) -> list[str]:
+    """The ``%require`` programs not on PATH (on ``host``'s, with one)."""
+    if not programs:
+        return []
+    if host is None:
+        return [program for program in programs if shutil.which(program) is None]
+    script = 'for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done'
+    found = run(["sh", "-c", script, "sh", *programs], host=host, backend="pipe")
+    return str(found.output).split()
+
+
+@contextlib.contextmanager
+def _scratch(host: Host | None) -> Iterator[str]:
+    """A scratch directory for ``${TMPDIR}`` (on ``host``, with one), removed after."""
+    if host is None:
+        with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+            yield scratch
+        return
+    made = run(["mktemp", "-d", "/tmp/driver-XXXXXXXX"], host=host, backend="pipe")
+    scratch = made.output.strip()
+    if made.returncode != 0 or not scratch.startswith("/tmp/driver-"):
+        raise SpawnError(f"cannot make a scratch directory on {host}: {made.output.strip()}")
+    try:
+        yield scratch
+    finally:
+        with contextlib.suppress(DriverError):
+            run(["rm", "-rf", scratch], host=host, backend="pipe")
