@@ -13,6 +13,10 @@ import time
 
 from ._public import public
 
+#: What a regex search at the deadline may still take, so a match that is
+#: there is found even when the deadline has just passed.
+MIN_SEARCH_SECONDS = 0.1
+
 
 def check_timeout(value: object, what: str = "timeout", *, zero_ok: bool = False) -> float | None:
     """``value`` as seconds to wait: a positive number, None or math.inf (no limit).
@@ -68,6 +72,18 @@ class Deadline:
             What is left of it (0 once passed, ``math.inf`` for no end).
         """
         return max(0.0, self.when - time.monotonic())
+
+    def search_budget(self) -> float | None:
+        """How long one regex search may take by this deadline, as every
+        ``expect`` lets it: what is left, and at least a moment (a match
+        that is there is found even when the deadline has just passed).
+
+        Returns:
+            Seconds, for the ``timeout`` of a ``regex`` search; None for no end.
+        """
+        if self.when == math.inf:
+            return None
+        return max(self.when - time.monotonic(), MIN_SEARCH_SECONDS)
 
     def __repr__(self) -> str:
         return f"driver.Deadline({self.seconds}, remaining={self.remaining():.3f})"

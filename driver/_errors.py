@@ -8,12 +8,8 @@ reading a failed test.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ._public import public
-
-if TYPE_CHECKING:
-    from typing_extensions import Self  # typing.Self from Python 3.11
 
 
 @public
@@ -92,22 +88,6 @@ class _WaitError(DriverError):
         self.returncode = returncode
         self.hint = hint
         self.screen = screen
-
-    def with_output(self, output: str | bytes) -> Self:
-        """A copy that shows ``output`` as the unconsumed output (an error is
-        never changed once raised: a caller that knows more raises a copy)."""
-        return type(self)(
-            self.message,
-            pattern=self.pattern,
-            timeout=self.timeout,
-            output=output,
-            transcript_tail=self.transcript_tail,
-            argv=self.argv,
-            pid=self.pid,
-            returncode=self.returncode,
-            hint=self.hint,
-            screen=self.screen,
-        )
 
     def __str__(self) -> str:
         from ._messages import wait_error_text  # here: `import driver` stays cheap

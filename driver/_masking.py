@@ -22,8 +22,10 @@ reader where the secret's letters occur.
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import AnyStr
 
 from ._public import public
 
@@ -64,6 +66,7 @@ class Secrets:
         self._pieces: set[str] = set()  # every PIECE-character run of a long secret
         self._short: set[str] = set()  # the secrets shorter than PIECE
         self._patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        self._stubs: set[str] | None = None  # the shorter runs a piece may grow from
         for value in values:
             self.add(value)
 
@@ -84,7 +87,7 @@ class Secrets:
                 self._short.add(variant)
             pieces = (variant[i : i + PIECE] for i in range(len(variant) - PIECE + 1))
             self._pieces.update(piece for piece in pieces if not piece.isspace())
-        self._patterns = None
+        self._patterns = self._stubs = None
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -143,6 +146,50 @@ class Secrets:
             for found in short.finditer(text):
                 yield found.span()
 
+    def split_rows(
+        self, rows: Sequence[str], wrapped: Sequence[bool]
+    ) -> list[list[tuple[str, bool]]]:
+        """A screen's ``rows`` each in parts, as :meth:`split` gives them, the
+        rows taken as the terminal shows them: one after another.
+
+        A row that fills the screen's width (``wrapped[i]``, see
+        :attr:`driver.Screen.wrapped`) goes on in the next one, as a terminal
+        wraps a long line; a shorter row ends in blanks. So a secret that
+        wraps at the right edge is found whole, and each row's part of it
+        is hidden, however short.
+        """
+        if not self._values:
+            return [[(row, False)] if row else [] for row in rows]
+        separators = ["" if wrap else " " for wrap in wrapped]
+        joined = "".join(row + separator for row, separator in zip(rows, separators, strict=True))
+        spans: list[tuple[int, int, bool]] = []  # each part's start, end and whether hidden
+        for text, hidden in self.split(joined):
+            start = spans[-1][1] if spans else 0
+            spans.append((start, start + len(text), hidden))
+        out: list[list[tuple[str, bool]]] = []
+        start, index = 0, 0  # where the row starts in joined; the first part not behind it
+        for row, separator in zip(rows, separators, strict=True):
+            end = start + len(row)
+            parts: list[tuple[str, bool]] = []
+            while index < len(spans) and spans[index][0] < end:
+                first, last, hidden = spans[index]
+                parts.append((joined[max(first, start) : min(last, end)], hidden))
+                if last > end:  # it goes on in the next row
+                    break
+                index += 1
+            out.append(parts)
+            start = end + len(separator)
+            while index < len(spans) and spans[index][1] <= start:
+                index += 1
+        return out
+
+    def mask_rows(self, rows: Sequence[str], wrapped: Sequence[bool]) -> list[str]:
+        """A screen's ``rows`` with every secret hidden, found as :meth:`split_rows` finds it."""
+        return [
+            "".join(MASK if hidden else text for text, hidden in parts)
+            for parts in self.split_rows(rows, wrapped)
+        ]
+
     def mask_bytes(self, data: bytes, encoding: str = "utf-8") -> bytes:
         """``data`` with every secret (as ``encoding`` spells it) replaced by the mask."""
         if not self._values or not data:
@@ -155,6 +202,85 @@ class Secrets:
     def hide(self, value: str | bytes) -> str | bytes:
         """``value`` masked, whichever kind it is."""
         return self.mask(value) if isinstance(value, str) else self.mask_bytes(value)
+
+    def incremental(self, encoding: str = "utf-8") -> IncrementalMasker:
+        """A masker for text that is shown as it comes, in pieces (a log fed
+        each read): a secret split between two pieces is masked as if it had
+        come whole. See :class:`IncrementalMasker`.
+
+        Args:
+            encoding: how bytes given to it spell text.
+        """
+        return IncrementalMasker(self, encoding)
+
+    def _stub_length(self, text: str) -> int:
+        """How long the end of ``text`` is that more text could make a piece
+        (or a short secret) of: the longest end, shorter than ``PIECE``, that
+        is found in one."""
+        if self._stubs is None:
+            whole = self._pieces | self._short
+            self._stubs = {
+                value[i : i + n]
+                for value in whole
+                for n in range(1, PIECE)
+                for i in range(len(value))
+            }
+        for length in range(min(PIECE - 1, len(text)), 0, -1):
+            if text[-length:] in self._stubs:
+                return length
+        return 0
+
+
+class IncrementalMasker:
+    """Masks text that comes in pieces as :meth:`Secrets.mask` masks it whole.
+
+    Masking each piece alone would show the ends of a secret split between
+    two pieces (``"hun"``, then ``"ter2"``), each too short to be masked. So
+    the end of what came is held back while more could make it part of a
+    secret (at most ``PIECE - 1`` characters), and what comes next is masked
+    with the characters before it in view. Bytes are decoded incrementally
+    too: a character split between two pieces is masked whole.
+    """
+
+    def __init__(self, secrets: Secrets, encoding: str = "utf-8") -> None:
+        self._secrets = secrets
+        self._seen = ""  # the end of what was shown, unmasked: context for what comes
+        self._masked_last = False  # whether the last character shown was masked
+        self._held = ""  # not shown yet: more could make it part of a secret
+        self._encoding = encoding
+        # surrogateescape carries undecodable bytes through unchanged.
+        self._decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
+
+    def mask(self, data: AnyStr, final: bool = False) -> AnyStr:
+        """What can be shown of ``data`` (str or bytes) now, masked; with
+        ``final``, all that is left."""
+        if isinstance(data, str):
+            return self._masked(data, final)
+        if not self._secrets and not self._held and not final:
+            return data  # nothing to mask (a secret is never taken back): as it came
+        text = self._decoder.decode(data, final)
+        return self._masked(text, final).encode(self._encoding, "surrogateescape")
+
+    def _masked(self, text: str, final: bool) -> str:
+        if not self._secrets:
+            return text
+        whole = self._seen + self._held + text
+        start = len(self._seen)
+        end = len(whole) if final else len(whole) - self._secrets._stub_length(whole)
+        shown: list[str] = []
+        first = 0  # where the part starts in whole
+        for part, hidden in self._secrets.split(whole):
+            last = first + len(part)
+            if first < end and last > start:
+                if not hidden:
+                    shown.append(whole[max(first, start) : min(last, end)])
+                elif first >= start or not self._masked_last:  # (else: its mask was shown)
+                    shown.append(MASK)
+                if first < end <= last:
+                    self._masked_last = hidden
+            first = last
+        self._seen, self._held = whole[max(0, end - PIECE + 1) : end], whole[end:]
+        return "".join(shown)
 
 
 def _escaped(data: bytes) -> str:

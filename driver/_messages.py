@@ -14,27 +14,41 @@ import os
 import shlex
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 _SHOWN_OUTPUT_CHARS = 2000
 
+#: What a pattern was given to, for the words of a hint: ``"expect"`` (a
+#: pattern, or a list of them), ``"dispatch"`` (a key of a dict: dispatch(),
+#: expect() with a dict, driver.run's ``responses``).
+PatternApi = Literal["expect", "dispatch"]
+
 
 def describe_child(
-    argv: Sequence[str], pid: int | None, returncode: int | None, *, status_lost: bool = False
+    argv: Sequence[str],
+    pid: int | None,
+    returncode: int | None,
+    *,
+    status_lost: bool = False,
+    host: str | None = None,
+    lost_because: str | None = None,
 ) -> str:
     """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
-    an attached fd (no pid) its name, as given."""
-    if pid is None:
+    an attached fd (no pid) its name, as given; for a program on another
+    machine, `python3 repl.py` on ada@build:22 (running)."""
+    if pid is None and host is None:
         return f"`{' '.join(argv)}`"
     command = command_line(argv)
     if status_lost:
-        state = "exited, status unknown"
+        state = lost_because or "exited, status unknown"
     elif returncode is None:
         state = "running"
     elif returncode < 0:
         state = f"killed by signal {-returncode}"
     else:
         state = f"exited with status {returncode}"
+    if host is not None:
+        return f"`{command}` on {host} ({state})"
     return f"`{command}` (pid {pid}, {state})"
 
 
@@ -284,11 +298,13 @@ NEVER_SETTLES_HINT = (
 )
 
 
-def slow_search_hint(pattern: str) -> str:
+def slow_search_hint(pattern: str, exact: str = "expect_exact") -> str:
+    """The hint for a regex search that did not finish by its deadline;
+    ``exact``: what looks for a text as it is, where the hint is read."""
     return (
         f"hint: searching for {pattern} did not finish in time; a pattern with nested"
         " repetition such as (a+)+ can take exponential time on some output. Make it"
-        " unambiguous, anchor it, or use expect_exact."
+        f" unambiguous, anchor it, or use {exact}."
     )
 
 
@@ -308,9 +324,33 @@ def joined_hints(*hints: str) -> str:
     return "\n".join(hint for hint in hints if hint)
 
 
-def literal_hint(which: str, special: Sequence[str]) -> str:
-    """The hint when the text of a regex (``which``) stands in the output as
-    written: it was meant as plain text. ``special``: its special characters."""
+def literal_hint(
+    shown: str,
+    special: Sequence[str],
+    *,
+    api: PatternApi = "expect",
+    index: int | None = None,
+    text: str | bytes | None = None,
+) -> str:
+    """The hint when the text of a regex stands in the output as written: it
+    was meant as plain text. In the words of the ``api`` it was given to.
+
+    Args:
+        shown: the regex, as a message shows it.
+        special: its special characters (none for a secret).
+        api: what it was given to (:data:`PatternApi`); a key of a dict is
+            made literal with re.escape(), as the hint says.
+        index: its place in a list of several; None if alone.
+        text: its text, for the fix; None for a secret.
+    """
+    if api == "dispatch":
+        escaped = "re.escape() it" if text is None else f"write it as re.escape({text!r})"
+        return (
+            f"hint: the output holds the text of the key {shown} as written, but a key is"
+            f" read as a regex, where {_are_special(special)}. To find the text as written,"
+            f" {escaped}."
+        )
+    which = shown if index is None else f"entry {index} of the list, {shown}"
     return (
         f"hint: the output holds the text of {which} as written, but a pattern is"
         f" read as a regex, where {_are_special(special)}. Use expect_exact to find"
@@ -328,8 +368,29 @@ def _are_special(special: Sequence[str]) -> str:
     return f"{listed} and '{special[-1]}' are special and do not match themselves"
 
 
-def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
+def answers_used_up(
+    command: str, prompt: str, asked: int, given: Sequence[object], output: str | bytes
+) -> str:
+    """A prompt asked more times than its list of answers holds (driver.run's or
+    a REPL's ``responses``). ``prompt``: as messages show a regex; ``output``:
+    all of it so far, masked; bytes shown as a bytes literal."""
+    shown = output if isinstance(output, str) else repr(output)
+    return (
+        f"`{command}` asked {prompt} a {_ordinal(asked)} time, but responses has"
+        f" {len(given)} answer(s) for it: {given!r}. Add answers, or give a str to"
+        " answer every time." + (f"\noutput so far:\n{shown}" if output else "")
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def exit_status_unknown(child: str, sigchld_ignored: bool, lost_because: str | None = None) -> str:
     """Why the exit status of ``child`` (as :func:`describe_child` says it) is lost."""
+    if lost_because:
+        return f"{child}: its exit status cannot be known."
     if sigchld_ignored:
         why = (
             "this process ignores SIGCHLD (signal.SIG_IGN, set in this program or"
@@ -344,3 +405,43 @@ def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
             " specific pids only"
         )
     return f"{child}: its exit status cannot be known: {why}."
+
+
+# -- SSH --------------------------------------------------------------------------
+
+SSH_MISSING = "host= runs programs over SSH, which needs asyncssh: pip install 'linedriver[ssh]'"
+
+
+def ssh_spawn_failed(command: str, host: str, reason: str) -> str:
+    """A remote program could not start: the connection or its session failed."""
+    return f"cannot spawn `{command}` on {host}: {reason}"
+
+
+def ssh_host_key_refused(host: str, files: Sequence[str], changed: bool) -> str:
+    """The server's host key is not one known_hosts trusts."""
+    where = ", ".join(files) if files else "no known_hosts file (none exists)"
+    if changed:
+        return (
+            f"the host key of {host} has CHANGED from the one in {where}: someone may be"
+            " intercepting the connection, or the host was reinstalled. Check it with the"
+            " host's administrator, then replace the old line (ssh-keygen -R NAME)"
+        )
+    return (
+        f"the host key of {host} is unknown: it is not in {where}. Check the key's"
+        " fingerprint with the host's administrator and add it (ssh-keyscan -p PORT NAME"
+        " >> ~/.ssh/known_hosts, or ssh there once), or give Host(known_hosts=FILE);"
+        " Host(known_hosts=None) accepts any key, unchecked"
+    )
+
+
+def ssh_unsupported_signal(name: str, supported: Sequence[str]) -> str:
+    return f"{name} cannot be sent over SSH: the protocol carries only {', '.join(supported)}"
+
+
+def ssh_forced_close(signal_name: str, seconds: float) -> str:
+    """Why a remote program's status is lost when driver had to close its channel."""
+    return (
+        f"it did not end within {seconds:g} s of {signal_name}, so driver closed its"
+        " channel (the server may ignore signals: OpenSSH delivers them only since 7.9,"
+        " and not to root's sessions)"
+    )

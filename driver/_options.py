@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
+from ._host import Host, check_host
 from ._transcript import DEFAULT_LIMIT
 from .backends._descendants import findable
 from .terminal import DEFAULT_WINDOW_SIZE
@@ -79,8 +80,15 @@ class SpawnOptions(StreamOptions, total=False):
             needs a terminal (prompts with getpass, line-buffers only on a
             tty, ...).
         cwd: the child's working directory, as for :class:`subprocess.Popen`.
-        env: the child's whole environment, as for :class:`subprocess.Popen`
-            (default: this process's).
+        env: variables added to the child's environment, which is this
+            process's (and, with ``quiet``, the quiet variables over it):
+            ``env={"LANG": "C.UTF-8"}`` sets ``LANG`` and keeps the rest; a
+            value of None removes that variable. Every entry point takes it
+            so. Unlike :class:`subprocess.Popen`, where ``env`` is the whole
+            environment: for that, add ``inherit_env=False``.
+        inherit_env: False starts the child from an empty environment
+            instead of this process's (then the quiet variables, then
+            ``env``), as :class:`subprocess.Popen` does given ``env``.
         stderr: ``"stdout"`` (merged, the default), ``"pipe"`` (read it
             from ``session.stderr``), ``"devnull"`` or ``"inherit"``. On a
             pty stderr is always the terminal.
@@ -96,12 +104,13 @@ class SpawnOptions(StreamOptions, total=False):
         quiet: start the program in the quiet environment
             (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
-            bracketed paste, Python's basic REPL; set over ``env`` (or this
-            process's environment). True by default at every entry point
-            (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
-            ``driver record``, the pytest fixtures, where the test's ``env``
-            goes over it); ``quiet=False`` passes the environment as it is,
-            as ``driver.pexpect`` does. A screen session's child gets
+            bracketed paste, Python's basic REPL, no pager (``PAGER=cat``,
+            ``GIT_PAGER=cat``...); set over this process's environment,
+            beneath ``env`` (``env={"TERM": "xterm"}`` puts one back). True
+            by default at every entry point (``spawn``, ``aspawn``,
+            ``driver.run``, the REPLs, session files, ``driver record``, the
+            pytest fixtures); ``quiet=False`` passes the environment as it
+            is, as ``driver.pexpect`` does. A screen session's child gets
             ``TERM=xterm`` either way.
         close_ends: what ``close()`` ends besides the child.
             ``"descendants"`` (the default on Linux): every process the
@@ -111,12 +120,21 @@ class SpawnOptions(StreamOptions, total=False):
             environment (``DRIVER_SESSION``), so one that clears or
             overwrites its environment escapes. ``"group"`` (the default
             where there is no ``/proc``): the child's process group only, so
-            a daemon the child starts on purpose keeps running.
+            a daemon the child starts on purpose keeps running. A program on
+            a ``host`` is ended through its SSH channel either way.
+        host: run the program on another machine, over SSH:
+            ``"user@name:port"`` or a :class:`driver.Host` (keys, password,
+            host keys, limits); None (the default) runs it here. Needs
+            asyncssh: ``pip install 'linedriver[ssh]'``. ``argv`` reaches
+            the remote program as the list it is; ``env`` is set over the
+            remote login's environment, ``cwd`` is a remote directory.
+            ``backend="pty"`` asks the server for a terminal.
     """
 
     backend: BackendName
     cwd: str | os.PathLike[str] | None
-    env: Mapping[str, str] | None
+    env: Mapping[str, str | None] | None
+    inherit_env: bool
     stderr: StderrMode
     echo: bool
     dimensions: tuple[int, int]
@@ -124,6 +142,7 @@ class SpawnOptions(StreamOptions, total=False):
     screen: bool
     quiet: bool
     close_ends: CloseEnds
+    host: Host | str | None
 
 
 #: Every option's default: what an option not given is.
@@ -137,6 +156,7 @@ _DEFAULTS: SpawnOptions = {
     "backend": "pipe",
     "cwd": None,
     "env": None,
+    "inherit_env": True,
     "stderr": "stdout",
     "echo": False,
     "dimensions": DEFAULT_WINDOW_SIZE,
@@ -144,6 +164,7 @@ _DEFAULTS: SpawnOptions = {
     "screen": False,
     "quiet": True,
     "close_ends": "descendants" if findable() else "group",
+    "host": None,
 }
 
 #: The names of :class:`StreamOptions` and of :class:`SpawnOptions`.
@@ -319,6 +340,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "backend": _one_of("backend", BACKENDS),
     "cwd": _as_given,
     "env": _as_given,
+    "inherit_env": _flag("inherit_env"),
     "stderr": _one_of("stderr", STDERR_MODES),
     "echo": _flag("echo"),
     "dimensions": _check_dimensions,
@@ -326,4 +348,5 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "screen": _flag("screen"),
     "quiet": _flag("quiet"),
     "close_ends": _check_close_ends,
+    "host": check_host,
 }

@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import AnyStr, Generic, TypeAlias, TypeGuard, Union, cast
+from typing import AnyStr, Generic, NamedTuple, TypeAlias, TypeGuard, Union, cast
 
 import regex
 
@@ -70,7 +70,7 @@ class Regex(Generic[AnyStr]):
         return text.startswith("\\A") and not _top_level_bar(text)
 
     def show(self, hide: Hide) -> str:
-        return f"re {hide(self.compiled.pattern)!r}"
+        return show_regex(self.compiled.pattern, int(self.compiled.flags), hide)
 
 
 #: How a pattern's text is shown in a message: secrets masked before repr
@@ -80,6 +80,50 @@ Hide = Callable[[Union[str, bytes]], Union[str, bytes]]  # noqa: UP007
 
 def _shown_as_is(text: str | bytes) -> str | bytes:
     return text
+
+
+#: The characters that make a regex's text differ from the text it matches.
+_SPECIAL = "\\.^$*+?{}[]()|"
+
+
+def show_regex(source: str | bytes, flags: int = 0, hide: Hide = _shown_as_is) -> str:
+    """A regex as a message shows it: ``re '...'``, or the text it finds when it is
+    nothing but text with its special characters escaped (``re.escape()``, a REPL's
+    literal prompt), since its escaped form reads as noise: ``'MySQL [shop]> '``.
+
+    ``flags``: the pattern's; ``re`` and ``regex`` share the bits looked at.
+    """
+    literal = _escaped_text(source, flags)
+    if literal is not None:
+        return repr(hide(literal))
+    return f"re {hide(source)!r}"
+
+
+def _escaped_text(source: str | bytes, flags: int) -> str | bytes | None:
+    """The one text ``source`` matches, if it is text with escaped special
+    characters and nothing else; None for any other regex, and for one with
+    no escape (shown as written)."""
+    if flags & (regex.IGNORECASE | regex.VERBOSE):
+        return None  # it finds more than the text, or its blanks mean nothing
+    pattern = source if isinstance(source, str) else source.decode("latin-1")
+    chars: list[str] = []
+    escaped = False
+    for char in pattern:
+        if escaped:
+            if char.isascii() and char.isalnum():
+                return None  # \d, \b, \1, \n: a class, an anchor, a reference
+            chars.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _SPECIAL:
+            return None
+        else:
+            chars.append(char)
+    if escaped or len(chars) == len(pattern):
+        return None
+    text = "".join(chars)
+    return text if isinstance(source, str) else text.encode("latin-1")
 
 
 def _top_level_bar(pattern: str) -> bool:
@@ -234,15 +278,23 @@ def _of_kind(value: str | bytes, kind: type[AnyStr], hide: Hide) -> AnyStr:
     )
 
 
-#: The characters that make a regex's text differ from the text it matches.
-_SPECIAL = "\\.^$*+?{}[]()|"
+class WrittenAsText(NamedTuple):
+    """A regex of a pattern list whose text stands in the output as written."""
+
+    #: Its place in the list.
+    position: int
+    #: How a message shows it.
+    shown: str
+    #: The special characters of its text; none for a secret.
+    special: list[str]
+    #: Its text, for the fix a hint names; None for a secret.
+    text: str | bytes | None
 
 
 def regex_written_as_text(
     entries: Sequence[Entry[AnyStr]], output: AnyStr, hide: Hide = _shown_as_is
-) -> tuple[str, list[str]] | None:
-    """The regex entry whose text stands in ``output`` as written, if one does:
-    how to name it, and the special characters of its text (none for a secret).
+) -> WrittenAsText | None:
+    """The regex entry whose text stands in ``output`` as written, if one does.
 
     Asked once the wait failed, so that regex did not match there: its text
     was meant as plain text (``expect("Continue? [y/N] ")``).
@@ -253,12 +305,10 @@ def regex_written_as_text(
         source = entry.compiled.pattern
         if source not in output:
             continue
-        which = entry.show(hide)
-        if len(entries) > 1:
-            which = f"entry {index} of the list, {which}"
         # A secret's special characters would tell something about it.
-        secret = isinstance(source, Secret) or hide(source) != source
-        return which, [] if secret else _special_characters(source)
+        if isinstance(source, Secret) or hide(source) != source:
+            return WrittenAsText(index, entry.show(hide), [], None)
+        return WrittenAsText(index, entry.show(hide), _special_characters(source), source)
     return None
 
 

@@ -36,7 +36,7 @@ from ._errors import EOF, DecodeError, DriverError, InputClosed, Timeout
 from ._patterns import compile_patterns, describe
 from ._state import Outgoing, SessionState, What
 from .backends import Process
-from .backends._process import idle, running
+from .backends._process import running
 
 T = TypeVar("T")
 
@@ -83,9 +83,6 @@ CONTINUE = _Continue()
 #: How often to look again at what no fd reports: the terminal's modes, and a
 #: child's exit or a group's survivors where the platform has no pidfd.
 LOOK_AGAIN_SECONDS = 0.01
-#: What a regex search at the deadline may still take, so a match that is
-#: there is found even when the deadline has just passed.
-MIN_SEARCH_SECONDS = 0.1
 #: EOF on a child's output usually means it is exiting: how long to give it
 #: before reporting it as still running. Only a child that closed its output
 #: and carries on costs this, once per session.
@@ -102,19 +99,24 @@ def until(
     what: What,
     deadline: Deadline,
     search: Search[Any] | None = None,
+    api: messages.PatternApi = "expect",
 ) -> Steps[T]:
-    """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does."""
+    """Wait until ``attempt`` answers from ``buffer``; Timeout or EOF if it never does.
+
+    ``api``: how the patterns of ``search`` were given, for a hint's words
+    (see :func:`driver._messages.literal_hint`).
+    """
     state.check_open()
     arrived_before = buffer.end
     timed_out = False
     while True:
         if search is not None:
-            search.budget = _budget(deadline.when)
+            search.budget = deadline.search_budget()
         undecodable: DecodeError | None = None
         try:
             result = attempt()
             if result is None and (buffer.eof or timed_out or buffer.failure is not None):
-                result = yield from _at_an_end(state, buffer, what, search, timed_out)
+                result = yield from _at_an_end(state, buffer, what, search, timed_out, api)
         except SlowSearch as slow:
             assert search is not None
             if (timed_out_entry := search.entry_for(Timeout)) is not None:
@@ -133,16 +135,8 @@ def until(
         if timed_out:
             quiet = buffer.end == arrived_before
             entries = () if search is None else search.entries
-            raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries)
+            raise state.timeout_error(buffer, what, deadline, quiet=quiet, entries=entries, api=api)
         timed_out = not (yield Wait(deadline.when))
-
-
-def _budget(deadline: float) -> float | None:
-    """How long one regex search may take: what is left of the deadline, and
-    at least a moment for the last search at it."""
-    if deadline == math.inf:
-        return None
-    return max(deadline - time.monotonic(), MIN_SEARCH_SECONDS)
 
 
 def _at_an_end(
@@ -151,6 +145,7 @@ def _at_an_end(
     what: What,
     search: Search[Any] | None,
     timed_out: bool,
+    api: messages.PatternApi,
 ) -> Steps[Any]:
     """What an unanswered wait gives at a decode failure, EOF or the deadline:
     an EOF/TIMEOUT entry of the pattern list, else an error; None to go on."""
@@ -163,7 +158,7 @@ def _at_an_end(
         if search is not None and (found := search.finish(EOF)) is not None:
             return found
         yield from _exit_after_eof(state)
-        raise state.eof_error(buffer, what, () if search is None else search.entries)
+        raise state.eof_error(buffer, what, () if search is None else search.entries, api)
     if timed_out and search is not None:
         return search.finish(Timeout)
     return None
@@ -185,8 +180,9 @@ def expect(
     *,
     exact: bool,
     window: int | None = None,
+    api: messages.PatternApi = "expect",
 ) -> Steps[Match[Any]]:
-    """Wait for any pattern of ``spec`` (see Reader.expect)."""
+    """Wait for any pattern of ``spec`` (see Reader.expect); ``api`` as for :func:`until`."""
     state.check_open()
     if window is not None and (type(window) is not int or window < 1):
         raise ValueError(
@@ -201,7 +197,7 @@ def expect(
     def what() -> str:  # words built only for an error
         return describe(search.entries, hide)
 
-    return (yield from until(state, buffer, search.step, what, deadline, search))
+    return (yield from until(state, buffer, search.step, what, deadline, search, api))
 
 
 def dispatch(
@@ -245,6 +241,7 @@ def write(
     backend, terminal = state.backend, state.terminal
     prepared = data if terminal is None else terminal.prepare_input(data)
     state.received_when_sent = state.received
+    state.inputs += 1
     view = memoryview(prepared)
     try:
         while view:
@@ -341,7 +338,7 @@ def expect_screen(
         searched = screen.version
         try:
             found: regex.Match[str] | None = screen.search(
-                compiled, region, timeout=_budget(deadline.when)
+                compiled, region, timeout=deadline.search_budget()
             )
         except TimeoutError:  # the regex's own search outlived the deadline
             hint = messages.slow_search_hint(str(shown))
@@ -416,6 +413,9 @@ def settle(state: SessionState, quiet: float, deadline: Deadline) -> Steps[None]
 #: How often a wait for the child to become idle looks again, at first and
 #: at most: /proc shows the state but gives no notice of a change.
 IDLE_LOOK_SECONDS = (0.0005, 0.01)
+#: How many times it looks at once (handing the CPU over in between) before
+#: it waits on the clock.
+IDLE_QUICK_LOOKS = 20
 
 
 def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
@@ -424,12 +424,10 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
     there (False: it exited, or the deadline came first); None where it
     cannot be seen. Output keeps being read meanwhile."""
     state.check_open()
-    pid = state.pid
-    if pid is None:
-        return None
+    process = state.process
     pause, longest = IDLE_LOOK_SECONDS
     while True:
-        seen = idle(pid)
+        seen = _idle_soon(process)
         if seen is None or seen:
             return seen
         now = time.monotonic()
@@ -437,6 +435,18 @@ def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
             return False
         yield Wait(min(deadline.when, now + pause))
         pause = min(pause * 2, longest)
+
+
+def _idle_soon(process: Process) -> bool | None:
+    """``process.idle()``, looking a few times more while giving the CPU away:
+    a REPL that just printed its prompt is usually microseconds from its
+    read, and a wait on the clock would cost a millisecond (poll's unit)."""
+    for _ in range(IDLE_QUICK_LOOKS):
+        seen = process.idle()
+        if seen is None or seen:
+            return seen
+        os.sched_yield()
+    return process.idle()
 
 
 # -- the child's exit ---------------------------------------------------------
@@ -494,7 +504,9 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         return state.exit_status()
     grace = check_grace(grace)
     try:
-        if state.pid is not None:  # an attached fd has no child to end: it is released
+        # An attached fd has no child to end: it is released. A remote one
+        # (no pid here) is ended over its channel as a local one is.
+        if state.pid is not None or state.process.host is not None:
             yield from _end_politely(state, grace)
     except BaseException:
         release_engine()

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import CONTINUE, EOF, Match, Timeout
+import regex
+
+from . import CONTINUE, EOF, Match
 from ._public import public
 from .answers import Answers
 from .session import Session, spawn
@@ -53,7 +55,11 @@ def run(
         argv: the program and its arguments, as for :func:`driver.spawn`.
         responses: maps a regex to the answer sent (with a newline) each time
             it matches: a str is sent every time, a list is used in order. A
-            :class:`driver.Secret` answer shows as ``********``.
+            :class:`driver.Secret` answer shows as ``********``. Each regex is
+            searched with ``re.MULTILINE``: ``^`` and ``$`` match at the start
+            and end of every line (and ``^`` also where the output after the
+            last prompt answered begins). Write text that holds special
+            characters as ``re.escape("Continue? [y/N] ")``.
         encoding: as for :func:`driver.spawn`.
         **options: as for :func:`driver.spawn` (:class:`driver.SpawnOptions`),
             but for two defaults: ``backend="pty"``, and ``timeout=30``, one
@@ -63,14 +69,17 @@ def run(
         A :class:`RunResult` once the program has exited.
 
     Raises:
-        driver.Timeout: the run took longer than ``timeout``; it carries all
-            the output so far.
+        driver.Timeout: the run took longer than ``timeout``; its output is
+            what came after the last prompt answered, and its transcript's last
+            lines show the exchange before.
         driver.DriverError: a prompt came back more times than its list has
             answers; the message names it and shows the output so far.
         driver.SpawnError: the program cannot start.
+        ValueError: a key of ``responses`` is not a valid regex.
     """
-    prompts = list(responses or {})
-    answers = [Answers(prompt, (responses or {})[prompt]) for prompt in prompts]
+    keys = list(responses or {})
+    prompts = [_line_anchored(key) for key in keys]
+    answers = [Answers(key, (responses or {})[key]) for key in keys]
     printed: list[Any] = []
     options = {**RUN_DEFAULTS, **options}
     started: Session[Any] = spawn(argv, encoding=encoding, **options)
@@ -85,11 +94,21 @@ def run(
 
         handlers: dict[Any, Any] = dict.fromkeys(prompts, answer)
         handlers[EOF] = None
-        try:
-            printed.append(session.dispatch(handlers).before)
-        except Timeout as error:
-            # The output the answers consumed belongs with what the error shows.
-            output = session.mask(empty.join(printed)) + error.output
-            raise error.with_output(output) from None
+        printed.append(session.dispatch(handlers).before)
         returncode = session.wait()
         return RunResult(session.argv, returncode, empty.join(printed), session.transcript)
+
+
+def _line_anchored(key: Any) -> Any:
+    """A responses key as it is searched: ``^`` at the start of a line, where a
+    person writing ``^Password: `` means it, not only where the search began
+    (after the last prompt answered). A compiled pattern keeps its own flags."""
+    if not isinstance(key, (str, bytes)):
+        return key
+    try:
+        return regex.compile(key, regex.MULTILINE)
+    except regex.error as exc:
+        raise ValueError(
+            f"responses key {key!r} is not a valid regex ({exc}); to answer its text as"
+            f" written, write it as re.escape({key!r})"
+        ) from None

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ._errors import DriverError
+from ._masking import Secrets
 from ._public import public
 from .terminal import check_window_size
 
@@ -93,6 +94,15 @@ class Screen:
         return [row.rstrip() for row in self._screen.display]
 
     @property
+    def wrapped(self) -> list[bool]:
+        """For each row, whether it fills the last column, so that it may go
+        on in the next row (a terminal wraps a long line there): how
+        :meth:`driver.Secrets.mask_rows` finds a secret split by the edge."""
+        last = self._screen.columns - 1
+        # A wide character's second cell holds "": it fills the column too.
+        return [self._screen.buffer[row][last].data != " " for row in range(self._screen.lines)]
+
+    @property
     def text(self) -> str:
         """The rows joined with ``\\n``: what :meth:`driver.Session.expect_screen` searches."""
         return "\n".join(self.lines)
@@ -142,11 +152,16 @@ class Screen:
             return pattern.search(text)
         return pattern.search(text, timeout=timeout)
 
-    def snapshot(self) -> str:
+    def snapshot(self, secrets: Secrets | None = None) -> str:
         """The screen for a person to read: numbered rows, the cursor marked
         under its row, blank rows at the end left out. Bounded, however
-        large the screen: at most 100 rows of 200 characters."""
-        lines = self.lines
+        large the screen: at most 100 rows of 200 characters.
+
+        Args:
+            secrets: hidden in the rows, before any is cut, found whole
+                where the screen's edge splits one (:meth:`driver.Secrets.mask_rows`).
+        """
+        lines = self.lines if secrets is None else secrets.mask_rows(self.lines, self.wrapped)
         row, col = self.cursor
         last = max(max((i for i, line in enumerate(lines) if line), default=-1), row)
         rows, cols = self.size

@@ -15,10 +15,10 @@ from typing import Any, AnyStr, Generic
 from ._core import Match, OutputBuffer
 from ._deadline import Deadline, TimeoutArg, check_timeout
 from ._errors import DriverError
+from ._masking import Secrets
 from ._policy import Steps, dispatch, expect, until
 from ._screen import Screen
 from ._state import SessionState
-from .backends._process import reading_input
 
 #: pytest shows a failure from the caller's line, without this module's frames.
 __tracebackhide__ = True
@@ -67,7 +67,10 @@ class ReaderBase(Generic[AnyStr]):
         self, handlers: Mapping[Any, Any], timeout: TimeoutArg, exact: bool
     ) -> Steps[Match[AnyStr]]:
         def expect_one(patterns: list[Any], deadline: Deadline) -> Steps[Match[Any]]:
-            return self._matched(expect(self._state, self._buffer, patterns, deadline, exact=exact))
+            steps = expect(
+                self._state, self._buffer, patterns, deadline, exact=exact, api="dispatch"
+            )
+            return self._matched(steps)
 
         return dispatch(self._state, expect_one, handlers, self.deadline(timeout))
 
@@ -148,12 +151,22 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Raises:
             driver.DriverError: the session is attached to an fd
-                (:func:`driver.attach`): there is no child.
+                (:func:`driver.attach`): there is no child; or the child
+                runs on another machine (``host=``), where its pid is not known.
         """
         pid = self._state.pid
         if pid is None:
+            if self._state.process.host is not None:
+                raise DriverError(
+                    f"{self.describe()} runs on another machine: its pid there is not known"
+                )
             raise DriverError(f"{self.describe()} is an attached fd: there is no child process")
         return pid
+
+    @property
+    def host(self) -> str | None:
+        """Where the child runs, ``user@name:port`` (``host=``); None on this machine."""
+        return self._state.process.host
 
     @property
     def argv(self) -> list[str]:
@@ -162,7 +175,8 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def backend(self) -> str:
-        """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd."""
+        """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd (on a remote
+        host too: see :attr:`host`)."""
         return self._state.backend.name
 
     @property
@@ -189,10 +203,8 @@ class SessionBase(ReaderBase[AnyStr]):
             False if not, or it has exited; None where that cannot be seen
             (it is read from Linux's /proc).
         """
-        pid = self._state.pid
-        if pid is None:
-            return None  # an attached fd: what is at the other end cannot be seen
-        return reading_input(pid) if self.alive else False
+        # An attached fd's other end cannot be seen: None.
+        return self._state.process.reading_input() if self.alive else False
 
     @property
     def alive(self) -> bool:
@@ -297,12 +309,27 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Args:
             placeholders: write secret inputs as ``${SECRET_1}``... (as
-                ``driver record`` does) instead of ``********``.
+                ``driver record`` does) instead of ``********``, and lines
+                sent in clear as sent. In the output, a secret input's value
+                reads ``${SECRET_n}`` where the program shows it back, and
+                any other secret, or one that is also ordinary text of the
+                session (sent in clear, printed before it was sent), as
+                ``.+`` in a regex line.
 
         Returns:
             The exchange so far in session-file form.
         """
         return self._state.transcript.render(placeholders=placeholders)
+
+    @property
+    def inputs(self) -> int:
+        """How many inputs the child was sent so far: each send, line, control
+        character, EOF and signal.
+
+        What drives a session through its own calls (:class:`driver.Repl`)
+        tells from it whether anything else sent the child input meanwhile.
+        """
+        return self._state.inputs
 
     @property
     def secret_inputs(self) -> int:
@@ -317,6 +344,17 @@ class SessionBase(ReaderBase[AnyStr]):
         """
         if text:
             self._state.transcript.secrets.add(text)
+
+    @property
+    def secrets(self) -> Secrets:
+        """The secrets this session masks, as it knows them now: each sent as
+        one, added, or given as a :class:`driver.Secret` pattern or argument.
+
+        For a tool of your own that shows the session's text: masking what
+        comes in pieces (:meth:`driver.Secrets.incremental`) or a screen's
+        rows (:meth:`driver.Secrets.mask_rows`). Add to it with :meth:`add_secret`.
+        """
+        return self._state.transcript.secrets
 
     def mask(self, text: AnyStr) -> AnyStr:
         """``text`` as driver shows it anywhere.

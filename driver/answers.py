@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from . import _messages as messages
 from ._errors import DriverError
+from ._masking import Secret
+from ._patterns import show_regex
 
 
 class Answers:
     """The answers for one prompt: a str every time, a list in order.
 
     Args:
-        prompt: the prompt, as the error names it.
+        prompt: the prompt: a regex (str or bytes) or a compiled pattern, as
+            the user gave it; the error shows it as its other messages do.
         answers: a str (or bytes) given every time, or a list used in order.
     """
 
@@ -44,14 +48,14 @@ class Answers:
         try:
             return next(self._next)
         except StopIteration:
+            # A compiled pattern's flags: re's and regex's share the bits looked at.
+            source = getattr(self.prompt, "pattern", self.prompt)
+            shown = (
+                "a secret prompt"
+                if isinstance(source, Secret)
+                else show_regex(source, int(getattr(self.prompt, "flags", 0)))
+            )
+            command = " ".join(argv)
             raise DriverError(
-                f"`{' '.join(argv)}` asked {self.prompt!r} a {_ordinal(self.used)} time, but"
-                f" responses has {len(self.given)} answer(s) for it: {self.given!r}."
-                " Add answers, or give a str to answer every time."
-                + (f"\noutput so far:\n{output}" if output else "")
+                messages.answers_used_up(command, shown, self.used, self.given, output)
             ) from None
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"

@@ -14,8 +14,9 @@ Every function is pure: text in, text out.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from ._masking import PIECE, Secrets
 
@@ -30,10 +31,14 @@ ESC_SUFFIX = " (esc)"
 # line that matches them literally.
 _NEEDS_REGEX = re.compile(r" \((?:re|glob)\)$|\$\{")
 _REGEX_SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Control characters (C0 but the tab, DEL, C1) and the Unicode line and
+# paragraph separators: a file cannot hold them as they are, since a reader
+# (str.splitlines, an editor) may end a line at one.
+_CONTROL_CHARACTER = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL = re.compile(_CONTROL_CHARACTER)
 # What only an (esc) line can spell: control characters (a bare \r, escape
 # sequences, a backspace), and a line that ends like an (esc) line.
-_NEEDS_ESC = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]| \(esc\)$")
+_NEEDS_ESC = re.compile(_CONTROL_CHARACTER + r"| \(esc\)$")
 _ESCAPES = {"\\": "\\", "r": "\r", "n": "\n", "t": "\t", "a": "\a", "b": "\b", "f": "\f",
             "v": "\v", "e": "\x1b", "$": "$"}  # fmt: skip
 _NAMED = {value: f"\\{key}" for key, value in _ESCAPES.items() if key not in "$\\t"}
@@ -66,8 +71,8 @@ def escape(text: str, *, keep_trailing_blanks: bool = False) -> str:
             out.append("\\\\")
         elif char in _NAMED:
             out.append(_NAMED[char])
-        elif (ord(char) < 0x20 and char != "\t") or char == "\x7f":
-            out.append(f"\\x{ord(char):02x}")
+        elif char != "\t" and _CONTROL.match(char):
+            out.append(_code(char))
         else:
             out.append(char)
     escaped = "".join(out).replace("${", "\\${")
@@ -152,7 +157,13 @@ def escape_sent_line(text: str) -> str:
     return text if plain else _esc_line(escape(text, keep_trailing_blanks=True))
 
 
-def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) -> str:
+def output_line(
+    line: str,
+    secrets: Secrets,
+    variables: Mapping[str, str] = {},
+    *,
+    hidden_ends: tuple[int, int] = (0, 0),
+) -> str:
     """The session-file spelling of an output line that may hold secrets.
 
     Written so that the file still runs and shows no secret.
@@ -161,24 +172,35 @@ def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) 
         line: a line of output, without its line end.
         secrets: the values to hide.
         variables: secrets that have a name: each shows as its ``${NAME}``.
+        hidden_ends: how many characters at the line's start and at its end
+            are part of a secret that goes on in the row above or below (a
+            screen's row, see :func:`output_rows`).
 
     Returns:
         As :func:`escape_output_line`, but the value of one of ``variables``
         written as its ``${NAME}``, and any other secret or piece of one as
         ``.+`` in a regex line.
     """
-    parts: list[tuple[str, str]] = []  # (text, "text"), (name, "variable") or (text, "secret")
-    for part, name in _variables_in(line, variables):
+    lead, trail = hidden_ends
+    trail = min(trail, len(line) - lead)
+    parts: list[tuple[str, str]] = [(line[:lead], "secret")] if lead else []
+    # (text, "text"), (name, "variable") or (text, "secret")
+    for part, name in _variables_in(line[lead : len(line) - trail], variables):
         if name is not None:
             parts.append((name, "variable"))
         else:
             parts.extend(
                 (piece, "secret" if hidden else "text") for piece, hidden in secrets.split(part)
             )
+    if trail > 0:
+        parts.append((line[len(line) - trail :], "secret"))
     kinds = {kind for _, kind in parts}
     if kinds <= {"text"}:
         return escape_output_line(line)
-    if "secret" not in kinds and not any(_NEEDS_REGEX.search(t) for t, k in parts if k == "text"):
+    spelled_plain = not any(
+        _NEEDS_REGEX.search(t) or _NEEDS_ESC.search(t) for t, k in parts if k == "text"
+    )
+    if "secret" not in kinds and spelled_plain:
         plain = "".join(f"${{{t}}}" if k == "variable" else t for t, k in parts)
         return "\\" + plain if MARKER_START.match(plain) else plain
     pattern = "".join(
@@ -186,6 +208,42 @@ def output_line(line: str, secrets: Secrets, variables: Mapping[str, str] = {}) 
         for text, kind in parts
     )
     return _regex_line(pattern)
+
+
+def output_rows(
+    rows: Sequence[str],
+    wrapped: Sequence[bool],
+    secrets: Secrets,
+    variables: Mapping[str, str] = {},
+) -> list[str]:
+    """The spelling of a screen's rows, each as :func:`output_line` spells it,
+    a secret that wraps at the screen's edge found whole
+    (:meth:`driver.Secrets.split_rows`): each row's part of it is ``.+``.
+
+    Args:
+        rows: the rows, one under another.
+        wrapped: for each row, whether it fills the screen's width
+            (:attr:`driver.Screen.wrapped`).
+        secrets, variables: as for :func:`output_line`.
+    """
+    parts = secrets.split_rows(rows, wrapped)
+    # Whether a secret goes on from each row into the next: their parts meet at the edge.
+    goes_on = [
+        wrapped[index] and bool(above and below) and above[-1][1] and below[0][1]
+        for index, (above, below) in enumerate(itertools.pairwise(parts))
+    ] + [False]
+    return [
+        output_line(
+            row,
+            secrets,
+            variables,
+            hidden_ends=(
+                len(parts[index][0][0]) if index and goes_on[index - 1] else 0,
+                len(parts[index][-1][0]) if goes_on[index] else 0,
+            ),
+        )
+        for index, row in enumerate(rows)
+    ]
 
 
 def _esc_line(escaped: str) -> str:
@@ -221,7 +279,12 @@ def _variables_in(line: str, variables: Mapping[str, str]) -> list[tuple[str, st
 def _literal_regex(text: str) -> str:
     # Control characters as \xNN: a file line cannot hold a raw \r or \n.
     escaped = _REGEX_SPECIAL.sub(r"\\\g<0>", text)
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", escaped)
+    return _CONTROL.sub(lambda found: _code(found.group()), escaped)
+
+
+def _code(char: str) -> str:
+    """``char`` as an escape both an (esc) line and a regex read: ``\\xNN`` or ``\\uNNNN``."""
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def _regex_line(pattern: str) -> str:

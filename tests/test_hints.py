@@ -77,7 +77,21 @@ def test_the_hint_at_eof() -> None:
 def test_the_hint_for_a_response_of_driver_run() -> None:
     with pytest.raises(driver.Timeout) as caught:
         driver.run(ASKS, {PROMPT: "y"}, timeout=2)
-    assert "re.escape" in str(caught.value)
+    message = str(caught.value)
+    assert "the text of the key re 'Continue? [y/N] ' as written" in message
+    assert "write it as re.escape('Continue? [y/N] ')" in message
+    assert "expect_exact" not in message  # which driver.run does not have
+    assert driver.run(ASKS, {re.escape(PROMPT): "y"}).returncode == 0  # the fix it names
+
+
+def test_the_hint_for_a_key_of_dispatch(spawn: Spawn) -> None:
+    s = spawn(ASKS)
+    arrived(s, PROMPT)
+    with pytest.raises(driver.Timeout) as caught:
+        s.dispatch({"done": None, PROMPT: None}, timeout=0.2)
+    message = str(caught.value)
+    assert "the text of the key re 'Continue? [y/N] ' as written" in message
+    assert "entry 1" not in message and "expect_exact" not in message
 
 
 def test_no_hint_when_the_text_is_not_there(spawn: Spawn) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -106,13 +107,55 @@ def test_the_literal_regex_hint_names_the_special_characters() -> None:
     assert "some characters are special" in secret
 
 
+def test_the_literal_regex_hint_of_a_dict_key_names_how_to_write_the_key() -> None:
+    hint = messages.literal_hint("re 'a.b'", ["."], api="dispatch", index=1, text="a.b")
+    assert "the text of the key re 'a.b' as written" in hint
+    assert "write it as re.escape('a.b')" in hint
+    assert "entry 1" not in hint and "expect_exact" not in hint
+    secret = messages.literal_hint("'********'", [], api="dispatch")
+    assert "re.escape() it" in secret
+
+
+def test_a_regex_that_is_escaped_text_shows_as_that_text() -> None:
+    from driver._patterns import show_regex
+
+    assert show_regex(re.escape("MySQL [shop]> ")) == "'MySQL [shop]> '"
+    assert show_regex(re.escape(b"a.b\n")) == "b'a.b\\n'"
+    assert show_regex(r"Continue\? \[y/N\] ") == "'Continue? [y/N] '"
+    # Any other regex as written: one with no escape, or with anything special.
+    assert show_regex("Password: ") == "re 'Password: '"
+    assert show_regex(r"\d+ rows\.") == "re '\\\\d+ rows\\\\.'"
+    assert show_regex(r"^MySQL\ ") == "re '^MySQL\\\\ '"
+    assert show_regex("a\\") == "re 'a\\\\'"
+    assert show_regex(r"a\.b", re.IGNORECASE) == "re 'a\\\\.b'"  # matches 'A.B' too
+
+
+def test_a_prompt_asked_once_too_often_is_named_with_its_answers() -> None:
+    text = messages.answers_used_up("prog", "'Name: '", 2, ["ada"], "Name: Name: ")
+    assert text.startswith("`prog` asked 'Name: ' a 2nd time, but responses has 1 answer(s)")
+    assert "['ada']" in text and text.endswith("output so far:\nName: Name: ")
+    assert "output so far" not in messages.answers_used_up("prog", "'x'", 11, [], "")
+    assert " 11th time" in messages.answers_used_up("prog", "'x'", 11, [], "")
+
+
 def test_a_regex_found_as_written_is_named_with_its_special_characters() -> None:
     from driver._patterns import compile_patterns, regex_written_as_text
 
     entries = compile_patterns(["done", "Continue? [y/N]"], exact=False, kind=str)
     found = regex_written_as_text(entries, "Continue? [y/N] ")
     assert found is not None
-    which, special = found
-    assert which.startswith("entry 1 of the list")
-    assert special == ["?", "[", "]"]
+    assert found.position == 1 and found.shown == "re 'Continue? [y/N]'"
+    assert found.special == ["?", "[", "]"] and found.text == "Continue? [y/N]"
     assert regex_written_as_text(entries, "nothing here") is None
+
+
+def test_a_remote_child_is_described_by_its_host() -> None:
+    from driver._messages import describe_child
+
+    assert describe_child(["cat"], None, None, host="ada@h:22") == "`cat` on ada@h:22 (running)"
+    assert describe_child(["cat"], None, -15, host="ada@h:22").endswith("(killed by signal 15)")
+    lost = describe_child(
+        ["cat"], None, None, status_lost=True, host="ada@h:22", lost_because="connection lost"
+    )
+    assert lost == "`cat` on ada@h:22 (connection lost)"
+    assert describe_child(["fd 3"], None, None) == "`fd 3`"  # an attached fd, as before

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +13,17 @@ from pathlib import Path
 import pytest
 
 import driver
+import driver.pexpect as pexpect
+from driver.pexpect import replwrap
 from driver.sessionfile import run_file, update_file
-from helpers import Spawn, python
+from helpers import Spawn, driver_command, python
+
+pytest_plugins = ["pytester"]
+
+needs_pyte = pytest.mark.skipif(
+    importlib.util.find_spec("pyte") is None,
+    reason="a screen needs pyte: pip install 'linedriver[screen]'",
+)
 
 _ECHO = "import sys\nfor line in sys.stdin: print('got', line.strip(), flush=True)"
 
@@ -291,3 +302,255 @@ def test_update_writes_a_short_secret_only_where_it_is_a_word(tmp_path: Path) ->
     update_file(result)
     assert path.read_text().endswith("\naccount 4128, pin ${PIN}\n")
     assert run_file(path, variables={"PIN": "12"}).passed
+
+
+# -- text shown in pieces: a log written as it is read ----------------------------
+
+
+def test_text_masked_in_pieces_reads_as_it_does_masked_whole() -> None:
+    secrets = driver.Secrets(["hunter2pass", "12", "пароль"])
+    text = "login hunter2pass, pin 12 (not 123), пароль!\n"
+    whole = secrets.mask(text)
+    assert whole == "login ********, pin ******** (not 123), ********!\n"
+    for first in range(1, len(text)):
+        for second in range(first, len(text)):
+            masker = secrets.incremental()
+            pieces = (text[:first], text[first:second], text[second:])
+            shown = "".join(masker.mask(piece) for piece in pieces) + masker.mask("", final=True)
+            assert shown == whole, pieces
+    data = text.encode()  # in bytes, cut inside a character too
+    for cut in range(1, len(data)):
+        masker = secrets.incremental()
+        shown_bytes = masker.mask(data[:cut]) + masker.mask(data[cut:]) + masker.mask(b"", True)
+        assert shown_bytes == whole.encode(), cut
+
+
+def test_a_masker_holds_back_only_what_could_begin_a_secret() -> None:
+    masker = driver.Secrets(["hunter2pass"]).incremental()
+    assert masker.mask("Password: ") == "Password: "  # nothing held: no secret starts so
+    assert masker.mask("ok hun") == "ok "  # "hun" waits for what follows
+    assert masker.mask("ter2pass, more.") == "********, more."
+    assert masker.mask("hu", final=True) == "hu"  # the end: all that is left
+
+
+# -- driver.pexpect -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", None])
+def test_a_secret_sent_with_driver_pexpect_never_shows(encoding: str | None) -> None:
+    logs = {name: io.StringIO() if encoding else io.BytesIO() for name in ("all", "read", "send")}
+    argument = driver.Secret("tok_SECRET_9876")  # a Secret argument is one too
+    child = pexpect.spawn(
+        "sh",
+        ["-c", "exec cat", "sh", argument],
+        encoding=encoding,
+        timeout=0.3,
+        logfile=logs["all"],
+    )
+    child.logfile_read, child.logfile_send = logs["read"], logs["send"]
+    child.sendline(driver.Secret("hunter2pass"))
+    with pytest.raises(pexpect.TIMEOUT) as timeout:
+        child.expect("never")
+    raw = "hunter2pass" if encoding else b"hunter2pass"
+    assert raw in child.before  # for the code to match: the child's output as it came
+    child.send(driver.Secret("sesame42open"))  # no line end: cat has not copied it
+    with pytest.raises(pexpect.TIMEOUT) as unsent:
+        child.expect_exact("never")
+    shown = str(child)
+    child.sendeof()  # hands the open line over
+    child.sendeof()  # and ends cat's input
+    with pytest.raises(pexpect.EOF) as eof:
+        child.expect("never")
+    child.close()
+    written = [log.getvalue() for log in logs.values()]
+    texts = [w if isinstance(w, str) else w.decode() for w in written]
+    assert "********" in texts[0] and "********" in texts[2]
+    for secret in ("hunter2pass", "sesame42open", argument):
+        _assert_no_piece_of(secret, str(timeout.value), str(unsent.value), str(eof.value))
+        _assert_no_piece_of(secret, shown, child.name, child._session.transcript, *texts)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", None])
+def test_a_secret_split_between_two_reads_never_shows_in_a_pexpect_logfile(
+    encoding: str | None,
+) -> None:
+    # The child prints the password in two writes, the second once the
+    # first was read (it waits for a signal in between): a cut inside a
+    # character, too, in bytes.
+    program = (
+        "import signal, sys\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n"
+        "pw = sys.stdin.buffer.readline().strip()\n"
+        "sys.stdout.buffer.write(pw[:3]); sys.stdout.flush()\n"
+        "signal.sigwait({signal.SIGUSR1})\n"
+        "sys.stdout.buffer.write(pw[3:] + b'\\n'); sys.stdout.flush()\n"
+    )
+    log: io.StringIO | io.BytesIO = io.StringIO() if encoding else io.BytesIO()
+    child = pexpect.spawn(sys.executable, ["-c", program], echo=False, encoding=encoding)
+    child.logfile_read = log
+    child.sendline(driver.Secret("пароль-tail"))
+    child.expect("." if encoding else b"...")  # the first write (in text: its one whole character)
+    child.kill(signal.SIGUSR1)
+    child.expect(pexpect.EOF)
+    child.close()
+    written = log.getvalue()
+    assert (written if isinstance(written, str) else written.decode()) == "********\r\n"
+
+
+def test_a_pexpect_repl_command_given_as_a_secret_never_shows() -> None:
+    repl = replwrap.python()
+    with pytest.raises(ValueError, match="input was incomplete") as incomplete:
+        repl.run_command(driver.Secret("x = ('hunter2hunter2',"))
+    _assert_no_piece_of("hunter2hunter2", str(incomplete.value), repl.child._session.transcript)
+    repl.child.close()
+
+
+# -- a screen's rows ------------------------------------------------------------------
+
+
+def test_a_secret_wrapped_at_the_screens_edge_is_masked_in_each_row() -> None:
+    secrets = driver.Secrets(["Zq7T9w"])
+    rows = ["x" * 7 + "Zq7", "T9w and more", "a row ending Zq7", "T9w that was not wrapped"]
+    wrapped = [True, False, False, False]
+    assert secrets.mask_rows(rows, wrapped) == [
+        "x" * 7 + "********",
+        "******** and more",
+        "a row ending Zq7",  # (the row ends before the edge: another line)
+        "T9w that was not wrapped",
+    ]
+    assert secrets.mask_rows(["Zq", "7T", "9w"], [True, True, False]) == ["********"] * 3
+
+
+#: Prints the password it reads where an 80-column screen's edge splits it
+#: (3 + 3 characters), then on a line of its own; waits for a line to end.
+_WRAPS_IT = (
+    "import sys\n"
+    "pw = sys.stdin.readline().strip()\n"
+    "print('x' * 77 + pw)\n"
+    "print('token:', pw, flush=True)\n"
+    "sys.stdin.readline()\n"
+    "print('bye', pw, flush=True)\n"
+)
+#: A secret shorter than two pieces: split in two by the edge, neither part
+#: is a piece of it.
+_SHORT = "Zq7T9w"
+
+
+def _assert_no_part_of_short(*shown: str) -> None:
+    for part in (_SHORT[:3], _SHORT[3:]):
+        for text in shown:
+            assert part not in text, f"{part!r} shows in {text!r}"
+
+
+@needs_pyte
+def test_a_short_secret_the_screens_edge_splits_never_shows_in_an_error() -> None:
+    argv = [sys.executable, "-c", _WRAPS_IT]
+    with driver.spawn(argv, backend="pty", screen=True, dimensions=(24, 80)) as s:
+        s.send_line(driver.Secret(_SHORT))
+        s.expect_screen("token: ")
+        with pytest.raises(driver.Timeout) as error:
+            s.expect_screen("never", timeout=0.3)
+        _assert_no_part_of_short(error.value.screen, str(error.value))
+        assert error.value.screen.count("********") == 3
+
+
+@needs_pyte
+def test_a_session_file_never_shows_a_secret_the_screens_edge_splits(tmp_path: Path) -> None:
+    (tmp_path / "wraps.py").write_text(_WRAPS_IT)
+    path = tmp_path / "wraps.session"
+    path.write_text(
+        "%timeout 1\n%secret PW\n%screen 24x80\n"
+        f"$ {sys.executable} {tmp_path / 'wraps.py'}\n> ${{PW}}\n| not what it shows\n> \n[0]\n"
+    )
+    ran = driver_command("run", "--verbose", "--var", f"PW={_SHORT}", path)
+    assert ran.returncode == 1, ran.stderr
+    err = path.with_suffix(".session.err").read_text()
+    updated = driver_command("run", "--update", "--var", f"PW={_SHORT}", path)
+    assert updated.returncode == 0, updated.stderr
+    written = path.read_text()
+    _assert_no_part_of_short(ran.stdout, ran.stderr, err, updated.stdout, written)
+    assert f"| {'x' * 77}.+ (re)\n| .+ (re)\n" in written
+    assert driver_command("run", "--var", f"PW={_SHORT}", path).returncode == 0
+
+
+# -- one secret, everywhere text goes ---------------------------------------------------
+
+
+@needs_pyte
+def test_one_secret_never_shows_wherever_driver_shows_text(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    program = tmp_path / "wraps.py"
+    program.write_text(_WRAPS_IT)
+    argv = [sys.executable, str(program)]
+    screen = {"backend": "pty", "screen": True, "dimensions": (24, 80)}
+    shown: dict[str, str] = {}
+
+    # A session: its transcript, log, errors (message, output, screen) and repr.
+    log = io.StringIO()
+    with driver.spawn(argv, log=log, **screen) as s:  # type: ignore[call-overload]
+        s.send_line(driver.Secret(_SHORT))
+        s.expect_screen("token: ")
+        with pytest.raises(driver.Timeout) as timeout:
+            s.expect_screen("never", timeout=0.3)
+        s.send_line("")
+        with pytest.raises(driver.EOF) as eof:
+            s.expect("never")
+        shown["repr"] = repr(s) + repr(driver.Secret(_SHORT))
+    shown["transcript"], shown["log"] = s.transcript, log.getvalue()
+    for name, error in (("timeout", timeout.value), ("eof", eof.value)):
+        shown[name] = "\n".join([str(error), error.output, error.screen, error.transcript_tail])
+
+    # driver.pexpect: its logfile, its messages and str(child).
+    logfile = io.StringIO()
+    child = pexpect.spawn(
+        sys.executable, [str(program)], encoding="utf-8", logfile=logfile, timeout=0.3
+    )
+    child.sendline(driver.Secret(_SHORT))
+    child.expect("token: ")
+    with pytest.raises(pexpect.TIMEOUT) as pexpect_timeout:
+        child.expect("never")
+    shown["str(child)"] = str(child)
+    child.sendline("")
+    with pytest.raises(pexpect.EOF) as pexpect_eof:
+        child.expect("never")
+    child.close()
+    shown["pexpect"] = f"{pexpect_timeout.value}\n{pexpect_eof.value}\n{logfile.getvalue()}"
+
+    # pytest's report of a failed test, and the transcript files it writes.
+    secret_file = tmp_path / "password"  # (pytest shows the test's source: not the value)
+    secret_file.write_text(_SHORT)
+    pytester.makepyfile(
+        test_it=f"""
+        import pathlib, driver
+        def test_it(spawn):
+            s = spawn({argv!r}, **{screen!r})
+            s.send_line(driver.Secret(pathlib.Path({str(secret_file)!r}).read_text()))
+            s.expect_screen("token: ")
+            s.expect_screen("never", timeout=0.3)
+        """
+    )
+    basetemp = pytester.path / "tmp"
+    report = pytester.runpytest(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", f"--basetemp={basetemp}"
+    )
+    report.assert_outcomes(failed=1)
+    shown["pytest"] = report.stdout.str()
+    shown["transcript files"] = "".join(p.read_text() for p in basetemp.rglob("*.transcript"))
+
+    # A session file: driver run's output, its .err file and what --update writes.
+    path = tmp_path / "wraps.session"
+    path.write_text(
+        f"%timeout 1\n%secret PW\n%screen 24x80\n$ {sys.executable} {program}\n> ${{PW}}\n"
+        "| not what it shows\n> \n[0]\n"
+    )
+    ran = driver_command("run", "--verbose", "--var", f"PW={_SHORT}", path)
+    shown["driver run"] = ran.stdout + ran.stderr
+    shown[".err"] = path.with_suffix(".session.err").read_text()
+    updated = driver_command("run", "--update", "--var", f"PW={_SHORT}", path)
+    shown["--update"] = updated.stdout + updated.stderr + path.read_text()
+
+    assert "token: ********" in shown["pytest"]  # each place did show the line, masked
+    for where, text in shown.items():
+        for part in (_SHORT[:3], _SHORT[3:]):  # (the screen's edge splits it so)
+            assert part not in text, f"{part!r} shows in the {where}: {text!r}"

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from driver.sessionfile import FileResult, SessionFileError, parse, run_file, update_file
-from helpers import FIXTURES, write_session
+from driver.sessionfile import (
+    FileResult,
+    SessionFileError,
+    looks_like_session_file,
+    parse,
+    run_file,
+    update_file,
+)
+from driver.sessionfile._format import command_line, split_command
+from helpers import FIXTURES, driver_command, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
 REPEATER = "$ ${PY} -u ${FIXTURES}/repeater.py"
@@ -206,6 +218,62 @@ def test_named_groups_capture_for_later_lines(tmp_path: Path) -> None:
     assert failure.message == "expected '${v} (re)', got 'abc'"
 
 
+def test_a_capture_line_that_does_not_match_is_the_failure(tmp_path: Path) -> None:
+    """Not a file error about the variable it would have set: the mismatch,
+    with its diff, and the later use of the variable pointing back at it."""
+    path = write(
+        tmp_path,
+        "%backend pipe\n$ printf 'tokn: abc\\n'\ntoken: (?P<tok>\\w+) (re)\n$ echo ${tok}\nabc\n"
+        "$ echo next\nnext\n",
+    )
+    result = run(path)
+    assert [(f.line, f.message) for f in result.failures] == [
+        (3, "expected 'token: (?P<tok>\\\\w+) (re)', got 'tokn: abc'"),
+        (
+            4,
+            "${tok} is not set: line 3 (`token: (?P<tok>\\w+) (re)`), which captures it,"
+            " did not match",
+        ),
+    ]
+    assert "-token: (?P<tok>\\w+) (re)\n+tokn: abc\n" in result.diff()
+    # A capture line never reached (its command stopped) is named the same way.
+    stopped = write(
+        tmp_path,
+        "%backend pipe\n%timeout 0.5\n$ sleep 5\nfirst\nv(?P<version>\\d+) (re)\n"
+        "$ echo ${version}\n",
+        "stopped.session",
+    )
+    failures = run(stopped).failures
+    assert [f.line for f in failures] == [4, 6]
+    assert "line 5 (`v(?P<version>\\d+) (re)`), which captures it" in failures[1].message
+
+
+@pytest.mark.slow
+def test_a_regex_line_is_matched_by_its_steps_deadline(tmp_path: Path) -> None:
+    """(a|a)+$ backtracks for ages on 40 a's and a '!' (in re and the regex
+    package alike): the step fails at its %timeout, with the hint an expect
+    gives, whether the line is a prompt or not; (a+)+$, which re took
+    minutes over, is a plain mismatch. Run by the `driver` command, whose
+    time limit (see driver_command) stands for the overshoot's bound."""
+    shown = "a" * 40 + "!"
+    path = write(
+        tmp_path,
+        f"%timeout 0.5\n$ printf '{shown}\\n'\n(a|a)+$ (re)\n"
+        f"$ sh -c \"printf '{shown}'; read x\"\n(a|a)+$ (re)\n> x\n"
+        f"$ printf '{'a' * 32}!\\n'\n(a+)+$ (re)\n",
+    )
+    done = driver_command("run", path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for line in (3, 5):
+        assert (
+            f"{path}:{line}: (a|a)+$ (re)\n    matching '(a|a)+$ (re)' against the line"
+            f" '{shown}' did not finish within the step's 0.5 s timeout\n"
+            "    hint: searching for `(a|a)+$` did not finish in time;"
+        ) in done.stdout
+    assert "or use a plain or a (glob) line." in done.stdout
+    assert f"{path}:8: (a+)+$ (re)\n    expected '(a+)+$ (re)', got '{'a' * 32}!'" in done.stdout
+
+
 def test_an_unset_variable_is_named_with_the_fix(tmp_path: Path) -> None:
     path = write(tmp_path, "$ echo ${NOT_SET_ANYWHERE}\n")
     with pytest.raises(SessionFileError, match=r":1: \$\{NOT_SET_ANYWHERE\} is not set: .*--var"):
@@ -238,6 +306,24 @@ def test_a_prompt_without_a_newline_then_a_password(tmp_path: Path) -> None:
         "%secret PASSWORD\n$ ${PY} ${FIXTURES}/getpass_prompt.py\nPassword:\n> ${PASSWORD}\n"
         "got a password of 6 characters\n",
         variables={"PASSWORD": "sesame"},
+    )
+
+
+@pytest.mark.parametrize("prompt", ["user@host's password:", "\\ruser@host's password: (esc)"])
+def test_a_carriage_return_before_a_prompt_need_not_be_written(tmp_path: Path, prompt: str) -> None:
+    """ssh (scp, sftp) writes a \\r to the terminal before its password prompt,
+    after whatever line came before: a plain line matches it, and the (esc)
+    line that spells the \\r out still does."""
+    assert_passes(
+        tmp_path,
+        f"%secret PASSWORD\n$ ${{PY}} ${{FIXTURES}}/tty_password.py\nWelcome to the host\n"
+        f"{prompt}\n> ${{PASSWORD}}\ngot a password of 6 characters\n",
+        variables={"PASSWORD": "sesame"},
+    )
+    # The line before it, when the prompt is not one (no `>` follows), too.
+    assert_passes(
+        tmp_path,
+        "%backend pty\n$ printf 'banner\\n\\rdone\\n'\nbanner\ndone\n",
     )
 
 
@@ -430,3 +516,66 @@ def test_output_that_looks_like_a_marker_is_escaped_when_written(tmp_path: Path)
         "\n\\$ ls\n\\...\n\\[1]\nx \\(re\\) (re)\n(?:)> \\$\\{X\\} (re)\n"
     )
     assert run(path).passed
+
+
+def test_update_writes_line_separators_so_that_the_file_reads_back(tmp_path: Path) -> None:
+    # str.splitlines (and many an editor) ends a line at each of these.
+    printed = "a\\u2028b|c\\x85d|e\\u2029|\\x0cf"
+    command = f'$ ${{PY}} -c \'print("{printed}".replace("|", "\\n"))\''
+    path = write(tmp_path, f"%backend pipe\n{command}\n")
+    update_file(run(path))
+    written = path.read_text(encoding="utf-8")
+    assert written.endswith("\na\\u2028b (esc)\nc\\x85d (esc)\ne\\u2029 (esc)\n\\ff (esc)\n")
+    assert run(path).passed
+
+
+def test_a_file_line_ends_only_at_a_line_end(tmp_path: Path) -> None:
+    """A file that holds a line or paragraph separator as it is (written by
+    hand, or by an older --update) reads it as part of its line."""
+    text = "%backend pipe\n$ ${PY} -c 'print(\"a\\u2028b\\x0cc\")'\na\u2028b\x0cc\n"
+    assert_passes(tmp_path, text)
+
+
+def test_a_byte_order_mark_is_read_past_and_kept_by_update(tmp_path: Path) -> None:
+    path = tmp_path / "bom.session"
+    path.write_bytes("\ufeff%backend pipe\n$ echo hi\nhi\n".encode())
+    assert run(path).passed, messages(run(path))
+    path.write_bytes("\ufeff$ echo changed\nhi\n".encode())
+    assert update_file(run(path))
+    assert path.read_bytes() == "\ufeff$ echo changed\nchanged\n".encode()
+    assert looks_like_session_file(path)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git (Debian package git)")
+def test_git_log_prints_without_a_pager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Programs start as a script would start them: git, on a terminal, would
+    start less (which waits for a key on a dumb terminal) whatever the
+    person's PAGER and GIT_PAGER say."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    identity = ["-c", "user.name=A", "-c", "user.email=a@example.com"]
+    commit = ["git", "-C", str(repo), *identity, "commit", "-q", "--allow-empty", "-m"]
+    subprocess.run([*commit, "first"], check=True)
+    monkeypatch.setenv("PAGER", "less")
+    monkeypatch.setenv("GIT_PAGER", "less")
+    assert_passes(tmp_path, f"%backend pty\n%cwd {repo}\n$ git log --format=%s\nfirst\n[0]\n")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(st.characters(blacklist_characters="\0")), min_size=1))
+def test_a_recorded_command_line_is_one_line_that_reads_back_as_its_words(
+    argv: list[str],
+) -> None:
+    line = command_line(argv)
+    assert len(f"$ {line}".splitlines()) == 1
+    assert split_command(line) == argv
+
+
+def test_dollar_quotes_take_the_escapes_a_shell_gives_them() -> None:
+    assert split_command(r"a$'\t\e\x41\101\u00e9\\\'\q'b c$ $x") == [
+        "a\t\x1bAAé\\'\\qb",
+        "c$",
+        "$x",
+    ]
+    with pytest.raises(ValueError, match=r"unterminated \$' quote at column 3"):
+        split_command("a $'b")

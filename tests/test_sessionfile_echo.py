@@ -5,11 +5,20 @@ program's output."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from driver import spawn
-from driver.sessionfile._echo import EchoTimeout, EchoTracker, PendingEcho, drop_echo, echo_in
+from driver.sessionfile import run_file
+from driver.sessionfile._echo import (
+    EchoTimeout,
+    EchoTracker,
+    PendingEcho,
+    drop_echo,
+    echo_in,
+)
+from driver.terminal import echoed
 
 # -- what the terminal will echo ----------------------------------------------------
 
@@ -30,8 +39,37 @@ def test_each_kind_of_send_echoes_as_a_terminal_shows_it() -> None:
     tracker.sent_control("c", echo=True)
     tracker.sent_control("d", echo=True)  # ECHOCTL does not show ^D
     tracker.sent_unechoed()  # the end of input, a signal
-    assert tracker.take() == PendingEcho("hello\nno endhi \t\n^C", shown=True)
+    assert tracker.take() == PendingEcho("hello\nno endhi \t\n^[[B^C", shown=True)
     assert tracker.take() == PendingEcho()  # taken: nothing is looked for twice
+
+
+def test_control_characters_sent_echo_as_the_terminal_shows_them() -> None:
+    tracker = EchoTracker(terminal=True)
+    tracker.sent_text("a\x00b\x1b[A\r", echo=True)
+    tracker.sent_keys(["ctrl-@", "ctrl-a", "esc", "backspace", "ctrl-d"], echo=True)
+    tracker.sent_line("x\x7fy\x01", echo=True, line_editor=False)
+    # ^? erases and ^D ends the input: what they show depends on the line.
+    assert tracker.take().text == "a^@b^[[A\n^@^A^[xy^A\n"
+    assert echoed("tab\tand\nline") == "tab\tand\nline"
+
+
+@pytest.mark.parametrize(
+    ("send", "output"),
+    [
+        ("%send a\\x00b (esc)\n>", "a\\x00b (esc)"),
+        ("%key ctrl-@ x enter", "\\x00x (esc)"),
+        ("> \\x01\\e[A (esc)", "\\x01\\e[A (esc)"),
+    ],
+)
+def test_the_echo_of_a_control_character_is_not_output(
+    tmp_path: Path, send: str, output: str
+) -> None:
+    """On a pty the terminal echoes ^@ for a NUL (ECHOCTL), and cat prints
+    the NUL itself: the one is the echo, the other the output."""
+    path = tmp_path / "control.session"
+    path.write_text(f"%backend pty\n$ cat\n{send}\n{output}\n%eof\n[0]\n", encoding="utf-8")
+    result = run_file(path)
+    assert result.passed, [(f.line, f.message) for f in result.failures]
 
 
 def test_with_the_echo_off_only_a_line_at_an_open_prompt_shows() -> None:
@@ -78,10 +116,12 @@ def test_a_prompt_whose_newline_came_late_may_end_before_or_after_the_echo() -> 
 
 
 def test_a_control_characters_echo_keeps_to_its_own_forms() -> None:
-    caret = PendingEcho("^C", prompt_open=True, shown=True)
+    caret = PendingEcho("^C", prompt_open=True, shown=True, control=True)
     assert caret.forms(line_follows=True) == ["^C"]
     assert caret.control_character
-    assert not PendingEcho("^Cx").control_character
+    assert not PendingEcho("^Cx", control=True).control_character
+    # The same echo of a key sent as text (%send \e): the program's output follows.
+    assert not PendingEcho("^[", prompt_open=True, shown=True).control_character
 
 
 @pytest.mark.parametrize(

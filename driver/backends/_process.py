@@ -37,6 +37,11 @@ class ChildProcess:
     Not thread-safe: one owner polls, signals and reaps.
     """
 
+    #: It runs on this machine.
+    host = None
+    #: The SIGCHLD disposition or another waiter says why a status is lost.
+    lost_because = None
+
     def __init__(
         self,
         pid: int,
@@ -51,6 +56,7 @@ class ChildProcess:
         self._reaped = False
         self._status_lost = False
         self._exit_fd = _open_pidfd(pid)
+        self._syscalls = SyscallWatch(pid)  # until close()
 
     def __repr__(self) -> str:
         state = "reaped" if self._reaped else "running" if self._returncode is None else "exited"
@@ -114,6 +120,14 @@ class ChildProcess:
             if info is not None:
                 self._returncode = _returncode(info)
         return self._returncode
+
+    def reading_input(self) -> bool | None:
+        """See :meth:`SyscallWatch.reading_input`."""
+        return self._syscalls.reading_input()
+
+    def idle(self) -> bool | None:
+        """See :meth:`SyscallWatch.idle`."""
+        return self._syscalls.idle()
 
     def running(self) -> bool:
         """Whether the child has not exited, looking again (does not reap)."""
@@ -225,6 +239,7 @@ class ChildProcess:
         # between the two must not leave a number that a second close would
         # take from whoever reuses it.
         fd, self._exit_fd = self._exit_fd, None
+        self._syscalls.close()
         if fd is not None:
             os.close(fd)
 
@@ -265,45 +280,64 @@ _WAIT_SYSCALLS = {
 }.get(platform.machine(), set())
 
 
-def _blocked_in(pid: int) -> tuple[int, int] | None:
-    """The system call ``pid`` is blocked in and its first argument; (-1, 0)
-    while it runs; None where that cannot be seen."""
-    if _READ_SYSCALL is None:
-        return None
-    try:
-        with open(f"/proc/{pid}/syscall", encoding="ascii") as file:
-            fields = file.read().split()
-    except OSError:
-        return None
-    if len(fields) < 2 or not fields[0].isdigit():
-        return -1, 0  # running, or not in a system call
-    return int(fields[0]), int(fields[1], 16)
+class SyscallWatch:
+    """What a process is blocked in, from /proc/PID/syscall, read through one
+    open fd: a pread costs about a microsecond, opening the file each time
+    fifty, and a REPL asks before every line it sends."""
 
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self._fd: int | None = None
+        self._unavailable = _READ_SYSCALL is None
 
-def reading_input(pid: int) -> bool | None:
-    """Whether ``pid`` is blocked reading its input: its stdin, or its
-    terminal opened again (``/dev/tty``, as getpass and ssh's password
-    prompt read it). None where that cannot be seen (not Linux, another
-    architecture, the process gone)."""
-    blocked = _blocked_in(pid)
-    if blocked is None:
-        return None
-    return _reads_input(pid, *blocked)
+    def blocked_in(self) -> tuple[int, int] | None:
+        """The system call it is blocked in and its first argument; (-1, 0)
+        while it runs; None where that cannot be seen (not Linux, another
+        architecture, the process gone)."""
+        fd = self._open()
+        if fd is None:
+            return None
+        try:
+            fields = os.pread(fd, 512, 0).split()
+        except OSError:  # reaped: its /proc entry is gone
+            return None
+        if len(fields) < 2 or not fields[0].isdigit():
+            return -1, 0  # running, or not in a system call
+        return int(fields[0]), int(fields[1], 16)
 
+    def reading_input(self) -> bool | None:
+        """Whether it is blocked reading its input: its stdin, or its terminal
+        opened again (``/dev/tty``, as getpass and ssh's password prompt read
+        it). None where that cannot be seen."""
+        blocked = self.blocked_in()
+        return None if blocked is None else self._reads_input(*blocked)
 
-def _reads_input(pid: int, call: int, fd: int) -> bool:
-    return call == _READ_SYSCALL and (fd == 0 or _is_its_terminal(pid, fd))
+    def idle(self) -> bool | None:
+        """Whether it is blocked reading its input or waiting on fds (poll,
+        select, epoll): done with what it was doing, and ready for input if
+        any program is. Looser than :meth:`reading_input`: which fds a poll
+        waits on cannot be seen. None where that cannot be seen."""
+        blocked = self.blocked_in()
+        if blocked is None:
+            return None
+        return blocked[0] in _WAIT_SYSCALLS or self._reads_input(*blocked)
 
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        self._unavailable = True
+        if fd is not None:
+            os.close(fd)
 
-def idle(pid: int) -> bool | None:
-    """Whether ``pid`` is blocked reading its input or waiting on fds (poll,
-    select, epoll): done with what it was doing, and ready for input if any
-    program is. Looser than :func:`reading_input`: which fds a poll waits on
-    cannot be seen. None where that cannot be seen."""
-    blocked = _blocked_in(pid)
-    if blocked is None:
-        return None
-    return blocked[0] in _WAIT_SYSCALLS or _reads_input(pid, *blocked)
+    def _reads_input(self, call: int, fd: int) -> bool:
+        return call == _READ_SYSCALL and (fd == 0 or _is_its_terminal(self._pid, fd))
+
+    def _open(self) -> int | None:
+        if self._fd is None and not self._unavailable:
+            try:
+                self._fd = os.open(f"{_PROC}/{self._pid}/syscall", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                self._unavailable = True
+        return self._fd
 
 
 #: /dev/tty: whichever terminal controls the process that opens it.

@@ -28,6 +28,8 @@ class Endpoint:
 
     pid = None
     exit_fd = None
+    host = None
+    lost_because = None
     reaped = False
     status_lost = False
 
@@ -48,6 +50,12 @@ class Endpoint:
 
     def running(self) -> bool:
         return self.returncode is None
+
+    def reading_input(self) -> bool | None:
+        return None  # what is at the other end cannot be seen
+
+    def idle(self) -> bool | None:
+        return None
 
     def reap(self) -> int:
         self.finish()

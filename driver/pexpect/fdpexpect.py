@@ -70,6 +70,7 @@ class fdspawn(SpawnBase):
         self._session.close()
         self.child_fd = -1
         self.closed = True
+        self._release_read_log()
 
     def terminate(self, force: bool = False) -> None:
         raise ExceptionPexpect("This method is not valid for file descriptors.")

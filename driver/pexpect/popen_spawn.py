@@ -39,21 +39,16 @@ class PopenSpawn(SpawnBase):
             )
         self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
-        # As pexpect: the environment as given (quiet=False), not driver's
-        # quiet one; a daemon the script starts outlives close.
+        # As pexpect: the whole environment as given (or this process's), not
+        # driver's quiet one; a daemon the script starts outlives close.
         session = driver.spawn(
-            argv,
-            backend="pipe",
-            cwd=cwd,
-            env=env,
-            quiet=False,
-            close_ends="group",
-            **self._driver_options(),
-        )
+            argv, backend="pipe", cwd=cwd, env=env, inherit_env=env is None, quiet=False,
+            close_ends="group", **self._driver_options(),
+        )  # fmt: skip
         self._drive(session)
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()
-        self.name: str = f"<{' '.join(argv)}>"
+        self.name: str = self._masked(f"<{' '.join(argv)}>")  # a Secret argument too
 
     def sendeof(self) -> None:
         """Close the child's stdin."""
@@ -92,3 +87,4 @@ class PopenSpawn(SpawnBase):
                     self._record_returncode(self._session.close(grace=0.5))
             finally:  # released either way
                 self.closed = True
+                self._release_read_log()

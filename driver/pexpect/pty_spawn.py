@@ -92,14 +92,15 @@ class spawn(SpawnBase):
                 f"The command was not found or was not executable: {self.command}."
             )
         self.command = self.args[0] = found
-        self.name: str = "<" + " ".join(self.args) + ">"
         ignored = (signal.SIGHUP,) if self.ignore_sighup else ()
         session = driver.spawn(
             self.args,
             backend="pty",
             cwd=self.cwd,
             env=_without_bracketed_paste(self.env),
-            quiet=False,  # as pexpect: the environment as given, with readline made plain
+            # As pexpect: the whole environment as given, with readline made plain.
+            inherit_env=False,
+            quiet=False,
             echo=self.echo,
             dimensions=dimensions or DEFAULT_WINDOW_SIZE,
             ignore_signals=ignored,
@@ -107,6 +108,7 @@ class spawn(SpawnBase):
             **self._driver_options(),
         )
         self._drive(session)
+        self.name: str = self._masked("<" + " ".join(self.args) + ">")  # a Secret argument too
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()
 
@@ -115,10 +117,10 @@ class spawn(SpawnBase):
             repr(self),
             f"command: {getattr(self, 'command', None)}",
             f"args: {getattr(self, 'args', None)!r}",
-            f"buffer (last 100 chars): {self.buffer[-100:]!r}",
-            f"before (last 100 chars): {(self.before or self._empty())[-100:]!r}",
-            f"after: {self.after!r}",
-            f"match: {self.match!r}",
+            f"buffer (last 100 chars): {self._shown(self.buffer, 100)}",
+            f"before (last 100 chars): {self._shown(self.before or self._empty(), 100)}",
+            f"after: {self._shown(self.after)}",
+            f"match: {self._shown(self.match)}",
             f"match_index: {self.match_index}",
             f"exitstatus: {self.exitstatus}",
             f"flag_eof: {self.flag_eof}",
@@ -137,7 +139,7 @@ class spawn(SpawnBase):
             f"delayafterclose: {self.delayafterclose}",
             f"delayafterterminate: {self.delayafterterminate}",
         ]
-        return "\n".join(lines)
+        return self._masked("\n".join(lines))
 
     # -- the child -----------------------------------------------------------
 
@@ -209,6 +211,7 @@ class spawn(SpawnBase):
         finally:  # released either way
             self.closed = True
             self.child_fd = -1
+            self._release_read_log()
 
     # -- the terminal -------------------------------------------------------------
 

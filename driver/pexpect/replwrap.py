@@ -11,9 +11,12 @@ import signal
 import sys
 from typing import Any
 
+import driver
+
 from ..environment import quiet_env
 from .exceptions import TIMEOUT
 from .pty_spawn import spawn
+from .spawnbase import SpawnBase
 
 #: How long each SIGINT to an incomplete command waits for a prompt before it
 #: is sent again, and then the last wait: 1 s in all, as pexpect waits once.
@@ -79,13 +82,15 @@ class REPLWrapper:
         )
 
     def run_command(self, command: str, timeout: float | None = -1, async_: bool = False) -> Any:
-        """Send ``command`` (one or more lines) and return its output.
+        """Send ``command`` (one or more lines) and return its output; a
+        :class:`driver.Secret` is sent as one, line by line.
 
         Raises:
             ValueError: ``command`` is empty, or incomplete (the REPL asked
                 for more with its continuation prompt; it is interrupted).
         """
-        lines = command.splitlines()
+        kind = driver.Secret if isinstance(command, driver.Secret) else str
+        lines = [kind(line) for line in command.splitlines()]
         if command.endswith("\n"):
             lines.append("")  # a block of Python ends with an empty line
         if not lines:
@@ -127,7 +132,8 @@ class REPLWrapper:
                 break
         else:
             self._expect_prompt(timeout=_LAST_WAIT)  # pexpect's TIMEOUT, if none comes
-        raise ValueError("Continuation prompt found - input was incomplete:\n" + command)
+        shown = self.child._masked(command) if isinstance(self.child, SpawnBase) else command
+        raise ValueError("Continuation prompt found - input was incomplete:\n" + shown)
 
 
 def python(command: str = sys.executable) -> REPLWrapper:

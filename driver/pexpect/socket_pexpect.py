@@ -43,6 +43,7 @@ class SocketSpawn(SpawnBase):
         self.socket.close()
         self.child_fd = -1
         self.closed = True
+        self._release_read_log()
 
     def isalive(self) -> bool:
         """Whether the socket is open."""

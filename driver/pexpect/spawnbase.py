@@ -5,6 +5,12 @@ in (strings compiled with DOTALL, pexpect's EOF and TIMEOUT classes), the
 index out, ``before``/``after``/``match`` set as pexpect sets them, driver's
 errors raised as pexpect's. The waiting, matching and buffering are
 driver's: linear search, nothing lost at a timeout, no sleep before a send.
+
+What this layer writes (the logfiles, its messages, ``str(child)``) goes
+through the session's masking, as everything driver shows: a secret sent
+(``sendline(driver.Secret(pw))``) or added never shows there. What it
+returns (``before``, ``after``, ``match``, ``read()``) is the child's output
+as it came, for the code to match.
 """
 
 from __future__ import annotations
@@ -87,12 +93,14 @@ class SpawnBase:
         self.linesep: Any = os.linesep.encode("ascii") if encoding is None else os.linesep
         self.allowed_string_types: tuple[type, ...] = (bytes, str) if encoding is None else (str,)
         self._session: Any = None
+        self._read_log: Any = None  # the session's secrets masker for what is read
 
     # -- the driver session ------------------------------------------------
 
     def _drive(self, session: driver.Session[Any]) -> None:
         """Take ``session`` over: its taps feed the logfiles."""
         self._session = session
+        self._read_log = session.secrets.incremental()
         # The taps hold this object weakly: a spawn nobody holds is collected
         # (and ends its child, as pexpect's does) as soon as it is dropped.
         me = weakref.ref(self)
@@ -114,10 +122,42 @@ class SpawnBase:
         }
 
     def _log(self, data: Any, direction: str) -> None:
-        for log in (self.logfile, self.logfile_send if direction == "send" else self.logfile_read):
+        """Log ``data`` read or sent, masked: the end of what is read may be
+        held back until what follows shows whether it begins a secret."""
+        if direction == "send":
+            self._release_read_log()  # what was read before is logged before
+            self._write_log(self._session.mask(data), self.logfile_send)
+        else:
+            self._write_log(self._read_log.mask(data), self.logfile_read)
+
+    def _release_read_log(self) -> None:
+        """Log what the read log holds back: a send, the end or a close comes."""
+        if self._read_log is not None:
+            self._write_log(self._read_log.mask(self._empty(), final=True), self.logfile_read)
+
+    def _write_log(self, data: Any, direction_log: Any) -> None:
+        if not data:
+            return
+        for log in (self.logfile, direction_log):
             if log is not None:
                 log.write(data)
                 log.flush()
+
+    def _masked(self, text: str) -> str:
+        """``text`` (a message) with the session's secrets masked."""
+        return text if self._session is None else str(self._session.mask(text))
+
+    def _shown(self, value: Any, last: int | None = None) -> str:
+        """``value`` as a message shows it (the ``last`` characters of a text):
+        masked before a cut could halve a secret and before repr escapes it."""
+        if callable(getattr(value, "group", None)) and callable(getattr(value, "span", None)):
+            kind = repr(value).partition(";")[0]  # "<regex.Match object" (or re's)
+            return f"{kind}; span={value.span()!r}, match={self._shown(value.group())}>"
+        if isinstance(value, (str, bytes)) and self._session is not None:
+            value = self._session.secrets.hide(value)
+        if last is not None and isinstance(value, (str, bytes)):
+            value = value[-last:]
+        return repr(value)
 
     def _log_control(self, byte: bytes) -> None:
         """Log a control character written to the terminal, as a send."""
@@ -168,6 +208,7 @@ class SpawnBase:
         flags = re.DOTALL | (re.IGNORECASE if self.ignorecase else 0)
         compiled: list[Any] = []
         for p in patterns:
+            self._secret_pattern(p)
             if isinstance(p, self.allowed_string_types):
                 compiled.append(re.compile(self._coerce_expect_string(p), flags))
             elif p in (EOF, TIMEOUT):
@@ -178,6 +219,12 @@ class SpawnBase:
                 raise TypeError(_BAD_PATTERN.format(type(p)))
         return compiled
 
+    def _secret_pattern(self, pattern: Any) -> None:
+        """A :class:`driver.Secret` pattern is a secret from now on (as driver's
+        expect has it), even once encoded for a bytes session."""
+        if isinstance(pattern, driver.Secret) and self._session is not None:
+            self._session.add_secret(pattern)
+
     def _exact_list(self, patterns: Any) -> list[Any]:
         if isinstance(patterns, (*self.allowed_string_types, type)) or patterns in (EOF, TIMEOUT):
             patterns = [patterns]
@@ -185,6 +232,7 @@ class SpawnBase:
             raise TypeError(_BAD_PATTERN.format(type(patterns)))
         exact = []
         for p in patterns:
+            self._secret_pattern(p)
             if isinstance(p, self.allowed_string_types):
                 exact.append(self._coerce_expect_string(p))
             elif p in (EOF, TIMEOUT):
@@ -288,17 +336,31 @@ class SpawnBase:
         """pexpect's exception for a driver EOF or Timeout, ``before``/``after`` set."""
         self.before = self._session.unconsumed
         self.match = self.match_index = None
-        shown = f"{self}\nsearcher: {entries!r}"
         if isinstance(error, driver.EOF):
             self._session.unconsumed = self._empty()  # pexpect empties its buffer at EOF
             self.after = EOF
             self._at_eof()
-            return EOF(f"End Of File (EOF).\n{shown}\n{error}")
+            return EOF(
+                self._masked(f"End Of File (EOF).\n{self}\n{self._searcher(entries)}\n{error}")
+            )
         self.after = TIMEOUT
-        return TIMEOUT(f"Timeout exceeded.\n{shown}\n{error}")
+        return TIMEOUT(
+            self._masked(f"Timeout exceeded.\n{self}\n{self._searcher(entries)}\n{error}")
+        )
+
+    def _searcher(self, entries: list[Any]) -> str:
+        """The patterns waited for, as pexpect's message lists them, secrets masked."""
+        shown = [
+            repr(entry).replace(repr(entry.pattern), self._shown(entry.pattern), 1)
+            if isinstance(entry, re.Pattern)
+            else self._shown(entry)
+            for entry in entries
+        ]
+        return f"searcher: [{', '.join(shown)}]"
 
     def _at_eof(self) -> None:
         self.flag_eof = True
+        self._release_read_log()  # nothing more comes
 
     def _check_open(self) -> None:
         if self._session is None or self.closed:
@@ -362,18 +424,23 @@ class SpawnBase:
     # -- writing ----------------------------------------------------------------
 
     def send(self, s: Any) -> int:
-        """Send ``s``; the number of bytes written."""
+        """Send ``s``; the number of bytes written. A :class:`driver.Secret`
+        is sent as a secret: never shown in a log or a message."""
+        return self._send(self._coerce_send_string(s), secret=isinstance(s, driver.Secret))
+
+    def sendline(self, s: Any = "") -> int:
+        """Send ``s`` and ``os.linesep``; the number of bytes written. A
+        :class:`driver.Secret` is sent as a secret."""
+        line = self._coerce_send_string(s) + self.linesep
+        return self._send(line, secret=isinstance(s, driver.Secret))
+
+    def _send(self, s: Any, *, secret: bool) -> int:
         self._check_open()
         if self.delaybeforesend:
             time.sleep(self.delaybeforesend)  # sleep-ok: only when a user asks for it
-        s = self._coerce_send_string(s)
         data = s if isinstance(s, bytes) else s.encode(self.encoding or "utf-8", self.codec_errors)
-        self._session.send(s)
+        self._session.send(s, secret=secret)
         return len(data)
-
-    def sendline(self, s: Any = "") -> int:
-        """Send ``s`` and ``os.linesep``; the number of bytes written."""
-        return self.send(self._coerce_send_string(s) + self.linesep)
 
     def write(self, s: Any) -> None:
         """Send ``s`` (file-like)."""

@@ -20,10 +20,22 @@ from ._format import Step
 
 @dataclass(frozen=True)
 class _Output:
-    """A line the program printed; ``row``: a row of its screen."""
+    """A line the program printed."""
 
     text: str
-    row: bool = False
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """A screen's rows, and which of them fill its width: spelled together,
+    so that a secret the edge splits is hidden in each row."""
+
+    rows: list[str]
+    wrapped: list[bool]
+
+
+#: How the actual file spells a screen's rows, given which fill its width.
+SpellRows = Callable[[list[str], list[bool]], list[str]]
 
 
 class ActualFile:
@@ -36,7 +48,7 @@ class ActualFile:
     def __init__(self, lines: Sequence[str]) -> None:
         self._file = lines
         self._copied = 0  # the file's lines copied so far
-        self._lines: list[str | _Output] = []
+        self._lines: list[str | _Output | _Screen] = []
 
     def copy_lines_before(self, step: Step | None) -> None:
         """The file's comments and other inert lines up to ``step`` (None: to
@@ -55,28 +67,36 @@ class ActualFile:
         """Output the file did not expect, line by line."""
         self._lines.extend(_Output(line) for line in output_lines(text))
 
-    def keep_screen(self, rows: list[str]) -> list[str]:
-        """A screen as it stands, in the place of a block it did not show.
+    def keep_screen(self, rows: list[str], wrapped: list[bool] | None = None) -> list[str]:
+        """A screen as it stands, in the place of a block it did not show;
+        ``wrapped``: which rows fill its width (:attr:`driver.Screen.wrapped`).
 
         Returns:
             The rows kept: the screen's without the blank ones above and
             below (one empty row for a blank screen).
         """
-        kept = without_blank_ends(rows) or [""]
-        self._lines.extend(_Output(row, row=True) for row in kept)
-        return kept
+        wrapped = [False] * len(rows) if wrapped is None else wrapped
+        shown = [number for number, row in enumerate(rows) if row]
+        kept = slice(shown[0], shown[-1] + 1) if shown else slice(0, 0)
+        screen = _Screen(rows[kept] or [""], wrapped[kept] or [False])
+        self._lines.append(screen)
+        return screen.rows
 
-    def text(self, spell: Callable[[str], str]) -> str:
+    def text(self, spell: Callable[[str], str], spell_rows: SpellRows | None = None) -> str:
         """The actual file, each output line spelled by ``spell`` (see
-        :func:`driver.spelling.output_line`)."""
-        lines = (
-            line
-            if isinstance(line, str)
-            else screen_row(spell(line.text))
-            if line.row
-            else spell(line.text)
-            for line in self._lines
-        )
+        :func:`driver.spelling.output_line`), each screen's rows by
+        ``spell_rows`` (:func:`driver.spelling.output_rows`; by default
+        each row by ``spell``)."""
+        lines: list[str] = []
+        for line in self._lines:
+            if isinstance(line, str):
+                lines.append(line)
+            elif isinstance(line, _Output):
+                lines.append(spell(line.text))
+            elif spell_rows is not None:
+                lines.extend(screen_row(row) for row in spell_rows(line.rows, line.wrapped))
+            else:
+                lines.extend(screen_row(spell(row)) for row in line.rows)
         return "\n".join(lines) + "\n"
 
 

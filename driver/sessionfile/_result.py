@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import secrets
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._format import SessionFileError, shortened
+from ._format import BYTE_ORDER_MARK, SessionFileError, file_lines, shortened
 
 
 @dataclass
@@ -91,8 +92,8 @@ class FileResult:
         """
         return "".join(
             difflib.unified_diff(
-                self.expected.splitlines(keepends=True),
-                self.actual.splitlines(keepends=True),
+                [line + "\n" for line in file_lines(self.expected)],
+                [line + "\n" for line in file_lines(self.actual)],
                 fromfile=f"{self.path} (expected)",
                 tofile=f"{self.path} (actual)",
             )
@@ -121,21 +122,52 @@ def update_file(result: FileResult) -> bool:
     path = result.path
     try:
         mode = path.stat().st_mode
+        with open(path, "rb") as file:  # a byte order mark it had, it keeps
+            mark = BYTE_ORDER_MARK if file.read(3) == BYTE_ORDER_MARK.encode() else ""
         # Its mode says not to, even to root, who could.
         for what, bits in (("the file", mode), ("its directory", path.parent.stat().st_mode)):
             if not bits & stat.S_IWUSR:
                 raise SessionFileError(
                     f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
                 )
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(result.actual)
-        os.chmod(temporary, stat.S_IMODE(mode))
-        os.replace(temporary, path)
+        replace_file(path, mark + result.actual)
     except OSError as error:  # a full disk, say: the file stays as it was
-        os.unlink(temporary)
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     return True
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once or not at all: into a temporary
+    file beside it, flushed to the disk, then renamed over it. A reader
+    never sees half of it, and a failed write (a full disk) leaves what was
+    there. A file there keeps its mode; a new one gets the umask's. A link
+    is followed: its target is replaced.
+
+    Args:
+        path: the file.
+        text: its new text (written as UTF-8).
+
+    Raises:
+        OSError: it could not be written; ``path`` is as it was, and no
+            temporary file is left behind.
+    """
+    path = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o666 if mode is None else 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())  # on the disk before the name points at it
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

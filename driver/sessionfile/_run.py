@@ -21,19 +21,31 @@ import signal as signals
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeAlias
 
 import regex
 
-from .. import EOF, DriverError, ExitStatusUnknown, Match, Session, SpawnError, Timeout, spawn
+from .. import (
+    EOF,
+    Deadline,
+    DriverError,
+    ExitStatusUnknown,
+    Host,
+    Match,
+    Session,
+    SpawnError,
+    Timeout,
+    run,
+    spawn,
+)
 from ..environment import quiet_env
-from ..hints import shell_syntax, without_shell_hint
+from ..hints import shell_syntax, slow_search_hint, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
-from ._actual import ActualFile, output_lines, screen_row
+from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes, literal_line
+from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
     DEFAULT_TIMEOUT,
@@ -51,8 +63,26 @@ from ._format import (
 from ._result import Failure, FileResult
 from ._variables import Variables
 
+#: What an output line must match: a (re) line's regex, a literal or glob line's re.
+LinePattern: TypeAlias = "re.Pattern[str] | regex.Pattern[str]"
 #: How often a wait for a prompt looks whether the program waits for input instead.
 _PROMPT_CHECK_SECONDS = 0.2
+
+
+class SlowMatch(DriverError, TimeoutError):
+    """An output line's pattern did not finish matching by the step's deadline.
+
+    Attributes:
+        output: the line it was matched against (read, so kept as output).
+    """
+
+    def __init__(self, step: Step, line: str, timeout: float | None) -> None:
+        self.output = line + "\n"
+        super().__init__(
+            f"matching {shortened(step.raw, 80)!r} against the line {shortened(line, 80)!r}"
+            f" did not finish within the step's {timeout} s timeout\n"
+            + slow_search_hint(f"`{shortened(step.text, 80)}`", "a plain or a (glob) line")
+        )
 
 
 @dataclass
@@ -90,8 +120,11 @@ class _Run:
         variables: Mapping[str, str],
         overrides: _Settings | None,
         log: TextIO | None,
+        host: Host | None = None,
     ) -> None:
         self.file = session_file
+        #: Where the commands run: None on this machine.
+        self.host = host
         # A %secret covers the whole file, wherever it is written.
         secret_names = (
             step.text.partition(" ")[2].strip()
@@ -132,6 +165,8 @@ class _Run:
             message, command.shell_hint = f"{message}\n{command.shell_hint}", ""
         raw = step.raw if written is None else written
         self.failures.append(Failure(step.line, raw, self.mask(message)))
+        if step.kind in ("output", "screen"):
+            self.variables.not_matched(step)
 
     def stop(self, step: Step, message: str, output: str = "") -> None:
         """The current command cannot follow the script any further: ``step``
@@ -157,7 +192,7 @@ class _Run:
                 self.do(step, following)
             except SessionFileError:
                 raise
-            except EchoTimeout as error:
+            except (EchoTimeout, SlowMatch) as error:
                 self.stop(step, str(error), error.output)
             except DriverError as error:
                 on_screen = self.command is not None and self.command.on_screen
@@ -184,6 +219,8 @@ class _Run:
                 self.start(step)
             case _ if not following_script:
                 self.actual_file.keep(step.raw)  # the command stopped following the script
+                if step.kind in ("output", "screen"):
+                    self.variables.not_matched(step)
             case "output":
                 self.expect_output(step, prompt=following is not None and following.kind in SENDS)
             case "screen":
@@ -240,14 +277,17 @@ class _Run:
             backend = "pty"  # a screen is a terminal's, whatever --backend says
         command = self.command = _Command(step, on_screen)
         # The quiet environment (a dumb terminal, no colour): the output is
-        # the same text on every machine, and what `driver record` saw.
-        env = _with_interpreter_scripts(quiet_env())
+        # the same text on every machine, and what `driver record` saw. On a
+        # host, spawn sets it over the remote login's environment.
+        env = _with_interpreter_scripts(quiet_env()) if self.host is None else {}
         env.update({k: self.variables.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
         if settings.shell is not None:
             # The shell expands ${NAME} itself, from its environment: a value
             # is data to it, never more shell code.
             values = self.variables.values
+            if self.host is not None:  # not this machine's environment: the names it uses
+                values = {name: values[name] for name in _names_in(step.text) if name in values}
             env.update({name: value for name, value in values.items() if "\0" not in value})
             argv = [settings.shell, "-c", step.text]
         else:
@@ -261,6 +301,10 @@ class _Run:
                     " the line to run it with sh"
                 )
         self.show(step.raw)
+        if self.host is not None and self.secret_in_command(argv, env, settings.cwd):
+            self.fail(step, _SECRET_IN_REMOTE_COMMAND)
+            self.abort()
+            return
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; the echo is kept out of the expected output (_echo.py).
@@ -270,7 +314,7 @@ class _Run:
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
                 env=env, cwd=settings.cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=settings.screen or DEFAULT_WINDOW_SIZE,
+                dimensions=settings.screen or DEFAULT_WINDOW_SIZE, host=self.host,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -280,6 +324,17 @@ class _Run:
         self.add_secrets(self.session)
         # On a screen a program draws what it likes: no echo to account for.
         command.echo = EchoTracker(terminal=self.session.has_terminal and not on_screen)
+
+    def secret_in_command(self, argv: list[str], env: dict[str, str], cwd: str | None) -> bool:
+        """Whether a secret would be part of a remote command line (its
+        arguments, environment or directory), where the remote host's process
+        list and logs could show it."""
+        variables = self.variables
+        values = [
+            variables.values[name] for name in variables.secret_names if name in variables.values
+        ]
+        words = [*argv, *env.values(), cwd or ""]
+        return any(value and value in word for value in values for word in words)
 
     def add_secrets(self, session: Session[str]) -> None:
         for value in self.variables.secrets:
@@ -319,16 +374,20 @@ class _Run:
             session.echo, command.echo.echo_turned_off = False, True
         # A program that edits its input line (readline) echoes it itself, as
         # it likes: a long line scrolls sideways on the dumb terminal.
-        line_editor = command.echo.terminal and not session.canonical
-        command.echo.sent_line(text, echo=self.echo_on(session, command), line_editor=line_editor)
+        canonical = session.has_terminal and session.canonical
+        line_editor = command.echo.terminal and not canonical
+        # The line reaches the program as written: a terminal's own line
+        # editing would act on a ^C or a ^U in it (an (esc) line's), not pass it on.
+        keys = literal_line(text) if canonical else text
+        command.echo.sent_line(keys, echo=self.echo_on(session, command), line_editor=line_editor)
         self.show(step.raw)
         if command.on_screen:
             # Typed, then Enter: a full-screen program reads keys, and Enter
             # sends a carriage return, not the newline send_line would.
-            session.send(text)
+            session.send(keys)
             session.send_key("enter")
         else:
-            session.send_line(text)
+            session.send_line(keys)
         self.actual_file.keep(step.raw)
 
     def send_text(self, step: Step) -> None:
@@ -414,7 +473,7 @@ class _Run:
         prompt = prompt and bool(step.text) and (step.match != "literal" or len(step.text) < 1000)
         mismatched = False
         while True:
-            line, matched = self.next_line(pattern, prompt=prompt, wait=not mismatched)
+            line, matched = self.next_line(step, pattern, prompt=prompt, wait=not mismatched)
             if line is None:  # the output ended, or (after a mismatch) nothing more came
                 if not mismatched:
                     ended = "the output ended while skipping with `...`"
@@ -465,53 +524,100 @@ class _Run:
             )
             message = f"the screen did not show {what} {why}\n{error.screen}"
             self.fail(step, message, written=rows[0].raw)
-            for row in self.actual_file.keep_screen(session.screen.lines):
-                self.show(screen_row(escape_output_line(self.mask(row))))
+            screen = session.screen
+            self.actual_file.keep_screen(screen.lines, screen.wrapped)
+            self.show_screen()
             return
         self.remember(found)
-        for row in found.group(0).split("\n"):
-            self.show(screen_row(escape_output_line(self.mask(row))))
+        # The rows matched, as they stand on the screen (nothing was drawn since).
+        first = found.string.count("\n", 0, found.start())
+        self.show_screen(slice(first, first + found.group(0).count("\n") + 1))
         self.actual_file.keep(step.raw)  # as written: variables and patterns stay
 
+    def show_screen(self, rows: slice | None = None) -> None:
+        """Show the screen's ``rows`` live (None: all but the blank ones above
+        and below), its secrets hidden on the whole screen: one that wraps at
+        the edge is hidden in each row."""
+        assert self.session is not None
+        screen = self.session.screen
+        masked = self.variables.mask_rows(screen.lines, screen.wrapped)
+        for row in (without_blank_ends(masked) or [""]) if rows is None else masked[rows]:
+            self.show(screen_row(escape_output_line(row)))
+
     def next_line(
-        self, pattern: re.Pattern[str], *, prompt: bool, wait: bool
+        self, step: Step, pattern: LinePattern, *, prompt: bool, wait: bool
     ) -> tuple[str | None, bool]:
-        """The next output line and whether it matches ``pattern``.
+        """The next output line and whether it matches ``pattern`` (``step``'s).
 
         A prompt may match before its newline arrives. The line is None at
         the end of the output and, without ``wait``, when no whole line has
-        arrived yet.
+        arrived yet. The step's deadline covers the match too, as an
+        expect's does.
+
+        Raises:
+            SlowMatch: the match did not finish by the step's deadline.
         """
         assert self.session is not None and self.command is not None
+        session = self.session
+        deadline = session.deadline()
         if not prompt:
             try:
-                line = self.session.read_line().rstrip(" \t")
+                line = session.read_line(deadline).rstrip(" \t")
             except EOF:
                 return None, False
-            return self.shown_line(line, pattern.fullmatch(line) is not None, pattern)
-        whole = rf"\A(?:{pattern.pattern})[ \t]*(?:\n|\Z)"
+            return self.shown_line(line, self.whole_line(step, pattern, line, deadline))
+        whole = rf"\A\r*(?:{pattern.pattern})[ \t]*(?:\n|\Z)"  # (\r*: see whole_line)
         patterns: list[Any] = [whole, r"\A[^\n]*\n", EOF]
         found = (
-            self.wait_for_prompt(patterns) if wait else self.session.expect([*patterns, Timeout], 0)
+            self.wait_for_prompt(patterns, deadline)
+            if wait
+            else session.expect([*patterns, Timeout], 0)
         )
-        if found is None:  # it waits for input after another prompt: a changed one
-            line = self.session.read_available().rstrip(" \t")
-            return self.shown_line(line, False, pattern)
+        if found is None:
+            # It waits for input after a partial line that a moment's search
+            # did not find the prompt in: a prompt that changed, or a pattern
+            # slow to match it, matched here by the step's deadline.
+            line = session.read_available().rstrip(" \t")
+            matched = self.whole_line(step, pattern, line, deadline)
+            if matched is not None:
+                self.command.echo.prompt_matched(open=True)
+            return self.shown_line(line, matched)
         if found.index >= 2:
             self.show_output(found.before)
             self.actual_file.keep_output(found.before)  # a partial line: a prompt that changed
             return None, False
         self.command.echo.prompt_matched(open=found.index == 0 and not found.text.endswith("\n"))
         line = found.text.removesuffix("\n").rstrip(" \t")
-        return self.shown_line(line, found.index == 0, pattern)
+        return self.shown_line(line, found.re if found.index == 0 else None)
 
-    def wait_for_prompt(self, patterns: list[Any]) -> Match[str] | None:
-        """Wait for ``patterns`` (Timeout at the step's deadline), or None as
-        soon as the program waits for input after printing a partial line
-        none of them matches: a prompt that changed is reported at once."""
+    def whole_line(
+        self, step: Step, pattern: LinePattern, line: str, deadline: Deadline
+    ) -> re.Match[str] | regex.Match[str] | None:
+        """``step``'s ``pattern`` matched against the whole ``line``, by ``deadline``.
+
+        Carriage returns at the start of the line need not be written: after
+        a line's end they move the cursor nowhere, and ssh writes one before
+        its password prompt (so that the prompt starts a line).
+
+        Raises:
+            SlowMatch: the match did not finish by then (a pattern with
+                nested repetition, say), as an expect's search would not.
+        """
+        assert self.session is not None
+        try:
+            found = _fullmatch(pattern, line, deadline)
+            if found is None and line.startswith("\r"):
+                found = _fullmatch(pattern, line.lstrip("\r"), deadline)
+            return found
+        except TimeoutError:
+            raise SlowMatch(step, line, self.session.timeout) from None
+
+    def wait_for_prompt(self, patterns: list[Any], deadline: Deadline) -> Match[str] | None:
+        """Wait for ``patterns`` (Timeout at ``deadline``), or None as soon
+        as the program waits for input after printing a partial line none of
+        them matches: a prompt that changed is reported at once."""
         assert self.session is not None
         session = self.session
-        deadline = session.deadline()
         while deadline.remaining() > _PROMPT_CHECK_SECONDS:
             found = session.expect([*patterns, Timeout], _PROMPT_CHECK_SECONDS)
             if found.index < len(patterns):
@@ -520,18 +626,16 @@ class _Run:
                 return None
         return session.expect(patterns, deadline)
 
-    def shown_line(self, line: str, matched: bool, pattern: re.Pattern[str]) -> tuple[str, bool]:
-        """Show an output line live; a matched line's captures first, so a
-        %secret captured from it is masked there too."""
-        if matched:
-            self.capture(pattern, line)
-        self.show(escape_output_line(self.mask(line)))
-        return line, matched
-
-    def capture(self, pattern: re.Pattern[str], line: str) -> None:
-        found = pattern.fullmatch(line)
+    def shown_line(
+        self, line: str, found: re.Match[str] | regex.Match[str] | None
+    ) -> tuple[str, bool]:
+        """Show an output line live, and whether the step ``found`` it; a
+        matched line's captures first, so a %secret captured from it is
+        masked there too."""
         if found is not None:
             self.remember(found)
+        self.show(escape_output_line(self.mask(line)))
+        return line, found is not None
 
     def remember(self, found: re.Match[str] | regex.Match[str]) -> None:
         """A match's named groups, as variables; a secret's value hidden by the session too."""
@@ -643,11 +747,36 @@ class _Run:
         run came to know (a value captured later shows earlier too): a named
         secret's value as its ``${NAME}`` (so the file still runs), any other
         secret or piece of one as a wildcard."""
-        return self.actual_file.text(self.variables.output_line)
+        return self.actual_file.text(self.variables.output_line, self.variables.output_rows)
 
     def final_failures(self) -> list[Failure]:
         """The failures, masked with every secret the run came to know."""
         return [Failure(f.line, f.step, self.mask(f.message)) for f in self.failures]
+
+
+def _fullmatch(
+    pattern: LinePattern, line: str, deadline: Deadline
+) -> re.Match[str] | regex.Match[str] | None:
+    """``pattern`` matched against the whole ``line``; a regex by ``deadline``
+    (TimeoutError after it), as an expect's search."""
+    if isinstance(pattern, regex.Pattern):
+        return pattern.fullmatch(line, timeout=deadline.search_budget())
+    return pattern.fullmatch(line)  # (a literal or glob line: no nested repetition)
+
+
+#: Why a command that holds a secret does not run on a remote host.
+_SECRET_IN_REMOTE_COMMAND = (
+    "a %secret value is part of this command (an argument, %env, %cwd, or a variable its"
+    " %shell line uses): on a remote host that would show in its process list and logs."
+    " Send the secret as input instead (> ${NAME}): it then travels over the channel only"
+)
+
+_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _names_in(text: str) -> set[str]:
+    """The variable names a shell command uses ($NAME, ${NAME})."""
+    return set(_SHELL_NAME.findall(text))
 
 
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
@@ -667,6 +796,7 @@ def run_file(
     timeout: float | None = None,
     backend: str | None = None,
     log: TextIO | None = None,
+    host: Host | str | None = None,
 ) -> FileResult:
     """Run one session file; the result says what failed and what actually happened.
 
@@ -678,6 +808,11 @@ def run_file(
         backend: ``"pipe"`` or ``"pty"``, instead of the file's ``%backend``.
         log: a text file that receives the exchange live, as ``driver run``
             shows it.
+        host: run the commands on this host over SSH (``"user@name:port"``
+            or a :class:`driver.Host`): ``%require`` looks there, ``${TMPDIR}``
+            is a scratch directory made there, ``${PYTHON}`` is its
+            ``python3``. A ``%secret`` is sent as input only, never in a
+            command line.
 
     Returns:
         A :class:`FileResult`; its ``skipped`` says why, when a ``%require``
@@ -686,22 +821,26 @@ def run_file(
     Raises:
         SessionFileError: the file cannot run as written (a problem
             :func:`parse` finds, a variable that is not set).
+        driver.SpawnError: ``host`` cannot be reached (its scratch directory
+            cannot be made).
     """
     started = time.monotonic()
     session_file = parse(path)
     expected = "\n".join(session_file.lines) + "\n"
-    missing = [program for program in session_file.requires if shutil.which(program) is None]
+    remote = _as_host(host)
+    where = "" if remote is None else f" on {remote}"
+    missing = _missing(session_file.requires, remote)
     if missing:
-        reason = f"{', '.join(missing)} not found on PATH (%require)"
+        reason = f"{', '.join(missing)} not found on PATH{where} (%require)"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
-    with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+    with _scratch(remote) as scratch:
         values = dict(os.environ)
-        values["PYTHON"] = sys.executable  # the interpreter driver runs on
+        values["PYTHON"] = sys.executable if remote is None else "python3"  # where it runs
         values.update(variables or {})
         values["TMPDIR"] = scratch
         values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
         overrides = _Settings(timeout=timeout or 0.0, backend=backend or "")
-        run = _Run(session_file, values, overrides, log)
+        run = _Run(session_file, values, overrides, log, remote)
         try:
             run.run()
         finally:
@@ -711,3 +850,38 @@ def run_file(
         actual = run.actual().replace(scratch, "${TMPDIR}")
     seconds = time.monotonic() - started
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
+
+
+def _as_host(host: Host | str | None) -> Host | None:
+    if host is None or isinstance(host, Host):
+        return host
+    return Host.parse(host)
+
+
+def _missing(programs: list[str], host: Host | None) -> list[str]:
+    """The ``%require`` programs not on PATH (on ``host``'s, with one)."""
+    if not programs:
+        return []
+    if host is None:
+        return [program for program in programs if shutil.which(program) is None]
+    script = 'for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done'
+    found = run(["sh", "-c", script, "sh", *programs], host=host, backend="pipe")
+    return str(found.output).split()
+
+
+@contextlib.contextmanager
+def _scratch(host: Host | None) -> Iterator[str]:
+    """A scratch directory for ``${TMPDIR}`` (on ``host``, with one), removed after."""
+    if host is None:
+        with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+            yield scratch
+        return
+    made = run(["mktemp", "-d", "/tmp/driver-XXXXXXXX"], host=host, backend="pipe")
+    scratch = made.output.strip()
+    if made.returncode != 0 or not scratch.startswith("/tmp/driver-"):
+        raise SpawnError(f"cannot make a scratch directory on {host}: {made.output.strip()}")
+    try:
+        yield scratch
+    finally:
+        with contextlib.suppress(DriverError):
+            run(["rm", "-rf", scratch], host=host, backend="pipe")

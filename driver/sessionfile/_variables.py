@@ -16,9 +16,15 @@ from pathlib import Path
 
 import regex
 
-from .. import Secrets
-from ..spelling import output_line
-from ._format import VARIABLE, SessionFileError, Step
+from .. import DriverError, Secrets
+from ..spelling import output_line, output_rows
+from ._format import VARIABLE, SessionFileError, Step, shortened
+
+
+class NotCaptured(DriverError):
+    """A variable that a line of the file captures is used, but that line
+    did not match: the step that uses it fails, and the mismatch before it
+    is the error to read (the file itself is fine)."""
 
 
 class Variables:
@@ -38,6 +44,8 @@ class Variables:
         self.secret_names = set(secret_names)
         #: Every secret value the run came to know.
         self.secrets = Secrets(self.values[name] for name in self.secret_names & self.values.keys())
+        # The first line that would have captured each of these, had it matched.
+        self._not_captured: dict[str, Step] = {}
 
     def value(self, name: str, step: Step, *, regex: bool = False) -> str:
         """The value of ``${name}`` in ``step``; ``regex``: escaped for a regex.
@@ -45,6 +53,12 @@ class Variables:
         Raises:
             SessionFileError: it is not set, with the ways to set it.
         """
+        if name not in self.values and name in self._not_captured:
+            missed = self._not_captured[name]
+            raise NotCaptured(
+                f"${{{name}}} is not set: line {missed.line} (`{shortened(missed.raw, 80)}`),"
+                " which captures it, did not match"
+            )
         if name not in self.values:
             raise SessionFileError(
                 f"{self.path}:{step.line}: ${{{name}}} is not set: define it with"
@@ -66,10 +80,18 @@ class Variables:
             for index, piece in enumerate(step.unescaped)
         )
 
-    def pattern(self, step: Step) -> re.Pattern[str]:
-        """What an output line or a screen row must match, whole."""
+    def pattern(self, step: Step) -> re.Pattern[str] | regex.Pattern[str]:
+        """What an output line or a screen row must match, whole.
+
+        A ``(re)`` line's is a ``regex`` pattern, as driver's expect compiles
+        one, so that its match can have a deadline. A literal or glob line's
+        is an ``re`` one: it has no nested repetition to backtrack through,
+        and the regex
+        package takes time cubic in a long literal's length to match it the
+        first time (a second for 1,000 characters), whatever the timeout.
+        """
         if step.match == "re":
-            return re.compile(self.expand_step(step, regex=True))
+            return regex.compile(self.expand_step(step, regex=True))
         text = self.expand_step(step).rstrip(" \t")  # as output lines are compared
         if step.match == "glob":
             parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text)
@@ -81,6 +103,15 @@ class Variables:
         (a fresh password)."""
         self.values.setdefault(name, secrets.token_urlsafe(12))
         self.secrets.add(self.values[name])
+
+    def not_matched(self, step: Step) -> None:
+        """``step`` (an output line or a screen block) did not match, or was
+        never reached: what it captures is not set by it."""
+        for line in step.rows or [step]:
+            if line.match == "re":
+                names = re.compile(VARIABLE.sub("x", line.text)).groupindex
+                for name in names:
+                    self._not_captured.setdefault(name, line)
 
     def remember(self, found: re.Match[str] | regex.Match[str]) -> list[str]:
         """A match's named groups, as variables.
@@ -99,9 +130,21 @@ class Variables:
         """``text`` with every secret known so far hidden."""
         return self.secrets.mask(text)
 
+    def mask_rows(self, rows: list[str], wrapped: list[bool]) -> list[str]:
+        """A screen's rows with every secret known so far hidden, one the
+        screen's edge splits too (:meth:`driver.Secrets.mask_rows`)."""
+        return self.secrets.mask_rows(rows, wrapped)
+
     def output_line(self, line: str) -> str:
         """An output line as the actual file spells it, with every secret the
         run came to know: a named secret's value as its ``${NAME}``, any other
         secret or piece of one as a wildcard."""
-        named = {name: self.values.get(name, "") for name in self.secret_names}
-        return output_line(line, self.secrets, named)
+        return output_line(line, self.secrets, self._named())
+
+    def output_rows(self, rows: list[str], wrapped: list[bool]) -> list[str]:
+        """A screen's rows as the actual file spells them, as :meth:`output_line`
+        does, a secret the screen's edge splits hidden in each row."""
+        return output_rows(rows, wrapped, self.secrets, self._named())
+
+    def _named(self) -> dict[str, str]:
+        return {name: self.values.get(name, "") for name in self.secret_names}
