@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from . import repl as repl
     from ._core import Match as Match
     from ._deadline import Deadline as Deadline
+    from ._host import Host as Host
     from ._masking import Secret as Secret
     from ._masking import Secrets as Secrets
     from ._options import SpawnOptions as SpawnOptions
@@ -58,6 +59,7 @@ _LAZY = {
     "AsyncRepl": ".repl",
     "AsyncSession": ".aio",
     "Deadline": "._deadline",
+    "Host": "._host",
     "IncompleteCommand": ".repl",
     "Match": "._core",
     "OutOfStep": ".repl",
@@ -87,6 +89,7 @@ __all__ = [
     "DecodeError",
     "DriverError",
     "ExitStatusUnknown",
+    "Host",
     "IncompleteCommand",
     "InputTorn",
     "Match",

@@ -25,21 +25,30 @@ PatternApi = Literal["expect", "dispatch"]
 
 
 def describe_child(
-    argv: Sequence[str], pid: int | None, returncode: int | None, *, status_lost: bool = False
+    argv: Sequence[str],
+    pid: int | None,
+    returncode: int | None,
+    *,
+    status_lost: bool = False,
+    host: str | None = None,
+    lost_because: str | None = None,
 ) -> str:
     """`python3 repl.py` (pid 4711, exited with status 1), for messages; for
-    an attached fd (no pid) its name, as given."""
-    if pid is None:
+    an attached fd (no pid) its name, as given; for a program on another
+    machine, `python3 repl.py` on ada@build:22 (running)."""
+    if pid is None and host is None:
         return f"`{' '.join(argv)}`"
     command = command_line(argv)
     if status_lost:
-        state = "exited, status unknown"
+        state = lost_because or "exited, status unknown"
     elif returncode is None:
         state = "running"
     elif returncode < 0:
         state = f"killed by signal {-returncode}"
     else:
         state = f"exited with status {returncode}"
+    if host is not None:
+        return f"`{command}` on {host} ({state})"
     return f"`{command}` (pid {pid}, {state})"
 
 
@@ -378,8 +387,10 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
+def exit_status_unknown(child: str, sigchld_ignored: bool, lost_because: str | None = None) -> str:
     """Why the exit status of ``child`` (as :func:`describe_child` says it) is lost."""
+    if lost_because:
+        return f"{child}: its exit status cannot be known."
     if sigchld_ignored:
         why = (
             "this process ignores SIGCHLD (signal.SIG_IGN, set in this program or"
@@ -394,3 +405,43 @@ def exit_status_unknown(child: str, sigchld_ignored: bool) -> str:
             " specific pids only"
         )
     return f"{child}: its exit status cannot be known: {why}."
+
+
+# -- SSH --------------------------------------------------------------------------
+
+SSH_MISSING = "host= runs programs over SSH, which needs asyncssh: pip install 'linedriver[ssh]'"
+
+
+def ssh_spawn_failed(command: str, host: str, reason: str) -> str:
+    """A remote program could not start: the connection or its session failed."""
+    return f"cannot spawn `{command}` on {host}: {reason}"
+
+
+def ssh_host_key_refused(host: str, files: Sequence[str], changed: bool) -> str:
+    """The server's host key is not one known_hosts trusts."""
+    where = ", ".join(files) if files else "no known_hosts file (none exists)"
+    if changed:
+        return (
+            f"the host key of {host} has CHANGED from the one in {where}: someone may be"
+            " intercepting the connection, or the host was reinstalled. Check it with the"
+            " host's administrator, then replace the old line (ssh-keygen -R NAME)"
+        )
+    return (
+        f"the host key of {host} is unknown: it is not in {where}. Check the key's"
+        " fingerprint with the host's administrator and add it (ssh-keyscan -p PORT NAME"
+        " >> ~/.ssh/known_hosts, or ssh there once), or give Host(known_hosts=FILE);"
+        " Host(known_hosts=None) accepts any key, unchecked"
+    )
+
+
+def ssh_unsupported_signal(name: str, supported: Sequence[str]) -> str:
+    return f"{name} cannot be sent over SSH: the protocol carries only {', '.join(supported)}"
+
+
+def ssh_forced_close(signal_name: str, seconds: float) -> str:
+    """Why a remote program's status is lost when driver had to close its channel."""
+    return (
+        f"it did not end within {seconds:g} s of {signal_name}, so driver closed its"
+        " channel (the server may ignore signals: OpenSSH delivers them only since 7.9,"
+        " and not to root's sessions)"
+    )

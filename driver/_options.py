@@ -25,16 +25,21 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TextIO, TypedDict
 
 from ._deadline import check_timeout
+from ._host import Host, check_host
 from ._transcript import DEFAULT_LIMIT
+from .backends._descendants import findable
 from .terminal import DEFAULT_WINDOW_SIZE
 
 #: How bytes reach the child: pipes, or a pseudo-terminal.
 BackendName = Literal["pipe", "pty"]
 #: Where a piped child's stderr goes.
 StderrMode = Literal["stdout", "pipe", "devnull", "inherit"]
+#: What close() ends besides the child.
+CloseEnds = Literal["descendants", "group"]
 
 BACKENDS: tuple[BackendName, ...] = ("pipe", "pty")
 STDERR_MODES: tuple[StderrMode, ...] = ("stdout", "pipe", "devnull", "inherit")
+CLOSE_ENDS: tuple[CloseEnds, ...] = ("descendants", "group")
 
 
 class StreamOptions(TypedDict, total=False):
@@ -75,8 +80,15 @@ class SpawnOptions(StreamOptions, total=False):
             needs a terminal (prompts with getpass, line-buffers only on a
             tty, ...).
         cwd: the child's working directory, as for :class:`subprocess.Popen`.
-        env: the child's whole environment, as for :class:`subprocess.Popen`
-            (default: this process's).
+        env: variables added to the child's environment, which is this
+            process's (and, with ``quiet``, the quiet variables over it):
+            ``env={"LANG": "C.UTF-8"}`` sets ``LANG`` and keeps the rest; a
+            value of None removes that variable. Every entry point takes it
+            so. Unlike :class:`subprocess.Popen`, where ``env`` is the whole
+            environment: for that, add ``inherit_env=False``.
+        inherit_env: False starts the child from an empty environment
+            instead of this process's (then the quiet variables, then
+            ``env``), as :class:`subprocess.Popen` does given ``env``.
         stderr: ``"stdout"`` (merged, the default), ``"pipe"`` (read it
             from ``session.stderr``), ``"devnull"`` or ``"inherit"``. On a
             pty stderr is always the terminal.
@@ -93,24 +105,44 @@ class SpawnOptions(StreamOptions, total=False):
             (:data:`driver.environment.QUIET`): a dumb terminal
             (``TERM=dumb``), ``NO_COLOR=1``, a readline set-up without
             bracketed paste, Python's basic REPL, no pager (``PAGER=cat``,
-            ``GIT_PAGER=cat``...); set over ``env`` (or this
-            process's environment). True by default at every entry point
-            (``spawn``, ``aspawn``, ``driver.run``, the REPLs, session files,
-            ``driver record``, the pytest fixtures, where the test's ``env``
-            goes over it); ``quiet=False`` passes the environment as it is,
-            as ``driver.pexpect`` does. A screen session's child gets
+            ``GIT_PAGER=cat``...); set over this process's environment,
+            beneath ``env`` (``env={"TERM": "xterm"}`` puts one back). True
+            by default at every entry point (``spawn``, ``aspawn``,
+            ``driver.run``, the REPLs, session files, ``driver record``, the
+            pytest fixtures); ``quiet=False`` passes the environment as it
+            is, as ``driver.pexpect`` does. A screen session's child gets
             ``TERM=xterm`` either way.
+        close_ends: what ``close()`` ends besides the child.
+            ``"descendants"`` (the default on Linux): every process the
+            child started, at any depth, wherever it went: its process
+            group, a group of its own, a new session (``setsid``, a daemon's
+            double fork). Those outside the group are found by a mark in the
+            environment (``DRIVER_SESSION``), so one that clears or
+            overwrites its environment escapes. ``"group"`` (the default
+            where there is no ``/proc``): the child's process group only, so
+            a daemon the child starts on purpose keeps running. A program on
+            a ``host`` is ended through its SSH channel either way.
+        host: run the program on another machine, over SSH:
+            ``"user@name:port"`` or a :class:`driver.Host` (keys, password,
+            host keys, limits); None (the default) runs it here. Needs
+            asyncssh: ``pip install 'linedriver[ssh]'``. ``argv`` reaches
+            the remote program as the list it is; ``env`` is set over the
+            remote login's environment, ``cwd`` is a remote directory.
+            ``backend="pty"`` asks the server for a terminal.
     """
 
     backend: BackendName
     cwd: str | os.PathLike[str] | None
-    env: Mapping[str, str] | None
+    env: Mapping[str, str | None] | None
+    inherit_env: bool
     stderr: StderrMode
     echo: bool
     dimensions: tuple[int, int]
     ignore_signals: tuple[int, ...]
     screen: bool
     quiet: bool
+    close_ends: CloseEnds
+    host: Host | str | None
 
 
 #: Every option's default: what an option not given is.
@@ -124,12 +156,15 @@ _DEFAULTS: SpawnOptions = {
     "backend": "pipe",
     "cwd": None,
     "env": None,
+    "inherit_env": True,
     "stderr": "stdout",
     "echo": False,
     "dimensions": DEFAULT_WINDOW_SIZE,
     "ignore_signals": (),
     "screen": False,
     "quiet": True,
+    "close_ends": "descendants" if findable() else "group",
+    "host": None,
 }
 
 #: The names of :class:`StreamOptions` and of :class:`SpawnOptions`.
@@ -279,6 +314,17 @@ def _check_ignore_signals(signals: object) -> tuple[int, ...]:
     return check_ignored_signals(signals)
 
 
+def _check_close_ends(close_ends: object) -> object:
+    _one_of("close_ends", CLOSE_ENDS)(close_ends)
+    if close_ends == "descendants" and not findable():
+        raise ValueError(
+            "close_ends='descendants' needs /proc (Linux) to find the processes the child"
+            " started outside its process group, and this system has none; pass"
+            " close_ends='group' (close ends the child's process group)"
+        )
+    return close_ends
+
+
 def _as_given(value: object) -> object:
     """Checked where it is used (cwd and env by the backend, before the fork)."""
     return value
@@ -294,10 +340,13 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "backend": _one_of("backend", BACKENDS),
     "cwd": _as_given,
     "env": _as_given,
+    "inherit_env": _flag("inherit_env"),
     "stderr": _one_of("stderr", STDERR_MODES),
     "echo": _flag("echo"),
     "dimensions": _check_dimensions,
     "ignore_signals": _check_ignore_signals,
     "screen": _flag("screen"),
     "quiet": _flag("quiet"),
+    "close_ends": _check_close_ends,
+    "host": check_host,
 }

@@ -241,6 +241,7 @@ def write(
     backend, terminal = state.backend, state.terminal
     prepared = data if terminal is None else terminal.prepare_input(data)
     state.received_when_sent = state.received
+    state.inputs += 1
     view = memoryview(prepared)
     try:
         while view:
@@ -503,7 +504,9 @@ def close(state: SessionState, grace: object, release_engine: Callable[[], None]
         return state.exit_status()
     grace = check_grace(grace)
     try:
-        if state.pid is not None:  # an attached fd has no child to end: it is released
+        # An attached fd has no child to end: it is released. A remote one
+        # (no pid here) is ended over its channel as a local one is.
+        if state.pid is not None or state.process.host is not None:
             yield from _end_politely(state, grace)
     except BaseException:
         release_engine()
@@ -538,6 +541,8 @@ def _end_politely(state: SessionState, grace: float) -> Steps[None]:
 
 
 def _end_survivors(state: SessionState, grace: float) -> Steps[None]:
+    """What the child left running: its group, and (close_ends="descendants")
+    what it started outside the group; SIGTERM, ``grace``, SIGKILL, together."""
     process = state.process
     survivors = process.group_survivors()
     if survivors is None:  # the platform cannot tell: whoever holds the output is one
@@ -549,14 +554,22 @@ def _end_survivors(state: SessionState, grace: float) -> Steps[None]:
             pass
         process.signal_group(signal.SIGKILL)
         return
-    if not survivors:
+    escaped = process.escaped()
+    if not survivors and not escaped:
         return
     _signal_survivors(process, survivors, signal.SIGTERM)
-    yield from _gone_by(survivors, time.monotonic() + grace)
+    process.signal_escaped(escaped, signal.SIGTERM)
+    yield from _gone_by(survivors + escaped, time.monotonic() + grace)
     _signal_survivors(process, survivors, signal.SIGKILL)
     # A killed process is gone a moment after kill() returns: wait for that,
     # so that when close returns, the group is.
-    yield from _gone_by(survivors, time.monotonic() + max(grace, 1.0))
+    deadline = time.monotonic() + max(grace, 1.0)
+    yield from _gone_by(survivors, deadline)
+    # Outside the group, what one of them started meanwhile has no group
+    # signal to reach it: look again until none is left.
+    while (escaped := process.escaped()) and time.monotonic() < deadline:
+        process.signal_escaped(escaped, signal.SIGKILL)
+        yield from _gone_by(escaped, deadline)
 
 
 def _signal_survivors(process: Process, survivors: list[int], sig: int) -> None:

@@ -151,12 +151,22 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Raises:
             driver.DriverError: the session is attached to an fd
-                (:func:`driver.attach`): there is no child.
+                (:func:`driver.attach`): there is no child; or the child
+                runs on another machine (``host=``), where its pid is not known.
         """
         pid = self._state.pid
         if pid is None:
+            if self._state.process.host is not None:
+                raise DriverError(
+                    f"{self.describe()} runs on another machine: its pid there is not known"
+                )
             raise DriverError(f"{self.describe()} is an attached fd: there is no child process")
         return pid
+
+    @property
+    def host(self) -> str | None:
+        """Where the child runs, ``user@name:port`` (``host=``); None on this machine."""
+        return self._state.process.host
 
     @property
     def argv(self) -> list[str]:
@@ -165,7 +175,8 @@ class SessionBase(ReaderBase[AnyStr]):
 
     @property
     def backend(self) -> str:
-        """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd."""
+        """``"pipe"``, ``"pty"``, or ``"fd"`` for an attached fd (on a remote
+        host too: see :attr:`host`)."""
         return self._state.backend.name
 
     @property
@@ -298,12 +309,27 @@ class SessionBase(ReaderBase[AnyStr]):
 
         Args:
             placeholders: write secret inputs as ``${SECRET_1}``... (as
-                ``driver record`` does) instead of ``********``.
+                ``driver record`` does) instead of ``********``, and lines
+                sent in clear as sent. In the output, a secret input's value
+                reads ``${SECRET_n}`` where the program shows it back, and
+                any other secret, or one that is also ordinary text of the
+                session (sent in clear, printed before it was sent), as
+                ``.+`` in a regex line.
 
         Returns:
             The exchange so far in session-file form.
         """
         return self._state.transcript.render(placeholders=placeholders)
+
+    @property
+    def inputs(self) -> int:
+        """How many inputs the child was sent so far: each send, line, control
+        character, EOF and signal.
+
+        What drives a session through its own calls (:class:`driver.Repl`)
+        tells from it whether anything else sent the child input meanwhile.
+        """
+        return self._state.inputs
 
     @property
     def secret_inputs(self) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from . import _messages as messages
@@ -30,6 +30,7 @@ from ._errors import (
     SpawnError,
     Timeout,
 )
+from ._host import Host
 from ._masking import Secret, Secrets
 from ._options import SpawnOptions
 from ._patterns import Entry, Regex, regex_written_as_text
@@ -38,8 +39,9 @@ from ._screen import Screen
 from ._transcript import Transcript
 from .backends import SIGNAL_NAMES, Backend, Process, discard
 from .backends import start as start_backend
+from .backends import start_async as start_backend_async
 from .backends.pty import Terminal
-from .environment import quiet_env
+from .environment import QUIET
 from .terminal import key_bytes
 
 E = TypeVar("E", Timeout, EOF)
@@ -72,30 +74,90 @@ class Torn(NamedTuple):
 
 def start(argv: str | Sequence[str], encoding: str | None, options: SpawnOptions) -> SessionState:
     """Start ``argv`` with ``options`` (resolved by :func:`driver._options.resolve`)."""
-    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
-    # An argument given as a Secret is masked wherever the command line shows.
-    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
-    env = options["env"]
-    if options["quiet"]:
-        env = quiet_env(env)
-    if options["screen"]:
-        # The screen is an xterm's: the program must draw for one.
-        env = {**(os.environ if env is None else env), "TERM": SCREEN_TERM}
-    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    given, secrets, env, screen = _prepare(argv, options)
     failure: SpawnError | None = None
     try:
-        backend = start_backend(given, {**options, "env": env})
+        backend = start_backend(given, options, env)
     except SpawnError as error:
         failure = _shown_spawn_error(error, given, secrets)
         if failure is error:
             raise
     if failure is not None:  # raised here, so that it has no context to show
         raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+async def start_async(
+    argv: str | Sequence[str], encoding: str | None, options: SpawnOptions
+) -> SessionState:
+    """:func:`start` for an event loop: a remote program's handshake is awaited."""
+    given, secrets, env, screen = _prepare(argv, options)
+    failure: SpawnError | None = None
+    try:
+        backend = await start_backend_async(given, options, env)
+    except SpawnError as error:
+        failure = _shown_spawn_error(error, given, secrets)
+        if failure is error:
+            raise
+    if failure is not None:
+        raise failure
+    return _state(backend, given, encoding, options, secrets, screen)
+
+
+def _prepare(
+    argv: str | Sequence[str], options: SpawnOptions
+) -> tuple[list[Any], Secrets, Mapping[str, str], Screen | None]:
+    """The argv, its secrets, the child's environment, and the screen."""
+    given = shlex.split(argv) if isinstance(argv, str) else list(argv)
+    # An argument given as a Secret is masked wherever the command line shows.
+    secrets = Secrets(argument for argument in given if isinstance(argument, Secret))
+    host = options["host"]
+    if isinstance(host, Host):  # what logs in is never shown either
+        for secret in (host.password, host.passphrase):
+            if secret:
+                secrets.add(secret)
+    screen = Screen(*options["dimensions"]) if options["screen"] else None
+    return given, secrets, environment(options), screen
+
+
+def _state(
+    backend: Backend,
+    given: list[Any],
+    encoding: str | None,
+    options: SpawnOptions,
+    secrets: Secrets,
+    screen: Screen | None,
+) -> SessionState:
     try:
         return SessionState(backend, given, encoding, options, secrets=secrets, screen=screen)
     except BaseException:  # interrupted: the child must not outlive the spawn
         discard(backend)
         raise
+
+
+def environment(options: SpawnOptions) -> Mapping[str, str]:
+    """The child's environment, by the one rule of every entry point: this
+    process's (unless ``inherit_env=False``), the quiet variables over it,
+    ``env`` over those (a None value removes), a screen's TERM last.
+
+    On a host it is what is set over the remote login's environment: this
+    process's is never sent, nor ``INPUTRC``, which names a file here.
+    """
+    given = options["env"]
+    if given is not None and not isinstance(given, Mapping):
+        return given  # the backend refuses it, naming the program
+    remote = options["host"] is not None
+    env = dict(os.environ) if options["inherit_env"] and not remote else {}
+    if options["quiet"]:
+        env.update({k: v for k, v in QUIET.items() if not (remote and k == "INPUTRC")})
+    for name, value in (given or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    if options["screen"]:
+        env["TERM"] = SCREEN_TERM  # the screen is an xterm's: the program must draw for one
+    return env
 
 
 def _shown_spawn_error(error: SpawnError, argv: list[Any], secrets: Secrets) -> SpawnError:
@@ -162,6 +224,8 @@ class SessionState:
         #: ``received`` when something was last written to the child (0 before
         #: anything was): what came after it is the child's answer.
         self.received_when_sent: int = 0
+        #: How many inputs the child was sent: writes, a closed input, signals.
+        self.inputs: int = 0
         #: Whether the last thing sent ended mid-line (a send() without "\n").
         self.line_open: bool = False
         #: The send interrupted part-way, until accept_torn_input(); else None.
@@ -182,7 +246,12 @@ class SessionState:
         process = self.process
         returncode = process.returncode if self.closed else process.poll()
         return messages.describe_child(
-            self.masked_argv(), self.pid, returncode, status_lost=process.status_lost
+            self.masked_argv(),
+            self.pid,
+            returncode,
+            status_lost=process.status_lost,
+            host=process.host,
+            lost_because=process.lost_because,
         )
 
     def exit_status(self) -> int:
@@ -202,7 +271,8 @@ class SessionState:
         returncode = process.returncode if self.closed else process.poll()
         if process.status_lost:
             ignored = signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
-            raise ExitStatusUnknown(messages.exit_status_unknown(self.describe(), ignored))
+            message = messages.exit_status_unknown(self.describe(), ignored, process.lost_because)
+            raise ExitStatusUnknown(message)
         return returncode
 
     def masked_argv(self) -> list[str]:
@@ -368,6 +438,7 @@ class SessionState:
             self.transcript.record_directive("%eof")
             self.line_open = False  # the child gets what is open, then EOF
             if self.backend.input_fd is not None:
+                self.inputs += 1
                 self.backend.close_input()
             return None
         return Outgoing(self.terminal.eof_bytes(), "%eof", directive=True, line_open=False)
@@ -376,11 +447,12 @@ class SessionState:
         """Signal the child (as subprocess does), or with ``group`` its process group."""
         self.check_open()
         name = SIGNAL_NAMES.get(int(sig), str(int(sig)))
-        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
         if group:
             self.process.signal_group(sig)
         else:
-            self.process.signal(sig)
+            self.process.signal(sig)  # first: a signal that cannot be sent is not recorded
+        self.transcript.record_directive(f"%signal {name.removeprefix('SIG')}")
+        self.inputs += 1
 
     # -- receiving --------------------------------------------------------
 
@@ -430,9 +502,12 @@ class SessionState:
             self.transcript.flush_log()
 
     def abort(self) -> None:
-        """Kill the process group, reap, release: for when waiting politely is
-        no longer possible (an interrupted close, a session nobody closed)."""
-        self.process.signal_group(signal.SIGKILL)
+        """Kill the process group and what the child started outside it, reap,
+        release: for when waiting politely is no longer possible (an
+        interrupted close, a session nobody closed)."""
+        process = self.process
+        process.signal_group(signal.SIGKILL)
+        process.signal_escaped(process.escaped(), signal.SIGKILL)
         self.release()
 
     # -- errors: the facts of a failure, in the words of driver._messages ----------

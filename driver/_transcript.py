@@ -183,24 +183,58 @@ class Transcript:
     def render(self, *, placeholders: bool = False) -> str:
         """The exchange kept in memory, in session-file form.
 
-        With ``placeholders``, secret lines read ``> ${SECRET_n}`` (for a
-        recording, with matching ``%secret`` lines) instead of the mask. If
-        older events were let go (see ``limit``), a first comment line says
-        how much.
+        With ``placeholders`` (a recording), secret lines read ``>
+        ${SECRET_n}`` (with matching ``%secret`` lines) instead of the mask;
+        lines sent in clear read as sent; in the output, a secret line's
+        value reads ``${SECRET_n}`` where the program shows it back, and any
+        other secret or piece of one is a wildcard (a regex line). If older
+        events were let go (see ``limit``), a first comment line says how much.
         """
         renderer = _Renderer(spell=self._spell)
         if placeholders:
             # A recording: output that holds a secret typed as SECRET_n is
             # written with ${SECRET_n}, so the replay matches it.
-            numbered = {f"SECRET_{n}": value for value, n in self._secret_numbers.items()}
-            renderer = _Renderer(True, lambda line: output_line(line, self.secrets, numbered))
+            named = self._named_in_output()
+            renderer = _Renderer(True, lambda line: output_line(line, self.secrets, named))
         text = _render(self._events, renderer)
         if self._dropped:
             text = (
                 f"# ... {self._dropped} earlier characters not kept"
                 " (transcript_limit; log= gets the full record)\n" + text
             )
+        if placeholders:
+            # A line sent in clear is written as it was sent, even when it
+            # holds a value also sent as SECRET_n: the file must say what the
+            # program got (the screen showed it). Other secrets stay masked.
+            numbered = self._secret_numbers.keys()
+            return Secrets(v for v in self.secrets if v not in numbered).mask(text)
         return self.mask(text) if self.secrets else text
+
+    def _named_in_output(self) -> dict[str, str]:
+        """The secret lines whose value the output shows as ``${SECRET_n}``
+        in a recording: each unless it is also ordinary text of the session
+        (sent in clear, or printed before it was sent). Output holding such
+        a value may not hold it as the secret (a user name that is also
+        the password; a common word): there it is written as a wildcard,
+        which the replay matches whatever the value."""
+        before: dict[str, str] = {}  # the output before each secret line was first sent
+        output: list[str] = []
+        clear: list[str] = []
+        for kind, text in self._events:
+            text = _decode(text) if isinstance(text, bytes) else text
+            if kind == "output":
+                output.append(text)
+            elif kind == "sent":
+                clear.append(text)
+            elif kind == "secret" and text not in before:
+                before[text] = "".join(output)
+        named = {}
+        for value, number in self._secret_numbers.items():
+            alone = Secrets([value])
+            seen = [*clear, before.get(str(number), "")]
+            if not any(hidden for text in seen for _, hidden in alone.split(text)):
+                named[f"SECRET_{number}"] = value
+        return named
 
     @property
     def secret_lines(self) -> int:

@@ -31,7 +31,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .terminal import displayed_line, edited_line, hides_input
+from .terminal import (
+    LITERAL_NEXT,
+    displayed_line,
+    echoed,
+    edited_line,
+    hides_input,
+    literal_line,
+)
 
 if TYPE_CHECKING:
     from ._state import SessionState
@@ -70,14 +77,21 @@ class TypedInput:
         # that Tab shows): its display, unless the line ends up elsewhere.
         self._listed: list[str] = []
         self._echo_to_skip = ""  # of keys sent one by one (see _key)
+        self._literal_next = False  # ^V came: the terminal takes the next key as it is
 
     def typed(self, data: bytes) -> None:
         """Keys from the person, as read from their terminal."""
         for key in self._decoder.decode(data):
-            if key in "\r\n":
+            literal, self._literal_next = self._literal_next, False
+            if literal:  # ^V ^C: a ^C in the line, not an interrupt
+                self._type(key)
+            elif key in "\r\n":
                 self._enter("line")
             elif self._terminal is None:
                 self._keys += key  # edited already, by the person's terminal
+            elif key == LITERAL_NEXT and self._terminal.canonical:
+                self._literal_next = True
+                self._type(key)
             elif key in _SIGNAL_KEYS:
                 self._enter("control", _SIGNAL_KEYS[key])
             elif key == _EOF_KEY and not edited_line(self._keys, editor=self._editing())[0]:
@@ -85,9 +99,13 @@ class TypedInput:
             elif self._editing() and self._terminal.echo and not self._keys:
                 self._key(key)
             else:
-                if self._prompt is None:
-                    self._prompt = self._screen
-                self._keys += key
+                self._type(key)
+
+    def _type(self, key: str) -> None:
+        """A key of the line being typed."""
+        if self._prompt is None:
+            self._prompt = self._screen
+        self._keys += key
 
     def _key(self, key: str) -> None:
         """A key taken as it is typed: the terminal echoes it but edits
@@ -95,7 +113,7 @@ class TypedInput:
         self._transcript.record_output(self._screen)
         self._screen = ""
         self._transcript.record_sent(key)
-        self._echo_to_skip += key
+        self._echo_to_skip += echoed(key)
 
     def output(self, text: str) -> None:
         """Output from the child (decoded, ``\\r\\n`` made ``\\n``)."""
@@ -202,20 +220,28 @@ def _is_line_of(entry: _Entry, line: str) -> bool:
         return True
     if entry.prompt and line.startswith(entry.prompt):
         return True
-    keys = edited_line(entry.keys, editor=entry.editor)[0].rstrip()
-    return not keys or displayed_line(line).rstrip().endswith(keys)
+    keys = edited_line(entry.keys, editor=entry.editor)[0]
+    shown = keys.rstrip() if entry.editor else _shown(keys)
+    return not shown or displayed_line(line).rstrip().endswith(shown)
 
 
 # How a screen line splits: (prompt, the line entered, secret, output after it).
 _Split = tuple[str, str, bool, str]
 
 
+def _shown(line: str) -> str:
+    """How a terminal's echo shows a ``line`` typed there: ESC as ``^[``...
+    (a control character in the line was quoted with ^V to get there)."""
+    return displayed_line(echoed(literal_line(line))).rstrip()
+
+
 def _typed_ahead(line: str, keys: str) -> tuple[str, str]:
     """(prompt, echo) of a screen ``line`` whose keys were typed before its
     prompt showed: the prompt is what is left of the line without them."""
     visible = displayed_line(line).rstrip()
-    if keys.strip() and visible.endswith(keys.rstrip()):
-        return visible[: len(visible) - len(keys.rstrip())], keys
+    shown = _shown(keys)
+    if shown.strip() and visible.endswith(shown):
+        return visible[: len(visible) - len(shown)], keys
     return line, ""  # none of the keys on it: it is all prompt
 
 
@@ -229,8 +255,8 @@ def _terminal_line(entry: _Entry, line: str) -> _Split:
     # Echo on when Enter was pressed, and the keys on the screen: an echo.
     # Otherwise a password prompt (which may have turned the echo off just
     # after its prompt showed), and what follows is the program's output.
-    echoed = entry.echo and displayed_line(after).startswith(keys.rstrip())
-    return prompt, keys, bool(keys.strip()) and not echoed, "" if echoed else after
+    shown = entry.echo and displayed_line(after).startswith(_shown(keys))
+    return prompt, keys, bool(keys.strip()) and not shown, "" if shown else after
 
 
 def _editor_line(entry: _Entry, line: str) -> _Split:

@@ -30,7 +30,7 @@ from ._patterns import ExactPatternArg, PatternArg
 from ._policy import Steps, Wait
 from ._public import public
 from ._session_base import ReaderBase, SessionBase
-from ._state import SessionState, start
+from ._state import SessionState, start_async
 
 #: pytest shows a failure from the caller's line, without this module's frames.
 __tracebackhide__ = True
@@ -504,7 +504,8 @@ async def aspawn(
 
     Starting the child (fork and exec) is the only step that runs on the
     loop without awaiting; it takes about half a millisecond on a pipe and a
-    few on a pty.
+    few on a pty. On a ``host``, the connection and the channel are awaited
+    (the SSH work runs on a thread of driver's own).
 
     Args:
         argv: as for :func:`driver.spawn`.
@@ -522,5 +523,5 @@ async def aspawn(
         TypeError: an option of the wrong type, before anything starts.
     """
     loop = asyncio.get_running_loop()  # first: without a loop, nothing starts
-    state = start(argv, encoding, resolve(encoding, options, entry="aspawn"))
+    state = await start_async(argv, encoding, resolve(encoding, options, entry="aspawn"))
     return AsyncSession(state, loop)

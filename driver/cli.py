@@ -2,6 +2,8 @@
 
 driver run FILE...            run each file; exit 0 when every step matched
 driver run --update FILE...   rewrite expected output from what was printed
+driver run --hosts FILE -j N FILE...
+                              run each file on every host listed, N at once
 driver record [-o FILE] -- COMMAND...
                               run COMMAND on this terminal, write a session file
 """
@@ -10,18 +12,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import DriverError, ExitStatusUnknown, __version__
 
 # The session layer loads inside main(), where a ^C is caught: a ^C while
 # the command starts must not end in a traceback.
 if TYPE_CHECKING:
+    from . import Host
     from .sessionfile import FileResult
 
 
@@ -82,6 +87,26 @@ def _parser() -> argparse.ArgumentParser:
         help="per step (default: the file's)",
     )  # fmt: skip
     run.add_argument("--backend", choices=["pipe", "pty"], help="override the file's backend")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--host", metavar="USER@NAME:PORT", help="run the files on this host, over SSH"
+    )
+    where.add_argument(
+        "--hosts", type=Path, metavar="FILE",
+        help="run the files on every host listed in FILE (one USER@NAME:PORT a line)",
+    )  # fmt: skip
+    run.add_argument(
+        "-j", "--jobs", type=_jobs, default=1, metavar="N",
+        help="run N files (on N hosts) at once (default 1)",
+    )  # fmt: skip
+    run.add_argument(
+        "--identity", "-i", action="append", type=Path, metavar="KEY",
+        help="a private key to log in with (default: the agent, ~/.ssh/id_*)",
+    )  # fmt: skip
+    run.add_argument(
+        "--known-hosts", type=Path, metavar="FILE",
+        help="the host keys to trust (default: ~/.ssh/known_hosts)",
+    )  # fmt: skip
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="only failures and the summary")
     loudness.add_argument(
@@ -108,6 +133,12 @@ def seconds_option(option: str) -> Callable[[str], float]:
     return parse
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"-j takes how many at once, 1 or more; got {text!r}")
+    return int(text)
+
+
 def _variable(text: str) -> tuple[str, str]:
     name, equals, value = text.partition("=")
     if not equals or not name.isidentifier():
@@ -121,27 +152,121 @@ def _run(args: argparse.Namespace, variables: dict[str, str]) -> int:
     out = sys.stdout
     failed = skipped = 0
     files = [found for path in args.files for found in _session_files(path)]
+    try:
+        hosts = _hosts(args)
+    except ValueError as problem:
+        print(f"driver run: {problem}", file=sys.stderr)
+        return 2
+    if len(hosts) > 1 or args.jobs > 1:
+        if args.update:
+            print("driver run: --update runs one file at a time on one host", file=sys.stderr)
+            return 2
+        return _run_many(args, files, hosts, variables, out)
+    host = hosts[0]
+    where = "" if host is None else f"{host} "
     for path in files:
         if not args.quiet:
-            print(f"--- {path}", file=out, flush=True)
+            print(f"--- {where}{path}", file=out, flush=True)
         live: TextIO | None = None if args.quiet else out
         try:
             result = run_file(
-                path, variables=variables, timeout=args.timeout, backend=args.backend, log=live
+                path,
+                variables=variables,
+                timeout=args.timeout,
+                backend=args.backend,
+                log=live,
+                host=host,
             )
         except (SessionFileError, OSError) as error:
             failed += 1
             print(f"{error}", file=out)
-            print(f"ERROR {path}", file=out, flush=True)
+            print(f"ERROR {where}{path}", file=out, flush=True)
             continue
         if result.skipped:
             skipped += 1
-            print(f"SKIP {path}: {result.skipped}", file=out, flush=True)
+            print(f"SKIP {where}{path}: {result.skipped}", file=out, flush=True)
             continue
-        failed += not _report(result, args, out)
+        failed += not _report(result, args, out, host)
     total = len(files)
     summary = f"{total - failed - skipped} of {total} session file(s) passed"
     print(summary + (f", {skipped} skipped" if skipped else ""), file=out)
+    return 1 if failed else 0
+
+
+def _hosts(args: argparse.Namespace) -> list[Host | None]:
+    """Where to run: [None] for this machine, else each host given (ValueError
+    naming a line that is not a host)."""
+    from . import Host
+
+    if args.host is not None:
+        texts = [(args.host, "--host")]
+    elif args.hosts is not None:
+        try:
+            lines = args.hosts.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"cannot read --hosts {args.hosts}: {error}") from None
+        texts = [
+            (line.strip(), f"{args.hosts}:{number}")
+            for number, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        if not texts:
+            raise ValueError(f"--hosts {args.hosts} lists no host (one USER@NAME:PORT a line)")
+    else:
+        return [None]
+    fields: dict[str, Any] = {}
+    if args.identity:
+        fields["client_keys"] = [str(key) for key in args.identity]
+    if args.known_hosts is not None:
+        fields["known_hosts"] = str(args.known_hosts)
+    hosts: list[Host | None] = []
+    for text, where in texts:
+        try:
+            parsed = Host.parse(text)
+        except ValueError as problem:
+            raise ValueError(f"{where}: {problem}") from None
+        hosts.append(dataclasses.replace(parsed, **fields))
+    return hosts
+
+
+def _run_many(
+    args: argparse.Namespace,
+    files: list[Path],
+    hosts: list[Host | None],
+    variables: dict[str, str],
+    out: TextIO,
+) -> int:
+    """Every file on every host, -j at once: a line for each as it ends, then a summary."""
+    from .sessionfile import run_many
+
+    started = time.monotonic()
+    passed = failed = skipped = 0
+    outcomes = run_many(
+        files, hosts, jobs=args.jobs, variables=variables, timeout=args.timeout,
+        backend=args.backend,
+    )  # fmt: skip
+    for outcome in outcomes:
+        where = "" if outcome.host is None else f"{outcome.host} "
+        result = outcome.result
+        if result is None:
+            failed += 1
+            print(f"ERROR {where}{outcome.path}: {outcome.error}", file=out, flush=True)
+        elif result.skipped:
+            skipped += 1
+            print(f"SKIP {where}{outcome.path}: {result.skipped}", file=out, flush=True)
+        elif _report(result, args, out, outcome.host):
+            passed += 1
+        else:
+            failed += 1
+    total = len(files) * len(hosts)
+    places = f" on {len(hosts)} host(s)" if hosts != [None] else ""
+    summary = (
+        f"{passed} of {total} run(s) passed{places} in {_duration(time.monotonic() - started)}"
+    )
+    extra = [
+        f"{count} {word}" for count, word in ((failed, "failed"), (skipped, "skipped")) if count
+    ]
+    print(summary + (f"; {', '.join(extra)}" if extra else ""), file=out, flush=True)
     return 1 if failed else 0
 
 
@@ -161,11 +286,16 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
+def _report(
+    result: FileResult, args: argparse.Namespace, out: TextIO, host: Host | None = None
+) -> bool:
+    """Say how the file did (on ``host``); True if it passed (or was brought up to date)."""
     from .sessionfile import SessionFileError, update_file
 
-    """Say how the file did; True if it passed (or was brought up to date)."""
-    error_file = result.path.with_name(result.path.name + ".err")
+    where = "" if host is None else f"{host} "
+    # On several hosts, each has its own record of what happened.
+    suffix = ".err" if host is None or args.host is not None else f".{host}.err"
+    error_file = result.path.with_name(result.path.name + suffix)
     if args.update and result.complete:
         try:
             changed = update_file(result)
@@ -174,14 +304,14 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
             return False
         _remove(error_file)
         verdict = "UPDATED" if changed else "UNCHANGED"
-        print(f"{verdict} {result.path} ({_duration(result.seconds)})", file=out, flush=True)
+        print(f"{verdict} {where}{result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
     if result.passed:
         _remove(error_file)
         if not args.quiet:  # --quiet: only failures and the summary
-            print(f"PASS {result.path} ({_duration(result.seconds)})", file=out, flush=True)
+            print(f"PASS {where}{result.path} ({_duration(result.seconds)})", file=out, flush=True)
         return True
-    print(f"FAIL {result.path} ({_duration(result.seconds)})", file=out)
+    print(f"FAIL {where}{result.path} ({_duration(result.seconds)})", file=out)
     print(result.report(full=args.verbose), file=out)
     if args.update:
         print(f"NOT UPDATED {result.path}: the run stopped early; fix that first", file=out)
@@ -197,7 +327,7 @@ def _report(result: FileResult, args: argparse.Namespace, out: TextIO) -> bool:
 def _record(args: argparse.Namespace) -> int:
     from .environment import session_file_env
     from .session import spawn
-    from .sessionfile import session_text
+    from .sessionfile import replace_file, session_text
 
     command = list(args.argv)
     if command[:1] == ["--"]:
@@ -221,7 +351,7 @@ def _record(args: argparse.Namespace) -> int:
         # the replay sees the same output.
         session = spawn(
             command, backend=args.backend, echo=True, timeout=None, transcript_limit=None,
-            env=session_file_env(),
+            env=session_file_env(), inherit_env=False,
         )  # fmt: skip
     except DriverError as error:
         print(f"driver record: {error}", file=sys.stderr)
@@ -239,12 +369,15 @@ def _record(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
+    existed = args.output.exists()
     try:
-        args.output.write_text(text, encoding="utf-8")
+        # At once or not at all: a full disk must not cost an earlier recording.
+        replace_file(args.output, text)
     except OSError as error:  # checked before, yet it failed: the session is not lost
         sys.stdout.write(text)
+        kept = "the file there is as it was" if existed else "no file was left there"
         print(
-            f"driver record: could not write {args.output} ({error.strerror});"
+            f"driver record: could not write {args.output} ({error.strerror}); {kept};"
             " the session file is above",
             file=sys.stderr,
         )

@@ -16,9 +16,8 @@ Installed with the package (the ``pytest11`` entry point), it adds:
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +124,11 @@ class _Started:
         from .sessionfile import session_text
 
         argv = [session.mask(argument) for argument in session.argv]
-        body = session_text(argv, session.transcript, session.returncode)
+        try:
+            returncode = session.returncode
+        except ExitStatusUnknown:  # (a connection lost, say): the header says why
+            returncode = None
+        body = session_text(argv, session.transcript, returncode)
         if session.has_screen:
             # A full-screen program's transcript is escape sequences: the
             # screen they drew is what a person can read.
@@ -146,18 +149,17 @@ class _Sessions:
         self.mine: list[_Started] = []
 
     def options(self, options: dict[str, Any]) -> dict[str, Any]:
-        from .environment import quiet_env
-
         home = self.tmp_path / "home"
         home.mkdir(exist_ok=True)
         given = {**self.defaults, **options}
-        quiet = given.get("quiet", True)
-        # What every session a test starts sees, unless the test says otherwise:
-        # the quiet environment beneath the test's own env, not over it.
-        base = quiet_env() if quiet is True else dict(os.environ)
-        given["env"] = {**base, "HOME": str(home), **(given.get("env") or {})}
-        if isinstance(quiet, bool):  # anything else is refused by spawn, named
-            given["quiet"] = False  # applied here already
+        if given.get("host") is not None:
+            # On another machine: its own login environment and home, the
+            # test's env over them; tmp_path and HOME here are not there.
+            return given
+        # A scratch HOME beneath the test's own env, added as spawn adds env.
+        env = given.get("env")
+        if env is None or isinstance(env, Mapping):  # anything else is refused by spawn, named
+            given["env"] = {"HOME": str(home), **(env or {})}
         given.setdefault("cwd", self.tmp_path)
         return given
 

@@ -599,8 +599,12 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
         Sends EOF and waits ``grace`` seconds for the child to exit, then
         SIGTERM to its process group and waits ``grace`` again, then SIGKILL.
         Whatever else is left in the group then gets SIGTERM and, after
-        ``grace``, SIGKILL. Always reaps: if close is interrupted (^C, an
-        error), the group is killed and the child reaped before that goes on.
+        ``grace``, SIGKILL; so, with ``close_ends="descendants"`` (the
+        default on Linux), does every process the child started that left
+        the group (a daemon, a double fork), found by the mark in its
+        environment. Always reaps: if close is interrupted (^C, an error),
+        the group and those descendants are killed and the child reaped
+        before that goes on.
 
         Args:
             grace: seconds to wait before each signal (0 or more).
@@ -654,7 +658,7 @@ def spawn(
             :class:`driver.SpawnOptions`: ``backend``, ``cwd``, ``env``,
             ``timeout``, ``errors``, ``stderr``, ``echo``, ``dimensions``,
             ``log``, ``newline``, ``transcript_limit``, ``ignore_signals``,
-            ``screen``, ``strip_ansi``, ``quiet``.
+            ``screen``, ``strip_ansi``, ``quiet``, ``close_ends``.
 
     Returns:
         The running session, a ``Session[str]``, or a ``Session[bytes]``

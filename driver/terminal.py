@@ -265,6 +265,10 @@ _HOME = ("\x01", "\x1b[H", "\x1bOH", "\x1b[1~", "\x1b[7~")
 _END = ("\x05", "\x1b[F", "\x1bOF", "\x1b[4~", "\x1b[8~")
 _DELETE = ("\x04", "\x1b[3~")
 _KEY = re.compile(r"\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b.?|.", re.DOTALL)
+#: The key that makes the next one part of a terminal's line as it is
+#: (VLNEXT, ^V): ^V ^C types a ^C instead of interrupting.
+LITERAL_NEXT = "\x16"
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def edited_line(keys: str, *, editor: bool) -> tuple[str, bool]:
@@ -284,8 +288,14 @@ def edited_line(keys: str, *, editor: bool) -> tuple[str, bool]:
     line: list[str] = []
     cursor = 0
     exact = True
+    literal = False  # the key before was ^V, in the terminal's editing
     for key in _KEY.findall(keys):
-        if key in ("\x7f", "\b"):
+        if literal or (key == LITERAL_NEXT and not editor):
+            literal = not literal
+            if not literal:
+                line.insert(cursor, key)
+                cursor += 1
+        elif key in ("\x7f", "\b"):
             if cursor:
                 del line[cursor - 1]
                 cursor -= 1
@@ -321,6 +331,55 @@ def edited_line(keys: str, *, editor: bool) -> tuple[str, bool]:
         else:
             exact = False
     return "".join(line), exact
+
+
+def literal_line(text: str) -> str:
+    """The keys that type ``text`` into a terminal's line as it is.
+
+    In canonical mode the terminal acts on some control characters (^C
+    interrupts, ^U erases the line, ^D ends input, a carriage return ends
+    the line); ^V before one types it instead. Every control character but
+    a tab gets a ^V (before one the terminal would not act on, it does no harm).
+    """
+    return _CONTROL_CHARACTER.sub(lambda found: LITERAL_NEXT + found.group(), text)
+
+
+#: The control characters a terminal's line discipline acts on rather than
+#: echo as ``^X`` (canonical mode, Linux's defaults) unless a ^V quotes
+#: them: ^D ends the input, ^Q and ^S start and stop the output, ^? ^U ^W
+#: erase, ^R reprints. What they show depends on the line: nothing, here.
+ACTED_ON = "\x04\x11\x13\x7f\x15\x17\x12"
+
+
+def echoed(keys: str) -> str:
+    """What a terminal shows of ``keys`` typed with its echo on.
+
+    As Linux and macOS terminals do by default (ECHOCTL): a control
+    character as ``^`` and a letter (ESC as ``^[``), a tab and a newline as
+    they are, a carriage return as a newline (ICRNL), ^V as a ``^`` that the
+    next key's echo overwrites, and the characters it acts on
+    (:data:`ACTED_ON`) as nothing, unless a ^V quoted them.
+
+    Args:
+        keys: keys as typed (a line as :func:`literal_line` gives it, or raw
+            keys): what an erasing key erases is not shown here.
+    """
+    shown = []
+    literal = False
+    for key in keys:
+        if literal:
+            literal = False
+        elif key == LITERAL_NEXT:
+            literal = True
+            shown.append("^\b")
+            continue
+        elif key in "\r\n":
+            shown.append("\n")
+            continue
+        elif key in ACTED_ON:
+            continue
+        shown.append(f"^{chr(ord(key) ^ 0x40)}" if _CONTROL_CHARACTER.match(key) else key)
+    return "".join(shown)
 
 
 def hides_input(displayed: str, sent: str) -> bool:

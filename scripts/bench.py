@@ -10,7 +10,8 @@ compared with, to damp a noisy machine):
 2. expect a marker after 1, 4 and 16 MB of output, against a raw
    ``for line in proc.stdout`` scan and pexpect's regex expect; on a pty,
    against the same scan of the pty's lines.
-3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect.
+3. spawn + close of /bin/true, against subprocess.Popen + wait and pexpect;
+   and with close_ends="group" (no search for descendants outside the group).
 4. a REPL command with driver.repl (python, bash) against pexpect's replwrap.
 5. many at once: 200 sessions x 100 round trips in one event loop, against
    one thread per pexpect spawn (delaybeforesend=None); wall time and the
@@ -23,8 +24,14 @@ compared with, to damp a noisy machine):
    driver.Screen, against pyte's own stream (the emulator driver uses), and
    through a pty to ``expect_screen`` on the last frame; MB/s alike at both
    sizes shows the cost is linear.
+8. over SSH (an OpenSSH sshd on a loopback port, started for the run): a
+   round trip through an SSH channel, on pipes and on a remote terminal,
+   against the local pty and pexpect driving the ``ssh`` client; and the
+   installer dialogue on 4 servers x 250 sessions at once (1000; 4 x 25 with
+   --quick) from one event loop: wall time, peak memory, CPU per session,
+   errors by kind. scripts/bench_fleet.py has more (and Ansible's expect).
 
-Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb]
+Run: python3 scripts/bench.py [--quick] [--rst] [--pexpect-16mb] [--no-ssh]
 """
 
 from __future__ import annotations
@@ -375,6 +382,9 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
     def driver_pty() -> None:
         driver.spawn(["/bin/true"], backend="pty").close()
 
+    def driver_pipe_group() -> None:
+        driver.spawn(["/bin/true"], close_ends="group").close()
+
     def pexpect_spawn() -> None:
         pexpect.spawn("/bin/true").close()
 
@@ -385,6 +395,7 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
             "Popen + wait": lambda: per_cycle(cycles, popen),
             "driver pipe": lambda: per_cycle(cycles, driver_pipe),
             "driver pty": lambda: per_cycle(cycles, driver_pty),
+            "driver pipe, group": lambda: per_cycle(cycles, driver_pipe_group),
         },
     )
     pexpect_seconds = per_cycle(min(cycles, 20), pexpect_spawn)  # it sleeps 0.1 s in close
@@ -392,6 +403,15 @@ def spawn_close(cycles: int, repeats: int) -> list[Row]:
         Row(group, "Popen + wait", best["Popen + wait"], "ms"),
         Row(group, "driver pipe", best["driver pipe"], "ms", "Popen + wait"),
         Row(group, "driver pty", best["driver pty"], "ms", "Popen + wait"),
+        # What looking for descendants outside the group (the default) costs.
+        Row(
+            group,
+            "driver pipe, group",
+            best["driver pipe, group"],
+            "ms",
+            "driver pipe",
+            'close_ends="group"',
+        ),
         Row(group, "pexpect spawn", pexpect_seconds, "ms", "Popen + wait", "20 cycles"),
     ]
 
@@ -669,6 +689,37 @@ def screens(sizes: list[int], repeats: int) -> list[Row]:
     return rows
 
 
+# -- 8. over SSH -------------------------------------------------------------------
+
+
+def over_ssh(trips: int, repeats: int, servers: int, per_server: int) -> list[Row]:
+    import bench_fleet
+
+    try:
+        best = bench_fleet.round_trips(trips, repeats)
+        with bench_fleet.servers(servers) as running:
+            hosts = [sshd.host() for sshd in running]
+            report = bench_fleet.fleet_in_fresh_process(hosts, per_server)
+    except RuntimeError as problem:
+        print(f"(SSH rows skipped: {problem})", file=sys.stderr)
+        return []
+    group = "round trip over SSH"
+    base = "driver pty, local"
+    rows = [Row(group, base, best[base], "us")]
+    for name in ("driver over ssh, pipes", "driver over ssh, pty"):
+        rows.append(Row(group, name, best[name], "us", base, "loopback sshd"))
+    rows.append(Row(group, "pexpect driving ssh", best["pexpect driving ssh"], "us",
+                    "driver over ssh, pipes", "ssh client on a pty"))  # fmt: skip
+    errors = {k: v for k, v in report["outcomes"].items() if k != "ok"}
+    note = (
+        f"peak RSS {report['peak_mib']:.0f} MiB, CPU {report['cpu_ms_per_session']:.1f}"
+        f" ms/session, errors {errors or 'none'}"
+    )
+    group = f"installer on {servers} x {per_server} SSH sessions"
+    rows.append(Row(group, "driver, one event loop", report["seconds"], "s", None, note))
+    return rows
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory. (Not ru_maxrss: Linux carries that
     across exec, so a fresh process would report its parent's peak.)"""
@@ -752,6 +803,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, up to 4 MB")
     parser.add_argument("--rst", action="store_true", help="print a reStructuredText table")
     parser.add_argument("--pexpect-16mb", action="store_true", help="run pexpect at 16 MB too")
+    parser.add_argument("--no-ssh", action="store_true", help="leave out the SSH rows")
     parser.add_argument("--many", nargs=3, help=argparse.SUPPRESS)  # internal: one variant
     args = parser.parse_args()
     if args.many:
@@ -768,6 +820,8 @@ def main() -> None:
     rows += many_at_once(sessions, many_trips)
     rows += installer_dialogue(repeats)
     rows += screens([1 * MB, 4 * MB], 1 if args.quick else 3)
+    if not args.no_ssh:
+        rows += over_ssh(trips // 4, repeats, 4, 25 if args.quick else 250)
     print(table(rows, args.rst))
     print()
     print("targets:")

@@ -67,3 +67,12 @@ def spawn(backend: str, flavour: str, request: pytest.FixtureRequest) -> Iterato
     yield start
     for session in sessions:
         session.close(grace=0.5)
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[Any]:
+    """An OpenSSH server on a loopback port for this test run (see tests/sshd.py)."""
+    from sshd import server
+
+    with server() as running:
+        yield running

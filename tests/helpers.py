@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import driver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,3 +194,10 @@ def write_session(tmp_path: Path, text: str, name: str = "example.session") -> P
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def needs_waits_seen() -> None:
+    """Skip where what a process is blocked in cannot be seen (no Linux /proc)."""
+    with driver.spawn(["cat"]) as probe:
+        if probe.waiting_for_input() is None:
+            pytest.skip("this system does not show what a process waits on")

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+#: A role that must give a password; ``server()`` asks for one, the test creates it.
+PASSWORD_ROLE = "driver_password"
+
 
 def _server_bin() -> Path | None:
     found = shutil.which("initdb") or next(
@@ -41,6 +44,9 @@ def server() -> Iterator[list[str]]:
             [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "driver"],
             check=True, capture_output=True,
         )  # fmt: skip
+        # The role PASSWORD_ROLE logs in with a password (create it to use it).
+        hba = data / "pg_hba.conf"
+        hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\n" + hba.read_text())
         options = f"-k {home} -c listen_addresses='' -c fsync=off"
         # -w: pg_ctl itself waits until the server accepts connections.
         subprocess.run([*run, "-o", options, "-l", str(home / "log"), "-w", "start"], check=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 from pathlib import Path
 
 import pytest
@@ -78,9 +77,8 @@ def test_invalid_utf8_with_replace(spawn: Spawn) -> None:
 
 def test_buffering_child_on_a_pipe_gets_a_hint() -> None:
     # Without PYTHONUNBUFFERED, as a Python program usually runs.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with (
-        driver.spawn(fixture("buffered.py"), env=env) as s,
+        driver.spawn(fixture("buffered.py"), env={"PYTHONUNBUFFERED": None}) as s,
         pytest.raises(driver.Timeout) as caught,
     ):
         s.read_line(timeout=0.3)
@@ -90,7 +88,7 @@ def test_buffering_child_on_a_pipe_gets_a_hint() -> None:
 
 
 def test_the_same_child_on_a_pty_answers() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env = {"PYTHONUNBUFFERED": None}
     with driver.spawn(fixture("buffered.py"), env=env, backend="pty") as s:
         assert s.read_line() == "hello from a buffering child"
 

@@ -147,3 +147,15 @@ def test_a_regex_found_as_written_is_named_with_its_special_characters() -> None
     assert found.position == 1 and found.shown == "re 'Continue? [y/N]'"
     assert found.special == ["?", "[", "]"] and found.text == "Continue? [y/N]"
     assert regex_written_as_text(entries, "nothing here") is None
+
+
+def test_a_remote_child_is_described_by_its_host() -> None:
+    from driver._messages import describe_child
+
+    assert describe_child(["cat"], None, None, host="ada@h:22") == "`cat` on ada@h:22 (running)"
+    assert describe_child(["cat"], None, -15, host="ada@h:22").endswith("(killed by signal 15)")
+    lost = describe_child(
+        ["cat"], None, None, status_lost=True, host="ada@h:22", lost_because="connection lost"
+    )
+    assert lost == "`cat` on ada@h:22 (connection lost)"
+    assert describe_child(["fd 3"], None, None) == "`fd 3`"  # an attached fd, as before

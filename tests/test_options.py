@@ -11,6 +11,7 @@ import asyncio
 import os
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 import driver
 import driver.repl
 from driver import _options
+from helpers import driver_command, write_session
 
 pytest_plugins = ["pytester"]
 
@@ -32,12 +34,15 @@ REFUSED: dict[str, tuple[object, str]] = {
     "backend": ("ptty", "backend='ptty'"),
     "cwd": ("/no/such/directory", "/no/such/directory"),
     "env": ({"": "x"}, "env"),
+    "inherit_env": ("no", "inherit_env='no'"),
     "stderr": ("pip", "stderr='pip'"),
     "echo": ("on", "echo='on'"),
     "dimensions": ((0, 80), "dimensions"),
     "ignore_signals": ("SIGHUP", "ignore_signals='SIGHUP'"),
     "screen": ("on", "screen='on'"),
     "quiet": ("very", "quiet='very'"),
+    "close_ends": ("all", "close_ends='all'"),
+    "host": (22, "host=22"),
 }
 
 
@@ -173,8 +178,8 @@ def test_spawn_and_run_start_programs_quiet_by_default(backend: str) -> None:
 def test_quiet_false_passes_the_environment_as_it_is() -> None:
     with driver.spawn(SHOW_ENV, backend="pty", quiet=False) as session:
         assert session.read_line() == "xterm-256color None False"
-    with driver.spawn(SHOW_ENV, backend="pty", env={**os.environ, "TERM": "vt100"}) as session:
-        assert session.read_line() == QUIET_SEEN  # quiet goes over env
+    with driver.spawn(SHOW_ENV, backend="pty", env={"TERM": "vt100"}) as session:
+        assert session.read_line() == "vt100 1 True"  # env goes over quiet
     with driver.spawn(SHOW_ENV, backend="pty", screen=True) as session:
         session.expect_exact("\n")
         assert session.before.startswith("xterm 1 True")  # a screen draws for an xterm
@@ -187,3 +192,85 @@ def test_the_pexpect_layer_passes_the_environment_as_pexpect_does() -> None:
     child = pexpect.spawn(SHOW_ENV[0], SHOW_ENV[1:], encoding="utf-8")
     child.expect(pexpect.EOF)
     assert child.before.split()[:2] == ["xterm-256color", "None"]
+
+
+# -- env adds to the environment: one rule, everywhere -------------------------------
+
+SHOW_ADDED = "import os; print(*(os.environ.get(f'DRIVER_{n}') for n in ('KEPT', 'ADDED', 'GONE')))"
+SHELL_ADDED = "echo ${DRIVER_KEPT-None} ${DRIVER_ADDED-None} ${DRIVER_GONE-None}"
+ADDED: dict[str, str | None] = {"DRIVER_ADDED": "added", "DRIVER_GONE": None}
+ADDED_SEEN = "kept added None"
+
+
+@pytest.fixture
+def inherited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Variables of this process, one that ``env`` keeps and one it removes."""
+    monkeypatch.setenv("DRIVER_KEPT", "kept")
+    monkeypatch.setenv("DRIVER_GONE", "there")
+
+
+@pytest.mark.usefixtures("inherited")
+def test_env_adds_to_the_environment_at_every_entry_point() -> None:
+    argv = ["python3", "-c", SHOW_ADDED]
+    with driver.spawn(argv, env=ADDED) as session:
+        assert session.read_line() == ADDED_SEEN
+    assert driver.run(argv, env=ADDED).output.strip() == ADDED_SEEN
+
+    async def started() -> str:
+        async with await driver.aspawn(argv, env=ADDED) as session:
+            return await session.read_line()
+
+    assert asyncio.run(started()) == ADDED_SEEN
+    shell = dict(prompt="ready> ", initial_prompt="", setup=["PS1='ready> '"])
+    with driver.Repl(["sh", "-i"], env=ADDED, **shell) as r:  # type: ignore[arg-type]
+        assert r.run(SHELL_ADDED) == ADDED_SEEN
+    with driver.repl.bash(env=ADDED) as sh:
+        assert sh.run(SHELL_ADDED) == ADDED_SEEN
+    with driver.repl.python(env=ADDED) as py:  # a profile that sets variables of its own
+        assert py.run(SHOW_ADDED) == ADDED_SEEN
+
+
+@pytest.mark.usefixtures("inherited")
+def test_inherit_env_false_starts_from_an_empty_environment() -> None:
+    argv = ["python3", "-c", SHOW_ADDED + "; print(os.environ.get('TERM'))"]
+    path = {"PATH": os.environ["PATH"]}
+    with driver.spawn(argv, env={**path, **ADDED}, inherit_env=False) as session:
+        assert session.read_line() == "None added None"
+        assert session.read_line() == "dumb"  # the quiet variables still go over it
+    with driver.spawn(argv, env={**path, **ADDED}, inherit_env=False, quiet=False) as session:
+        assert session.read_line() == "None added None"
+        assert session.read_line() == "None"
+
+
+@pytest.mark.usefixtures("inherited")
+def test_the_pexpect_layer_takes_env_as_the_whole_environment() -> None:
+    from driver import pexpect
+    from driver.pexpect.popen_spawn import PopenSpawn
+
+    env = {"PATH": os.environ["PATH"], "DRIVER_ADDED": "added"}
+    child = pexpect.spawn("python3", ["-c", SHOW_ADDED], env=env, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    assert child.before.strip() == "None added None"
+    popen = PopenSpawn(["python3", "-c", SHOW_ADDED], env=env, encoding="utf-8")
+    popen.expect(pexpect.EOF)
+    assert popen.before.strip() == "None added None"
+
+
+@pytest.mark.usefixtures("inherited")
+def test_the_fixtures_add_env_as_spawn_does(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_env(spawn):
+            s = spawn(["python3", "-c", {SHOW_ADDED!r}], env={ADDED!r})
+            assert s.read_line() == {ADDED_SEEN!r}
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.usefixtures("loud_terminal")
+def test_a_session_file_env_goes_over_the_quiet_environment(tmp_path: Path) -> None:
+    path = write_session(tmp_path, "%env TERM=xterm\n$ sh -c 'echo $TERM $NO_COLOR'\nxterm 1\n")
+    done = driver_command("run", path)
+    assert done.returncode == 0, done.stdout + done.stderr

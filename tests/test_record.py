@@ -4,10 +4,14 @@ terminal as a person would (waiting for each prompt), then runs the file."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,14 @@ from helpers import FIXTURES, driver_command, on_a_fresh_terminal, on_a_terminal
 DRIVER = [sys.executable, "-m", "driver"]
 PY = sys.executable
 LEFT, UP, BACKSPACE = "\x1b[D", "\x1b[A", "\x7f"
+
+
+#: What a recording says its replay needs, over its one %secret line.
+UNSEEN_1 = (
+    "# SECRET_1 was typed unseen and is not written here: replay with\n"
+    "# --var SECRET_1=VALUE for this run (unset, a random value is typed, and\n"
+    "# output that depends on the value, its length say, differs)\n"
+)
 
 
 def record(tmp_path: Path, *command: str) -> driver.Session:
@@ -75,7 +87,7 @@ def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> No
     recorded = (tmp_path / "recorded.session").read_text()
     assert "sesame" not in recorded
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         f"$ {' '.join(command)}\n"
         "Welcome to the installer.\n"
         f"Install directory? [{prefix}]\n>\n"
@@ -89,6 +101,11 @@ def test_record_an_installer_with_passwords_then_replay_it(tmp_path: Path) -> No
     replay = driver_command("run", "--var", "SECRET_1=abcdef", tmp_path / "recorded.session")
     assert replay.returncode == 0, replay.stdout
     assert "abcdef" not in replay.stdout  # one --var: both prompts get the same value
+    # Without it, a random value is typed: the output says its length, as
+    # the file's first lines warn.
+    replay = driver_command("run", tmp_path / "recorded.session")
+    assert replay.returncode == 1
+    assert "+Administrator: ada (password of 16 characters)" in replay.stdout
 
 
 def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
@@ -109,6 +126,38 @@ def test_record_writes_a_secret_the_program_prints_so_the_replay_matches(
     replay = driver_command("run", "--var", "SECRET_1=abcdefgh", tmp_path / "recorded.session")
     assert replay.returncode == 0, replay.stdout
     assert "abcd" not in replay.stdout
+
+
+def test_record_a_user_name_that_is_also_the_password(tmp_path: Path) -> None:
+    # "admin" is typed in clear, then unseen: the line typed in clear is
+    # written as typed, and output that holds the word may come from either
+    # (or be the program's own text): a wildcard, not ${SECRET_1}.
+    program = (
+        "import getpass; print('Site admin console'); user = input('User: ');"
+        " getpass.getpass('Password: '); print('Logged in as', user)"
+    )
+    recorded = recording(
+        tmp_path, [PY, "-c", program], [("User: ", "admin\r"), ("Password: ", "admin\r")]
+    )
+    assert recorded.endswith(
+        "\nSite .+ console (re)\nUser:\n> admin\nPassword:\n> ${SECRET_1}\n"
+        "Logged in as .+ (re)\n[0]\n"
+    ), recorded
+    replays(tmp_path)  # with any password: the output does not depend on it
+
+
+def test_record_a_command_whose_arguments_hold_a_newline(tmp_path: Path) -> None:
+    # The `$` line stays one line: $'...' spells the newline, and reads back.
+    program = "import sys\nprint(sys.argv[1:])"
+    with record(tmp_path, PY, "-c", program, "two\nlines", "it's") as terminal:
+        terminal.expect_exact("driver record: wrote")
+        assert terminal.wait() == 0
+    recorded = (tmp_path / "recorded.session").read_text()
+    assert recorded == (
+        f"$ {PY} -c $'import sys\\nprint(sys.argv[1:])' $'two\\nlines' 'it'\"'\"'s'\n"
+        "['two\\nlines', \"it's\"]\n[0]\n"
+    )
+    replays(tmp_path)
 
 
 def test_record_writes_the_exit_status_and_marker_like_lines_escaped(tmp_path: Path) -> None:
@@ -179,6 +228,45 @@ def test_record_a_program_that_does_not_exist(tmp_path: Path) -> None:
     assert not (tmp_path / "recorded.session").exists()
 
 
+# What the program got of a line, as Python writes bytes.
+READ_BYTES = "import os, sys; sys.stdout.write('in: '); sys.stdout.flush(); print(os.read(0, 99))"
+
+
+@pytest.mark.parametrize(
+    ("keys", "written", "got"),
+    [
+        ("a\tb", "a\tb", "a\\tb"),  # the terminal echoes a tab as it is
+        ("a\x1bb", "a\\eb (esc)", "a\\x1bb"),  # ^[
+        ("a\x00b", "a\\x00b (esc)", "a\\x00b"),  # ^@
+        ("x\x07y", "x\\ay (esc)", "x\\x07y"),  # ^G
+        ("ab\x1b[D", "ab\\e[D (esc)", "ab\\x1b[D"),  # a cursor key moves nothing here
+        ("\x16\x03x", "\\x03x (esc)", "\\x03x"),  # ^V ^C: a ^C in the line, no interrupt
+        ("a\x16\x15b", "a\\x15b (esc)", "a\\x15b"),  # ^V ^U: not the line erased
+        ("\x16\x04", "\\x04 (esc)", "\\x04"),  # ^V ^D: not the end of input
+    ],
+    ids=["tab", "esc", "nul", "bell", "cursor-key", "lnext-intr", "lnext-kill", "lnext-eof"],
+)
+def test_record_control_keys_typed_into_a_line_the_terminal_edits(
+    tmp_path: Path, keys: str, written: str, got: str
+) -> None:
+    # The terminal (canonical mode, echo on) shows a control character as
+    # ^X: still the echo of the line, which is the keys, control
+    # characters and all; on replay they reach the program as they did.
+    recorded = recording(tmp_path, [PY, "-c", READ_BYTES], [("in: ", keys + "\r")])
+    assert recorded.endswith(f"\nin:\n> {written}\nb'{got}\\n'\n[0]\n"), recorded
+    assert "SECRET" not in recorded
+    replays(tmp_path)
+
+
+def test_record_an_escape_read_as_a_single_key(tmp_path: Path) -> None:
+    # Out of canonical mode, the echo on: the terminal shows ESC as ^[, and
+    # the program's own newline after it is output, not part of that echo.
+    program = "read -n1 -p 'key? ' k; echo; printf '%q\\n' \"$k\""
+    recorded = recording(tmp_path, ["bash", "--norc", "-c", program], [("key? ", "\x1b")])
+    assert recorded.endswith("\nkey?\n%send \\e (esc)\n\n$'\\E'\n[0]\n"), recorded
+    replays(tmp_path)
+
+
 # -- programs that edit their own input line (readline) -------------------------------
 
 
@@ -203,7 +291,7 @@ def test_record_bash_with_line_editing_history_and_a_password(tmp_path: Path) ->
     )
     assert "sesame" not in recorded
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         "$ env 'PS1=$ ' bash --norc --noprofile\n"
         "\\$\n> echo hello\nhello\n"
         "\\$\n> echo world\nworld\n"
@@ -309,7 +397,7 @@ def test_record_python_with_blocks_completion_and_getpass(tmp_path: Path) -> Non
         ],
     )
     assert recorded == (
-        "%secret SECRET_1\n"
+        f"{UNSEEN_1}%secret SECRET_1\n"
         f"$ {PY} -q\n"
         ">>>\n> 1 + 1\n2\n"
         ">>>\n> def twice(x):\n\\...\n>     return x * 2\n\\...\n>\n"
@@ -367,6 +455,10 @@ def test_record_an_ssh_passphrase_dialogue(tmp_path: Path) -> None:
     )
     assert "secret" not in recorded.replace("%secret SECRET_", "").replace("${SECRET_", "")
     assert recorded == (
+        "# SECRET_1, SECRET_2 were typed unseen and are not written here: replay with\n"
+        "# --var SECRET_1=VALUE --var SECRET_2=VALUE for this run (unset, a random\n"
+        "# value is typed, and output that depends on the value, its length say,\n"
+        "# differs)\n"
         "%secret SECRET_1\n%secret SECRET_2\n"
         f"$ ssh-keygen -p -f {key}\n"
         "Enter old passphrase:\n> ${SECRET_1}\n"
@@ -451,6 +543,7 @@ def test_shown_applies_backspaces_returns_and_erasures() -> None:
         ("\x1b[A", True, "", False),  # history
         ("ab\x1b[Dc", False, "ab\x1b[Dc", True),  # the terminal passes keys on
         ("abc\x15x", False, "x", True),
+        ("a\x16\x03\x16\x15b\x16", False, "a\x03\x15b", True),  # ^V: the next key as it is
     ],
 )
 def test_edited_is_the_line_the_keys_make(keys: str, editor: bool, line: str, exact: bool) -> None:
@@ -477,4 +570,84 @@ def test_record_to_a_path_that_cannot_be_written(tmp_path: Path) -> None:
         assert terminal.wait() == 1
     assert "$ echo kept\nkept\n[0]\n" in shown
     assert "driver record: could not write /proc/version" in shown
+    assert "Traceback" not in shown
+
+
+# -- writing the file ------------------------------------------------------------------
+
+#: A program whose session file is larger than the room left for it (in bytes).
+LONG_OUTPUT = "for n in range(300): print('line', n, 'x' * 60)"
+ROOM = 8192
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A directory on a tmpfs of 64 KiB (root only), unmounted afterwards."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    directory = tmp_path / "small"
+    directory.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(directory)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", str(directory)], check=True)
+
+
+def fill(directory: Path, room: int) -> None:
+    """Fill ``directory``'s file system but for ``room`` bytes (ENOSPC after them)."""
+    with open(directory / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+        while True:
+            filler.write(b"\0" * 4096)
+    free = os.statvfs(directory)
+    taken = (directory / "filler").stat().st_size
+    os.truncate(directory / "filler", max(0, taken - room + free.f_bavail * free.f_frsize))
+
+
+def record_over(path: Path, *limits: str) -> str:
+    """`driver record -o path` of LONG_OUTPUT (``limits``: RLIMIT_FSIZE
+    bytes, set before driver starts); what it printed."""
+    start = [PY, "-c", SET_FILE_SIZE_LIMIT, *limits] if limits else [PY]
+    argv = [*start, "-m", "driver", "record", "-o", str(path), "--", PY, "-c", LONG_OUTPUT]
+    with driver.spawn(argv, backend="pty", timeout=30) as terminal:
+        shown = terminal.read()
+        assert terminal.wait() == 1, shown
+    return shown
+
+
+SET_FILE_SIZE_LIMIT = (
+    "import os, resource, sys; limit = int(sys.argv.pop(1));"
+    " resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit));"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+@pytest.mark.parametrize("how", ["full-disk", "file-size-limit"])
+def test_record_keeps_the_earlier_recording_when_the_new_one_cannot_be_written(
+    tmp_path: Path, how: str
+) -> None:
+    # Written beside it and renamed over it: a write that fails (no room
+    # left: ENOSPC, or EFBIG past RLIMIT_FSIZE) leaves the earlier file whole.
+    with contextlib.ExitStack() as stack:
+        directory = stack.enter_context(small_disk(tmp_path)) if how == "full-disk" else tmp_path
+        path = directory / "kept.session"
+        earlier = "$ echo earlier\nearlier\n[0]\n"
+        path.write_text(earlier)
+        if how == "full-disk":
+            fill(directory, ROOM)
+            shown = record_over(path)
+        else:
+            shown = record_over(path, str(ROOM))
+        assert path.read_text() == earlier
+        assert sorted(p.name for p in directory.iterdir()) == sorted(
+            ["kept.session", *(["filler"] if how == "full-disk" else [])]
+        )  # no temporary file left behind
+    why = "No space left on device" if how == "full-disk" else "File too large"
+    assert f"driver record: could not write {path} ({why}); the file there is as it was" in shown
+    assert "line 299 " in shown  # the session file, on the terminal instead
     assert "Traceback" not in shown

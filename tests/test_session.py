@@ -167,6 +167,17 @@ def test_interrupt_sends_sigint(spawn: Spawn) -> None:
     assert s.wait() == -signal.SIGINT  # Python re-raises an unhandled SIGINT
 
 
+def test_inputs_counts_everything_sent_to_the_child(spawn: Spawn) -> None:
+    s = spawn(python("import sys; sys.stdin.read()"))
+    assert s.inputs == 0
+    s.send("a")
+    s.send_line("b")
+    s.send_signal(signal.SIGWINCH)  # ignored unless handled
+    s.send_eof()
+    assert s.inputs == 4
+    assert s.wait() == 0
+
+
 def test_returncode_is_negative_for_a_signal(spawn: Spawn) -> None:
     s = spawn(fixture("repeater.py"))
     s.read_line()

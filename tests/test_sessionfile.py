@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from driver.sessionfile import (
     FileResult,
@@ -21,6 +23,7 @@ from driver.sessionfile import (
     run_file,
     update_file,
 )
+from driver.sessionfile._format import command_line, split_command
 from helpers import FIXTURES, driver_command, write_session
 
 VARIABLES = {"PY": sys.executable, "FIXTURES": str(FIXTURES)}
@@ -556,3 +559,23 @@ def test_git_log_prints_without_a_pager(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PAGER", "less")
     monkeypatch.setenv("GIT_PAGER", "less")
     assert_passes(tmp_path, f"%backend pty\n%cwd {repo}\n$ git log --format=%s\nfirst\n[0]\n")
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(st.characters(blacklist_characters="\0")), min_size=1))
+def test_a_recorded_command_line_is_one_line_that_reads_back_as_its_words(
+    argv: list[str],
+) -> None:
+    line = command_line(argv)
+    assert len(f"$ {line}".splitlines()) == 1
+    assert split_command(line) == argv
+
+
+def test_dollar_quotes_take_the_escapes_a_shell_gives_them() -> None:
+    assert split_command(r"a$'\t\e\x41\101\u00e9\\\'\q'b c$ $x") == [
+        "a\t\x1bAAé\\'\\qb",
+        "c$",
+        "$x",
+    ]
+    with pytest.raises(ValueError, match=r"unterminated \$' quote at column 3"):
+        split_command("a $'b")

@@ -17,8 +17,8 @@ from driver.sessionfile._echo import (
     PendingEcho,
     drop_echo,
     echo_in,
-    terminal_echo,
 )
+from driver.terminal import echoed
 
 # -- what the terminal will echo ----------------------------------------------------
 
@@ -50,7 +50,7 @@ def test_control_characters_sent_echo_as_the_terminal_shows_them() -> None:
     tracker.sent_line("x\x7fy\x01", echo=True, line_editor=False)
     # ^? erases and ^D ends the input: what they show depends on the line.
     assert tracker.take().text == "a^@b^[[A\n^@^A^[xy^A\n"
-    assert terminal_echo("tab\tand\nline") == "tab\tand\nline"
+    assert echoed("tab\tand\nline") == "tab\tand\nline"
 
 
 @pytest.mark.parametrize(
@@ -116,10 +116,12 @@ def test_a_prompt_whose_newline_came_late_may_end_before_or_after_the_echo() -> 
 
 
 def test_a_control_characters_echo_keeps_to_its_own_forms() -> None:
-    caret = PendingEcho("^C", prompt_open=True, shown=True)
+    caret = PendingEcho("^C", prompt_open=True, shown=True, control=True)
     assert caret.forms(line_follows=True) == ["^C"]
     assert caret.control_character
-    assert not PendingEcho("^Cx").control_character
+    assert not PendingEcho("^Cx", control=True).control_character
+    # The same echo of a key sent as text (%send \e): the program's output follows.
+    assert not PendingEcho("^[", prompt_open=True, shown=True).control_character
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 
 import driver
 from driver.sessionfile import parse
-from helpers import FIXTURES, driver_command
+from helpers import FIXTURES, driver_command, needs_waits_seen
 
 PY = sys.executable
 
@@ -204,9 +204,7 @@ def test_a_bad_escape_is_named(tmp_path: Path) -> None:
 
 
 def test_a_changed_prompt_is_reported_without_waiting_and_updated(tmp_path: Path) -> None:
-    with driver.spawn(["cat"]) as probe:
-        if probe.waiting_for_input() is None:
-            pytest.skip("this system does not show what a process waits on")
+    needs_waits_seen()
     path = write(
         tmp_path,
         "%timeout 60\n"  # were it waited out, the message would say so
@@ -232,9 +230,7 @@ def test_a_changed_prompt_is_reported_without_waiting_and_updated(tmp_path: Path
 def test_a_changed_prompt_read_from_the_terminal_is_reported_without_waiting(
     tmp_path: Path, program: str
 ) -> None:
-    with driver.spawn(["cat"]) as probe:
-        if probe.waiting_for_input() is None:
-            pytest.skip("this system does not show what a process waits on")
+    needs_waits_seen()
     path = write(
         tmp_path,
         "%timeout 60\n%backend pty\n"  # were it waited out, the message would say so
@@ -263,9 +259,7 @@ def test_a_line_waits_until_a_slow_line_editor_reads(tmp_path: Path) -> None:
     # Sent the instant the prompt shows, the line would meet the terminal
     # before the editor switched it to its own mode, and its echo would be
     # taken for output.
-    with driver.spawn(["cat"]) as probe:
-        if probe.waiting_for_input() is None:
-            pytest.skip("this system does not show what a process waits on")
+    needs_waits_seen()
     editor = FIXTURES / "slow_editor.py"
     exchange = "".join(f"prompt>\n> line {n}\ngot line {n}\n" for n in range(3))
     path = write(tmp_path, f"%backend pty\n$ ${{PYTHON}} {editor}\n{exchange}prompt>\n> quit\n")

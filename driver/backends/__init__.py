@@ -1,4 +1,5 @@
-"""How bytes reach a child: one abstract interface, two adapters.
+"""How bytes reach a child: one abstract interface, its adapters (pipe, pty,
+an attached fd, and ``ssh``: a program on another host, given a ``host``).
 
 A backend starts the child in a session and process group of its own,
 exposes its file descriptors (non-blocking), moves bytes and maps the OS's
@@ -41,6 +42,14 @@ class Process(Protocol):
     def exited(self) -> bool: ...
     @property
     def status_lost(self) -> bool: ...
+    @property
+    def host(self) -> str | None:
+        """Where it runs, for messages (``user@name:port``); None on this machine."""
+
+    @property
+    def lost_because(self) -> str | None:
+        """Why the status is lost, where the process knows (a connection lost)."""
+
     def poll(self) -> int | None: ...
     def running(self) -> bool: ...
     def reading_input(self) -> bool | None: ...
@@ -49,6 +58,8 @@ class Process(Protocol):
     def signal(self, sig: int) -> None: ...
     def signal_group(self, sig: int) -> bool: ...
     def group_survivors(self) -> list[int] | None: ...
+    def escaped(self) -> list[int]: ...
+    def signal_escaped(self, pids: list[int], sig: int) -> None: ...
     def close(self) -> None: ...
 
 
@@ -62,7 +73,8 @@ class Backend(abc.ABC):
     @property
     @abc.abstractmethod
     def name(self) -> str:
-        """``"pipe"``, ``"pty"`` or ``"fd"``: for people (reprs, reports), never for decisions."""
+        """``"pipe"``, ``"pty"`` or ``"fd"`` (on a remote host too): for people (reprs,
+        reports), never for decisions."""
 
     @property
     @abc.abstractmethod
@@ -116,43 +128,68 @@ def discard(backend: Backend) -> None:
     backend.close()
 
 
-def start(argv: list[str], options: SpawnOptions) -> Backend:
+def start(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
     """Start ``argv`` on the backend ``options`` name (checked already), with
-    the options that backend takes.
+    the options that backend takes and the environment ``env`` (the whole
+    of it; on a host, what is set over the login's).
 
     Running out of file descriptors can strike at any of the fds a spawn
     makes (pipes, a pty, the exec report pipe): whichever it is, it is the
     same SpawnError. A backend that fails part-way has closed what it made.
     """
     try:
-        return _start(argv, options)
+        return _start(argv, options, env)
     except OSError as exc:
         if isinstance(exc, SpawnError) or exc.errno not in (errno.EMFILE, errno.ENFILE):
             raise
         raise out_of_descriptors(argv, exc.errno) from exc
 
 
-def _start(argv: list[str], options: SpawnOptions) -> Backend:
+async def start_async(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
+    """:func:`start` for an event loop: a remote program's handshake is awaited,
+    not waited for (a local one starts at once, as for :func:`start`)."""
+    host = options["host"]
+    if host is None:
+        return start(argv, options, env)
+    from .ssh import start_async as start_remote
+
+    return await start_remote(argv, options, host, env)  # type: ignore[arg-type]
+
+
+def _start(argv: list[str], options: SpawnOptions, env: Mapping[str, str]) -> Backend:
     """Where a new transport plugs in."""
+    host = options["host"]
+    if host is not None:
+        from .ssh import start as start_remote
+
+        return start_remote(argv, options, host, env)  # type: ignore[arg-type]
     cwd = options["cwd"]
     cwd_str = os.fspath(cwd) if cwd is not None else None
+    mark = None
+    if options["close_ends"] == "descendants":
+        from ._descendants import new_mark, with_mark
+
+        mark = new_mark()
+        env = with_mark(env, mark)
     if options["backend"] == "pty":
         from .pty import PtyBackend
 
         return PtyBackend(
             argv,
             cwd=cwd_str,
-            env=options["env"],
+            env=env,
             echo=options["echo"],
             dimensions=options["dimensions"],
             ignored=options["ignore_signals"],
+            mark=mark,
         )
     from .pipe import PipeBackend
 
     return PipeBackend(
         argv,
         cwd=cwd_str,
-        env=options["env"],
+        env=env,
         stderr=options["stderr"],
         ignored=options["ignore_signals"],
+        mark=mark,
     )

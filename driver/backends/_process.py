@@ -15,6 +15,10 @@ import platform
 import signal
 import stat
 import subprocess
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._descendants import Descendants
 
 _PROC = "/proc"
 # Dead processes: they stay listed until their parent reaps them, but no
@@ -27,13 +31,27 @@ class ChildProcess:
 
     With ``popen`` (the pipe backend's subprocess.Popen), its returncode is
     set on reaping, so that Popen's finaliser neither warns nor reaps; the
-    Popen's own poll and wait must never be called (they reap).
+    Popen's own poll and wait must never be called (they reap). With
+    ``descendants``, :meth:`escaped` finds what the child started outside its
+    process group.
     Not thread-safe: one owner polls, signals and reaps.
     """
 
-    def __init__(self, pid: int, *, popen: subprocess.Popen[bytes] | None = None) -> None:
+    #: It runs on this machine.
+    host = None
+    #: The SIGCHLD disposition or another waiter says why a status is lost.
+    lost_because = None
+
+    def __init__(
+        self,
+        pid: int,
+        *,
+        popen: subprocess.Popen[bytes] | None = None,
+        descendants: Descendants | None = None,
+    ) -> None:
         self._pid = pid
         self._popen = popen
+        self._descendants = descendants
         self._returncode: int | None = None
         self._reaped = False
         self._status_lost = False
@@ -203,6 +221,18 @@ class ChildProcess:
             if pid != self._pid and _group_of(pid) == self._pid and running(pid)
         ]
 
+    def escaped(self) -> list[int]:
+        """Live processes the child started that left its process group:
+        found by the environment's mark (close_ends="descendants"), else none."""
+        if self._descendants is None:
+            return []
+        return self._descendants.find(session_held=not self._gone())
+
+    def signal_escaped(self, pids: list[int], sig: int) -> None:
+        """Send ``sig`` to each of ``pids`` (from :meth:`escaped`) that is still one."""
+        if self._descendants is not None:
+            self._descendants.signal(pids, sig)
+
     def close(self) -> None:
         """Close the pidfd. Idempotent; the child is neither signalled nor reaped."""
         # Forget the fd before closing it: an exception from a signal handler
@@ -342,16 +372,31 @@ def running(pid: int) -> bool:
         except PermissionError:
             return True
         return True
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] not in _DEAD_STATES
+
+
+def start_time(pid: int, *, exited_too: bool = False) -> int | None:
+    """When ``pid`` started, in clock ticks since boot: with its pid, what
+    names one process. None once it has exited (unless ``exited_too``) or is gone."""
+    fields = _stat_fields(pid)
+    if fields is None or len(fields) < 20 or (fields[0] in _DEAD_STATES and not exited_too):
+        return None
+    return int(fields[19])  # starttime, field 22 of the whole line
+
+
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the name (the state first); None if it is gone."""
     try:
         fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
     except OSError:
-        return False
+        return None
     try:
         stat = os.read(fd, 512)
     except OSError:
-        return False
+        return None
     finally:
         os.close(fd)
     # "pid (comm) state ...": comm may hold spaces and parentheses.
-    state = stat[stat.rfind(b")") + 2 :][:1]
-    return state not in _DEAD_STATES
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return fields or None

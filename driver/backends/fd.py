@@ -28,6 +28,8 @@ class Endpoint:
 
     pid = None
     exit_fd = None
+    host = None
+    lost_because = None
     reaped = False
     status_lost = False
 
@@ -67,6 +69,12 @@ class Endpoint:
 
     def group_survivors(self) -> list[int]:
         return []
+
+    def escaped(self) -> list[int]:
+        return []
+
+    def signal_escaped(self, pids: list[int], sig: int) -> None:
+        """No process to signal."""
 
     def close(self) -> None:
         self.finish()

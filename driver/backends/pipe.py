@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from .._errors import InputClosed
 from . import READ_SIZE, Backend
+from ._descendants import descendants
 from ._process import ChildProcess
 from ._spawn import Argv, Cwd, check, fork_exec, spawn_failure
 
@@ -26,7 +27,9 @@ class PipeBackend(Backend):
     """The child's stdin and stdout (and stderr with ``stderr="pipe"``) are pipes.
 
     ``stderr`` is ``"stdout"`` (merged into stdout), ``"pipe"`` (its own
-    output stream), ``"devnull"`` or ``"inherit"`` (the parent's).
+    output stream), ``"devnull"`` or ``"inherit"`` (the parent's). ``mark``
+    is the one ``env`` carries (see ``_descendants``), if close is to end
+    the child's descendants.
     """
 
     def __init__(
@@ -37,6 +40,7 @@ class PipeBackend(Backend):
         env: Mapping[str, str] | None,
         stderr: str,
         ignored: tuple[int, ...] = (),
+        mark: str | None = None,
     ) -> None:
         program = check(argv, env, cwd)
         # The pipes are made here, not by Popen: the backend owns plain fds
@@ -44,7 +48,7 @@ class PipeBackend(Backend):
         # an fd number that was reused.
         ours, theirs = _pipes(stderr)
         try:
-            self._process = _start(program, argv, env, cwd, theirs, ignored)
+            self._process = _start(program, argv, env, cwd, theirs, ignored, mark)
         except BaseException:
             _close_all(ours.values())
             raise
@@ -147,6 +151,7 @@ def _start(
     cwd: Cwd,
     stdio: tuple[int, int, int | None],
     ignored: tuple[int, ...],
+    mark: str | None,
 ) -> ChildProcess:
     # Popen cannot start a child with a signal ignored (but by preexec_fn,
     # which runs Python in the child): our own fork can.
@@ -154,7 +159,7 @@ def _start(
         pid = fork_exec(
             program, argv, env, cwd, stdio=stdio, controlling_terminal=False, ignored=ignored
         )
-        return ChildProcess(pid)
+        return ChildProcess(pid, descendants=descendants(pid, mark))
     try:
         popen = subprocess.Popen(
             argv,
@@ -172,7 +177,7 @@ def _start(
     except OSError as exc:
         raise spawn_failure(argv, exc) from exc
     # Popen is kept for its finaliser's sake only: its poll and wait would reap.
-    return ChildProcess(popen.pid, popen=popen)
+    return ChildProcess(popen.pid, popen=popen, descendants=descendants(popen.pid, mark))
 
 
 def _popen_leaks_signals() -> bool:

@@ -21,6 +21,7 @@ from .._errors import DriverError, InputClosed, SpawnError
 from .._messages import command_line
 from ..terminal import check_window_size, control_bytes
 from . import READ_SIZE, Backend
+from ._descendants import descendants
 from ._posix import fcntl, termios
 from ._process import ChildProcess
 from ._spawn import Argv, Cwd, check, fork_exec, kill_and_reap
@@ -175,7 +176,7 @@ class PtyBackend(Backend):
     """The child's stdin, stdout and stderr are one pseudo-terminal, its controlling one.
 
     Output is one stream, ``"stdout"``; input ends with the terminal's EOF
-    byte, not by closing.
+    byte, not by closing. ``mark`` as for :class:`~driver.backends.pipe.PipeBackend`.
     """
 
     def __init__(
@@ -187,6 +188,7 @@ class PtyBackend(Backend):
         echo: bool,
         dimensions: tuple[int, int],
         ignored: tuple[int, ...] = (),
+        mark: str | None = None,
     ) -> None:
         program = check(argv, env, cwd, dimensions, terminal=True)
         master, slave = os.openpty()  # both close-on-exec
@@ -213,7 +215,7 @@ class PtyBackend(Backend):
             self._master: int | None = master
             self._outputs = {"stdout": master}
             self._outputs_view = MappingProxyType(self._outputs)
-            self._process = ChildProcess(pid)
+            self._process = ChildProcess(pid, descendants=descendants(pid, mark))
             self._terminal = Terminal(master)
             # No event: POLLHUP is always reported, once no process holds the slave.
             self._hangup = select.poll()

@@ -39,10 +39,12 @@ class PopenSpawn(SpawnBase):
             )
         self.crlf: Any = self.linesep
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
-        # As pexpect: the environment as given (quiet=False), not driver's quiet one.
+        # As pexpect: the whole environment as given (or this process's), not
+        # driver's quiet one; a daemon the script starts outlives close.
         session = driver.spawn(
-            argv, backend="pipe", cwd=cwd, env=env, quiet=False, **self._driver_options()
-        )
+            argv, backend="pipe", cwd=cwd, env=env, inherit_env=env is None, quiet=False,
+            close_ends="group", **self._driver_options(),
+        )  # fmt: skip
         self._drive(session)
         self.pid: int | None = session.pid
         self.child_fd: int = session.fileno()

@@ -98,10 +98,13 @@ class spawn(SpawnBase):
             backend="pty",
             cwd=self.cwd,
             env=_without_bracketed_paste(self.env),
-            quiet=False,  # as pexpect: the environment as given, with readline made plain
+            # As pexpect: the whole environment as given, with readline made plain.
+            inherit_env=False,
+            quiet=False,
             echo=self.echo,
             dimensions=dimensions or DEFAULT_WINDOW_SIZE,
             ignore_signals=ignored,
+            close_ends="group",  # as pexpect: a daemon the script starts outlives close
             **self._driver_options(),
         )
         self._drive(session)

@@ -2,14 +2,16 @@
 
 A REPL is driven by its prompts: send a line, wait for the prompt, and what
 came before it is the output. :class:`Repl` does this for any REPL; the
-profiles here (:func:`python`, :func:`bash`, :func:`sh`, :func:`sqlite3`,
-:func:`node`, :func:`psql`, :func:`gdb`, :func:`pdb` and their ``a``-named
-asyncio twins) set each program up so that it cannot be misread.
+profiles here (:func:`python`, :func:`bash`, :func:`sh`, :func:`zsh`,
+:func:`sqlite3`, :func:`node`, :func:`psql`, :func:`gdb`, :func:`pdb`,
+:func:`tclsh` and their ``a``-named asyncio twins) set each program up so
+that it cannot be misread.
 
 Each profile takes the program's extra arguments, ``executable=`` to run
 another build of it, ``session=`` to take over a session already running
-(a remote bash over ssh, say: the profile sets it up the same way), ``env``,
-``quiet`` and the options of :func:`driver.spawn`.
+(a remote bash over ssh, say: the profile sets it up the same way), ``env``
+(added to the environment, as everywhere), ``quiet`` and the options of
+:func:`driver.spawn`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ __all__ = [
     "apython",
     "ash",
     "asqlite3",
+    "atclsh",
+    "azsh",
     "bash",
     "gdb",
     "node",
@@ -49,6 +53,8 @@ __all__ = [
     "python",
     "sh",
     "sqlite3",
+    "tclsh",
+    "zsh",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,11 +64,12 @@ _COMMON_ARGS = {
     Repl: """
         executable: another build of the program to run.
         session: a session already running (a remote shell over ``ssh``,
-            say) to set up and drive instead of starting one.
+            say) to set up and drive instead of starting one; of the
+            options it takes ``timeout`` alone.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` by default (and ``quiet=True``). What the
-            program needs set is added to ``env``.
+            ``backend="pty"`` by default (and ``quiet=True``). ``env`` adds
+            to the environment; what the program needs set goes over it.
 
     Returns:
         The :class:`driver.Repl`, started and at its prompt.
@@ -75,11 +82,12 @@ _COMMON_ARGS = {
     AsyncRepl: """
         executable: another build of the program to run.
         session: an :class:`driver.AsyncSession` already running, to set up
-            and drive instead of starting one.
+            and drive instead of starting one; of the options it takes
+            ``timeout`` alone.
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`); as for :class:`driver.Repl`,
-            ``backend="pty"`` by default (and ``quiet=True``). What the
-            program needs set is added to ``env``.
+            ``backend="pty"`` by default (and ``quiet=True``). ``env`` adds
+            to the environment; what the program needs set goes over it.
 
     Returns:
         The :class:`driver.AsyncRepl`, not yet started: ``async with`` it
@@ -115,7 +123,8 @@ def python(
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
 ) -> Repl:
-    """Python's REPL (this interpreter unless ``executable``; ``args`` after ``-i``).
+    """Python's REPL (this interpreter unless ``executable``, on a ``host`` its
+    ``python3``; ``args`` after ``-i``).
 
     Args:
         *args: more arguments, after ``-i`` (a script to run first, say).
@@ -154,6 +163,42 @@ def sh(
 
 
 @_profile(Repl)
+def zsh(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> Repl:
+    """An interactive zsh without startup files or its line editor (zle).
+
+    Args:
+        *args: more arguments for zsh, after ``-i``.
+    """
+    return _sync(_profiles.zsh(executable, args), session, options)
+
+
+@_profile(Repl)
+def tclsh(
+    *args: str,
+    executable: str | None = None,
+    session: Session[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> Repl:
+    """tclsh, Tcl's shell; ``args`` are its arguments.
+
+    ^C kills tclsh, so a command Tcl would wait to complete (an open brace,
+    bracket or quote: ``info complete``) raises :class:`IncompleteCommand`
+    unsent, and a command that outlasts its timeout leaves a tclsh that the
+    next :meth:`~driver.Repl.run` interrupts, which ends it (a
+    :class:`driver.EOF` that says so).
+
+    Args:
+        *args: more arguments for tclsh.
+    """
+    return _sync(_profiles.tclsh(executable, args), session, options)
+
+
+@_profile(Repl)
 def sqlite3(
     database: str = ":memory:",
     *args: str,
@@ -188,6 +233,7 @@ def node(
 @_profile(Repl)
 def psql(
     *args: str,
+    password: str | None = None,
     executable: str | None = None,
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
@@ -196,8 +242,11 @@ def psql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        password: the answer to psql's password prompt if it asks, sent as
+            a :class:`driver.Secret` (masked wherever the session shows).
+            With ``session=``, answer it before handing the session over.
     """
-    return _sync(_profiles.psql(executable, args), session, options)
+    return _sync(_profiles.psql(executable, args, password), session, options)
 
 
 @_profile(Repl)
@@ -223,7 +272,11 @@ def pdb(
     session: Session[str] | None = None,
     **options: Unpack[SpawnOptions],
 ) -> Repl:
-    """``script`` under pdb, stopped at its first line; ``args`` are its arguments.
+    """``script`` under pdb as ``python -m pdb`` runs it; ``args`` are its arguments.
+
+    Stopped at its first line; an uncaught exception starts post-mortem
+    debugging where it was raised; the script starts again when it ends
+    (``quit`` ends pdb). No ``.pdbrc`` is read.
 
     Args:
         script: the Python file to debug.
@@ -278,6 +331,36 @@ def ash(
 
 
 @_profile(AsyncRepl)
+def azsh(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> AsyncRepl:
+    """:func:`zsh` for asyncio.
+
+    Args:
+        *args: more arguments for zsh, after ``-i``.
+    """
+    return _async(_profiles.zsh(executable, args), session, options)
+
+
+@_profile(AsyncRepl)
+def atclsh(
+    *args: str,
+    executable: str | None = None,
+    session: AsyncSession[str] | None = None,
+    **options: Unpack[SpawnOptions],
+) -> AsyncRepl:
+    """:func:`tclsh` for asyncio.
+
+    Args:
+        *args: more arguments for tclsh.
+    """
+    return _async(_profiles.tclsh(executable, args), session, options)
+
+
+@_profile(AsyncRepl)
 def asqlite3(
     database: str = ":memory:",
     *args: str,
@@ -312,6 +395,7 @@ def anode(
 @_profile(AsyncRepl)
 def apsql(
     *args: str,
+    password: str | None = None,
     executable: str | None = None,
     session: AsyncSession[str] | None = None,
     **options: Unpack[SpawnOptions],
@@ -320,8 +404,9 @@ def apsql(
 
     Args:
         *args: where to connect and how (``-h``, ``-d``, ``-U``...).
+        password: as for :func:`psql`.
     """
-    return _async(_profiles.psql(executable, args), session, options)
+    return _async(_profiles.psql(executable, args, password), session, options)
 
 
 @_profile(AsyncRepl)

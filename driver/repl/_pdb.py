@@ -1,25 +1,34 @@
-"""Run by driver.repl.pdb(): a script under pdb, stopped at its first line,
-with driver's prompt. (``python -m pdb`` offers no way to set the prompt.)"""
+"""Run by driver.repl.pdb() (by its path, with the standard library only):
+``python -m pdb SCRIPT [ARGS...]`` with driver's prompt.
+
+pdb's own main() runs the script, so everything ``python -m pdb`` does is
+kept: stopped at the first line, post-mortem debugging on an uncaught
+exception, the script restarted when it ends. Only the prompt is driver's
+(``python -m pdb`` offers no way to set it) and no ``.pdbrc`` is read, as
+the other profiles read no startup files.
+"""
 
 from __future__ import annotations
 
 import os
 import pdb
-import sys
+from typing import Any
 
 
 def main() -> None:
     token = os.environ.pop("DRIVER_PDB_TOKEN", "")
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m driver.repl._pdb SCRIPT [ARGS...]")
-    path = sys.argv[1]
-    sys.argv = sys.argv[1:]
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
-    with open(path, encoding="utf-8") as file:
-        code = compile(file.read(), path, "exec")
-    debugger = pdb.Pdb()
-    debugger.prompt = f"[driver {token}]$ " if token else "(Pdb) "
-    debugger.run(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+    prompt = f"[driver {token}]$ " if token else "(Pdb) "
+
+    class Pdb(pdb.Pdb):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("readrc", False)
+            super().__init__(*args, **kwargs)
+            self.prompt = prompt
+
+    # main() makes its debugger from the module's name Pdb (so does a
+    # breakpoint() in the script): that name is the one way to set the prompt.
+    pdb.Pdb = Pdb  # type: ignore[misc]
+    pdb.main()
 
 
 if __name__ == "__main__":

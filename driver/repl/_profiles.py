@@ -2,8 +2,9 @@
 
 Each profile gives its REPL a prompt that no output can hold, spelled so
 that the prompt's text is nowhere the REPL could print it from (the
-environment, a variable, a setting): the shells build it from two
-variables, psql from octal escapes, Python, node and pdb from joined halves.
+environment, a variable, a setting): the shells and tclsh build it from
+two variables, psql from octal escapes, Python, node and pdb from joined
+halves.
 Each has a sync command (see :class:`driver.Repl`), turns off colour,
 paging, line editing and confirmations, and cancels a half-entered command
 in a way that REPL cannot lose.
@@ -11,22 +12,23 @@ in a way that REPL cannot lose.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shlex
 import sqlite3 as sqlite3_module
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .. import EOF
+from .. import EOF, Secret
 from ..aio import AsyncSession
 from ..environment import INPUTRC
 from ..session import Session
-from ._exchange import Cancel, Prompt
+from ._exchange import Cancel, Prompt, Responses
 from ._shells import AsyncRepl, Repl
+from ._tcl import complete as tcl_complete
 
 if TYPE_CHECKING:
     from .. import SpawnOptions
@@ -47,9 +49,16 @@ class Profile:
     finish_block: str | None = None
     exit_command: str | None = None
     cancel_command: Cancel = None
+    after_interrupt: str | None = None
     is_complete: Callable[[str], bool] | None = None
     env: dict[str, str] = field(default_factory=dict)  # what the program needs set
     unset: tuple[str, ...] = ()  # what it must not inherit
+    #: Lines that set a running program up as ``argv`` sets up one started
+    #: (psql's prompts), sent first when the profile takes over a session.
+    takeover_setup: Sequence[str] | None = None
+    responses: Responses | None = None  # questions before the first prompt
+    #: argv[0] is this interpreter (no ``executable`` given): a host runs its python3.
+    this_python: bool = False
 
     def start(
         self,
@@ -65,18 +74,29 @@ class Profile:
             finish_block=self.finish_block,
             exit_command=self.exit_command,
             cancel_command=self.cancel_command,
+            after_interrupt=self.after_interrupt,
             is_complete=self.is_complete,
             sync_command=self.sync_command,
+            responses=self.responses,
         )
         if session is not None:
-            return kind(session, **options)  # type: ignore[arg-type]
+            if self.takeover_setup is not None:
+                # Its own first prompt, whatever it is, is not waited for.
+                setup = list(self.takeover_setup) + list(self.setup)
+                options.update(initial_prompt="", setup=setup)
+            return kind(session, **options, **spawn_options)  # type: ignore[arg-type]
         given = spawn_options.get("env")
-        environment = dict(os.environ if given is None else given)
-        environment.update(self.env)
-        for name in self.unset:
-            environment.pop(name, None)
-        spawn_options = {**spawn_options, "env": environment}
-        return kind(self.argv, **options, **spawn_options)
+        remote = spawn_options.get("host") is not None
+        if given is None or isinstance(given, Mapping):  # else spawn refuses it, named
+            # Added to the environment as env always is (on a host, over its
+            # login's); a None removes. INPUTRC names a file of this machine.
+            needs: dict[str, str | None] = {**self.env, **dict.fromkeys(self.unset)}
+            if remote:
+                needs.pop("INPUTRC", None)
+            spawn_options = {**spawn_options, "env": {**(given or {}), **needs}}
+        # This interpreter's path means nothing on a host: it runs its python3.
+        argv = ["python3", *self.argv[1:]] if remote and self.this_python else self.argv
+        return kind(argv, **options, **spawn_options)
 
 
 def _prompts() -> tuple[str, str, str]:
@@ -129,6 +149,7 @@ def python(executable: str | None, args: Sequence[str]) -> Profile:
         # With readline, whatever TERM says: no bracketed paste.
         env={"PYTHON_BASIC_REPL": "1", "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
         unset=("PYTHONSTARTUP",),
+        this_python=executable is None,
     )
 
 
@@ -167,6 +188,50 @@ def sh(executable: str | None, args: Sequence[str]) -> Profile:
         setup=[_shell_setup(token)],
         exit_command="exit",
         unset=("PS1", "PS2", "ENV"),
+    )
+
+
+def zsh(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    # No line editor (its echo and redraws), no rc files, no partial-line marker.
+    options = "setopt prompt_subst no_zle no_prompt_cr no_prompt_sp"
+    return Profile(
+        [executable or "zsh", "--no-rcs", "--no-zle", "--no-prompt-cr", "-i", *args],
+        ps1,
+        _shell_sync,
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[_shell_setup(token, options, "RPS1= RPS2=")],
+        exit_command="exit",
+        # Reading a line without its editor, zsh acts on ^C only when the next
+        # line comes, and drops that line.
+        after_interrupt="",
+        unset=("PS1", "PS2", "RPS1", "RPROMPT"),
+    )
+
+
+def tclsh(executable: str | None, args: Sequence[str]) -> Profile:
+    token, ps1, ps2 = _prompts()
+    a, b = _halves(token)
+    # The prompts are scripts that print two variables: no variable holds a
+    # prompt's text. `list` leaves no result to print.
+    prompt = '"\\[driver $::_driver_a$::_driver_b\\]'
+    setup = (
+        f"set _driver_a {a}; set _driver_b {b};"
+        f' set tcl_prompt1 {{puts -nonewline {prompt}$ "}};'
+        f' set tcl_prompt2 {{puts -nonewline {prompt}> "}}; list'
+    )
+    return Profile(
+        [executable or "tclsh", *args],
+        ps1,
+        lambda token: 'puts [join {{{} {}}} ""]'.format(*_halves(token)),
+        continuation_prompt=ps2,
+        initial_prompt="",
+        setup=[setup],
+        exit_command="exit",
+        # ^C kills tclsh, which has no way to abandon a half-entered command:
+        # an incomplete one is refused before it is sent.
+        is_complete=lambda command: tcl_complete(command + "\n"),
     )
 
 
@@ -227,8 +292,13 @@ def _psql_prompt(text: str) -> str:
     return "".join(f"%{ord(char):03o}" if char.isalnum() else char for char in text)
 
 
-def psql(executable: str | None, args: Sequence[str]) -> Profile:
+#: What psql asks when the server wants a password.
+PSQL_PASSWORD = re.compile(r"Password(?: for user [^\n]*)?: ")
+
+
+def psql(executable: str | None, args: Sequence[str], password: str | None) -> Profile:
     _, ps1, ps2 = _prompts()
+    prompts = f"\\set PROMPT1 '{_psql_prompt(ps1)}' \\set PROMPT2 '{_psql_prompt(ps2)}'"
     return Profile(
         [executable or "psql", "--no-psqlrc", "--no-readline", "--pset=pager=off",
          f"--variable=PROMPT1={_psql_prompt(ps1)}", f"--variable=PROMPT2={_psql_prompt(ps2)}",
@@ -239,6 +309,8 @@ def psql(executable: str | None, args: Sequence[str]) -> Profile:
         exit_command="\\q",
         env={"PAGER": "", "PSQL_PAGER": ""},
         unset=("PSQLRC",),
+        takeover_setup=[f"{prompts} \\pset pager off"],
+        responses=None if password is None else {PSQL_PASSWORD: Secret(password)},
     )  # fmt: skip
 
 
@@ -264,9 +336,11 @@ def _gdb_sync(token: str) -> str:
 def pdb(executable: str | None, args: Sequence[str]) -> Profile:
     token, ps1, _ = _prompts()
     return Profile(
-        [executable or sys.executable, "-m", "driver.repl._pdb", *args],
+        # By its path: another Python (executable=) need not have driver installed.
+        [executable or sys.executable, str(Path(__file__).with_name("_pdb.py")), *args],
         ps1,
         lambda token: "p {!r} {!r}".format(*_halves(token)),
         exit_command="quit",
         env={"DRIVER_PDB_TOKEN": token, "PYTHON_COLORS": "0", "INPUTRC": INPUTRC},
+        this_python=executable is None,
     )

@@ -25,6 +25,15 @@ class _Common:
     """What Repl and AsyncRepl share: their arguments, checked once."""
 
     _state: ReplState
+    #: The session's input count when the last exchange ended.
+    _inputs_seen: int | None = None
+
+    def _notice_inputs(self, inputs: int) -> None:
+        """Input sent on the session since the last exchange (a line, ^C) gets
+        an answer no run() asked for: the next run must not take it for its own.
+        Output alone cannot tell in time: the program may not have woken yet."""
+        if self._inputs_seen is not None and inputs != self._inputs_seen:
+            self._state.sent_elsewhere = True
 
     def _configure(
         self,
@@ -39,6 +48,8 @@ class _Common:
         is_complete: Callable[[str], bool] | None,
         sync_command: Callable[[str], str] | None,
         echoes: bool | None,
+        responses: Responses | None,
+        after_interrupt: str | None,
     ) -> None:
         self._exit_command = exit_command
         self._state = ReplState(
@@ -52,7 +63,31 @@ class _Common:
             is_complete=is_complete,
             sync_command=sync_command,
             echoes=echoes,
+            after_interrupt=after_interrupt,
         )
+        # Checked before anything starts; a Secret shows as its masked repr.
+        exchange.check_responses(responses, lambda answer: answer)
+        if responses and initial_prompt == "":
+            raise ValueError(
+                "responses= answers questions before the first prompt, but with"
+                " initial_prompt='' the setup is sent at once (a session taken over):"
+                " answer them on the session before handing it over"
+            )
+        self._responses = responses
+
+    @staticmethod
+    def _take_over(session: Session[str] | AsyncSession[str], options: SpawnOptions) -> None:
+        """A running session takes the REPL's ``timeout``; the options that
+        start a program come too late for it."""
+        starting = sorted(set(options) - {"timeout"})
+        if starting:
+            raise TypeError(
+                f"a REPL given a running session takes no {', '.join(starting)}: those"
+                " options start a program; give them to driver.spawn() (or aspawn()),"
+                " which started the session. timeout= is the only one it takes."
+            )
+        if "timeout" in options:
+            session.timeout = options["timeout"]
 
     @staticmethod
     def _spawn_options(options: SpawnOptions) -> SpawnOptions:
@@ -93,7 +128,8 @@ _ARGS_DOC = """
         command: the program to start (argv list or str), or a running
             session to take over.
         prompt: the prompt that ends every answer: a str, or a compiled regex.
-            Make it one no output can hold (the profiles do).
+            Make it one no output can hold (the profiles do): one that
+            shows inside an output raises :class:`OutOfStep`.
         continuation_prompt: the prompt that asks for the rest of a command.
         initial_prompt: the first prompt, if ``setup`` changes it; ``""`` to
             send ``setup`` at once (a first prompt not known in advance).
@@ -115,11 +151,18 @@ _ARGS_DOC = """
             interrupted raises :class:`OutOfStep` until :meth:`interrupt`.
         echoes: whether the REPL echoes each line; None finds out (from the
             sync command, else from the first command's reply).
+        responses: answers to questions the program asks before its first
+            prompt (a password: give a :class:`driver.Secret`), as for
+            :meth:`run`.
+        after_interrupt: a line sent right after each ^C, for a REPL that
+            acts on ^C only once its next line comes, and drops that line
+            (zsh without its line editor: ``""``).
         **options: the options of :func:`driver.spawn`
             (:class:`driver.SpawnOptions`), with two defaults of a REPL's
             own: ``backend="pty"`` and ``errors="backslashreplace"`` (and,
             as everywhere, ``quiet=True``: a dumb terminal, no colour, no
-            bracketed paste).
+            bracketed paste). With a running session, only ``timeout``
+            (which becomes the session's); the others started it.
 """
 
 
@@ -145,21 +188,25 @@ class Repl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
+        name = command.argv[0] if isinstance(command, Session) else _program(command)
+        self._configure(
+            os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
+            finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses, after_interrupt,
+        )  # fmt: skip
         self.session: Session[str]
         if isinstance(command, Session):
+            self._take_over(command, options)
             self.session = command
         else:
             self.session = spawn(command, **self._spawn_options(options))
-        self._configure(
-            os.path.basename(self.session.argv[0]), prompt, continuation_prompt,
-            initial_prompt, setup, finish_block, exit_command, cancel_command, is_complete,
-            sync_command, echoes,
-        )  # fmt: skip
         self._state.mask = self.session.mask
         try:
-            self._carry_out(exchange.start(self._state), None)
+            self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             self.session.close(grace=0.2)
             raise
@@ -192,7 +239,10 @@ class Repl(_Common):
                 beforehand, never sent) and is usable again.
             OutOfStep: an earlier run was interrupted and the REPL could not
                 be brought back to its prompt, or it has no ``sync_command``
-                to find out.
+                to find out; the prompt showed inside the output (text
+                followed it); without a ``sync_command``, the REPL printed,
+                or was sent on :attr:`session`, something since its last
+                answer (with one, it is brought back in step first).
             driver.EOF: the REPL exited; the error carries its returncode.
             driver.Timeout: no prompt came back within ``timeout``; the next
                 run interrupts the command first.
@@ -217,28 +267,38 @@ class Repl(_Common):
     def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
         deadline = session.deadline(timeout)
-        reply: Match[str] | None = None
+        reply: exchange.Reply = None
+        ended: EOF | None = None
+        self._notice_inputs(session.inputs)
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    if step.at_prompt:
-                        _until_ready(session, deadline)
-                    session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    session.send_line(step.cancel_command)
-                else:
-                    session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        if step.at_prompt:
+                            _until_ready(session, deadline)
+                        session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, session.expect(entries, wait))
+                    elif isinstance(step, exchange.Take):
+                        if step.ready:
+                            _until_ready(session, deadline)
+                        reply = _take(session, step)
+                    elif step.cancel_command is EOF:
+                        session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        session.send_line(step.cancel_command)
+                    else:
+                        session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
+        finally:
+            self._inputs_seen = session.inputs
 
     def close(self, grace: float = 1.0) -> int:
         """Leave the REPL (its exit command, then EOF) and end the session.
@@ -291,15 +351,21 @@ class AsyncRepl(_Common):
         is_complete: Callable[[str], bool] | None = None,
         sync_command: Callable[[str], str] | None = None,
         echoes: bool | None = None,
+        responses: Responses | None = None,
+        after_interrupt: str | None = None,
         **options: Unpack[SpawnOptions],
     ) -> None:
         self._command = command
-        self._options: SpawnOptions = {} if isinstance(command, AsyncSession) else options
         name = command.argv[0] if isinstance(command, AsyncSession) else _program(command)
         self._configure(
             os.path.basename(name), prompt, continuation_prompt, initial_prompt, setup,
             finish_block, exit_command, cancel_command, is_complete, sync_command, echoes,
+            responses, after_interrupt,
         )  # fmt: skip
+        self._options: SpawnOptions = options
+        if isinstance(command, AsyncSession):
+            self._take_over(command, options)
+            self._options = {}
         self._session: AsyncSession[str] | None = None
 
     @property
@@ -326,7 +392,7 @@ class AsyncRepl(_Common):
             self._session = await aspawn(self._command, **self._spawn_options(self._options))
         self._state.mask = self._session.mask
         try:
-            await self._carry_out(exchange.start(self._state), None)
+            await self._carry_out(exchange.start(self._state, self._responses), None)
         except BaseException:
             await self._session.close(grace=0.2)
             raise
@@ -372,29 +438,38 @@ class AsyncRepl(_Common):
     async def _carry_out(self, steps: exchange.Exchange, timeout: float | Deadline | None) -> str:
         session = self.session
         deadline = session.deadline(timeout)
-        reply: Match[str] | None = None
+        reply: exchange.Reply = None
+        ended: EOF | None = None
+        self._notice_inputs(session.inputs)
         try:
             while True:
-                step = steps.send(reply)
-                reply = None
-                if isinstance(step, exchange.Send):
-                    ready = step.at_prompt and session.has_terminal and deadline.remaining() > 0
-                    if ready:  # see _until_ready
-                        await session.wait_until_idle(_ready_within(deadline))
-                    await session.send_line(step.line)
-                elif isinstance(step, exchange.Expect):
-                    entries, wait = _entries(step, deadline)
-                    reply = _reply(step, await session.expect(entries, wait))
-                elif isinstance(step, exchange.Discard):
-                    session.read_available()
-                elif step.cancel_command is EOF:
-                    await session.send_eof()
-                elif isinstance(step.cancel_command, str):
-                    await session.send_line(step.cancel_command)
-                else:
-                    await session.interrupt()
+                # The exchange gets an EOF: it knows what ended the REPL.
+                step = steps.send(reply) if ended is None else steps.throw(ended)
+                reply, ended = None, None
+                try:
+                    if isinstance(step, exchange.Send):
+                        if step.at_prompt:
+                            await _until_ready_async(session, deadline)
+                        await session.send_line(step.line)
+                    elif isinstance(step, exchange.Expect):
+                        entries, wait = _entries(step, deadline)
+                        reply = _reply(step, await session.expect(entries, wait))
+                    elif isinstance(step, exchange.Take):
+                        if step.ready:
+                            await _until_ready_async(session, deadline)
+                        reply = _take(session, step)
+                    elif step.cancel_command is EOF:
+                        await session.send_eof()
+                    elif isinstance(step.cancel_command, str):
+                        await session.send_line(step.cancel_command)
+                    else:
+                        await session.interrupt()
+                except EOF as error:
+                    ended = error
         except StopIteration as done:
             return str(done.value)
+        finally:
+            self._inputs_seen = session.inputs
 
     async def close(self, grace: float = 1.0) -> int:
         """Leave the REPL (its exit command, then EOF) and end the session.
@@ -425,6 +500,15 @@ class AsyncRepl(_Common):
         await self.close()
 
 
+def _take(session: Session[str] | AsyncSession[str], step: exchange.Take) -> str:
+    if step.read_in:
+        return session.read_available()
+    taken = session.unconsumed
+    if taken:
+        session.unconsumed = ""
+    return taken
+
+
 def _program(command: str | Sequence[str]) -> str:
     if isinstance(command, str):
         return command.split()[0] if command.split() else command
@@ -442,3 +526,9 @@ def _until_ready(session: Session[str], deadline: Deadline) -> None:
     moment: what is written waits in it, whoever reads."""
     if session.has_terminal and deadline.remaining() > 0:
         session.wait_until_idle(_ready_within(deadline))
+
+
+async def _until_ready_async(session: AsyncSession[str], deadline: Deadline) -> None:
+    """:func:`_until_ready` on an async session."""
+    if session.has_terminal and deadline.remaining() > 0:
+        await session.wait_until_idle(_ready_within(deadline))

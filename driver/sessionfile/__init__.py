@@ -26,11 +26,12 @@ from ._format import (
     seconds,
     session_text,
 )
-from ._result import Failure, FileResult, update_file
+from ._many import Outcome, run_many
+from ._result import Failure, FileResult, replace_file, update_file
 from ._run import run_file
 
 __all__ = [
-    "Failure", "FileResult", "SessionFile", "SessionFileError", "Step", "looks_like_session_file",
-    "parse", "run_file",
+    "Failure", "FileResult", "Outcome", "SessionFile", "SessionFileError", "Step",
+    "looks_like_session_file", "parse", "replace_file", "run_file", "run_many",
     "seconds", "session_text", "update_file",
 ]  # fmt: skip

@@ -18,19 +18,13 @@ import re
 from dataclasses import dataclass, replace
 
 from .. import EOF, DriverError, Session, Timeout
-from ..terminal import displayed_line, is_line_editor_echo, key_bytes
+from ..terminal import displayed_line, echoed, is_line_editor_echo, key_bytes
 
 #: A `>` line at least this long (bytes) is sent with the terminal's echo off.
 LONG_LINE = 4096
 
 # How a terminal echoes a control character (ECHOCTL): ^C, ^Z, ^\\.
 _CARET = re.compile(r"\^[@-_?]")
-# The control characters a terminal's line discipline acts on instead of
-# echoing them as ^X (canonical mode, Linux's defaults): ^D ends the input,
-# ^Q and ^S start and stop the output, ^? ^U ^W erase, ^R reprints, ^V quotes
-# the next one. What they show depends on the line: nothing is expected.
-_NOT_ECHOED = "\x04\x11\x13\x7f\x15\x17\x12\x16"
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # How much output past the echo is looked at to tell whether the echo came.
 _LOOK_PAST = 64
 
@@ -45,12 +39,15 @@ class PendingEcho:
         shown: the terminal's echo was on for the first of the sends.
         line_editor: ``text`` is one line, echoed by a program that edits
             its input line itself, as it likes.
+        control: ``text`` is the echo of a ``%control`` (not of a
+            ``%send`` of the same key, after which the program's own output comes).
     """
 
     text: str = ""
     prompt_open: bool = False
     shown: bool = False
     line_editor: bool = False
+    control: bool = False
 
     def __bool__(self) -> bool:
         """Whether there is anything to look for."""
@@ -88,7 +85,7 @@ class PendingEcho:
     def control_character(self) -> bool:
         """Whether the echo is a control character's (``^C``): at the end of a
         line it ends that line, as the echo of a line does."""
-        return _CARET.fullmatch(self.text) is not None
+        return self.control and _CARET.fullmatch(self.text) is not None
 
 
 def echo_in(arrived: str, forms: list[str]) -> tuple[int, bool]:
@@ -115,21 +112,6 @@ def echo_in(arrived: str, forms: list[str]) -> tuple[int, bool]:
 
 def _without_line_end_blanks(text: str) -> str:
     return re.sub(r"[ \t]+\n", "\n", text)
-
-
-def terminal_echo(typed: str) -> str:
-    """What a terminal echoes of ``typed`` (ECHO and ECHOCTL on, as a pty
-    starts): a carriage return as the line end it reads it as (ICRNL), the
-    other control characters as ``^X`` (``^@``, ``^[`` of an escape
-    sequence), but those the line discipline acts on, which show nothing."""
-
-    def shown(found: re.Match[str]) -> str:
-        char = found.group()
-        if char == "\r":
-            return "\n"
-        return "" if char in _NOT_ECHOED else "^" + chr(ord(char) ^ 0x40)
-
-    return _CONTROL_CHARACTER.sub(shown, typed)
 
 
 class EchoTracker:
@@ -160,22 +142,23 @@ class EchoTracker:
         self.pending = replace(self.pending, prompt_open=open)
 
     def sent_line(self, line: str, *, echo: bool, line_editor: bool) -> None:
-        """``line`` was sent with its end; ``echo``: the terminal's echo was on;
+        """``line`` was sent with its end, as keys (a ^V before a control
+        character: :func:`driver.terminal.literal_line`); ``echo``: the terminal's echo was on;
         ``line_editor``: the program edits its input line itself (it reads by key)."""
         if not self.terminal:
             return self.sent_unechoed()
         # A program that reads a line at an open prompt with echo off echoes
         # it itself (readline) or ends the prompt line (getpass).
-        echoed = terminal_echo(line) + "\n"
-        self._add(echoed if echo or self.pending.prompt_open else "", echo=echo)
-        if line_editor and self.pending.text == echoed:
+        shown = echoed(line) if echo else line
+        self._add(shown + "\n" if echo or self.pending.prompt_open else "", echo=echo)
+        if line_editor and self.pending.text == line + "\n":
             self.pending = replace(self.pending, line_editor=True)
 
     def sent_text(self, text: str, *, echo: bool) -> None:
         """``text`` was sent as it is (``%send``)."""
         if not self.terminal:
             return self.sent_unechoed()
-        self._add(terminal_echo(text) if echo else "", echo=echo)
+        self._add(echoed(text) if echo else "", echo=echo)
 
     def sent_keys(self, names: list[str], *, echo: bool) -> None:
         """Keys were sent by name: echoed as the bytes each sends (``^[[B``
@@ -183,7 +166,7 @@ class EchoTracker:
         if not self.terminal:
             return self.sent_unechoed()
         typed = "".join(key_bytes(name).decode() for name in names)
-        self._add(terminal_echo(typed) if echo else "", echo=echo)
+        self._add(echoed(typed) if echo else "", echo=echo)
 
     def sent_control(self, char: str, *, echo: bool) -> None:
         """Control and ``char`` was sent (``%control c``)."""
@@ -191,7 +174,9 @@ class EchoTracker:
             return self.sent_unechoed()
         # ECHOCTL shows most control characters as ^X; these it does not.
         shows = echo and char.lower() not in "dijmqs"
+        alone = not self.pending.text
         self._add(f"^{char.upper()}" if shows else "", echo=echo)
+        self.pending = replace(self.pending, control=alone)
 
     def sent_unechoed(self) -> None:
         """Something no terminal echoes was sent: the end of input, a signal."""

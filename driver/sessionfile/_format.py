@@ -14,6 +14,7 @@ import re
 import shlex
 import signal as signals
 import stat
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,17 +51,29 @@ _UNDER_SCREEN = "under %screen the program's output is its screen: expect it wit
 
 
 # A `$` line's words, as a POSIX shell quotes them: blanks separate them,
-# '...' is literal, "..." takes \\ \" \$ \` escapes, a backslash escapes the next
+# '...' is literal, "..." takes \\ \" \$ \` escapes, $'...' backslash escapes
+# as C writes them (\n, \t, \e, \xNN...), a backslash escapes the next
 # character. One pass, in linear time, however long a word is.
 _WORD_PART = re.compile(
     r"""(?P<blank>[ \t]+)
     |'(?P<single>[^']*)'
     |"(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"
+    |\$'(?P<dollar>[^'\\]*(?:\\.[^'\\]*)*)'
     |\\(?P<escaped>.)
-    |(?P<plain>[^ \t'"\\]+)""",
+    |(?P<plain>(?:[^ \t'"\\$]|\$(?!'))+)""",
     re.VERBOSE | re.DOTALL,
 )
 _DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([\\\"$`])")
+# The escapes of a $'...' word (an unknown one stays as it is, as in bash).
+_DOLLAR_ESCAPE = re.compile(
+    r"\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{4})|([0-7]{1,3})|(.))", re.DOTALL
+)
+_DOLLAR_NAMED = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
+                 "r": "\r", "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"'}  # fmt: skip
+_DOLLAR_SPELLING = {value: f"\\{key}" for key, value in _DOLLAR_NAMED.items() if key not in 'E"'}
+# A word that only $'...' can hold on a line: control characters (a newline),
+# and what else ends a line for str.splitlines().
+_NEEDS_DOLLAR = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 
 
 def split_command(text: str) -> list[str]:
@@ -75,7 +88,7 @@ def split_command(text: str) -> list[str]:
     while position < len(text):
         found = _WORD_PART.match(text, position)
         if found is None:
-            quote = text[position]
+            quote = "$'" if text.startswith("$'", position) else text[position]
             raise ValueError(f"unterminated {quote} quote at column {position + 1}")
         position = found.end()
         kind = found.lastgroup
@@ -88,12 +101,42 @@ def split_command(text: str) -> list[str]:
         part = found.group(kind)
         if kind == "double":
             part = _DOUBLE_QUOTED_ESCAPE.sub(r"\1", part)
+        elif kind == "dollar":
+            part = _DOLLAR_ESCAPE.sub(_dollar_escape, part)
         if word is None:
             word = []
         word.append(part)
     if word is not None:
         words.append("".join(word))
     return words
+
+
+def _dollar_escape(found: re.Match[str]) -> str:
+    hexadecimal, unicode, octal, char = found.groups()
+    if char is not None:
+        return _DOLLAR_NAMED.get(char, found.group())
+    return chr(int(octal, 8) if octal else int(hexadecimal or unicode, 16))
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """What follows ``$ `` in a session file to run ``argv``: each word
+    quoted as :func:`split_command` reads it back, in ``$'...'`` if it
+    holds a control character (a newline), so the line stays one line."""
+    return " ".join(_dollar_quoted(word) if _NEEDS_DOLLAR.search(word) else shlex.quote(word)
+                    for word in argv)  # fmt: skip
+
+
+def _dollar_quoted(word: str) -> str:
+    spelled = (
+        _DOLLAR_SPELLING.get(char) or (_code(char) if _NEEDS_DOLLAR.match(char) else char)
+        for char in word
+    )
+    return "$'" + "".join(spelled) + "'"
+
+
+def _code(char: str) -> str:
+    # \xNN is a byte to bash: past ASCII, the character's \uNNNN.
+    return f"\\x{ord(char):02x}" if ord(char) < 0x80 else f"\\u{ord(char):04x}"
 
 
 def seconds(text: str, what: str) -> float:
@@ -614,12 +657,31 @@ def session_text(
     argv: Sequence[str], exchange: str, returncode: int | None, secrets: int = 0
 ) -> str:
     """One command's exchange as a session file: ``%secret`` lines for
-    ``${SECRET_1}``..., the ``$`` line, the exchange, the status (if it exited)."""
-    declarations = [f"%secret SECRET_{n}" for n in range(1, secrets + 1)]
+    ``${SECRET_1}``... (after a comment on what a replay needs), the ``$``
+    line, the exchange, the status (if it exited)."""
+    names = [f"SECRET_{n}" for n in range(1, secrets + 1)]
+    declarations = [*_secrets_comment(names), *(f"%secret {name}" for name in names)]
     # Trailing blanks (the space after a prompt) are not compared when the file runs.
     lines = [line.rstrip(" \t") for line in file_lines(exchange)]
     status = [] if returncode is None else [f"[{status_text(returncode)}]"]
-    return "\n".join([*declarations, f"$ {shlex.join(argv)}", *lines, *status]) + "\n"
+    return "\n".join([*declarations, f"$ {command_line(argv)}", *lines, *status]) + "\n"
+
+
+def _secrets_comment(names: list[str]) -> list[str]:
+    """What a replay of a recording needs: the values typed unseen, which
+    the file does not hold. A random one replays only where the output does
+    not depend on the value."""
+    if not names:
+        return []
+    were = f"{names[0]} was" if len(names) == 1 else f"{', '.join(names)} were"
+    options = " ".join(f"--var\0{name}=VALUE" for name in names)  # (\0: not cut there)
+    text = (
+        f"{were} typed unseen and {'is' if len(names) == 1 else 'are'} not written here:"
+        f" replay with {options} for this run (unset, a random value is typed, and"
+        " output that depends on the value, its length say, differs)"
+    )
+    lines = textwrap.wrap(text, 78, initial_indent="# ", subsequent_indent="# ")
+    return [line.replace("\0", " ") for line in lines]
 
 
 def status_text(returncode: int) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
+import secrets
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,31 +132,64 @@ def update_file(result: FileResult) -> bool:
                 raise SessionFileError(
                     f"{path}: not updated: {what} is read-only (mode {stat.S_IMODE(bits):o})"
                 )
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(_as_written(result.actual, written, document=document_kind(path) is not None))
-        os.chmod(temporary, stat.S_IMODE(mode))
-        os.replace(temporary, path)
+        replace_file(
+            path, _as_written(result.actual, written, document=document_kind(path) is not None)
+        )
     except OSError as error:  # a full disk, say: the file stays as it was
-        os.unlink(temporary)
         raise SessionFileError(f"{path}: not updated: {error.strerror}") from None
     return True
 
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def _as_written(actual: str, written: bytes, *, document: bool) -> bytes:
+def _as_written(actual: str, written: bytes, *, document: bool) -> str:
     """``actual`` as the file it replaces was written: with its byte order
     mark and its line ends (``\\r\\n``, say); a ``document`` without a
     newline at its end if it had none. What --update leaves alone (a
     document's prose) stays byte for byte."""
-    mark = BYTE_ORDER_MARK if written.startswith(BYTE_ORDER_MARK.encode()) else ""
-    ends = _LINE_END.findall(written)
-    text = actual if not ends or ends[0] == b"\n" else actual.replace("\n", ends[0].decode())
-    if document and written and not written.endswith((b"\n", b"\r")):
-        text = text.removesuffix(ends[0].decode() if ends else "\n")
-    return (mark + text).encode("utf-8")
+    text = written.decode("utf-8", "surrogateescape")
+    mark = BYTE_ORDER_MARK if text.startswith(BYTE_ORDER_MARK) else ""
+    end = _LINE_END.search(text)
+    ends = "\n" if end is None else end.group(0)
+    actual = actual if ends == "\n" else actual.replace("\n", ends)
+    if document and text and not text.endswith(("\n", "\r")):
+        actual = actual.removesuffix(ends)
+    return mark + actual
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once or not at all: into a temporary
+    file beside it, flushed to the disk, then renamed over it. A reader
+    never sees half of it, and a failed write (a full disk) leaves what was
+    there. A file there keeps its mode; a new one gets the umask's. A link
+    is followed: its target is replaced.
+
+    Args:
+        path: the file.
+        text: its new text (written as UTF-8).
+
+    Raises:
+        OSError: it could not be written; ``path`` is as it was, and no
+            temporary file is left behind.
+    """
+    path = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o666 if mode is None else 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())  # on the disk before the name points at it
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

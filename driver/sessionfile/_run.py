@@ -21,7 +21,7 @@ import signal as signals
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias
@@ -33,16 +33,18 @@ from .. import (
     Deadline,
     DriverError,
     ExitStatusUnknown,
+    Host,
     Match,
     Session,
     SpawnError,
     Timeout,
+    run,
     spawn,
 )
-from ..environment import session_file_env
+from ..environment import SESSION_FILE, session_file_env
 from ..hints import shell_syntax, slow_search_hint, without_shell_hint
 from ..spelling import escape_output_line
-from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes
+from ..terminal import DEFAULT_WINDOW_SIZE, READY_SECONDS, key_bytes, literal_line
 from ._actual import ActualFile, output_lines, screen_row, without_blank_ends
 from ._echo import LONG_LINE, EchoTimeout, EchoTracker, drop_echo
 from ._format import (
@@ -124,9 +126,12 @@ class _Run:
         overrides: _Settings | None,
         log: TextIO | None,
         private: Path,
+        host: Host | None = None,
     ) -> None:
         self.file = session_file
         self.private = private  # a directory of the run's own, not the file's ${TMPDIR}
+        #: Where the commands run: None on this machine.
+        self.host = host
         # A %secret covers the whole file, wherever it is written.
         secret_names = (
             step.text.partition(" ")[2].strip()
@@ -270,6 +275,12 @@ class _Run:
             self.shell_state.override("cwd")
         elif name == "shell":
             one, _, shell = value.partition(" ")
+            if one == "one" and self.host is not None:
+                raise SessionFileError(
+                    f"{self.file.path}:{step.line}: %shell one runs on this machine only, not"
+                    f" on {self.host}: put a `cd` and what needs it on one line"
+                    " (`$ cd dir && make`) under %shell"
+                )
             self.settings.one_shell = one == "one"
             self.settings.shell = None if value == "off" else shell if one == "one" else value
             self.shell_state.override("*")  # (a new shell, or none)
@@ -291,10 +302,15 @@ class _Run:
             backend = "pty"  # a screen is a terminal's, whatever --backend says
         command = self.command = _Command(step, on_screen)
         # The stable, quiet environment (a dumb terminal, no colour, one
-        # locale and time zone): the output is the same text on every
-        # machine, and what `driver record` saw.
+        # locale, time zone and width): the output is the same text on every
+        # machine, and what `driver record` saw. On a host, spawn sets the
+        # quiet one over the remote login's environment, and this over that.
         dimensions = settings.screen or DEFAULT_WINDOW_SIZE
-        env = _with_interpreter_scripts(session_file_env())
+        env = (
+            _with_interpreter_scripts(session_file_env())
+            if self.host is None
+            else dict(SESSION_FILE)
+        )
         env["COLUMNS"] = str(dimensions[1])  # (the width of its terminal, or screen)
         env.update({k: self.variables.expand(v, step) for k, v in settings.env.items()})
         words = split_command(step.text)
@@ -303,6 +319,8 @@ class _Run:
             # The shell expands ${NAME} itself, from its environment: a value
             # is data to it, never more shell code.
             values = self.variables.values
+            if self.host is not None:  # not this machine's environment: the names it uses
+                values = {name: values[name] for name in _names_in(step.text) if name in values}
             env.update({name: value for name, value in values.items() if "\0" not in value})
             argv = [settings.shell, "-c", step.text]
             if settings.one_shell:
@@ -321,6 +339,10 @@ class _Run:
                     " the line to run it with sh"
                 )
         self.show(step.raw)
+        if self.host is not None and self.secret_in_command(argv, env, settings.cwd):
+            self.fail(step, _SECRET_IN_REMOTE_COMMAND)
+            self.abort()
+            return
         try:
             # echo=True: a session file reads like a terminal, where what is
             # typed shows; the echo is kept out of the expected output (_echo.py).
@@ -330,7 +352,9 @@ class _Run:
                 argv, backend="pty" if backend == "pty" else "pipe", timeout=timeout,
                 env=env, cwd=cwd,
                 echo=True, errors="backslashreplace", screen=on_screen,
-                dimensions=dimensions,
+                dimensions=dimensions, host=self.host,
+                # Here, env is the whole environment: what it leaves out stays out.
+                inherit_env=self.host is not None,
             )  # fmt: skip
         except SpawnError as error:
             self.session = None
@@ -340,6 +364,17 @@ class _Run:
         self.add_secrets(self.session)
         # On a screen a program draws what it likes: no echo to account for.
         command.echo = EchoTracker(terminal=self.session.has_terminal and not on_screen)
+
+    def secret_in_command(self, argv: list[str], env: dict[str, str], cwd: str | None) -> bool:
+        """Whether a secret would be part of a remote command line (its
+        arguments, environment or directory), where the remote host's process
+        list and logs could show it."""
+        variables = self.variables
+        values = [
+            variables.values[name] for name in variables.secret_names if name in variables.values
+        ]
+        words = [*argv, *env.values(), cwd or ""]
+        return any(value and value in word for value in values for word in words)
 
     def add_secrets(self, session: Session[str]) -> None:
         for value in self.variables.secrets:
@@ -379,16 +414,20 @@ class _Run:
             session.echo, command.echo.echo_turned_off = False, True
         # A program that edits its input line (readline) echoes it itself, as
         # it likes: a long line scrolls sideways on the dumb terminal.
-        line_editor = command.echo.terminal and not session.canonical
-        command.echo.sent_line(text, echo=self.echo_on(session, command), line_editor=line_editor)
+        canonical = session.has_terminal and session.canonical
+        line_editor = command.echo.terminal and not canonical
+        # The line reaches the program as written: a terminal's own line
+        # editing would act on a ^C or a ^U in it (an (esc) line's), not pass it on.
+        keys = literal_line(text) if canonical else text
+        command.echo.sent_line(keys, echo=self.echo_on(session, command), line_editor=line_editor)
         self.show(step.raw)
         if command.on_screen:
             # Typed, then Enter: a full-screen program reads keys, and Enter
             # sends a carriage return, not the newline send_line would.
-            session.send(text)
+            session.send(keys)
             session.send_key("enter")
         else:
-            session.send_line(text)
+            session.send_line(keys)
         self.actual_file.keep_step(step)
 
     def send_text(self, step: Step) -> None:
@@ -799,6 +838,21 @@ def _fullmatch(
     return pattern.fullmatch(line)  # (a literal or glob line: no nested repetition)
 
 
+#: Why a command that holds a secret does not run on a remote host.
+_SECRET_IN_REMOTE_COMMAND = (
+    "a %secret value is part of this command (an argument, %env, %cwd, or a variable its"
+    " %shell line uses): on a remote host that would show in its process list and logs."
+    " Send the secret as input instead (> ${NAME}): it then travels over the channel only"
+)
+
+_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _names_in(text: str) -> set[str]:
+    """The variable names a shell command uses ($NAME, ${NAME})."""
+    return set(_SHELL_NAME.findall(text))
+
+
 def _with_interpreter_scripts(env: dict[str, str]) -> dict[str, str]:
     """``env`` with the running interpreter's directory last on PATH, so that
     console scripts installed beside it run when its venv is not activated."""
@@ -816,6 +870,7 @@ def run_file(
     timeout: float | None = None,
     backend: str | None = None,
     log: TextIO | None = None,
+    host: Host | str | None = None,
 ) -> FileResult:
     """Run one session file; the result says what failed and what actually happened.
 
@@ -827,6 +882,11 @@ def run_file(
         backend: ``"pipe"`` or ``"pty"``, instead of the file's ``%backend``.
         log: a text file that receives the exchange live, as ``driver run``
             shows it.
+        host: run the commands on this host over SSH (``"user@name:port"``
+            or a :class:`driver.Host`): ``%require`` looks there, ``${TMPDIR}``
+            is a scratch directory made there, ``${PYTHON}`` is its
+            ``python3``. A ``%secret`` is sent as input only, never in a
+            command line.
 
     Returns:
         A :class:`FileResult`; its ``skipped`` says why, when a ``%require``
@@ -835,29 +895,31 @@ def run_file(
     Raises:
         SessionFileError: the file cannot run as written (a problem
             :func:`parse` finds, a variable that is not set).
+        driver.SpawnError: ``host`` cannot be reached (its scratch directory
+            cannot be made).
     """
     started = time.monotonic()
     session_file = parse(path)
     expected = "\n".join(session_file.lines) + "\n"
-    missing = [program for program in session_file.requires if shutil.which(program) is None]
+    remote = _as_host(host)
+    where = "" if remote is None else f" on {remote}"
+    missing = _missing(session_file.requires, remote)
     if missing:
-        reason = f"{', '.join(missing)} not found on PATH (%require)"
+        reason = f"{', '.join(missing)} not found on PATH{where} (%require)"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
     if session_file.document and not session_file.steps:
         blocks = ".. code-block:: session" if path.suffix == ".rst" else "```session, ```console"
         reason = f"no session blocks to run ({blocks})"
         return FileResult(path, [], expected, expected, 0.0, skipped=reason)
-    with (
-        tempfile.TemporaryDirectory(prefix="driver-") as scratch,
-        tempfile.TemporaryDirectory(prefix="driver-run-") as private,
-    ):
+    # (A directory of the run's own, for what %shell one keeps between lines.)
+    with _scratch(remote) as scratch, tempfile.TemporaryDirectory(prefix="driver-run-") as private:
         values = dict(os.environ)
-        values["PYTHON"] = sys.executable  # the interpreter driver runs on
+        values["PYTHON"] = sys.executable if remote is None else "python3"  # where it runs
         values.update(variables or {})
         values["TMPDIR"] = scratch
         values["SESSION_DIR"] = str(path.resolve().parent)  # for programs kept beside it
         overrides = _Settings(timeout=timeout or 0.0, backend=backend or "")
-        run = _Run(session_file, values, overrides, log, Path(private))
+        run = _Run(session_file, values, overrides, log, Path(private), remote)
         try:
             run.run()
         finally:
@@ -869,3 +931,38 @@ def run_file(
     if run.skipped:  # (what ran before it says nothing, as in cram)
         return FileResult(path, [], expected, expected, seconds, skipped=run.skipped)
     return FileResult(path, run.final_failures(), expected, actual, seconds, run.complete)
+
+
+def _as_host(host: Host | str | None) -> Host | None:
+    if host is None or isinstance(host, Host):
+        return host
+    return Host.parse(host)
+
+
+def _missing(programs: list[str], host: Host | None) -> list[str]:
+    """The ``%require`` programs not on PATH (on ``host``'s, with one)."""
+    if not programs:
+        return []
+    if host is None:
+        return [program for program in programs if shutil.which(program) is None]
+    script = 'for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done'
+    found = run(["sh", "-c", script, "sh", *programs], host=host, backend="pipe")
+    return str(found.output).split()
+
+
+@contextlib.contextmanager
+def _scratch(host: Host | None) -> Iterator[str]:
+    """A scratch directory for ``${TMPDIR}`` (on ``host``, with one), removed after."""
+    if host is None:
+        with tempfile.TemporaryDirectory(prefix="driver-") as scratch:
+            yield scratch
+        return
+    made = run(["mktemp", "-d", "/tmp/driver-XXXXXXXX"], host=host, backend="pipe")
+    scratch = made.output.strip()
+    if made.returncode != 0 or not scratch.startswith("/tmp/driver-"):
+        raise SpawnError(f"cannot make a scratch directory on {host}: {made.output.strip()}")
+    try:
+        yield scratch
+    finally:
+        with contextlib.suppress(DriverError):
+            run(["rm", "-rf", scratch], host=host, backend="pipe")
