@@ -10,7 +10,8 @@ Installed with the package (the ``pytest11`` entry point), it adds:
   and the whole transcript in session-file form (also written to
   ``tmp_path/<name>.transcript``), and a traceback that ends in the test's
   own line rather than inside driver;
-- ``*.session`` files collected as tests, ``--driver-update`` to rewrite them.
+- ``*.session`` files (and Markdown or reST documents with session blocks)
+  collected as tests, ``--driver-update`` to rewrite them.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ A ``*.session`` file reads like the terminal session it describes::
     Installed \\d+ files\\. (re)
     [0]
 
+A Markdown or reST document is a session file too: its session blocks,
+in order (``_documents.py``), the rest of it prose that is never read and
+never rewritten.
+
 :func:`parse` checks a whole file before anything runs (errors are
 ``file:line: message``); :func:`run_file` runs it and returns a
 :class:`FileResult` whose ``actual`` is the file rewritten from what the
