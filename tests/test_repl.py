@@ -709,7 +709,8 @@ def test_without_a_sync_command_output_nobody_asked_for_is_named() -> None:
 def test_a_prompt_that_shows_inside_output_is_reported_not_answered() -> None:
     need("tclsh")  # Debian: tcl
     with driver.Repl(["tclsh"], prompt="% ", exit_command="exit") as tcl:
-        with pytest.raises(driver.OutOfStep, match=r"prompt '% '.*'done\\n% ' followed"):
+        # What followed is what had come when it was seen: the next prompt may be later.
+        with pytest.raises(driver.OutOfStep, match=r"prompt '% '.*'done\\n(% )?' followed"):
             tcl.run('puts "50% done"')  # not "50"
         with pytest.raises(driver.OutOfStep, match="sync_command"):
             tcl.run("puts ok")  # not "done", one answer behind
