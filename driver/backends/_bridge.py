@@ -110,7 +110,7 @@ class End:
     def __init__(self) -> None:
         self.returncode: int | None = None
         self.lost_because: str | None = None
-        self.done = threading.Event()
+        self.done: threading.Event = threading.Event()
 
 
 class Link:
@@ -135,7 +135,7 @@ class Link:
         self.errors = errors
         self.stderr = stderr
         self.terminal = terminal
-        self.end = End()
+        self.end: End = End()
         self._exit_writer: int | None = exit_writer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._channel: Any = None
@@ -380,8 +380,8 @@ class Bridge:
     """The thread and loop every SSH session of this process runs on."""
 
     def __init__(self) -> None:  # (on the caller's thread)
-        self.asyncssh = import_asyncssh()
-        self.loop = asyncio.new_event_loop()
+        self.asyncssh: Any = import_asyncssh()
+        self.loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
         self._pools: dict[Host, Pool] = {}
         self._per_host: dict[tuple[str, int], asyncio.Semaphore] = {}
         self._all: asyncio.Semaphore | None = None

@@ -37,7 +37,7 @@ class Connection:
 
     def __init__(self, ssh: Any, limit: int) -> None:
         self.ssh = ssh
-        self.limit = limit
+        self.limit: int = limit
         self.used = 0
         self.alive = True
         self.idle: asyncio.TimerHandle | None = None
@@ -49,11 +49,11 @@ class Pool:
     def __init__(self, bridge: Bridge, host: Host) -> None:
         self.bridge = bridge
         self.host = host
-        self.limit = host.max_sessions
+        self.limit: int = host.max_sessions
         self.connections: list[Connection] = []
-        self.connecting = 0
-        self.waiting = 0
-        self.failures = 0
+        self.connecting: int = 0
+        self.waiting: int = 0
+        self.failures: int = 0
         self.failure: Refused | None = None
         self._changed: asyncio.Future[None] | None = None
         self._options: Any = None

@@ -261,7 +261,7 @@ class SshBackend(Backend):
         self._command = command
         self._host = host
         self._pty = options["backend"] == "pty"
-        self.remote_command = remote_command(
+        self.remote_command: str = remote_command(
             [os.fspath(arg) for arg in argv],
             {k: v for k, v in (env or {}).items() if not (self._pty and k == "TERM")},
             None if cwd is None else os.fspath(cwd),
