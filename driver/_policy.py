@@ -418,6 +418,12 @@ IDLE_LOOK_SECONDS = (0.0005, 0.01)
 IDLE_QUICK_LOOKS = 20
 
 
+def idle_now(state: SessionState) -> bool | None:
+    """Whether the child is idle (see :func:`until_idle`) at this moment."""
+    state.check_open()
+    return state.process.idle()
+
+
 def until_idle(state: SessionState, deadline: Deadline) -> Steps[bool | None]:
     """Wait until the child blocks reading its input or waiting on fds: done
     with what it was doing, ready for what is sent next. Whether it got

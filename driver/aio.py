@@ -437,6 +437,9 @@ class AsyncSession(AsyncReader[AnyStr], SessionBase[AnyStr]):
 
     async def wait_until_idle(self, timeout: TimeoutArg = None) -> bool | None:
         """Wait until the child is ready for input; see :meth:`driver.Session.wait_until_idle`."""
+        seen = policy.idle_now(self._state)  # most often it is: no deadline, no steps
+        if seen is not False:
+            return seen
         return await self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
 
     async def wait(self, timeout: TimeoutArg = None) -> int:

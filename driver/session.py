@@ -574,6 +574,9 @@ class Session(Reader[AnyStr], SessionBase[AnyStr]):
             (no error: sending then is what would have happened anyway);
             None where this cannot be seen (it is read from Linux's /proc).
         """
+        seen = policy.idle_now(self._state)  # most often it is: no deadline, no steps
+        if seen is not False:
+            return seen
         return self._engine.run(policy.until_idle(self._state, self.deadline(timeout)))
 
     def wait(self, timeout: TimeoutArg = None) -> int:
