@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ._errors import EOF as EOF
@@ -115,12 +117,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "repl":
-        return importlib.import_module(".repl", __name__)
-    if name not in _LAZY:
+    if name != "repl" and name not in _LAZY:
         raise AttributeError(f"module 'driver' has no attribute {name!r}")
+    module = _import(_LAZY.get(name, ".repl"), name)
+    # Not kept in this module's globals: see _forget_dropped_modules.
+    return module if name == "repl" else getattr(module, name)
+
+
+def _import(relative: str, name: str) -> ModuleType:
+    if __name__ + relative not in sys.modules:
+        _forget_dropped_modules()
     try:
-        module = importlib.import_module(_LAZY[name], __name__)
+        return importlib.import_module(relative, __name__)
     except (ImportError, AttributeError) as error:
         if os.name == "posix":
             raise
@@ -129,9 +137,30 @@ def __getattr__(name: str) -> Any:
             " with fork() and reads them with poll(). Windows support is designed in"
             " docs/platforms.rst, not built."
         ) from error
-    value = getattr(module, name)
-    globals()[name] = value  # found directly from now on
-    return value
+
+
+def _forget_dropped_modules() -> None:
+    """Let go of driver's modules that are no longer in ``sys.modules``.
+
+    A tool that restores ``sys.modules`` (pytest's pytester, after each test)
+    drops the modules first imported during a test, but not the attributes
+    the import set on their packages. Imported anew, a module would then
+    get some of its siblings fresh and some old (``from . import _policy``
+    takes the attribute), and a class of one copy is not the class of the
+    other (a Secret sent unmasked, a Deadline refused). Forgotten, every
+    one of them is imported anew together.
+    """
+    packages = [
+        module
+        for name, module in list(sys.modules.items())
+        if (name == __name__ or name.startswith(__name__ + ".")) and hasattr(module, "__path__")
+    ]
+    for package in packages:
+        for attribute, value in list(vars(package).items()):
+            submodule = f"{package.__name__}.{attribute}"
+            stale = sys.modules.get(submodule) is not value
+            if isinstance(value, ModuleType) and value.__name__ == submodule and stale:
+                delattr(package, attribute)
 
 
 def __dir__() -> list[str]:

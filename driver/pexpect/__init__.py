@@ -5,10 +5,15 @@ Scripts written for pexpect 4.9 run unchanged, with driver underneath: no
 however long the output, long lines on a pty intact, nothing lost at a
 timeout, ``expect(async_=True)`` without threads. See the docs' "Coming
 from pexpect" for the few deliberate differences.
+
+A project whose code imports ``pexpect`` tries driver without an edit:
+``driver.pexpect.install_as_pexpect()`` (first thing in its ``conftest.py``)
+makes that name resolve here.
 """
 
 from __future__ import annotations
 
+from ._alias import install_as_pexpect
 from .exceptions import EOF, TIMEOUT, ExceptionPexpect
 from .pty_spawn import spawn, spawnu
 from .run import run, runu
@@ -26,6 +31,7 @@ __all__ = [
     "TIMEOUT",
     "ExceptionPexpect",
     "SpawnBase",
+    "install_as_pexpect",
     "run",
     "runu",
     "spawn",

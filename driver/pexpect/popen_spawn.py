@@ -38,6 +38,7 @@ class PopenSpawn(SpawnBase):
                 " between fork and exec"
             )
         self.crlf: Any = self.linesep
+        self._stdin_closed = False
         argv = shlex.split(cmd, posix=os.name == "posix") if isinstance(cmd, str) else list(cmd)
         # As pexpect: the whole environment as given (or this process's), not
         # driver's quiet one; a daemon the script starts outlives close.
@@ -53,6 +54,12 @@ class PopenSpawn(SpawnBase):
     def sendeof(self) -> None:
         """Close the child's stdin."""
         self._session.send_eof()
+        self._stdin_closed = True
+
+    def _sent_after_end(self, data: bytes, error: driver.EOF) -> int:
+        if self._stdin_closed:  # pexpect's write to the stdin it closed
+            raise ValueError(f"I/O operation on closed file: {error}") from None
+        return super()._sent_after_end(data, error)
 
     def kill(self, sig: int) -> None:
         """Send ``sig`` to the child (SIGTERM for SIGINT, as pexpect does on Windows)."""

@@ -33,7 +33,7 @@ class spawn(SpawnBase):
 
     def __init__(
         self,
-        command: str,
+        command: str | None,
         args: list[str] | None = None,
         timeout: float | None = 30,
         maxread: int = 2000,
@@ -55,7 +55,12 @@ class spawn(SpawnBase):
         self.echo = echo
         self.ignore_sighup = ignore_sighup
         self.use_poll = use_poll
-        self._spawn(command, args, preexec_fn, dimensions)
+        if command is None:  # a factory (pxssh): _spawn() starts the child later
+            self.command: str | None = None
+            self.args: list[str] | None = None
+            self.name = "<pexpect factory incomplete>"
+        else:
+            self._spawn(command, args, preexec_fn, dimensions)
 
     def _spawn(
         self,
@@ -80,18 +85,14 @@ class spawn(SpawnBase):
             args = []
         if not isinstance(args, list):
             raise TypeError("The argument, args, must be a list.")
-        self.args: list[str]
-        if args:
-            self.args = [command, *args]
-        else:
-            self.args = split_command_line(command)
-        self.command: str = self.args[0] if self.args else command
-        found = which(self.command, env=self.env)
+        argv = [command, *args] if args else split_command_line(command)
+        found = which(argv[0] if argv else command, env=self.env)
         if found is None:
             raise ExceptionPexpect(
-                f"The command was not found or was not executable: {self.command}."
+                f"The command was not found or was not executable: {argv[0] if argv else command}."
             )
-        self.command = self.args[0] = found
+        argv[0] = found
+        self.args, self.command = argv, found
         ignored = (signal.SIGHUP,) if self.ignore_sighup else ()
         session = driver.spawn(
             self.args,
@@ -247,23 +248,33 @@ class spawn(SpawnBase):
     def sendcontrol(self, char: str) -> int:
         """Send Ctrl-``char``; 1, or 0 if no control character goes with it."""
         self._check_open()
+        self._until_ready()
         try:
             self._session.send_control(char.lower())
         except ValueError:
             return 0
+        except driver.EOF:
+            pass  # the child is gone: pexpect's write to the terminal still succeeds
         self._log_control(bytes([ord(char.lower()) & 0x1F]))
         return 1
 
     def sendeof(self) -> None:
         """Send the terminal's EOF character (^D), ending the input line."""
         self._check_open()
-        self._session.send_eof()
+        self._until_ready()
+        with contextlib.suppress(driver.EOF):  # the child is gone: as sendcontrol
+            self._session.send_eof()
         self._log_control(b"\x04")
 
     def sendintr(self) -> None:
         """Send the terminal's interrupt character (^C)."""
         self._check_open()
-        self._session.interrupt()
+        with contextlib.suppress(driver.EOF):  # the child is gone: as sendcontrol
+            self._session.interrupt()
+
+    def _sent_after_end(self, data: bytes, error: driver.EOF) -> int:
+        # pexpect writes to the terminal the child has left, and succeeds.
+        return len(data)
 
     def interact(
         self,

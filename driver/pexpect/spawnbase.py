@@ -16,6 +16,7 @@ as it came, for the code to match.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import sys
@@ -34,6 +35,10 @@ _BAD_PATTERN = (
 )
 #: The sentinels of an expect list, as driver spells them.
 _SENTINELS = {EOF: driver.EOF, TIMEOUT: driver.TIMEOUT}
+#: pexpect's delaybeforesend, which it sleeps before each send. Unless a
+#: script sets one, driver waits instead until the child on the terminal
+#: reads (usually microseconds), and never longer than pexpect would sleep.
+DELAY_BEFORE_SEND = 0.05
 
 
 class SpawnBase:
@@ -78,8 +83,9 @@ class SpawnBase:
         self.logfile_send: Any = None
         self.maxread = maxread
         self.searchwindowsize = searchwindowsize
-        # driver never sleeps to synchronise: a delay is waited only if you set one.
-        self.delaybeforesend: float | None = None
+        # pexpect's value; a wait for the child to read unless a script sets one.
+        self._delaybeforesend: float | None = DELAY_BEFORE_SEND
+        self._delay_set = False
         self.delayafterclose: float = 0.1
         self.delayafterterminate: float = 0.1
         self.delayafterread: float | None = None
@@ -197,6 +203,22 @@ class SpawnBase:
     def _empty(self) -> Any:
         return b"" if self.encoding is None else ""
 
+    @property
+    def delaybeforesend(self) -> float | None:
+        """pexpect's delay before each send (0.05 s, as pexpect's).
+
+        Left as it is, it is not slept: a send on a terminal waits until the
+        child reads its input (or waits on fds), at most this long, so the
+        bytes meet the terminal mode the child reads with (a ^D written
+        between two ``readline()`` calls is otherwise lost). Set, it is
+        slept before each send, as pexpect does; None or 0: no delay at all.
+        """
+        return self._delaybeforesend
+
+    @delaybeforesend.setter
+    def delaybeforesend(self, value: float | None) -> None:
+        self._delaybeforesend, self._delay_set = value, True
+
     # -- patterns ---------------------------------------------------------------
 
     def compile_pattern_list(self, patterns: Any) -> list[Any]:
@@ -226,10 +248,14 @@ class SpawnBase:
             self._session.add_secret(pattern)
 
     def _exact_list(self, patterns: Any) -> list[Any]:
+        """The strings (and EOF, TIMEOUT) of ``patterns``: one, or any iterable
+        of them (mycli passes a tuple), as pexpect takes them."""
         if isinstance(patterns, (*self.allowed_string_types, type)) or patterns in (EOF, TIMEOUT):
             patterns = [patterns]
-        if not isinstance(patterns, list):
-            raise TypeError(_BAD_PATTERN.format(type(patterns)))
+        try:
+            patterns = list(patterns)
+        except TypeError:
+            raise TypeError(_BAD_PATTERN.format(type(patterns))) from None
         exact = []
         for p in patterns:
             self._secret_pattern(p)
@@ -279,7 +305,29 @@ class SpawnBase:
         """Like :meth:`expect`, for literal strings."""
         async_ = _async_flag(async_, kw)
         exact = self._exact_list(pattern_list)
+        if any(isinstance(p, (str, bytes)) and not p for p in exact):
+            return self._expect_empty(exact, searchwindowsize, async_)
         return self._expect(exact, timeout, searchwindowsize, async_, exact=True)
+
+    def _expect_empty(self, entries: list[Any], window: Any, async_: bool) -> Any:
+        """An empty string matches at once, as in pexpect: where the search
+        starts (the unconsumed output, or its last ``window`` characters),
+        unless an entry listed before it matches right there. Nothing is read."""
+        self._check_open()
+        if window == -1:
+            window = self.searchwindowsize
+        buffer = self._session.unconsumed
+        start = max(0, len(buffer) - window) if window else 0
+        index = next(
+            i
+            for i, p in enumerate(entries)
+            if isinstance(p, (str, bytes)) and buffer.startswith(p, start)
+        )
+        end = start + len(entries[index])
+        self.before, self.after = buffer[:start], buffer[start:end]
+        self.match, self.match_index = entries[index], index
+        self._session.unconsumed = buffer[end:]
+        return _at_once(index) if async_ else index
 
     def _expect(
         self, entries: list[Any], timeout: Any, window: Any, async_: bool, *, exact: bool
@@ -436,11 +484,34 @@ class SpawnBase:
 
     def _send(self, s: Any, *, secret: bool) -> int:
         self._check_open()
-        if self.delaybeforesend:
-            time.sleep(self.delaybeforesend)  # sleep-ok: only when a user asks for it
+        self._before_send()
         data = s if isinstance(s, bytes) else s.encode(self.encoding or "utf-8", self.codec_errors)
-        self._session.send(s, secret=secret)
+        try:
+            self._session.send(s, secret=secret)
+        except driver.EOF as error:  # the child is gone
+            return self._sent_after_end(data, error)
         return len(data)
+
+    def _before_send(self) -> None:
+        """pexpect's delaybeforesend if a script set one, else :meth:`_until_ready`."""
+        if not self._delay_set:
+            self._until_ready()
+        elif self._delaybeforesend:
+            time.sleep(self._delaybeforesend)  # sleep-ok: the script asked for this delay
+
+    def _until_ready(self) -> None:
+        """On a terminal, wait (at most pexpect's delaybeforesend) until the
+        child reads its input or waits on fds. A byte written while it is
+        busy meets whatever terminal mode it sets next: a ^D sent between
+        two ``readline()`` calls (pdb's prompts) is lost, a line is echoed
+        twice."""
+        if self._session.has_terminal:
+            self._session.wait_until_idle(DELAY_BEFORE_SEND)
+
+    def _sent_after_end(self, data: bytes, error: driver.EOF) -> int:
+        """A send once the child can no longer read: what pexpect's write
+        does. Its ``os.write`` to a pipe fails (BrokenPipeError)."""
+        raise BrokenPipeError(errno.EPIPE, f"Broken pipe: {error}") from None
 
     def write(self, s: Any) -> None:
         """Send ``s`` (file-like)."""
@@ -507,6 +578,10 @@ def _log_to(spawn: weakref.ref[SpawnBase], data: Any, direction: str) -> None:
     target = spawn()
     if target is not None:
         target._log(data, direction)
+
+
+async def _at_once(index: int) -> int:
+    return index
 
 
 def _async_flag(async_: bool, kw: dict[str, Any]) -> bool:
