@@ -286,12 +286,13 @@ def test_sessions_work_after_pytester_restored_sys_modules(
 ) -> None:
     # pytester restores sys.modules after each test, dropping what a test
     # imported first; the next test's session must not mix old and new copies.
-    imported = "import pexpect  # as pytest-timeout's and pdbpp's conftests\n"
-    pytester.makeconftest(
-        "import driver.pexpect\ndriver.pexpect.install_as_pexpect()\n"
-        + (imported if where == "conftest" else "")
-        + "pytest_plugins = ['pytester']\n"
-    )
+    # driver.pexpect is imported by the conftest (as pexpect, at module level,
+    # as pytest-timeout's and pdbpp's conftests import it), or first in a test.
+    if where == "conftest":
+        pytester.makeconftest(
+            "import driver.pexpect\ndriver.pexpect.install_as_pexpect()\nimport pexpect\n"
+        )
+    importing = "import pexpect" if where == "conftest" else "import driver.pexpect as pexpect"
     pytester.makepyfile(
         f"""
         import io
@@ -299,13 +300,15 @@ def test_sessions_work_after_pytester_restored_sys_modules(
 
         import driver
 
+        pytest_plugins = ["pytester"]
+
 
         def test_names_first_used_here(pytester):
             driver.Deadline(1), driver.Secret("x"), driver.CONTINUE, driver.Secrets
 
 
         def test_a_session_started_after(pytester):
-            import pexpect
+            {importing}
 
             child = pexpect.spawn({PY!r}, ["-c", "print(input()); print('bye')"],
                                   encoding="utf-8", timeout=10)
