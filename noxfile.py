@@ -15,7 +15,9 @@ from pathlib import Path
 import nox
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-nox.options.sessions = ["lint", "types", "docs", "tests", "pexpect_suite", "sdist"]
+nox.options.sessions = [
+    "lint", "types", "docs", "tests", "pexpect_suite", "pexpect_users", "sdist",
+]  # fmt: skip
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = False
 
@@ -77,6 +79,13 @@ def pexpect_suite(session: nox.Session) -> None:
     """pexpect 4.9.0's own test suite, downloaded, run against driver.pexpect."""
     session.install("-e", ".[test]")
     session.run("python", "scripts/pexpect_suite.py", *session.posargs)
+
+
+@nox.session
+def pexpect_users(session: nox.Session) -> None:
+    """pytest's and IPython's pexpect tests, downloaded, run against driver.pexpect
+    (the script makes each project a virtual environment of its own)."""
+    session.run("python", "scripts/pexpect_users.py", *session.posargs)
 
 
 @nox.session

@@ -185,7 +185,10 @@ def test_sending_to_a_pipe_child_that_exited_fails_as_in_pexpect() -> None:
 def sshd(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """An sshd on a free local port taking one key, whose passphrase is
     ``phrase``, for this user; what ``pxssh.login`` needs to reach it."""
-    need("sshd", "ssh", "ssh-keygen")
+    need("ssh", "ssh-keygen")
+    sshd = shutil.which("sshd", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if sshd is None:
+        pytest.skip("sshd is not installed (openssh-server; see the README's test setup)")
     for name, phrase in (("host", ""), ("user", "phrase")):
         subprocess.run(
             ["ssh-keygen", "-q", "-t", "ed25519", "-N", phrase, "-f", str(tmp_path / name)],
@@ -200,7 +203,7 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, Any]]:
         f"AuthorizedKeysFile {tmp_path / 'user.pub'}\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
     )
-    server = driver.spawn([shutil.which("sshd") or "sshd", "-D", "-e", "-f", str(config)])
+    server = driver.spawn([sshd, "-D", "-e", "-f", str(config)])
     if server.expect(["Server listening on", driver.EOF], timeout=30).index == 1:
         pytest.skip(f"sshd does not start here: {server.before.strip()}")
     yield {
@@ -283,12 +286,13 @@ def test_sessions_work_after_pytester_restored_sys_modules(
 ) -> None:
     # pytester restores sys.modules after each test, dropping what a test
     # imported first; the next test's session must not mix old and new copies.
-    imported = "import pexpect  # as pytest-timeout's and pdbpp's conftests\n"
-    pytester.makeconftest(
-        "import driver.pexpect\ndriver.pexpect.install_as_pexpect()\n"
-        + (imported if where == "conftest" else "")
-        + "pytest_plugins = ['pytester']\n"
-    )
+    # driver.pexpect is imported by the conftest (as pexpect, at module level,
+    # as pytest-timeout's and pdbpp's conftests import it), or first in a test.
+    if where == "conftest":
+        pytester.makeconftest(
+            "import driver.pexpect\ndriver.pexpect.install_as_pexpect()\nimport pexpect\n"
+        )
+    importing = "import pexpect" if where == "conftest" else "import driver.pexpect as pexpect"
     pytester.makepyfile(
         f"""
         import io
@@ -296,13 +300,15 @@ def test_sessions_work_after_pytester_restored_sys_modules(
 
         import driver
 
+        pytest_plugins = ["pytester"]
+
 
         def test_names_first_used_here(pytester):
             driver.Deadline(1), driver.Secret("x"), driver.CONTINUE, driver.Secrets
 
 
         def test_a_session_started_after(pytester):
-            import pexpect
+            {importing}
 
             child = pexpect.spawn({PY!r}, ["-c", "print(input()); print('bye')"],
                                   encoding="utf-8", timeout=10)

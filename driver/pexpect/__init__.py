@@ -1,7 +1,8 @@
 """pexpect's API on driver: ``import driver.pexpect as pexpect``.
 
 Scripts written for pexpect 4.9 run unchanged, with driver underneath: no
-50 ms sleep before each send or after close, a search that stays linear
+fixed 50 ms sleep before each send (a wait until the child reads instead) or
+after close, a search that stays linear
 however long the output, long lines on a pty intact, nothing lost at a
 timeout, ``expect(async_=True)`` without threads. See the docs' "Coming
 from pexpect" for the few deliberate differences.

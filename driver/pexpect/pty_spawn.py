@@ -24,8 +24,9 @@ class spawn(SpawnBase):
     """pexpect's ``spawn``: ``command`` on a pty, bytes unless ``encoding`` is given.
 
     As pexpect: echo on, line ends as the terminal sends them (``\\r\\n``),
-    ``expect`` returns the index. Unlike pexpect: no sleep before a send or
-    after close, a search that stays linear however long the output, and
+    ``expect`` returns the index. Unlike pexpect: no fixed sleep before a
+    send (a wait until the child reads, see ``delaybeforesend``) or after
+    close, a search that stays linear however long the output, and
     ``preexec_fn`` refused (no Python code runs between fork and exec).
     """
 

@@ -4,7 +4,8 @@ pexpect's names and results are translated here and nowhere else: patterns
 in (strings compiled with DOTALL, pexpect's EOF and TIMEOUT classes), the
 index out, ``before``/``after``/``match`` set as pexpect sets them, driver's
 errors raised as pexpect's. The waiting, matching and buffering are
-driver's: linear search, nothing lost at a timeout, no sleep before a send.
+driver's: linear search, nothing lost at a timeout, no fixed sleep before a
+send (a wait until the child on a terminal reads, at most pexpect's 50 ms).
 
 What this layer writes (the logfiles, its messages, ``str(child)``) goes
 through the session's masking, as everything driver shows: a secret sent
