@@ -206,10 +206,9 @@ def driver_async(trips: int, backend: str) -> float:
     return asyncio.run(converse())
 
 
-def pexpect_spawn(trips: int, delay: float | None) -> float:
-    child = pexpect.spawn(PYTHON, [REPEATER], encoding="utf-8", echo=False)
-    child.delaybeforesend = delay
-    child.expect_exact("\r\n")
+def pexpect_trips(child: pexpect.spawn, trips: int) -> float:
+    """Seconds per round trip of a started pexpect ``child`` running the
+    repeater on a terminal (its banner read); the child is closed after."""
     started = time.perf_counter()
     for trip in range(trips):
         child.sendline(f"line {trip}")
@@ -217,6 +216,13 @@ def pexpect_spawn(trips: int, delay: float | None) -> float:
     elapsed = time.perf_counter() - started
     child.close(force=True)
     return elapsed / trips
+
+
+def pexpect_spawn(trips: int, delay: float | None) -> float:
+    child = pexpect.spawn(PYTHON, [REPEATER], encoding="utf-8", echo=False)
+    child.delaybeforesend = delay
+    child.expect_exact("\r\n")
+    return pexpect_trips(child, trips)
 
 
 def pexpect_popen_spawn(trips: int) -> float:

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the loopback sshd of the test suite
 
 import pexpect  # noqa: E402
 import pytest  # noqa: E402  (tests/sshd.py says why it cannot start by pytest.skip)
+from bench import pexpect_trips  # noqa: E402  (scripts/ is on sys.path: this file's own)
 from sshd import Server, server  # noqa: E402
 
 import driver  # noqa: E402
@@ -94,13 +95,7 @@ def pexpect_ssh(trips: int, sshd: Server) -> float:
     child = pexpect.spawn("ssh", argv, encoding="utf-8", echo=False, timeout=30)
     child.delaybeforesend = None
     child.expect_exact("repeater.py: starting\r\n")
-    started = time.perf_counter()
-    for trip in range(trips):
-        child.sendline(f"line {trip}")
-        child.expect_exact("\r\n")
-    elapsed = time.perf_counter() - started
-    child.close(force=True)
-    return elapsed / trips
+    return pexpect_trips(child, trips)
 
 
 def driver_pty(trips: int) -> float:
